@@ -1,0 +1,86 @@
+"""SQL of the GeoPackage 1.4 core tables, the R-tree extension and mzgis's own metadata."""
+
+from __future__ import annotations
+
+__all__ = ["CORE_TABLES", "column_type", "quote", "rtree_statements"]
+
+APPLICATION_ID = 0x47504B47  # "GPKG"
+USER_VERSION = 10400  # GeoPackage 1.4.0
+
+CORE_TABLES = """
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE TABLE gpkg_extensions (
+  table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+  scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+"""
+
+#: mzgis's own catalog: the kind and version of every layer it wrote (added to any
+#: GeoPackage it opens; other tools ignore these tables)
+MZGIS_TABLES = """
+CREATE TABLE IF NOT EXISTS mzgis_layers (
+  name TEXT PRIMARY KEY, kind TEXT NOT NULL, version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mzgis_layers_history (
+  name TEXT NOT NULL, kind TEXT NOT NULL, version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL, PRIMARY KEY (name, version));
+"""
+
+_TYPES = {
+    "int": "INTEGER",
+    "float": "REAL",
+    "str": "TEXT",
+    "bool": "BOOLEAN",
+    "datetime": "DATETIME",
+    "json": "TEXT",
+}
+
+
+def column_type(dtype: str) -> str:
+    return _TYPES[dtype]
+
+
+def quote(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def rtree_statements(table: str, geom: str = "geom", fid: str = "fid") -> list[str]:
+    """The R-tree triggers of the GeoPackage spec (as GDAL writes them)."""
+    t, g, r = quote(table), quote(geom), quote(f"rtree_{table}_{geom}")
+    vals = f"(NEW.{fid}, ST_MinX(NEW.{g}), ST_MaxX(NEW.{g}), ST_MinY(NEW.{g}), ST_MaxY(NEW.{g}))"
+    has = f"(NEW.{g} NOT NULL AND NOT ST_IsEmpty(NEW.{g}))"
+    hasnt = f"(NEW.{g} ISNULL OR ST_IsEmpty(NEW.{g}))"
+    name = f"rtree_{table}_{geom}"
+    return [
+        f'CREATE TRIGGER "{name}_insert" AFTER INSERT ON {t} WHEN {has} '
+        f"BEGIN INSERT OR REPLACE INTO {r} VALUES {vals}; END",
+        f'CREATE TRIGGER "{name}_update1" AFTER UPDATE OF {g} ON {t} '
+        f"WHEN OLD.{fid} = NEW.{fid} AND {has} "
+        f"BEGIN INSERT OR REPLACE INTO {r} VALUES {vals}; END",
+        f'CREATE TRIGGER "{name}_update2" AFTER UPDATE OF {g} ON {t} '
+        f"WHEN OLD.{fid} = NEW.{fid} AND {hasnt} "
+        f"BEGIN DELETE FROM {r} WHERE id = OLD.{fid}; END",
+        f'CREATE TRIGGER "{name}_update3" AFTER UPDATE ON {t} '
+        f"WHEN OLD.{fid} != NEW.{fid} AND {has} "
+        f"BEGIN DELETE FROM {r} WHERE id = OLD.{fid}; INSERT OR REPLACE INTO {r} VALUES {vals}; END",
+        f'CREATE TRIGGER "{name}_update4" AFTER UPDATE ON {t} '
+        f"WHEN OLD.{fid} != NEW.{fid} AND {hasnt} "
+        f"BEGIN DELETE FROM {r} WHERE id IN (OLD.{fid}, NEW.{fid}); END",
+        f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON {t} WHEN OLD.{g} NOT NULL '
+        f"BEGIN DELETE FROM {r} WHERE id = OLD.{fid}; END",
+    ]

@@ -1,0 +1,375 @@
+"""The embedded store: one GeoPackage file (SQLite) that QGIS and GDAL open as it is.
+
+mzgis writes the GeoPackage tables itself, so that replacing a layer (drop, create, fill,
+index, register) is a single SQLite transaction: readers see the old layer or the new one,
+and a failed write leaves the file as it was. The file runs in WAL mode so readers never
+wait for a writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from layers._errors import FeatureNotFoundError, StoreError, UnknownLayerError
+from layers.schema import SCHEMAS, STORE_CRS
+from layers.store import _blob, _sql
+from layers.store._sql import quote
+from layers.store.base import BBox, LayerInfo, Store
+
+__all__ = ["GeoPackageStore"]
+
+SRS_ID = 4326
+GEOM = "geom"
+BUSY_TIMEOUT_MS = 30_000
+
+
+class GeoPackageStore(Store):
+    """Layers in one GeoPackage file, created on first use."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = str(self.path)
+        if not self.path.exists():
+            self._create()
+        else:
+            self._check_is_geopackage()
+
+    # -- connections -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection with the SQL functions the R-tree triggers need (autocommit mode:
+        callers open transactions with :meth:`transaction`)."""
+        try:
+            con = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open GeoPackage {self.path}: {exc}") from exc
+        try:
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            for name, fn in _blob.SQL_FUNCTIONS.items():
+                con.create_function(name, 1, fn, deterministic=True)
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back on any exception."""
+        with self.connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    def _create(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".creating")
+        tmp.unlink(missing_ok=True)
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            con.execute(f"PRAGMA application_id = {_sql.APPLICATION_ID}")
+            con.execute(f"PRAGMA user_version = {_sql.USER_VERSION}")
+            con.executescript(_sql.CORE_TABLES + _sql.MZGIS_TABLES)
+            con.executemany(
+                "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", _srs_rows()
+            )
+            con.execute("PRAGMA journal_mode = WAL")
+        finally:
+            con.close()
+        tmp.replace(self.path)
+
+    def _check_is_geopackage(self) -> None:
+        try:
+            with self.connect() as con:
+                (app,) = con.execute("PRAGMA application_id").fetchone()
+                if app != _sql.APPLICATION_ID:
+                    msg = f"{self.path} is not a GeoPackage (application_id {app:#x})"
+                    raise StoreError(msg)
+                (present,) = con.execute(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'mzgis_layers_history'"
+                ).fetchone()
+                if not present:
+                    con.executescript(_sql.MZGIS_TABLES)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a GeoPackage: {exc}") from exc
+
+    # -- catalog -----------------------------------------------------------------------
+
+    def layers(self) -> list[LayerInfo]:
+        with self.connect() as con:
+            names = [r[0] for r in con.execute("SELECT name FROM mzgis_layers ORDER BY name")]
+            return [self._info(con, n) for n in names]
+
+    def info(self, name: str) -> LayerInfo:
+        with self.connect() as con:
+            return self._info(con, name)
+
+    def _info(self, con: sqlite3.Connection, name: str) -> LayerInfo:
+        row = con.execute(
+            "SELECT l.kind, l.version, l.updated_at, c.min_x, c.min_y, c.max_x, c.max_y, "
+            "g.geometry_type_name FROM mzgis_layers l "
+            "JOIN gpkg_contents c ON c.table_name = l.name "
+            "JOIN gpkg_geometry_columns g ON g.table_name = l.name WHERE l.name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
+            known = [r[0] for r in con.execute("SELECT name FROM mzgis_layers")]
+            raise UnknownLayerError(name, known)
+        kind, version, updated, x0, y0, x1, y1, gtype = row
+        (count,) = con.execute(f"SELECT COUNT(*) FROM {quote(name)}").fetchone()
+        bbox = None if x0 is None else (x0, y0, x1, y1)
+        return LayerInfo(name, kind, count, bbox, gtype, version, updated)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def read(
+        self,
+        name: str,
+        *,
+        bbox: BBox | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> gpd.GeoDataFrame:
+        with self.connect() as con:
+            kind = self._info(con, name).kind
+            if bbox is None:
+                sql = f"SELECT * FROM {quote(name)} ORDER BY fid LIMIT ? OFFSET ?"
+                cur = con.execute(sql, (-1 if limit is None else limit, offset))
+                return self._frame(cur, kind)
+            frame = self._frame(self._bbox_cursor(con, name, bbox), kind)
+        hit = frame.geometry.intersects(shapely.box(*bbox)).to_numpy()
+        frame = frame[hit]
+        stop = None if limit is None else offset + limit
+        return frame.iloc[offset:stop].reset_index(drop=True)
+
+    def count(self, name: str, *, bbox: BBox | None = None) -> int:
+        if bbox is None:
+            return self.info(name).count
+        with self.connect() as con:
+            self._info(con, name)
+            cur = self._bbox_cursor(con, name, bbox, columns=f"t.{GEOM}")
+            blobs = [r[0] for r in cur]
+        geoms = _blob.decode(blobs)
+        return int(shapely.intersects(geoms, shapely.box(*bbox)).sum())
+
+    def feature(self, name: str, fid: str | int) -> gpd.GeoDataFrame:
+        with self.connect() as con:
+            kind = self._info(con, name).kind
+            id_field = SCHEMAS[kind].id_field
+            cur = con.execute(f"SELECT * FROM {quote(name)} WHERE {quote(id_field)} = ?", (fid,))
+            frame = self._frame(cur, kind)
+        if frame.empty:
+            raise FeatureNotFoundError(name, fid)
+        return frame
+
+    def _bbox_cursor(
+        self, con: sqlite3.Connection, name: str, bbox: BBox, columns: str = "t.*"
+    ) -> sqlite3.Cursor:
+        x0, y0, x1, y1 = bbox
+        rtree = quote(f"rtree_{name}_{GEOM}")
+        sql = (
+            f"SELECT {columns} FROM {quote(name)} t WHERE t.fid IN (SELECT id FROM {rtree} "
+            "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?) ORDER BY t.fid"
+        )
+        return con.execute(sql, (x1, x0, y1, y0))
+
+    def _frame(self, cur: sqlite3.Cursor, kind: str) -> gpd.GeoDataFrame:
+        columns = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        raw = pd.DataFrame.from_records(rows, columns=columns)
+        data = {c: _from_sql(raw[c], kind, c) for c in columns if c not in ("fid", GEOM)}
+        geoms = _blob.decode(raw[GEOM].tolist()) if len(raw) else np.array([], dtype=object)
+        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=STORE_CRS), crs=STORE_CRS)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:
+        _check_name(name)
+        schema = SCHEMAS[kind]
+        columns = [c for c in gdf.columns if c != gdf.geometry.name]
+        types = [_sql_type(gdf[c], schema.get_field(c)) for c in columns]
+        geoms = gdf.geometry.to_numpy()
+        blobs = _blob.encode(geoms, SRS_ID)
+        rows = zip(
+            blobs, *(_to_sql(gdf[c], t) for c, t in zip(columns, types, strict=True)), strict=True
+        )
+        with self.transaction() as con:
+            self._drop(con, name)
+            defs = ", ".join(f"{quote(c)} {t}" for c, t in zip(columns, types, strict=True))
+            gtype = _geometry_type_name(geoms)
+            con.execute(
+                f"CREATE TABLE {quote(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+                f"{GEOM} {gtype}{', ' + defs if defs else ''})"
+            )
+            marks = ", ".join("?" * (len(columns) + 1))
+            names = ", ".join([GEOM, *map(quote, columns)])
+            con.executemany(f"INSERT INTO {quote(name)} ({names}) VALUES ({marks})", rows)
+            if schema.id_field in columns:
+                con.execute(
+                    f"CREATE UNIQUE INDEX {quote(f'idx_{name}_{schema.id_field}')} "
+                    f"ON {quote(name)} ({quote(schema.id_field)})"
+                )
+            self._register(con, name, kind, geoms, gtype, schema.zh)
+            return self._info(con, name)
+
+    def _register(
+        self,
+        con: sqlite3.Connection,
+        name: str,
+        kind: str,
+        geoms: np.ndarray,
+        gtype: str,
+        title: str,
+    ) -> None:
+        present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        x0, y0, x1, y1 = (
+            shapely.total_bounds(geoms[present]).tolist() if present.any() else [None] * 4
+        )
+        now = _now()
+        con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+            "last_change, min_x, min_y, max_x, max_y, srs_id) "
+            "VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, name, title, now, x0, y0, x1, y1, SRS_ID),
+        )
+        con.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
+            (name, GEOM, gtype, SRS_ID),
+        )
+        self._create_rtree(con, name)
+        (version,) = con.execute(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM mzgis_layers_history WHERE name = ?",
+            (name,),
+        ).fetchone()
+        con.execute("INSERT INTO mzgis_layers VALUES (?, ?, ?, ?)", (name, kind, version, now))
+        con.execute(
+            "INSERT INTO mzgis_layers_history VALUES (?, ?, ?, ?)", (name, kind, version, now)
+        )
+
+    def _create_rtree(self, con: sqlite3.Connection, name: str) -> None:
+        rtree = quote(f"rtree_{name}_{GEOM}")
+        con.execute(f"CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy)")
+        con.execute(
+            f"INSERT INTO {rtree} SELECT fid, ST_MinX({GEOM}), ST_MaxX({GEOM}), "
+            f"ST_MinY({GEOM}), ST_MaxY({GEOM}) FROM {quote(name)} "
+            f"WHERE {GEOM} NOT NULL AND NOT ST_IsEmpty({GEOM})"
+        )
+        for statement in _sql.rtree_statements(name, GEOM):
+            con.execute(statement)
+        con.execute(
+            "INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
+            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+            (name, GEOM),
+        )
+
+    def delete(self, name: str) -> None:
+        with self.transaction() as con:
+            self._info(con, name)
+            self._drop(con, name)
+
+    def _drop(self, con: sqlite3.Connection, name: str) -> None:
+        con.execute(f"DROP TABLE IF EXISTS {quote(f'rtree_{name}_{GEOM}')}")
+        con.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+        for table in ("gpkg_extensions", "gpkg_geometry_columns", "gpkg_contents"):
+            con.execute(f"DELETE FROM {table} WHERE table_name = ?", (name,))
+        con.execute("DELETE FROM mzgis_layers WHERE name = ?", (name,))
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _check_name(name: str) -> None:
+    if not name or not name.replace("_", "").isalnum() or not name.isascii() or name[0].isdigit():
+        msg = f"layer name {name!r} must be ASCII letters, digits and _ / 图层名只能包含英文字母、数字和下划线"
+        raise StoreError(msg)
+    if name.startswith(("gpkg_", "rtree_", "mzgis_", "sqlite_")):
+        raise StoreError(f"layer name {name!r} is reserved / 图层名 {name!r} 为保留名")
+
+
+def _srs_rows() -> list[tuple[Any, ...]]:
+    wkt = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
+    return [
+        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
+        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
+        ("WGS 84 geodetic", 4326, "EPSG", 4326, wkt, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+    ]  # fmt: skip
+
+
+def _geometry_type_name(geoms: np.ndarray) -> str:
+    present = geoms[~shapely.is_missing(geoms)]
+    kinds = {g.geom_type.upper() for g in present[: min(len(present), 100_000)]}
+    return kinds.pop() if len(kinds) == 1 else "GEOMETRY"
+
+
+def _sql_type(col: pd.Series, spec: Any) -> str:
+    if spec is not None:
+        return _sql.column_type(spec.dtype)
+    if pd.api.types.is_bool_dtype(col):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(col):
+        return "INTEGER"
+    if pd.api.types.is_float_dtype(col):
+        return "REAL"
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return "DATETIME"
+    return "TEXT"
+
+
+def _to_sql(col: pd.Series, sql_type: str) -> list[Any]:
+    if sql_type == "DATETIME":
+        stamps = pd.to_datetime(col, utc=True)
+        return [
+            None if pd.isna(v) else v.strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z" for v in stamps
+        ]
+    out: list[Any] = []
+    for v in col.astype(object):
+        if v is None or (not isinstance(v, list | dict) and pd.isna(v)):
+            out.append(None)
+        elif isinstance(v, list | dict):
+            out.append(json.dumps(v, ensure_ascii=False))
+        elif sql_type == "BOOLEAN":
+            out.append(int(bool(v)))
+        elif isinstance(v, np.generic):
+            out.append(v.item())
+        elif sql_type == "TEXT" and not isinstance(v, str):
+            out.append(str(v))
+        else:
+            out.append(v)
+    return out
+
+
+def _from_sql(values: pd.Series, kind: str, column: str) -> pd.Series:
+    spec = SCHEMAS[kind].get_field(column)
+    if spec is None:  # a column outside the schema: keep what SQLite returns
+        return values.infer_objects()
+    dtype = spec.dtype
+    if dtype == "int":
+        return pd.Series(pd.array(values.tolist(), dtype="Int64"), index=values.index)
+    if dtype == "float":
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if dtype == "bool":
+        return values.map(lambda v: None if v is None else bool(v)).astype("boolean")
+    if dtype == "datetime":
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    if dtype == "json":
+        return values.map(lambda v: None if v is None else json.loads(v)).astype(object)
+    return values.astype(object).where(values.notna(), None)
