@@ -7,6 +7,7 @@ The hierarchy::
     ├── UnknownLayerError           no layer of that name in the store, or no such kind
     ├── FeatureNotFoundError        no feature with that id in the layer
     ├── LayerReadError              a file cannot be read (format, columns, CRS)
+    ├── LayerWriteError             a layer cannot be written to a file (format, geometry)
     └── StoreError                  the store cannot be opened or written
         ├── ConflictError           a write collides with stored data (409)
         └── PreconditionFailedError a write was based on a stale version (412)
@@ -19,12 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "ConflictError",
     "FeatureNotFoundError",
     "LayerError",
     "LayerReadError",
     "LayerValidationError",
+    "LayerWriteError",
     "PreconditionFailedError",
     "Problem",
     "StoreError",
@@ -53,7 +57,9 @@ class Problem:
     severity: str = "error"
 
     def __post_init__(self) -> None:
-        if hasattr(self.value, "item") and callable(self.value.item):
+        if isinstance(self.value, np.ndarray):  # e.g. a list read by GDAL
+            object.__setattr__(self, "value", self.value.tolist())
+        elif isinstance(self.value, np.generic):
             object.__setattr__(self, "value", self.value.item())
 
     def __str__(self) -> str:
@@ -119,7 +125,10 @@ class FeatureNotFoundError(LayerError, KeyError):
     """No feature with that id in the layer."""
 
     def __init__(self, layer: str, fid: object) -> None:
-        msg = f"layer {layer!r} has no feature with id {fid!r} / 图层 {layer!r} 中没有编号为 {fid!r} 的要素"
+        msg = (
+            f"layer {layer!r} has no feature with id {fid!r}"
+            f" / 图层 {layer!r} 中没有编号为 {fid!r} 的要素"
+        )
         super().__init__(msg)
 
     def __str__(self) -> str:
@@ -128,6 +137,10 @@ class FeatureNotFoundError(LayerError, KeyError):
 
 class LayerReadError(LayerError):
     """A file cannot be read as a layer."""
+
+
+class LayerWriteError(LayerError):
+    """A layer cannot be written to a file (unknown suffix, geometry the format cannot hold)."""
 
 
 class StoreError(LayerError):

@@ -67,7 +67,7 @@ def parse_crs(spec: str | int | CRS) -> CRS | ChineseSystem:
     key = str(spec).strip().lower()
     target = _ALIASES.get(key, spec)
     if target in CHINESE_SYSTEMS:
-        return target  # type: ignore[return-value]
+        return target
     try:
         return CRS.from_user_input(int(target) if str(target).isdigit() else target)
     except CRSError as exc:

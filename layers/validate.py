@@ -274,6 +274,9 @@ def _to_bool(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     value = pd.Series(pd.NA, index=raw.index, dtype="boolean")
     value[text.isin(_TRUE).fillna(False).to_numpy()] = True
     value[text.isin(_FALSE).fillna(False).to_numpy()] = False
+    number = pd.to_numeric(raw.where(~blank), errors="coerce")  # 1.0/0.0 from GDAL, Excel
+    value[(number == 1).fillna(False).to_numpy(dtype=bool)] = True
+    value[(number == 0).fillna(False).to_numpy(dtype=bool)] = False
     return value, (value.isna().to_numpy() & ~blank)
 
 
@@ -284,6 +287,7 @@ def _to_datetime(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _to_json(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    raw = raw.map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)  # GDAL lists
     blank = _blank(raw.map(lambda v: None if isinstance(v, list | dict) else v))
     blank &= ~raw.map(lambda v: isinstance(v, list | dict)).to_numpy(dtype=bool)
     parsed: list[Any] = []

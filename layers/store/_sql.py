@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["CORE_TABLES", "column_type", "quote", "rtree_statements"]
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
-USER_VERSION = 10400  # GeoPackage 1.4.0
+USER_VERSION = 10200  # GeoPackage 1.2 (GDAL 3.6 reads it without warnings)
 
 CORE_TABLES = """
 CREATE TABLE gpkg_spatial_ref_sys (
@@ -77,7 +77,8 @@ def rtree_statements(table: str, geom: str = "geom", fid: str = "fid") -> list[s
         f"BEGIN DELETE FROM {r} WHERE id = OLD.{fid}; END",
         f'CREATE TRIGGER "{name}_update3" AFTER UPDATE ON {t} '
         f"WHEN OLD.{fid} != NEW.{fid} AND {has} "
-        f"BEGIN DELETE FROM {r} WHERE id = OLD.{fid}; INSERT OR REPLACE INTO {r} VALUES {vals}; END",
+        f"BEGIN DELETE FROM {r} WHERE id = OLD.{fid}; "
+        f"INSERT OR REPLACE INTO {r} VALUES {vals}; END",
         f'CREATE TRIGGER "{name}_update4" AFTER UPDATE ON {t} '
         f"WHEN OLD.{fid} != NEW.{fid} AND {hasnt} "
         f"BEGIN DELETE FROM {r} WHERE id IN (OLD.{fid}, NEW.{fid}); END",

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from layers._errors import FeatureNotFoundError, StoreError, UnknownLayerError
-from layers.schema import SCHEMAS, STORE_CRS
+from layers._errors import ConflictError, FeatureNotFoundError, StoreError, UnknownLayerError
+from layers.schema import SCHEMAS, STORE_CRS, get_schema
 from layers.store import _blob, _sql
 from layers.store._sql import quote
 from layers.store.base import BBox, LayerInfo, Store
@@ -200,7 +200,7 @@ class GeoPackageStore(Store):
 
     def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:
         _check_name(name)
-        schema = SCHEMAS[kind]
+        schema = get_schema(kind)
         columns = [c for c in gdf.columns if c != gdf.geometry.name]
         types = [_sql_type(gdf[c], schema.get_field(c)) for c in columns]
         geoms = gdf.geometry.to_numpy()
@@ -208,29 +208,35 @@ class GeoPackageStore(Store):
         rows = zip(
             blobs, *(_to_sql(gdf[c], t) for c, t in zip(columns, types, strict=True)), strict=True
         )
-        with self.transaction() as con:
-            self._drop(con, name)
-            defs = ", ".join(f"{quote(c)} {t}" for c, t in zip(columns, types, strict=True))
-            gtype = _geometry_type_name(geoms)
-            con.execute(
-                f"CREATE TABLE {quote(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
-                f"{GEOM} {gtype}{', ' + defs if defs else ''})"
-            )
-            marks = ", ".join("?" * (len(columns) + 1))
-            names = ", ".join([GEOM, *map(quote, columns)])
-            con.executemany(f"INSERT INTO {quote(name)} ({names}) VALUES ({marks})", rows)
-            if schema.id_field in columns:
+        try:
+            with self.transaction() as con:
+                _check_collision(con, name)
+                self._drop(con, name)
+                defs = ", ".join(f"{quote(c)} {t}" for c, t in zip(columns, types, strict=True))
+                gtype = _geometry_type_name(geoms)
                 con.execute(
-                    f"CREATE UNIQUE INDEX {quote(f'idx_{name}_{schema.id_field}')} "
-                    f"ON {quote(name)} ({quote(schema.id_field)})"
+                    f"CREATE TABLE {quote(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+                    f"{GEOM} {gtype}{', ' + defs if defs else ''})"
                 )
-            self._register(con, name, kind, geoms, gtype, schema.zh)
-            return self._info(con, name)
+                marks = ", ".join("?" * (len(columns) + 1))
+                names = ", ".join([GEOM, *map(quote, columns)])
+                con.executemany(f"INSERT INTO {quote(name)} ({names}) VALUES ({marks})", rows)
+                if schema.id_field in columns:
+                    con.execute(
+                        f"CREATE UNIQUE INDEX {quote(f'idx_{name}_{schema.id_field}')} "
+                        f"ON {quote(name)} ({quote(schema.id_field)})"
+                    )
+                self._register(con, name, kind=kind, geoms=geoms, gtype=gtype, title=schema.zh)
+                return self._info(con, name)
+        except sqlite3.Error as exc:
+            msg = f"cannot write layer {name!r}: {exc} / 图层 {name!r} 写入失败，原有数据未改动"
+            raise StoreError(msg) from exc
 
     def _register(
         self,
         con: sqlite3.Connection,
         name: str,
+        *,
         kind: str,
         geoms: np.ndarray,
         gtype: str,
@@ -299,18 +305,35 @@ def _now() -> str:
 
 def _check_name(name: str) -> None:
     if not name or not name.replace("_", "").isalnum() or not name.isascii() or name[0].isdigit():
-        msg = f"layer name {name!r} must be ASCII letters, digits and _ / 图层名只能包含英文字母、数字和下划线"
+        msg = (
+            f"layer name {name!r} must be ASCII letters, digits and _"
+            " / 图层名只能包含英文字母、数字和下划线"
+        )
         raise StoreError(msg)
-    if name.startswith(("gpkg_", "rtree_", "mzgis_", "sqlite_")):
+    if name.lower().startswith(("gpkg_", "rtree_", "mzgis_", "sqlite_")):
         raise StoreError(f"layer name {name!r} is reserved / 图层名 {name!r} 为保留名")
+
+
+def _check_collision(con: sqlite3.Connection, name: str) -> None:
+    """SQLite names are case-insensitive: ``Stations`` would replace the table ``stations``
+    while the catalog kept both."""
+    row = con.execute(
+        "SELECT name FROM sqlite_master WHERE lower(name) = lower(?) AND name != ?", (name, name)
+    ).fetchone()
+    if row is not None:
+        msg = (
+            f"layer name {name!r} collides with {row[0]!r} (names are case-insensitive)"
+            f" / 图层名 {name!r} 与 {row[0]!r} 冲突（不区分大小写）"
+        )
+        raise ConflictError(msg)
 
 
 def _srs_rows() -> list[tuple[Any, ...]]:
     wkt = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
     return [
-        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-        ("WGS 84 geodetic", 4326, "EPSG", 4326, wkt, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),  # noqa: E501
+        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),  # noqa: E501
+        ("WGS 84 geodetic", 4326, "EPSG", 4326, wkt, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),  # noqa: E501
     ]  # fmt: skip
 
 
@@ -357,19 +380,21 @@ def _to_sql(col: pd.Series, sql_type: str) -> list[Any]:
     return out
 
 
+def _text_from_sql(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), None)
+
+
+_FROM_SQL: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "int": lambda v: pd.Series(pd.array(v.tolist(), dtype="Int64"), index=v.index),
+    "float": lambda v: pd.to_numeric(v, errors="coerce").astype("float64"),
+    "bool": lambda v: v.map(lambda b: None if pd.isna(b) else bool(b)).astype("boolean"),
+    "datetime": lambda v: pd.to_datetime(v, utc=True, format="ISO8601"),
+    "json": lambda v: v.map(lambda t: None if pd.isna(t) else json.loads(t)).astype(object),
+}
+
+
 def _from_sql(values: pd.Series, kind: str, column: str) -> pd.Series:
     spec = SCHEMAS[kind].get_field(column)
     if spec is None:  # a column outside the schema: keep what SQLite returns
         return values.infer_objects()
-    dtype = spec.dtype
-    if dtype == "int":
-        return pd.Series(pd.array(values.tolist(), dtype="Int64"), index=values.index)
-    if dtype == "float":
-        return pd.to_numeric(values, errors="coerce").astype("float64")
-    if dtype == "bool":
-        return values.map(lambda v: None if v is None else bool(v)).astype("boolean")
-    if dtype == "datetime":
-        return pd.to_datetime(values, utc=True, format="ISO8601")
-    if dtype == "json":
-        return values.map(lambda v: None if v is None else json.loads(v)).astype(object)
-    return values.astype(object).where(values.notna(), None)
+    return _FROM_SQL.get(spec.dtype, _text_from_sql)(values)

@@ -1,0 +1,92 @@
+"""The FastAPI application: ``create_app()`` wires settings, the store, routes and errors.
+
+Run it with ``mzgis serve`` (or ``uvicorn --factory api.app:create_app``). The lifespan
+builds the demo store when it is the configured store and missing, opens the store, reads
+the catalog of collections once, and closes the store on shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api.catalog import Catalog, open_service_store
+from api.config import Settings
+from api.errors import register_error_handlers
+from api.routes import ROUTERS
+
+__all__ = ["DESCRIPTION", "TITLE", "create_app"]
+
+TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"
+DESCRIPTION = (
+    "Layers of civil-affairs facilities (elderly-care stations, meal points, shelters, "
+    "cemeteries, boundary markers) and administrative divisions as OGC API - Features "
+    "collections, with coverage, siting, responsibility-zone and boundary-inspection "
+    "analyses. Works fully offline. / "
+    "民政设施（养老驿站、助餐点、避难场所、公墓、界桩）与行政区划图层，以 OGC API - Features "
+    "集合发布，并提供覆盖分析、选址、责任片区划分与界线联检。完全离线运行。"
+)
+
+
+def _version() -> str:
+    try:
+        return version("mzgis")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+def _open(app: FastAPI, settings: Settings) -> None:
+    store = open_service_store(settings.store)
+    app.state.store = store
+    app.state.catalog = Catalog.build(store)
+
+
+def _close(app: FastAPI) -> None:
+    store = getattr(app.state, "store", None)
+    app.state.store = app.state.catalog = None
+    if store is not None:
+        store.close()
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await run_in_threadpool(_open, app, app.state.settings)
+    try:
+        yield
+    finally:
+        _close(app)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings
+        The configuration; ``None`` reads ``MZGIS_*`` environment variables
+        (:class:`api.config.Settings`).
+
+    Returns
+    -------
+    fastapi.FastAPI
+        The app; its store opens when the app starts (``with TestClient(app)``, uvicorn).
+    """
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version=_version(),
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings if settings is not None else Settings()
+    app.state.store = app.state.catalog = None
+    register_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,73 @@
+"""The store the service opens and its catalog of collections, built once at start-up.
+
+As in tipg, the catalog (every layer's kind, count, extent, version) is read once in the
+app's lifespan and kept on ``app.state``; a name it does not know triggers one re-read, so
+layers imported while the service runs still appear. Writers call :meth:`Catalog.refresh`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api.config import is_default_store
+from layers._errors import UnknownLayerError
+from layers.store import LayerInfo, Store, open_store
+
+__all__ = ["Catalog", "open_service_store"]
+
+
+def open_service_store(location: str | Path) -> Store:
+    """Open the store at ``location``; the demo store is built first when it is missing.
+
+    Parameters
+    ----------
+    location
+        A ``.gpkg`` path or a ``postgresql://`` URL.
+
+    Raises
+    ------
+    layers.StoreError
+        When the store cannot be opened.
+    """
+    if is_default_store(location) and not Path(location).exists():
+        from layers.demo import ensure_demo
+
+        ensure_demo(Path(location))
+    return open_store(location)
+
+
+@dataclass
+class Catalog:
+    """The layers of a store, read once and refreshed on demand."""
+
+    store: Store
+    layers: dict[str, LayerInfo] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def build(cls, store: Store) -> Catalog:
+        """Read every layer's catalog entry from ``store``."""
+        catalog = cls(store)
+        catalog.refresh()
+        return catalog
+
+    def refresh(self) -> None:
+        """Read the catalog again (after a write, or when a name is unknown)."""
+        entries = {info.name: info for info in self.store.layers()}
+        with self._lock:
+            self.layers = entries
+
+    def get(self, name: str) -> LayerInfo:
+        """The entry of layer ``name``; :class:`layers.UnknownLayerError` if it has none."""
+        info = self.layers.get(name)
+        if info is None:
+            self.refresh()
+            info = self.layers.get(name)
+        if info is None:
+            raise UnknownLayerError(name, list(self.layers))
+        return info
+
+    def __len__(self) -> int:
+        return len(self.layers)

@@ -1,0 +1,164 @@
+"""What every ``mzgis`` sub-command shares: consoles, the ``--store`` option, opening the
+store, and turning user errors into a bilingual message and exit code 1 (no traceback).
+
+Heavy modules (geopandas, fastapi) are imported inside functions so ``mzgis --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from layers.store import Store
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "StoreOption",
+    "console",
+    "err_console",
+    "opened_store",
+    "resolve_store",
+    "run_with_progress",
+    "user_errors",
+]
+
+EXIT_BAD_INPUT = 1
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help=(
+            "GeoPackage path or postgresql:// URL; default: MZGIS_STORE or the demo store"
+            " / GeoPackage 文件或 PostGIS 地址；默认取 MZGIS_STORE 或示例数据"
+        ),
+        show_default=False,
+    ),
+]
+
+
+def console() -> Console:
+    """A console on the current standard output (made per call, so test runners see it)."""
+    return Console(highlight=False, soft_wrap=True)
+
+
+def err_console() -> Console:
+    """A console on the current standard error."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def resolve_store(store: str | None) -> str:
+    """The ``--store`` given, else the configured one (``MZGIS_STORE`` or the demo)."""
+    if store:
+        return store
+    from api.config import Settings
+
+    return Settings().store
+
+
+def run_with_progress(title: str, work: Callable[[Callable[[str], None]], R]) -> R:
+    """Run ``work(progress)`` under a spinner; each message it reports is printed above it."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console(), transient=True) as progress:
+        task = progress.add_task(title, total=None)
+
+        def report(message: str) -> None:
+            progress.console.print(f"  {message}", markup=False)
+            progress.update(task, description=f"{title}: {message.split(' / ', maxsplit=1)[0]}")
+
+        return work(report)
+
+
+def build_demo_if_missing(location: str) -> None:
+    """Build the demo store (with progress) when ``location`` is the demo and is missing."""
+    from api.config import is_default_store
+
+    if not is_default_store(location) or Path(location).exists():
+        return
+    from layers.demo import DEFAULT_RAW_DIR, build_demo
+
+    title = "building the demo store (first use) / 首次使用，正在生成示例数据"
+    run_with_progress(
+        title, lambda report: build_demo(DEFAULT_RAW_DIR, Path(location), progress=report)
+    )
+
+
+@contextlib.contextmanager
+def opened_store(store: str | None) -> Iterator[Store]:
+    """Open the store of the ``--store`` option (building the demo first if needed)."""
+    from layers.store import open_store
+
+    location = resolve_store(store)
+    build_demo_if_missing(location)
+    opened = open_store(location)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    import sqlite3
+
+    from pydantic import ValidationError
+
+    from api.errors import InvalidParameterError
+    from geo._errors import AnalysisError
+    from layers._errors import LayerError
+
+    return (LayerError, AnalysisError, InvalidParameterError, ValidationError, sqlite3.Error)
+
+
+def _problem_line(problem: dict[str, Any]) -> str:
+    where = "layer / 图层" if problem.get("row") is None else f"row {problem['row']}"
+    flag = " (warning / 警告)" if problem.get("severity") == "warning" else ""
+    return (
+        f"  - {where}, field {problem.get('field')!r}, value {problem.get('value')!r}:"
+        f" {problem.get('reason')}{flag}"
+    )
+
+
+def report_error(exc: BaseException) -> None:
+    """Print a user error: its bilingual message, then its problems one per line."""
+    from pydantic import ValidationError
+
+    out = err_console()
+    if isinstance(exc, ValidationError):
+        lines = [f"  - {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        out.print("invalid setting / 配置无效:", *lines, sep="\n", markup=False)
+        return
+    from api.errors import error_body
+
+    _, body = error_body(exc)
+    out.print(f"error / 错误: {body['detail']}", markup=False)
+    rows = [p for p in body.get("problems") or [] if "row" in p]
+    for problem in rows:
+        out.print(_problem_line(problem), markup=False)
+
+
+def user_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a command: a user error prints its message and exits with code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except Exception as exc:
+            if not isinstance(exc, _user_error_types()):
+                raise
+            report_error(exc)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+
+    return wrapper

@@ -1,0 +1,83 @@
+"""Service configuration: one :class:`Settings`, read from ``MZGIS_*`` environment variables.
+
+Configuration enters here, at the edge; ``layers`` and ``geo`` never read the environment.
+
+========================  ==========================================================
+``MZGIS_STORE``           a ``.gpkg`` path or a ``postgresql://`` URL (default: demo)
+``MZGIS_HOST``            address to serve on (default ``127.0.0.1``)
+``MZGIS_PORT``            port to serve on (default ``8000``)
+``MZGIS_LANG``            ``zh`` (default) or ``en``: the language shown first in maps
+``MZGIS_TILE_URL``        an intranet XYZ basemap, e.g. ``http://gis.local/{z}/{x}/{y}.png``
+``MZGIS_TILE_ATTRIBUTION`` the attribution shown with that basemap
+========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "default_store", "is_default_store"]
+
+#: where the demo store lives when ``layers.demo`` cannot say (its own default, kept in sync)
+_FALLBACK_DEMO_STORE = Path(__file__).resolve().parents[1] / "data" / "demo.gpkg"
+
+
+def default_store() -> Path:
+    """The path of the embedded demo store (``layers.demo.DEFAULT_STORE``)."""
+    try:
+        from layers.demo import DEFAULT_STORE
+    except ImportError:
+        return _FALLBACK_DEMO_STORE
+    return Path(DEFAULT_STORE)
+
+
+def is_default_store(location: str | Path) -> bool:
+    """Whether ``location`` names the demo store (which is built on first use)."""
+    text = str(location)
+    if "://" in text:
+        return False
+    return Path(text).expanduser().resolve() == default_store().resolve()
+
+
+class Settings(BaseSettings):
+    """Everything the service and the CLI can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="MZGIS_", extra="ignore")
+
+    store: str = Field(
+        default_factory=lambda: str(default_store()),
+        description="A .gpkg path or a postgresql:// URL / GeoPackage 文件路径或 PostGIS 地址",
+    )
+    host: str = Field(default="127.0.0.1", description="Address to serve on / 服务地址")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port to serve on / 服务端口")
+    lang: Literal["zh", "en"] = Field(default="zh", description="Language shown first / 首选语言")
+    tile_url: str | None = Field(
+        default=None, description="Intranet XYZ basemap URL / 内网底图瓦片地址 ({z}/{x}/{y})"
+    )
+    tile_attribution: str | None = Field(
+        default=None, description="Attribution of the basemap / 底图版权说明"
+    )
+
+    @field_validator("store", mode="before")
+    @classmethod
+    def _store_text(cls, value: object) -> str:
+        return str(value)
+
+    @field_validator("tile_url")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not all(k in value for k in ("{z}", "{x}", "{y}")):
+            msg = "tile_url must contain {z}, {x} and {y} / 底图地址必须包含 {z}、{x}、{y}"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def uses_demo_store(self) -> bool:
+        """Whether :attr:`store` is the embedded demo (built when missing)."""
+        return is_default_store(self.store)

@@ -1,0 +1,263 @@
+"""One table from exception classes to HTTP status codes, and the handlers built from it.
+
+Routes never catch and re-raise: ``layers`` and ``geo`` raise their own errors, and the
+handlers registered here shape every error body the same way::
+
+    {"code": "unknown_layer", "detail": "English / 中文", "problems": [...]}
+
+``problems`` is present when there is a list to show (the rows of a refused import, the
+parameters of a refused request). Nothing a client sends produces a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo._errors import AnalysisError
+from layers._errors import (
+    ConflictError,
+    FeatureNotFoundError,
+    LayerError,
+    LayerReadError,
+    LayerValidationError,
+    PreconditionFailedError,
+    StoreError,
+    UnknownLayerError,
+)
+
+__all__ = [
+    "ERROR_RESPONSES",
+    "ERROR_STATUS",
+    "ErrorBody",
+    "InvalidParameterError",
+    "error_body",
+    "register_error_handlers",
+]
+
+logger = logging.getLogger("mzgis.api")
+
+
+class InvalidParameterError(ValueError):
+    """A query or path parameter cannot be used as sent (HTTP 400)."""
+
+    def __init__(self, name: str, value: object, reason_en: str, reason_zh: str) -> None:
+        self.name, self.value = name, value
+        self.reason = f"{reason_en} / {reason_zh}"
+        shown = _shorten(value)
+        msg = (
+            f"invalid parameter {name}={shown}: {reason_en}"
+            f" / 参数 {name} 的值 {shown} 无效：{reason_zh}"
+        )
+        super().__init__(msg)
+
+    def problems(self) -> list[dict[str, Any]]:
+        return [
+            {"location": "query", "field": self.name, "value": self.value, "reason": self.reason}
+        ]
+
+
+MAX_VALUE_CHARS = 80
+
+
+def _shorten(value: object) -> str:
+    """``repr(value)``, cut to :data:`MAX_VALUE_CHARS` so a huge parameter is not echoed."""
+    text = repr(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+#: exception class → (HTTP status, error code); ``None`` derives the code from the class name
+#: (``CRSMismatchError`` → ``crs_mismatch``). Subclasses inherit their closest ancestor's row.
+ERROR_STATUS: dict[type[Exception], tuple[int, str | None]] = {
+    LayerValidationError: (422, "invalid_layer"),
+    UnknownLayerError: (404, None),
+    FeatureNotFoundError: (404, None),
+    LayerReadError: (400, None),
+    ConflictError: (409, None),
+    PreconditionFailedError: (412, None),
+    StoreError: (503, "store_unavailable"),
+    LayerError: (400, None),
+    AnalysisError: (422, None),
+    InvalidParameterError: (400, None),
+    sqlite3.Error: (503, "store_unavailable"),  # a GeoPackage the store could not read
+}
+
+#: the Chinese shown after an English-only message, by status
+_ZH_BY_STATUS = {
+    400: "请求无效",
+    401: "未登录",
+    403: "无权访问",
+    404: "未找到",
+    405: "不允许的请求方法",
+    409: "与已有数据冲突",
+    412: "数据版本已过期，请刷新后重试",
+    415: "不支持的内容类型",
+    422: "无法处理该请求",
+    500: "服务器内部错误",
+    503: "数据存储不可用",
+}
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    code: str
+    detail: str
+    problems: list[dict[str, Any]] | None = None
+
+
+#: the error responses most routes can give, for their OpenAPI description
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Invalid parameter / 参数无效"},
+    404: {"model": ErrorBody, "description": "Not found / 未找到"},
+    503: {"model": ErrorBody, "description": "Store unavailable / 数据存储不可用"},
+}
+
+
+def _lookup(exc: BaseException) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in ERROR_STATUS:
+            status, code = ERROR_STATUS[cls]
+            return status, code or _snake(type(exc).__name__)
+    return 500, "internal_error"
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.removesuffix("Error")).lower()
+
+
+def _bilingual(message: str, status: int) -> str:
+    if " / " in message:
+        return message
+    return f"{message} / {_ZH_BY_STATUS.get(status, '请求失败')}"
+
+
+def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body of an error from the table."""
+    status, code = _lookup(exc)
+    body: dict[str, Any] = {"code": code}
+    if isinstance(exc, LayerValidationError):
+        body["detail"] = exc.message.splitlines()[0]
+        body["problems"] = [p.to_dict() for p in exc.problems]
+    elif isinstance(exc, InvalidParameterError):
+        body["detail"] = str(exc)
+        body["problems"] = exc.problems()
+    elif isinstance(exc, sqlite3.Error):
+        body["detail"] = f"the store cannot be read: {exc} / 无法读取数据存储"
+    else:
+        body["detail"] = _bilingual(str(exc) or type(exc).__name__, status)
+    return status, body
+
+
+async def _table_handler(request: Request, exc: Exception) -> JSONResponse:
+    status, body = error_body(exc)
+    if status >= 500:
+        logger.warning("%s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(body, status_code=status)
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail: Any = exc.detail
+    if isinstance(detail, str):
+        detail = _bilingual(detail, exc.status_code)
+    body = {"code": f"http_{exc.status_code}", "detail": detail}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _reason(error: dict[str, Any]) -> str:
+    """A bilingual reason for one pydantic error."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    fixed = _REASONS.get(kind)
+    if fixed is not None:
+        return fixed
+    if kind in _BOUND_REASONS:
+        key, en, zh = _BOUND_REASONS[kind]
+        return f"{en} {ctx.get(key)} / {zh} {ctx.get(key)}"
+    if kind == "string_pattern_mismatch":
+        return f"must match {ctx.get('pattern')} / 格式应为 {ctx.get('pattern')}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')} / 必须是以下之一：{ctx.get('expected')}"
+    return f"{error.get('msg', 'invalid value')} / 取值无效"
+
+
+_REASONS = {
+    "missing": "is required / 为必填项",
+    "int_parsing": "must be an integer / 必须是整数",
+    "int_type": "must be an integer / 必须是整数",
+    "int_from_float": "must be an integer / 必须是整数",
+    "float_parsing": "must be a number / 必须是数字",
+    "float_type": "must be a number / 必须是数字",
+    "finite_number": "must be a finite number / 必须是有限数值",
+    "bool_parsing": "must be true or false / 必须是 true 或 false",
+    "json_invalid": "is not valid JSON / 不是有效的 JSON",
+    "uuid_parsing": "must be a UUID / 必须是 UUID",
+    "datetime_from_date_parsing": "must be an ISO 8601 date-time / 必须是 ISO 8601 日期时间",
+    "datetime_parsing": "must be an ISO 8601 date-time / 必须是 ISO 8601 日期时间",
+}
+_BOUND_REASONS = {
+    "greater_than_equal": ("ge", "must be ≥", "必须大于等于"),
+    "greater_than": ("gt", "must be >", "必须大于"),
+    "less_than_equal": ("le", "must be ≤", "必须小于等于"),
+    "less_than": ("lt", "must be <", "必须小于"),
+    "string_too_short": ("min_length", "must have at least this many characters:", "最少字符数"),
+    "string_too_long": ("max_length", "must have at most this many characters:", "最多字符数"),
+}
+_PARAMETER_LOCATIONS = {"query", "path", "header", "cookie"}
+
+
+def _validation_problem(error: dict[str, Any]) -> dict[str, Any]:
+    loc = [str(part) for part in error.get("loc", ())]
+    location = loc[0] if loc else "request"
+    field = ".".join(loc[1:]) or location
+    value = error.get("input")
+    if not isinstance(value, str | int | float | bool | None):
+        value = None if location == "body" else str(value)
+    return {"location": location, "field": field, "value": value, "reason": _reason(error)}
+
+
+def _half(problem: dict[str, Any], index: int) -> str:
+    return str(problem["reason"]).split(" / ")[index]
+
+
+async def request_validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Reshape FastAPI's validation errors: 400 for query/path/header parameters (as OGC API
+    asks), 422 for request bodies; the detail names each parameter and the value sent."""
+    assert isinstance(exc, RequestValidationError)
+    problems = [_validation_problem(e) for e in exc.errors()]
+    in_params = all(p["location"] in _PARAMETER_LOCATIONS for p in problems)
+    en = "; ".join(f"{p['field']}={_shorten(p['value'])} {_half(p, 0)}" for p in problems)
+    zh = "；".join(f"{p['field']}={_shorten(p['value'])} {_half(p, -1)}" for p in problems)
+    body = {
+        "code": "invalid_parameter" if in_params else "invalid_body",
+        "detail": f"invalid request: {en} / 请求无效：{zh}",
+        "problems": problems,
+    }
+    return JSONResponse(body, status_code=400 if in_params else 422)
+
+
+async def _internal_handler(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    body = {
+        "code": "internal_error",
+        "detail": "internal error; see the service log / 服务器内部错误，请查看服务日志",
+    }
+    return JSONResponse(body, status_code=500)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Register one handler per row of :data:`ERROR_STATUS`, plus request validation, HTTP
+    errors and a last-resort 500 that never leaks a traceback."""
+    for cls in ERROR_STATUS:
+        app.add_exception_handler(cls, _table_handler)
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(Exception, _internal_handler)

@@ -1,0 +1,147 @@
+"""A small store built by hand for the API and CLI tests (no dependence on the demo)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.config import Settings
+from layers.store import open_store
+
+#: the two streets of the small store, side by side (lon/lat boxes)
+STREET_A = (116.38, 39.90, 116.40, 39.92)
+STREET_B = (116.40, 39.90, 116.42, 39.92)
+#: stations: id → (lon, lat); S5 lies far outside both streets
+STATION_POINTS = {
+    "S1": (116.385, 39.905),
+    "S2": (116.395, 39.915),
+    "S3": (116.405, 39.905),
+    "S4": (116.415, 39.915),
+    "S5": (116.600, 40.100),
+}
+ROAD_COUNT = 25
+
+
+def _streets() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "code": ["110101001", "110101002"],
+            "name": ["东华门街道", "景山街道"],
+            "district_code": ["110101", "110101"],
+        },
+        geometry=[shapely.box(*STREET_A), shapely.box(*STREET_B)],
+        crs="EPSG:4326",
+    )
+
+
+def _communities() -> gpd.GeoDataFrame:
+    x0, y0, _, y1 = STREET_A
+    return gpd.GeoDataFrame(
+        {
+            "code": ["110101001001", "110101001002", "110101002001"],
+            "name": ["多福巷社区", "银闸社区", "吉祥社区"],
+            "street_code": ["110101001", "110101001", "110101002"],
+            "population": [3000, 2500, 4000],
+            "elderly_60_plus": [800, 600, 1200],
+            "elderly_80_plus": [120, 90, 200],
+            "basic_recipients": [30, 20, 45],
+            "households": [1200, 1000, 1600],
+            "area_m2": [250_000.0, np.nan, 400_000.0],
+        },
+        geometry=[
+            shapely.box(x0, y0, x0 + 0.01, y1),
+            shapely.box(x0 + 0.01, y0, x0 + 0.02, y1),
+            shapely.box(*STREET_B),
+        ],
+        crs="EPSG:4326",
+    )
+
+
+def _stations() -> gpd.GeoDataFrame:
+    ids = list(STATION_POINTS)
+    return gpd.GeoDataFrame(
+        {
+            "station_id": ids,
+            "name": [f"驿站{i}" for i in range(1, 6)],
+            "star_rating": pd.array([3, None, 5, 1, 2], dtype="Int64"),
+            "capacity_persons": [40, 60, 80, 30, 50],
+            "status": ["运营", "运营", "筹建", "运营", "停业"],
+        },
+        geometry=[shapely.Point(p) for p in STATION_POINTS.values()],
+        crs="EPSG:4326",
+    )
+
+
+def _roads() -> gpd.GeoDataFrame:
+    lons = 116.38 + 0.001 * np.arange(ROAD_COUNT)
+    lines = [shapely.LineString([(x, 39.90), (x, 39.91)]) for x in lons]
+    return gpd.GeoDataFrame(
+        {"edge_id": np.arange(ROAD_COUNT), "highway": ["footway"] * ROAD_COUNT},
+        geometry=lines,
+        crs="EPSG:4326",
+    )
+
+
+def _inspections() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "inspection_id": ["I1", "I2"],
+            "campaign_id": ["2024", "2024"],
+            "marker_no": ["1101001A", "1101002B"],
+            "inspected_at": ["2024-05-01T08:30:00Z", "2024-05-02T14:00:00Z"],
+            "condition": ["完好", "损坏"],
+            "accuracy_m": [0.5, 2.0],
+            "fix_type": ["RTK", "single"],
+            "inspectors": [["张三", "李四"], ["王五"]],
+            "photos": [None, [{"file": "a.jpg", "sha256": "ab"}]],
+            "review_state": ["received", "approved"],
+        },
+        geometry=[shapely.Point(116.39, 39.91), shapely.Point(116.41, 39.91)],
+        crs="EPSG:4326",
+    )
+
+
+LAYERS = {
+    "streets": _streets,
+    "communities": _communities,
+    "stations": _stations,
+    "roads": _roads,
+    "inspections": _inspections,
+}
+
+
+@pytest.fixture(scope="session")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A GeoPackage with a few streets, communities, stations, roads and inspections.
+
+    Shared by the session: copy it (``store_copy``) before writing to it."""
+    path = tmp_path_factory.mktemp("api") / "small.gpkg"
+    store = open_store(path)
+    for kind, build in LAYERS.items():
+        store.import_frame(build(), name=kind, kind=kind)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def store_copy(small_store: Path, tmp_path: Path) -> Path:
+    """A private copy of the small store, free to change."""
+    target = tmp_path / "copy.gpkg"
+    shutil.copyfile(small_store, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def client(small_store: Path) -> Iterator[TestClient]:
+    """The service over the small store (started, so its lifespan opened the store)."""
+    with TestClient(create_app(Settings(store=str(small_store)))) as test_client:
+        yield test_client
