@@ -49,7 +49,10 @@ class CostMatrix:
     def __post_init__(self) -> None:
         n, m = self.matrix.shape
         if n != len(self.demand_ids) or m != len(self.facility_ids):
-            msg = f"matrix shape {self.matrix.shape} does not match {n} demand ids and {m} facility ids"
+            msg = (
+                f"matrix shape {self.matrix.shape} does not match"
+                f" {len(self.demand_ids)} demand ids and {len(self.facility_ids)} facility ids"
+            )
             raise AnalysisError(msg)
 
     @property
