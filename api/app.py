@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.catalog import Catalog, open_service_store
 from api.config import Settings
 from api.errors import register_error_handlers
+from api.maps.routes import install_maps
 from api.routes import ROUTERS
 
 __all__ = ["DESCRIPTION", "TITLE", "create_app"]
@@ -89,4 +90,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing
     return app

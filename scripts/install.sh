@@ -35,6 +35,13 @@ if [ $want_test = 1 ]; then
   apt_install gdal-bin chromium fonts-noto-cjk
 fi
 
+# The web maps' browser assets (Leaflet and plugins), pinned in package-lock.json and
+# served by the app itself: maps never load anything from the internet.
+command -v npm >/dev/null || apt_install nodejs npm
+if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+
 [ -x .venv/bin/python ] || "$python_bin" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 if [ $want_test = 1 ]; then

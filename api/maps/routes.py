@@ -1,0 +1,151 @@
+"""The web maps under ``/maps``: an index of map pages, the layers map, and the features of a
+layer for pages that fetch a large layer on demand.
+
+Pages are HTML built with :class:`api.maps.builder.MapBuilder`; they load nothing from outside
+the app (assets under ``/static``, see :mod:`api.maps.assets`). A built page is cached per
+store version, language and tile settings, so reloading is cheap until a layer changes.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import OrderedDict
+from collections.abc import Callable
+from html import escape
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import LayerDep, SettingsDep, StoreDep
+from api.maps.assets import MZGIS_CSS, mount_assets
+from api.maps.display import features_text
+from api.maps.i18n import Lang, text
+from api.maps.pages import layers_map
+from api.maps.spec import prepare_layer
+
+__all__ = [
+    "PAGE_CACHE_SIZE",
+    "LangQuery",
+    "cached_page",
+    "compressed",
+    "install_maps",
+    "router",
+]
+
+router = APIRouter(prefix="/maps", tags=["maps"])
+
+LangQuery = Annotated[
+    Literal["zh", "en"] | None,
+    Query(description="Language of labels: zh (default setting) or en / 标注语言"),
+]
+PAGE_CACHE_SIZE = 8
+
+
+def install_maps(app: FastAPI) -> None:
+    """Include the ``/maps`` router and serve the map assets (once per app); raises
+    :class:`api.maps.assets.MissingAssetsError` when they are not installed."""
+    if getattr(app.state, "maps_installed", False):
+        return
+    mount_assets(app)
+    app.include_router(router)
+    app.state.maps_installed = True
+
+
+def compressed(request: Request, body: str, media_type: str) -> Response:
+    """``body`` gzip-compressed when the client accepts it (a map page shrinks about 5×,
+    which matters on slow office networks)."""
+    data = body.encode("utf-8")
+    if "gzip" not in request.headers.get("accept-encoding", "") or len(data) < 1024:
+        return Response(data, media_type=media_type)
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(gzip.compress(data, compresslevel=5), media_type=media_type, headers=headers)
+
+
+def cached_page(request: Request, key: tuple[object, ...], build: Callable[[], str]) -> str:
+    """The page cached under ``key`` on the app, built (and the oldest dropped) when absent.
+    Put the versions of every layer the page shows in ``key``."""
+    cache: OrderedDict[tuple[object, ...], str] | None = getattr(
+        request.app.state, "map_pages", None
+    )
+    if cache is None:
+        cache = request.app.state.map_pages = OrderedDict()
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    html = build()
+    cache[key] = html
+    while len(cache) > PAGE_CACHE_SIZE:
+        cache.popitem(last=False)
+    return html
+
+
+@router.get("", response_class=HTMLResponse, summary="Map pages / 地图页面")
+def maps_index(request: Request, settings: SettingsDep, lang: LangQuery = None) -> HTMLResponse:
+    """Links to every map page of the service."""
+    lang = lang or settings.lang
+    items = [
+        f'<li><a href="{escape(path)}?lang={lang}">{escape(_title(summary, lang))}</a></li>'
+        for path, summary in _html_pages(request.app)
+    ]
+    title = text("maps_index", lang)
+    body = (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>'
+        f'<link rel="stylesheet" href="{MZGIS_CSS}"></head>'
+        f'<body class="mzgis-index"><h1>{title}</h1><ul>{"".join(items)}</ul></body></html>'
+    )
+    return HTMLResponse(body)
+
+
+def _html_pages(app: FastAPI) -> list[tuple[str, str]]:
+    """(path, summary) of every GET page under ``/maps/`` that answers HTML."""
+    pages = []
+    for path, operations in app.openapi().get("paths", {}).items():
+        get = operations.get("get", {})
+        content = get.get("responses", {}).get("200", {}).get("content", {})
+        if path.startswith("/maps/") and "{" not in path and "text/html" in content:
+            pages.append((path, str(get.get("summary") or path)))
+    return pages
+
+
+def _title(summary: str, lang: Lang) -> str:
+    en, _, zh = summary.partition(" / ")
+    return (zh or en) if lang == "zh" else en
+
+
+@router.get("/layers", response_class=HTMLResponse, summary="All layers / 图层总览")
+def layers_page(
+    request: Request, store: StoreDep, settings: SettingsDep, lang: LangQuery = None
+) -> Response:
+    """Every layer of the store on one map, each toggleable, over the data basemap."""
+    language: Lang = lang or settings.lang
+    versions = tuple((i.name, i.kind, i.version, i.count) for i in store.layers())
+    key = ("layers", language, settings.tile_url, settings.tile_attribution, versions)
+
+    def build() -> str:
+        builder = layers_map(
+            store,
+            lang=language,
+            tile_url=settings.tile_url,
+            tile_attribution=settings.tile_attribution,
+            data_url=lambda name: f"{router.prefix}/data/{quote(name)}?lang={language}",
+        )
+        return builder.render()
+
+    return compressed(request, cached_page(request, key, build), "text/html; charset=utf-8")
+
+
+@router.get(
+    "/data/{layer}",
+    summary="Features of a layer for map pages / 地图页面的图层要素",
+    response_class=Response,
+)
+def layer_data(
+    request: Request, info: LayerDep, store: StoreDep, settings: SettingsDep, lang: LangQuery = None
+) -> Response:
+    """The features of ``layer`` as the page script reads them (``{"g": geometries,
+    "p": properties}``), simplified and rounded for display."""
+    gdf = store.read(info.name)
+    prepared = prepare_layer(gdf, name=info.name, kind=info.kind, lang=lang or settings.lang)
+    return compressed(request, features_text(gdf, fields=prepared.columns), "application/json")

@@ -1,0 +1,323 @@
+/* mzgis web maps: feature layers, popups, labels, legend and the "ready" flag, on Leaflet.
+ *
+ * Pages built by api/maps call, in order: mzgis.init(map, opts), mzgis.featureLayer(...) and
+ * mzgis.labelLayer(...) for each layer, then mzgis.finish(map, opts). When every layer is
+ * drawn, mzgis.ready is true and mzgis.counts() tells how many features each layer shows.
+ */
+(function (L) {
+  "use strict";
+
+  var WORDS = {
+    zh: { yes: "是", no: "否", estimated: "估算", location: "位置" },
+    en: { yes: "yes", no: "no", estimated: "estimated", location: "location" },
+  };
+  /* units read from the names of keys inside json fields (reference objects...) */
+  var KEY_UNITS = [[/_m2$/, " m²"], [/_deg$/, "°"], [/_m$/, " m"], [/_s$/, " s"]];
+  var LABEL_ZOOMS = [12, 13, 14, 15, 16];
+
+  var state = { lang: "zh", entries: [], map: null };
+  var mzgis = {
+    ready: false,
+    readyMs: null,
+    entries: state.entries,
+  };
+
+  function esc(value) {
+    return String(value)
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;");
+  }
+
+  function formatValue(value, dtype) {
+    var words = WORDS[state.lang];
+    if (dtype === "bool") return value ? words.yes : words.no;
+    if (typeof value === "number") {
+      var digits = dtype === "int" ? 0 : 2;
+      return value.toLocaleString(state.lang === "zh" ? "zh-CN" : "en-US", {
+        maximumFractionDigits: digits,
+      });
+    }
+    if (Array.isArray(value)) {
+      return value.map(function (v) { return formatValue(v, "json"); }).join("；");
+    }
+    if (value !== null && typeof value === "object") {
+      return Object.keys(value).map(function (key) {
+        var v = value[key], unit = "";
+        KEY_UNITS.forEach(function (pair) { if (!unit && pair[0].test(key)) unit = pair[1]; });
+        return typeof v === "object" ? JSON.stringify(v) : formatValue(v, "") + unit;
+      }).join(" ");
+    }
+    return value;
+  }
+
+  function estimatedSet(props) {
+    var text = props.estimated_fields;
+    var out = {};
+    if (typeof text === "string") {
+      text.split(/[,;\s]+/).forEach(function (name) { if (name) out[name] = true; });
+    }
+    return out;
+  }
+
+  function popupHtml(own, spec) {
+    var props = Object.assign({}, spec.common || {}, own);
+    var estimated = estimatedSet(props);
+    var words = WORDS[state.lang];
+    var rows = [];
+    spec.fields.forEach(function (f) {
+      var name = f[0], label = f[1], unit = f[2], dtype = f[3];
+      var value = props[name];
+      if (value === null || value === undefined || value === "") return;
+      var shown = esc(formatValue(value, dtype)) + (unit ? " " + esc(unit) : "");
+      if (estimated[name]) shown += ' <span class="mzgis-est">(' + words.estimated + ")</span>";
+      rows.push("<tr><th>" + esc(label) + "</th><td>" + shown + "</td></tr>");
+    });
+    if (estimated.geometry) {
+      rows.push("<tr><th>" + words.location + '</th><td><span class="mzgis-est">(' +
+        words.estimated + ")</span></td></tr>");
+    }
+    var title = spec.title && props[spec.title] != null ? esc(props[spec.title]) : "";
+    return (
+      '<div class="mzgis-popup"><div class="mzgis-popup-kind">' + esc(spec.label) + "</div>" +
+      (title ? '<div class="mzgis-popup-title">' + title + "</div>" : "") +
+      "<table>" + rows.join("") + "</table></div>"
+    );
+  }
+
+  function categoryColor(cat, own, common) {
+    var props = own[cat.field] === undefined ? common : own;
+    var value = props[cat.field];
+    if (value !== null && value !== undefined && cat.colors[value]) return cat.colors[value];
+    if (cat.palette.length && value !== null && value !== undefined) {
+      var text = String(value), hash = 0;
+      for (var i = 0; i < text.length; i++) hash = (hash * 31 + text.charCodeAt(i)) >>> 0;
+      return cat.palette[hash % cat.palette.length];
+    }
+    return cat.other_color;
+  }
+
+  function pathStyle(spec, feature) {
+    var s = spec.style;
+    var out = {
+      color: s.color, fillColor: s.fillColor, weight: s.weight, opacity: s.opacity,
+      fillOpacity: s.fillOpacity, dashArray: s.dashArray, fill: s.fill,
+    };
+    if (spec.category) {
+      var c = categoryColor(spec.category, feature.properties || {}, spec.common || {});
+      out.fillColor = c;
+      var kind = feature.geometry && feature.geometry.type;
+      if (kind !== "Point" && kind !== "MultiPoint") out.color = c;
+    }
+    return out;
+  }
+
+  function buildLayer(data, spec) {
+    var options = {
+      pane: spec.pane || "overlayPane",
+      interactive: spec.interactive,
+      attribution: spec.attribution || null,
+      style: function (feature) { return pathStyle(spec, feature); },
+      pointToLayer: function (feature, latlng) {
+        var o = pathStyle(spec, feature);
+        o.radius = spec.style.radius;
+        o.pane = options.pane;
+        o.interactive = spec.interactive;
+        return L.circleMarker(latlng, o);
+      },
+    };
+    var layer = L.geoJSON(data, options);
+    if (spec.cluster) {
+      var clusters = L.markerClusterGroup({
+        chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
+        disableClusteringAtZoom: 17,
+      });
+      clusters.addLayers(layer.getLayers());
+      layer = clusters;
+    }
+    if (spec.interactive) layer.on("click", function (e) { openPopup(e, spec); });
+    return layer;
+  }
+
+  /* One popup per click, built then: no popup objects for features never clicked. */
+  function openPopup(e, spec) {
+    var target = e.propagatedFrom || e.layer;
+    if (!target || !target.feature) return;
+    var at = target.getLatLng ? target.getLatLng() : e.latlng;
+    L.popup({ maxWidth: 340 })
+      .setLatLng(at)
+      .setContent(popupHtml(target.feature.properties || {}, spec))
+      .openOn(state.map);
+  }
+
+  /* {g: [geometries], p: [properties] | null} -> a GeoJSON FeatureCollection */
+  mzgis.features = function (data) {
+    var props = data.p;
+    return {
+      type: "FeatureCollection",
+      features: data.g.map(function (geometry, i) {
+        return { type: "Feature", geometry: geometry, properties: props ? props[i] : {} };
+      }),
+    };
+  };
+
+  /* A layer group that builds its features the first time it is shown; features come from
+     the JSON block dataId or, when that holds null, from spec.url on the page's own server. */
+  mzgis.featureLayer = function (dataId, spec) {
+    var group = L.layerGroup([], { attribution: spec.attribution || null });
+    var entry = { spec: spec, group: group, inner: null, total: spec.total };
+    var make = function (loaded) {
+      var start = performance.now();
+      entry.inner = buildLayer(mzgis.features(loaded), spec);
+      entry.buildMs = performance.now() - start;
+      entry.total = loaded.g.length;
+      group.addLayer(entry.inner);
+      if (group._map) restack();
+    };
+    entry.build = function () {
+      if (entry.inner || entry.loading) return;
+      var start = performance.now();
+      var data = JSON.parse(document.getElementById(dataId).textContent);
+      entry.parseMs = performance.now() - start;
+      if (data) return make(data);
+      entry.loading = fetch(spec.url)
+        .then(function (r) {
+          if (!r.ok) throw new Error(spec.url + ": HTTP " + r.status);
+          return r.json();
+        })
+        .then(make)
+        .catch(function (err) { entry.loading = null; console.error("mzgis: " + err.message); });
+    };
+    if (spec.show) entry.build();
+    else group.on("add", entry.build);
+    state.entries.push(entry);
+    return group;
+  };
+
+  mzgis.labelLayer = function (labels, spec) {
+    var markers = labels.map(function (item) {
+      return L.marker([item[0], item[1]], {
+        pane: "mzgis-labels", interactive: false, keyboard: false,
+        icon: L.divIcon({
+          className: "mzgis-label mzgis-label-" + spec.cls,
+          html: "<span>" + esc(item[2]) + "</span>",
+          iconSize: null,
+        }),
+      });
+    });
+    var group = L.layerGroup(markers);
+    state.entries.push({ spec: spec, group: group, inner: group, total: labels.length, label: true });
+    return group;
+  };
+
+  function innerCount(entry) {
+    if (!entry.inner || !entry.group._map) return 0;
+    if (entry.inner.getLayers) return entry.inner.getLayers().length;
+    return 0;
+  }
+
+  /* Features each (non-label) layer shows now: 0 for a layer switched off. */
+  mzgis.counts = function () {
+    var out = {};
+    state.entries.forEach(function (e) { if (!e.label) out[e.spec.name] = innerCount(e); });
+    return out;
+  };
+
+  /* Milliseconds each layer took to build (features to Leaflet layers). */
+  mzgis.buildTimes = function () {
+    var out = {};
+    state.entries.forEach(function (e) {
+      if (e.buildMs !== undefined) out[e.spec.name] = [e.parseMs || 0, e.buildMs];
+    });
+    return out;
+  };
+
+  mzgis.totals = function () {
+    var out = {};
+    state.entries.forEach(function (e) { if (!e.label) out[e.spec.name] = e.total; });
+    return out;
+  };
+
+  /* The layer (a circle marker, line or polygon) of feature number i of a layer, or null. */
+  mzgis.featureAt = function (name, i) {
+    var entry = state.entries.filter(function (e) { return e.spec.name === name; })[0];
+    if (!entry || !entry.inner) return null;
+    return entry.inner.getLayers()[i] || null;
+  };
+
+  function restack() {
+    var live = state.entries.filter(function (e) { return e.inner && e.group._map && !e.label; });
+    live.sort(function (a, b) { return a.spec.style.z - b.spec.style.z; });
+    live.forEach(function (e) {
+      var inner = e.spec.cluster ? e.inner._featureGroup : e.inner;
+      if (inner && inner.eachLayer) {
+        inner.eachLayer(function (l) { if (l.bringToFront && l._map) l.bringToFront(); });
+      }
+    });
+  }
+
+  function setLegendState(layer, on) {
+    state.entries.forEach(function (e) {
+      if (e.group !== layer) return;
+      var items = document.querySelectorAll('.mzgis-legend [data-layer="' + e.spec.name + '"]');
+      items.forEach(function (el) { el.classList.toggle("mzgis-off", !on); });
+    });
+  }
+
+  function zoomClasses(map) {
+    var z = map.getZoom(), box = map.getContainer();
+    LABEL_ZOOMS.forEach(function (level) { box.classList.toggle("mzgis-z" + level, z >= level); });
+  }
+
+  mzgis.init = function (map, opts) {
+    mzgis.initMs = performance.now();
+    state.map = map;
+    state.lang = opts.lang || "zh";
+    map.getContainer().classList.add("mzgis-map");
+    if (opts.bounds) map.fitBounds(opts.bounds, { padding: [12, 12], maxZoom: 17, animate: false });
+    else map.setView([39.9, 116.4], 11, { animate: false });
+    var base = map.createPane("mzgis-base");
+    base.style.zIndex = 250;
+    base.style.pointerEvents = "none";
+    var labels = map.createPane("mzgis-labels");
+    labels.style.zIndex = 450;
+    labels.style.pointerEvents = "none";
+    L.control.scale({ imperial: false, position: "bottomleft", maxWidth: 160 }).addTo(map);
+    map.attributionControl.setPrefix("Leaflet");
+    map.on("zoomend", function () { zoomClasses(map); });
+    map.on("overlayadd", function (e) { restack(); setLegendState(e.layer, true); });
+    map.on("overlayremove", function (e) { setLegendState(e.layer, false); });
+  };
+
+  function addBox(map, position, className, html) {
+    var Box = L.Control.extend({
+      onAdd: function () {
+        var div = L.DomUtil.create("div", className);
+        div.innerHTML = html;
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      },
+    });
+    new Box({ position: position }).addTo(map);
+  }
+
+  mzgis.finish = function (map, opts) {
+    if (opts.title) addBox(map, "topleft", "mzgis-title leaflet-bar", opts.title);
+    if (opts.legend) addBox(map, "bottomright", "mzgis-legend leaflet-bar", opts.legend);
+    state.entries.forEach(function (e) { if (!e.group._map) setLegendState(e.group, false); });
+    mzgis.finishMs = performance.now();
+    zoomClasses(map);
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        mzgis.ready = true;
+        mzgis.readyMs = performance.now();
+        document.documentElement.setAttribute("data-mzgis-ready", "1");
+      });
+    });
+  };
+
+  mzgis.popupHtml = popupHtml;
+  window.mzgis = mzgis;
+})(window.L);

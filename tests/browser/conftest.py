@@ -1,0 +1,88 @@
+"""Fixtures of the browser tests: the real app served by uvicorn on a free loopback port, and
+Debian's Chromium (never a downloaded browser) driven by Playwright, offline.
+
+Use them for any map page::
+
+    @pytest.mark.browser
+    def test_my_page(map_server, map_tab):
+        report = check_map_page(map_tab, f"{map_server}/maps/my-page", expected_features={...})
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import BrowserContext, sync_playwright
+
+from tests.browser.mapcheck import CHROMIUM, CHROMIUM_ARGS, MapTab
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+
+def _app(store: Path) -> FastAPI:
+    from api.app import create_app
+    from api.config import Settings
+    from api.maps.routes import install_maps
+
+    app = create_app(Settings(store=str(store)))
+    install_maps(app)  # a no-op once api/app.py installs the maps itself
+    return app
+
+
+@pytest.fixture(scope="session")
+def map_server(demo_store: Path) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:PORT``) of the app serving the demo store."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(_app(demo_store), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            msg = "the test server did not start"
+            raise RuntimeError(msg)
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    """A Chromium context with a fresh user-data-dir, 1280×800, Chinese locale."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: bash scripts/install.sh --test installs it")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 800},
+            locale="zh-CN",
+            service_workers="block",
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def map_tab(browser_context: BrowserContext) -> Iterator[MapTab]:
+    """A fresh tab: non-local requests blocked and logged, console errors collected."""
+    tab = MapTab.open(browser_context)
+    yield tab
+    tab.close()
