@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import collections, health, inspections, landing, users
+from api.routes import collections, health, landing
 
 __all__ = ["ROUTERS"]
 
@@ -12,6 +12,4 @@ ROUTERS: tuple[APIRouter, ...] = (
     landing.router,
     collections.router,
     health.router,
-    inspections.router,
-    users.router,
 )
