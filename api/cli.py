@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api import cli_layers
+from api import cli_inspection, cli_layers
 from api.cli_common import (
     StoreOption,
     console,
@@ -35,7 +35,7 @@ app = typer.Typer(
 )
 
 #: the sub-command groups composed into ``mzgis``
-GROUPS: tuple[typer.Typer, ...] = (cli_layers.app,)
+GROUPS: tuple[typer.Typer, ...] = (cli_layers.app, cli_inspection.app, cli_inspection.users_app)
 for group in GROUPS:
     app.add_typer(group)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import collections, health, landing
+from api.routes import collections, health, inspection_map, inspections, landing, users
 
 __all__ = ["ROUTERS"]
 
@@ -12,4 +12,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     landing.router,
     collections.router,
     health.router,
+    inspections.router,
+    inspection_map.router,
+    users.router,
 )

@@ -1,0 +1,210 @@
+"""Who may do what: argon2 passwords, bearer tokens stored hashed, roles, and the
+dependencies that enforce them on every route.
+
+==================  =====  =======  =========  ======
+action              admin  planner  inspector  viewer
+==================  =====  =======  =========  ======
+read                 yes    yes      own¹       yes
+submit (records)     yes    no       own¹ ²     no
+review               yes    yes      no         no
+plan (campaigns)     yes    yes      no         no
+export (reports)     yes    yes      no         yes
+audit (read log)     yes    no       no         no
+manage users         yes    no       no         no
+==================  =====  =======  =========  ======
+
+¹ An inspector sees and submits records only in campaigns they are a member of.
+² and edits only records they created, until they are approved or rejected.
+
+Tokens are 256-bit random strings shown once; the store keeps their SHA-256 only. Passwords
+are hashed with argon2id (argon2-cffi). A browser may send the token as the ``mzgis_token``
+cookie on GET requests (the map pages); writes need the ``Authorization`` header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.deps import get_store
+from layers.records import Record, RecordStore, User, open_record_store, sha256_hex
+
+__all__ = [
+    "COOKIE_NAME",
+    "PERMISSIONS",
+    "TOKEN_PREFIX",
+    "Action",
+    "ForbiddenError",
+    "RecordsDep",
+    "UnauthenticatedError",
+    "can_edit",
+    "current_user",
+    "get_records",
+    "hash_password",
+    "issue_token",
+    "new_token",
+    "require",
+    "token_digest",
+    "verify_password",
+    "visible_campaigns",
+]
+
+Action = Literal["read", "submit", "review", "plan", "export", "audit", "manage_users"]
+PERMISSIONS: dict[Action, frozenset[str]] = {
+    "read": frozenset({"admin", "planner", "inspector", "viewer"}),
+    "submit": frozenset({"admin", "inspector"}),
+    "review": frozenset({"admin", "planner"}),
+    "plan": frozenset({"admin", "planner"}),
+    "export": frozenset({"admin", "planner", "viewer"}),
+    "audit": frozenset({"admin"}),
+    "manage_users": frozenset({"admin"}),
+}
+COOKIE_NAME = "mzgis_token"
+TOKEN_PREFIX = "mzgis_"
+DEFAULT_TOKEN_DAYS = 30
+
+_hasher = PasswordHasher()
+#: verified against when the user does not exist, so both paths take the same time
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+class UnauthenticatedError(HTTPException):
+    """No token, or one that is unknown, expired or revoked (HTTP 401)."""
+
+    def __init__(self, reason: str = "sign in first: send 'Authorization: Bearer <token>'") -> None:
+        detail = f"{reason} / 请先登录（请求头 Authorization: Bearer <令牌>）"
+        super().__init__(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class ForbiddenError(HTTPException):
+    """Signed in, but the role or campaign membership does not allow it (HTTP 403)."""
+
+    def __init__(self, reason_en: str, reason_zh: str) -> None:
+        super().__init__(403, f"{reason_en} / {reason_zh}")
+
+
+# -- passwords and tokens ----------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (salted, with its parameters)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; ``None`` (no such user) costs the same time and fails."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    """A new bearer token: the prefix and 256 random bits, URL-safe."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What the store keeps of a token: its SHA-256 (hex)."""
+    return sha256_hex(token)
+
+
+def issue_token(
+    records: RecordStore,
+    username: str,
+    *,
+    actor: str,
+    label: str = "",
+    days: float = DEFAULT_TOKEN_DAYS,
+) -> tuple[str, str]:
+    """Create a token for ``username``: ``(token, expires_at)``. The token is returned once
+    and never stored."""
+    token = new_token()
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+    expires_at = expires.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    records.add_token(
+        username, token_digest(token), label=label, expires_at=expires_at, actor=actor
+    )
+    return token, expires_at
+
+
+# -- dependencies ------------------------------------------------------------------------
+
+
+def get_records(request: Request) -> RecordStore:
+    """The record store beside the app's layer store (opened on first use)."""
+    records: RecordStore | None = getattr(request.app.state, "records", None)
+    if records is None:
+        records = open_record_store(get_store(request))
+        request.app.state.records = records
+    return records
+
+
+RecordsDep = Annotated[RecordStore, Depends(get_records)]
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def current_user(
+    request: Request, records: RecordsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> User:
+    """The user whose bearer token came with the request (401 otherwise)."""
+    if token is None and request.method in ("GET", "HEAD"):
+        token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        raise UnauthenticatedError()
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    user = records.user_for_token(token_digest(token), now=now)
+    if user is None:
+        raise UnauthenticatedError("the token is unknown, expired or revoked")
+    return user
+
+
+def require(action: Action) -> Callable[[User], User]:
+    """A dependency that lets through users whose role may do ``action`` (403 otherwise)."""
+
+    def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in PERMISSIONS[action]:
+            raise ForbiddenError(
+                f"role {user.role!r} may not {action.replace('_', ' ')}",
+                f"角色 {user.role} 无权执行此操作（{action}）",
+            )
+        return user
+
+    dependency.__name__ = f"require_{action}"
+    return dependency
+
+
+def visible_campaigns(user: User, records: RecordStore) -> tuple[str, ...] | None:
+    """Campaigns a user may see: ``None`` for all (every role but inspector)."""
+    return records.campaigns_of(user.username) if user.role == "inspector" else None
+
+
+def require_campaign(user: User, records: RecordStore, campaign_id: str) -> None:
+    """403 unless ``user`` may see campaign ``campaign_id``."""
+    visible = visible_campaigns(user, records)
+    if visible is not None and campaign_id not in visible:
+        raise ForbiddenError(
+            f"you are not a member of campaign {campaign_id!r}",
+            f"您不是联检批次 {campaign_id} 的成员",
+        )
+
+
+def can_edit(user: User, record: Record) -> bool:
+    """Admins edit any record; inspectors only their own (review state is the store's rule)."""
+    return user.role == "admin" or (user.role == "inspector" and record.created_by == user.username)
+
+
+Reader = Annotated[User, Depends(require("read"))]
+Submitter = Annotated[User, Depends(require("submit"))]
+Reviewer = Annotated[User, Depends(require("review"))]
+Planner = Annotated[User, Depends(require("plan"))]
+Exporter = Annotated[User, Depends(require("export"))]
+Auditor = Annotated[User, Depends(require("audit"))]
+Admin = Annotated[User, Depends(require("manage_users"))]

@@ -1,0 +1,94 @@
+"""Inspection records (界线联检): users, campaigns, marker inspections, segment checks,
+photos, reviews and an append-only audit log, behind one :class:`RecordStore` interface.
+
+``open_record_store("demo.gpkg")`` keeps the records in the same GeoPackage as the layers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from layers._errors import StoreError
+from layers.records.audit import entry_hash, verify_chain
+from layers.records.base import RecordStore
+from layers.records.errors import RecordNotFoundError, RecordValidationError
+from layers.records.gpkg import GeoPackageRecordStore
+from layers.records.models import (
+    CONDITIONS,
+    FIX_TYPES,
+    KINDS,
+    REVIEW_STATES,
+    REVIEW_TARGETS,
+    ROLES,
+    SEGMENT_STATUSES,
+    SIDES,
+    AuditCheck,
+    AuditEntry,
+    Campaign,
+    Member,
+    Photo,
+    Record,
+    RecordFilter,
+    RecordKind,
+    Review,
+    Role,
+    User,
+    canonical_json,
+    etag_matches,
+    sha256_hex,
+)
+from layers.store import GeoPackageStore, Store
+
+__all__ = [
+    "CONDITIONS",
+    "FIX_TYPES",
+    "KINDS",
+    "REVIEW_STATES",
+    "REVIEW_TARGETS",
+    "ROLES",
+    "SEGMENT_STATUSES",
+    "SIDES",
+    "AuditCheck",
+    "AuditEntry",
+    "Campaign",
+    "GeoPackageRecordStore",
+    "Member",
+    "Photo",
+    "Record",
+    "RecordFilter",
+    "RecordKind",
+    "RecordNotFoundError",
+    "RecordStore",
+    "RecordValidationError",
+    "Review",
+    "Role",
+    "User",
+    "canonical_json",
+    "entry_hash",
+    "etag_matches",
+    "open_record_store",
+    "sha256_hex",
+    "verify_chain",
+]
+
+
+def open_record_store(location: str | Path | Store) -> RecordStore:
+    """Open the record store that lives with a layer store (or at a location).
+
+    Parameters
+    ----------
+    location
+        A :class:`GeoPackageStore`, or a ``.gpkg`` path (created when missing).
+
+    Raises
+    ------
+    StoreError
+        For locations no record backend serves yet (``postgresql://``).
+    """
+    if isinstance(location, GeoPackageStore):
+        return GeoPackageRecordStore(location)
+    text = str(getattr(location, "url", location))
+    if text.lower().endswith(".gpkg"):
+        return GeoPackageRecordStore(text)
+    msg = f"no record store for {text!r} yet (GeoPackage only) / 暂不支持该位置的记录存储"
+    raise StoreError(msg)

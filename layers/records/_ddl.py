@@ -1,0 +1,117 @@
+"""SQL of the record tables in a GeoPackage (SQLite): created on first open, in one
+transaction, beside the layers. Marker inspections are also a GeoPackage point table
+(``gpkg_contents``), so QGIS shows them as they arrive.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+__all__ = ["KIND_TABLES", "REGISTER_FEATURES", "SCHEMA_VERSION", "TABLES", "statements"]
+
+SCHEMA_VERSION = 1
+_GENESIS = "0" * 64  # models.GENESIS_HASH
+
+#: record kind → (table, kind-specific columns copied from the body for filtering)
+KIND_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "marker": ("mzgis_marker_inspections", ("marker_no", "condition", "inspected_at")),
+    "segment": ("mzgis_segment_checks", ("from_marker", "to_marker", "status", "checked_at")),
+}
+
+_RECORD_COMMON = """
+  record_id TEXT NOT NULL UNIQUE,
+  campaign_id TEXT NOT NULL REFERENCES mzgis_campaigns (campaign_id),
+  line_code TEXT NOT NULL,
+  review_state TEXT NOT NULL DEFAULT 'received'
+    CHECK (review_state IN ('received', 'has_issues', 'approved', 'rejected')),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  create_hash TEXT NOT NULL,
+  body TEXT NOT NULL,
+  computed TEXT NOT NULL,
+  flags TEXT NOT NULL DEFAULT '[]',
+  search_text TEXT NOT NULL DEFAULT '',
+  estimated INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL"""
+
+TABLES = f"""
+CREATE TABLE IF NOT EXISTS mzgis_records_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mzgis_users (
+  username TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'planner', 'inspector', 'viewer')),
+  display_name TEXT NOT NULL, password_hash TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mzgis_tokens (
+  token_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES mzgis_users (username),
+  label TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT);
+CREATE INDEX IF NOT EXISTS idx_mzgis_tokens_user ON mzgis_tokens (username);
+CREATE TABLE IF NOT EXISTS mzgis_campaigns (
+  campaign_id TEXT PRIMARY KEY, line_code TEXT NOT NULL, round_no INTEGER NOT NULL,
+  year INTEGER NOT NULL, name TEXT NOT NULL,
+  left_code TEXT NOT NULL, left_name TEXT NOT NULL,
+  right_code TEXT NOT NULL, right_name TEXT NOT NULL,
+  created_by TEXT NOT NULL, created_at TEXT NOT NULL, estimated INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS mzgis_campaign_members (
+  campaign_id TEXT NOT NULL REFERENCES mzgis_campaigns (campaign_id),
+  username TEXT NOT NULL REFERENCES mzgis_users (username),
+  side TEXT NOT NULL CHECK (side IN ('left', 'right')),
+  PRIMARY KEY (campaign_id, username));
+CREATE TABLE IF NOT EXISTS mzgis_marker_inspections (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POINT,
+  marker_no TEXT NOT NULL, condition TEXT NOT NULL, inspected_at TEXT NOT NULL,
+  {_RECORD_COMMON});
+CREATE INDEX IF NOT EXISTS idx_mzgis_marker_insp_campaign
+  ON mzgis_marker_inspections (campaign_id, marker_no);
+CREATE TABLE IF NOT EXISTS mzgis_segment_checks (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  from_marker TEXT NOT NULL, to_marker TEXT NOT NULL, status TEXT NOT NULL,
+  checked_at TEXT NOT NULL,
+  {_RECORD_COMMON});
+CREATE INDEX IF NOT EXISTS idx_mzgis_segment_campaign ON mzgis_segment_checks (campaign_id);
+CREATE TABLE IF NOT EXISTS mzgis_photos (
+  record_id TEXT NOT NULL, sha256 TEXT NOT NULL, content_type TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL,
+  uploaded_by TEXT NOT NULL, uploaded_at TEXT NOT NULL,
+  PRIMARY KEY (record_id, sha256));
+CREATE TABLE IF NOT EXISTS mzgis_reviews (
+  review_id INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL,
+  from_state TEXT NOT NULL, to_state TEXT NOT NULL, comment TEXT NOT NULL,
+  reviewer TEXT NOT NULL, reviewed_at TEXT NOT NULL, version INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_mzgis_reviews_record ON mzgis_reviews (record_id);
+CREATE TABLE IF NOT EXISTS mzgis_audit (
+  seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  target TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS mzgis_audit_no_update BEFORE UPDATE ON mzgis_audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only / 审计日志只能追加'); END;
+CREATE TRIGGER IF NOT EXISTS mzgis_audit_no_delete BEFORE DELETE ON mzgis_audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only / 审计日志只能追加'); END;
+CREATE TRIGGER IF NOT EXISTS mzgis_audit_chained BEFORE INSERT ON mzgis_audit
+WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM mzgis_audit)
+  OR NEW.prev_hash IS NOT COALESCE(
+    (SELECT hash FROM mzgis_audit ORDER BY seq DESC LIMIT 1), '{_GENESIS}')
+BEGIN SELECT RAISE(ABORT, 'audit entry out of chain / 审计记录未接续上一条'); END;
+"""
+
+#: registers the marker inspections as a point feature table of the GeoPackage
+REGISTER_FEATURES = [
+    "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "
+    "last_change, srs_id) VALUES ('mzgis_marker_inspections', 'features', "
+    "'mzgis_marker_inspections', '界桩检查记录 / marker inspections', "
+    "strftime('%Y-%m-%dT%H:%M:%fZ','now'), 4326)",
+    "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES "
+    "('mzgis_marker_inspections', 'geom', 'POINT', 4326, 0, 0)",
+]
+
+
+def statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (triggers stay whole)."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    return out

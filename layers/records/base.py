@@ -1,0 +1,195 @@
+"""The record store interface: users, campaigns, inspection records, photos, reviews and
+the audit log behind one API (GeoPackage now, PostGIS next).
+
+Guarantees every backend keeps:
+
+- **Idempotent creation.** A record is keyed by its client UUID. Creating it again with the
+  same body returns the stored record (``created=False``); with a different body raises
+  :class:`ConflictError`.
+- **No lost updates.** Updates and reviews name the version they were based on (its ETag);
+  a stale one raises :class:`PreconditionFailedError`.
+- **All or nothing.** A method that returns has committed; one that raises has changed
+  nothing. A record, its audit entry and (for reviews) the review row commit together.
+- **Append-only audit.** Every write appends one audit entry chained by SHA-256 to the one
+  before; the backend refuses to update or delete audit entries.
+
+The store checks storage rules (uniqueness, versions, review transitions). Who may do what,
+and whether a body makes sense for the marker register, is checked by the caller.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from layers.records.models import (
+    AuditCheck,
+    AuditEntry,
+    Campaign,
+    Member,
+    Photo,
+    Record,
+    RecordFilter,
+    RecordKind,
+    Review,
+    User,
+)
+
+__all__ = ["RecordStore"]
+
+
+class RecordStore(ABC):
+    """Inspection records and their users, campaigns, photos, reviews and audit log."""
+
+    url: str
+
+    # -- users and tokens --------------------------------------------------------------
+
+    @abstractmethod
+    def add_user(self, user: User, *, actor: str) -> User:
+        """Create a user; :class:`ConflictError` if the username is taken."""
+
+    @abstractmethod
+    def get_user(self, username: str) -> User:
+        """One user; :class:`RecordNotFoundError` if absent."""
+
+    @abstractmethod
+    def list_users(self) -> list[User]:
+        """Every user, by username."""
+
+    @abstractmethod
+    def add_token(
+        self, username: str, token_hash: str, *, label: str, expires_at: str, actor: str
+    ) -> None:
+        """Store the SHA-256 of a new bearer token (the token itself is never stored)."""
+
+    @abstractmethod
+    def user_for_token(self, token_hash: str, *, now: str) -> User | None:
+        """The active user owning an unexpired, unrevoked token; ``None`` otherwise."""
+
+    @abstractmethod
+    def revoke_tokens(self, username: str, *, actor: str) -> int:
+        """Revoke every token of a user; returns how many were revoked."""
+
+    # -- campaigns ---------------------------------------------------------------------
+
+    @abstractmethod
+    def add_campaign(self, campaign: Campaign, *, actor: str) -> Campaign:
+        """Create a campaign; :class:`ConflictError` if the id is taken."""
+
+    @abstractmethod
+    def get_campaign(self, campaign_id: str) -> Campaign:
+        """One campaign; :class:`RecordNotFoundError` if absent."""
+
+    @abstractmethod
+    def list_campaigns(self, *, campaign_ids: tuple[str, ...] | None = None) -> list[Campaign]:
+        """Campaigns (only ``campaign_ids`` when given), newest year first."""
+
+    @abstractmethod
+    def add_member(self, campaign_id: str, username: str, *, side: str, actor: str) -> Member:
+        """Add (or move to another side) a campaign member."""
+
+    @abstractmethod
+    def members(self, campaign_id: str) -> list[Member]:
+        """Members of a campaign."""
+
+    @abstractmethod
+    def campaigns_of(self, username: str) -> tuple[str, ...]:
+        """Ids of the campaigns a user belongs to."""
+
+    # -- records -----------------------------------------------------------------------
+
+    @abstractmethod
+    def create_record(
+        self,
+        kind: RecordKind,
+        *,
+        record_id: str,
+        campaign_id: str,
+        line_code: str,
+        body: dict[str, Any],
+        computed: dict[str, Any],
+        actor: str,
+        estimated: bool = False,
+    ) -> tuple[Record, bool]:
+        """Store a new record, or return the stored one when ``body`` is the body it was
+        created with: ``(record, created)``. :class:`ConflictError` when ``record_id``
+        exists with another body (or as another kind)."""
+
+    @abstractmethod
+    def get_record(self, record_id: str, *, kind: RecordKind | None = None) -> Record:
+        """One record with its photos; :class:`RecordNotFoundError` if absent."""
+
+    @abstractmethod
+    def list_records(
+        self, kind: RecordKind, flt: RecordFilter, *, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[Record], int]:
+        """Records matching ``flt`` in creation order, and how many match in all."""
+
+    @abstractmethod
+    def update_record(
+        self,
+        record_id: str,
+        *,
+        body: dict[str, Any],
+        computed: dict[str, Any],
+        if_match: str,
+        actor: str,
+    ) -> Record:
+        """Replace a record's body: :class:`PreconditionFailedError` unless ``if_match``
+        is its current ETag (or ``*``); :class:`ConflictError` once the record is approved
+        or rejected. A record that had issues returns to ``received``."""
+
+    @abstractmethod
+    def review_record(
+        self, record_id: str, *, state: str, comment: str, if_match: str, actor: str
+    ) -> Record:
+        """Set the review state (``has_issues``, ``approved``, ``rejected``) with a comment;
+        same version rule as :meth:`update_record`; :class:`ConflictError` when the record
+        is already approved or rejected."""
+
+    @abstractmethod
+    def reviews(self, record_id: str) -> list[Review]:
+        """The review history of a record, oldest first."""
+
+    # -- photos ------------------------------------------------------------------------
+
+    @abstractmethod
+    def add_photo(
+        self,
+        record_id: str,
+        *,
+        sha256: str,
+        content_type: str,
+        name: str,
+        data: bytes,
+        actor: str,
+    ) -> tuple[Photo, bool]:
+        """Attach a photo whose bytes hash to ``sha256`` (checked): ``(photo, created)``;
+        the same photo again is stored once."""
+
+    @abstractmethod
+    def photo_bytes(self, record_id: str, sha256: str) -> tuple[Photo, bytes]:
+        """A photo and its bytes; :class:`RecordNotFoundError` if absent."""
+
+    # -- audit -------------------------------------------------------------------------
+
+    @abstractmethod
+    def audit(self, action: str, target: str, detail: dict[str, Any], *, actor: str) -> AuditEntry:
+        """Append an entry for an action that writes nothing else (an export, a login)."""
+
+    @abstractmethod
+    def audit_log(self, *, after_seq: int = 0, limit: int | None = None) -> list[AuditEntry]:
+        """Audit entries with ``seq > after_seq``, oldest first."""
+
+    @abstractmethod
+    def audit_head(self) -> tuple[int, str]:
+        """``(seq, hash)`` of the last audit entry (``(0, GENESIS_HASH)`` when empty): a
+        counter that grows with every write, for caches."""
+
+    @abstractmethod
+    def verify_audit(self) -> AuditCheck:
+        """Recompute the hash chain over the whole log."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (connections, pools)."""

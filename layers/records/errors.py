@@ -1,0 +1,46 @@
+"""Errors of the record store, placed in the :mod:`layers` hierarchy so that one table maps
+them to HTTP statuses::
+
+    FeatureNotFoundError (404)
+    └── RecordNotFoundError         no such record, campaign, user or photo
+    LayerValidationError (422)
+    └── RecordValidationError       a submitted record breaks a rule (unknown marker, ...)
+    ConflictError (409)             same id with a different body; record already final
+    PreconditionFailedError (412)   ``If-Match`` names a version that is no longer current
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from layers._errors import FeatureNotFoundError, LayerValidationError
+
+__all__ = ["RecordNotFoundError", "RecordValidationError"]
+
+
+class RecordNotFoundError(FeatureNotFoundError):
+    """No record (campaign, user, photo) with that id."""
+
+    def __init__(self, what: str, key: object) -> None:
+        msg = f"no {what} {key!r} / 未找到{_ZH.get(what, what)} {key!r}"
+        KeyError.__init__(self, msg)
+
+
+_ZH = {
+    "record": "记录",
+    "campaign": "联检批次",
+    "user": "用户",
+    "photo": "照片",
+    "marker": "界桩",
+    "line": "界线",
+}
+
+
+@dataclass
+class RecordValidationError(LayerValidationError):
+    """A submitted record breaks a rule; ``problems`` lists each one."""
+
+    @property
+    def message(self) -> str:
+        reasons = "; ".join(f"{p.field}: {p.reason}" for p in self.errors)
+        return f"record refused, nothing was stored / 记录被拒绝，未保存: {reasons}"

@@ -1,0 +1,232 @@
+"""Role × endpoint: every inspection and user endpoint, called by every role, is allowed or
+denied exactly as the table below says (written by hand from the brief, not derived from
+``api.auth.PERMISSIONS``). A denied write changes nothing.
+
+Roles: ``admin``, ``planner``, ``insp_left`` (member, and owner of the target records),
+``insp_right`` (member, not the owner), ``outsider`` (an inspector of no campaign),
+``viewer``, and ``anon`` (no token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.test_inspection_kit import (
+    Kit,
+    build_kit,
+    make_app,
+    marker_body,
+    segment_body,
+    store_snapshot,
+)
+
+ROLES = ("admin", "planner", "insp_left", "insp_right", "outsider", "viewer", "anon")
+JPEG = b"\xff\xd8\xff\xe0" + b"matrix" * 20
+JPEG_SHA = hashlib.sha256(JPEG).hexdigest()
+C = "/inspections/campaigns/2025-0001"
+
+#: endpoint → the roles allowed (everyone else: 401 without a token, 403 with one)
+ALL = {"admin", "planner", "insp_left", "insp_right", "outsider", "viewer"}
+MEMBERS = ALL - {"outsider"}
+EXPECTED: dict[str, set[str]] = {
+    "GET /inspections": ALL,  # an outsider gets an empty list
+    "POST /inspections": {"admin", "insp_left", "insp_right"},
+    "GET /inspections/{rid}": MEMBERS,
+    "PATCH /inspections/{rid}": {"admin", "insp_left"},
+    "POST /inspections/{rid}/review": {"admin", "planner"},
+    "POST /inspections/{rid}/photos": {"admin", "insp_left"},
+    "GET /inspections/{rid}/photos/{sha}": MEMBERS,
+    "GET /inspections/segments": ALL,
+    "POST /inspections/segments": {"admin", "insp_left", "insp_right"},
+    "GET /inspections/segments/{sid}": MEMBERS,
+    "PATCH /inspections/segments/{sid}": {"admin", "insp_left"},
+    "POST /inspections/segments/{sid}/review": {"admin", "planner"},
+    "GET /inspections/campaigns": ALL,
+    "POST /inspections/campaigns": {"admin", "planner"},
+    "GET /inspections/campaigns/{cid}": MEMBERS,
+    "PUT /inspections/campaigns/{cid}/members/{user}": {"admin", "planner"},
+    "GET /inspections/campaigns/{cid}/progress": MEMBERS,
+    "GET /inspections/campaigns/{cid}/report.html": {"admin", "planner", "viewer"},
+    "GET /inspections/campaigns/{cid}/report.xlsx": {"admin", "planner", "viewer"},
+    "GET /inspections/campaigns/{cid}/report.gpkg": {"admin", "planner", "viewer"},
+    "GET /inspections/audit": {"admin"},
+    "GET /inspections/audit/verify": {"admin"},
+    "GET /maps/inspection": MEMBERS,
+    "GET /users": {"admin"},
+    "POST /users": {"admin"},
+    "GET /users/me": ALL,
+}
+
+
+@dataclass
+class Target:
+    """Records made fresh for one call (by ``insp_left``)."""
+
+    rid: str
+    rid_etag: str
+    sid: str
+    sid_etag: str
+
+
+Call = Callable[[TestClient, dict[str, str], Target, str], Any]
+
+
+def _fresh(client: TestClient, kit: Kit) -> Target:
+    auth = kit.auth("insp_left")
+    marker = client.post(
+        "/inspections", json=marker_body(photos=[{"sha256": JPEG_SHA}]), headers=auth
+    )
+    segment = client.post("/inspections/segments", json=segment_body(), headers=auth)
+    rid = marker.json()["record_id"]
+    client.post(
+        f"/inspections/{rid}/photos",
+        files={"file": ("a.jpg", JPEG)},
+        data={"sha256": JPEG_SHA},
+        headers=auth,
+    )
+    return Target(rid, marker.headers["etag"], segment.json()["record_id"], segment.headers["etag"])
+
+
+def _if(h: dict[str, str], etag: str) -> dict[str, str]:
+    return {**h, "If-Match": etag}
+
+
+CALLS: dict[str, Call] = {
+    "GET /inspections": lambda c, h, t, r: c.get("/inspections", headers=h),
+    "POST /inspections": lambda c, h, t, r: c.post("/inspections", json=marker_body(), headers=h),
+    "GET /inspections/{rid}": lambda c, h, t, r: c.get(f"/inspections/{t.rid}", headers=h),
+    "PATCH /inspections/{rid}": lambda c, h, t, r: c.patch(
+        f"/inspections/{t.rid}", json={"notes": r}, headers=_if(h, t.rid_etag)
+    ),
+    "POST /inspections/{rid}/review": lambda c, h, t, r: c.post(
+        f"/inspections/{t.rid}/review", json={"state": "approved"}, headers=_if(h, t.rid_etag)
+    ),
+    "POST /inspections/{rid}/photos": lambda c, h, t, r: c.post(
+        f"/inspections/{t.rid}/photos",
+        files={"file": ("b.png", b"\x89PNG\r\n\x1a\n" + r.encode())},
+        data={"sha256": hashlib.sha256(b"\x89PNG\r\n\x1a\n" + r.encode()).hexdigest()},
+        headers=h,
+    ),
+    "GET /inspections/{rid}/photos/{sha}": lambda c, h, t, r: c.get(
+        f"/inspections/{t.rid}/photos/{JPEG_SHA}", headers=h
+    ),
+    "GET /inspections/segments": lambda c, h, t, r: c.get("/inspections/segments", headers=h),
+    "POST /inspections/segments": lambda c, h, t, r: c.post(
+        "/inspections/segments", json=segment_body(), headers=h
+    ),
+    "GET /inspections/segments/{sid}": lambda c, h, t, r: c.get(
+        f"/inspections/segments/{t.sid}", headers=h
+    ),
+    "PATCH /inspections/segments/{sid}": lambda c, h, t, r: c.patch(
+        f"/inspections/segments/{t.sid}", json={"notes": r}, headers=_if(h, t.sid_etag)
+    ),
+    "POST /inspections/segments/{sid}/review": lambda c, h, t, r: c.post(
+        f"/inspections/segments/{t.sid}/review",
+        json={"state": "rejected"},
+        headers=_if(h, t.sid_etag),
+    ),
+    "GET /inspections/campaigns": lambda c, h, t, r: c.get("/inspections/campaigns", headers=h),
+    "POST /inspections/campaigns": lambda c, h, t, r: c.post(
+        "/inspections/campaigns",
+        json={"campaign_id": f"2030-{r}", "line_code": "0002", "round_no": 2, "year": 2030},
+        headers=h,
+    ),
+    "GET /inspections/campaigns/{cid}": lambda c, h, t, r: c.get(C, headers=h),
+    "PUT /inspections/campaigns/{cid}/members/{user}": lambda c, h, t, r: c.put(
+        f"{C}/members/viewer", json={"side": "left"}, headers=h
+    ),
+    "GET /inspections/campaigns/{cid}/progress": lambda c, h, t, r: c.get(
+        f"{C}/progress", headers=h
+    ),
+    "GET /inspections/campaigns/{cid}/report.html": lambda c, h, t, r: c.get(
+        f"{C}/report.html", headers=h
+    ),
+    "GET /inspections/campaigns/{cid}/report.xlsx": lambda c, h, t, r: c.get(
+        f"{C}/report.xlsx", headers=h
+    ),
+    "GET /inspections/campaigns/{cid}/report.gpkg": lambda c, h, t, r: c.get(
+        f"{C}/report.gpkg", headers=h
+    ),
+    "GET /inspections/audit": lambda c, h, t, r: c.get("/inspections/audit", headers=h),
+    "GET /inspections/audit/verify": lambda c, h, t, r: c.get(
+        "/inspections/audit/verify", headers=h
+    ),
+    "GET /maps/inspection": lambda c, h, t, r: c.get(
+        "/maps/inspection", params={"campaign_id": "2025-0001"}, headers=h
+    ),
+    "GET /users": lambda c, h, t, r: c.get("/users", headers=h),
+    "POST /users": lambda c, h, t, r: c.post(
+        "/users",
+        json={"username": f"new_{r}", "role": "viewer", "password": "long enough pw"},
+        headers=h,
+    ),
+    "GET /users/me": lambda c, h, t, r: c.get("/users/me", headers=h),
+}
+#: endpoints that change their target record: an allowed call gets fresh records (a denied
+#: one uses the shared records, which it must leave unchanged)
+CHANGES_TARGET = {k for k in CALLS if not k.startswith("GET") and ("{rid}" in k or "{sid}" in k)}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Kit, Target]]:
+    kit = build_kit(tmp_path_factory.mktemp("matrix"))
+    with TestClient(make_app(kit.path)) as client:
+        yield client, kit, _fresh(client, kit)
+
+
+def test_the_table_covers_every_inspection_and_user_route(
+    world: tuple[TestClient, Kit, Target],
+) -> None:
+    client, _, _ = world
+    paths = client.get("/openapi.json").json()["paths"]
+    routes = {
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        for method in operations
+        if path.startswith(("/inspections", "/users", "/maps/inspection"))
+    }
+
+    def normal(key: str) -> str:
+        for long, short in (
+            ("record_id", "id"),
+            ("rid", "id"),
+            ("sid", "id"),
+            ("campaign_id", "cid"),
+            ("username", "user"),
+            ("sha256", "sha"),
+        ):
+            key = key.replace("{" + long + "}", "{" + short + "}")
+        return key
+
+    assert {normal(k) for k in routes} == {normal(k) for k in EXPECTED}
+    assert set(EXPECTED) == set(CALLS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", list(EXPECTED))
+def test_role_matrix(world: tuple[TestClient, Kit, Target], endpoint: str, role: str) -> None:
+    client, kit, shared = world
+    allowed = role in EXPECTED[endpoint]
+    target = _fresh(client, kit) if allowed and endpoint in CHANGES_TARGET else shared
+    headers = {} if role == "anon" else kit.auth(role)
+    before = store_snapshot(kit.path)
+    answer = CALLS[endpoint](client, headers, target, role)
+    if allowed:
+        assert 200 <= answer.status_code < 300, (endpoint, role, answer.text)
+    else:
+        assert answer.status_code == (401 if role == "anon" else 403), (endpoint, role, answer.text)
+        assert store_snapshot(kit.path) == before
+        assert " / " in answer.json()["detail"]
+
+
+def test_outsiders_see_no_records(world: tuple[TestClient, Kit, Target]) -> None:
+    client, kit, _ = world
+    assert client.get("/inspections", headers=kit.auth("outsider")).json()["total"] == 0
+    assert client.get("/inspections/campaigns", headers=kit.auth("outsider")).json() == []
+    assert client.get("/inspections", headers=kit.auth("viewer")).json()["total"] > 0
