@@ -32,9 +32,13 @@ def open_service_store(location: str | Path) -> Store:
         When the store cannot be opened.
     """
     if is_default_store(location) and not Path(location).exists():
+        from api.inspection_seed import seed_demo_store
         from layers.demo import ensure_demo
 
         ensure_demo(Path(location))
+        store = open_store(location)
+        seed_demo_store(store)
+        return store
     return open_store(location)
 
 

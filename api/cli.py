@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api import cli_inspection, cli_layers
+from api import cli_inspection, cli_layers, cli_store
 from api.cli_common import (
     StoreOption,
     console,
@@ -35,7 +35,12 @@ app = typer.Typer(
 )
 
 #: the sub-command groups composed into ``mzgis``
-GROUPS: tuple[typer.Typer, ...] = (cli_layers.app, cli_inspection.app, cli_inspection.users_app)
+GROUPS: tuple[typer.Typer, ...] = (
+    cli_layers.app,
+    cli_inspection.app,
+    cli_inspection.users_app,
+    cli_store.app,
+)
 for group in GROUPS:
     app.add_typer(group)
 
@@ -107,6 +112,7 @@ def demo(
     """Build the Beijing demo store from the raw public data / 由公开原始数据生成北京示例数据"""
     from rich.table import Table
 
+    from api.inspection_seed import seed_demo_store
     from layers.demo import DEFAULT_RAW_DIR, DEFAULT_STORE, build_demo
 
     target = out or DEFAULT_STORE
@@ -114,11 +120,14 @@ def demo(
         "building the demo store / 正在生成示例数据",
         lambda report: build_demo(DEFAULT_RAW_DIR, target, seed=seed, progress=report),
     )
+    with opened_store(str(target)) as store:
+        records = seed_demo_store(store)
     table = Table(title=f"{summary.path} (seed {summary.seed})")
     table.add_column("layer / 图层")
     table.add_column("features / 要素数", justify="right")
     for kind, count in summary.counts.items():
         table.add_row(kind, f"{count:,}")
+    table.add_row("inspection records / 联检记录", f"{records:,}")
     out_console = console()
     out_console.print(table)
     out_console.print(

@@ -87,12 +87,19 @@ def build_demo_if_missing(location: str) -> None:
 
     if not is_default_store(location) or Path(location).exists():
         return
+    from api.inspection_seed import seed_demo_store
     from layers.demo import DEFAULT_RAW_DIR, build_demo
+    from layers.store import open_store
 
     title = "building the demo store (first use) / 首次使用，正在生成示例数据"
     run_with_progress(
         title, lambda report: build_demo(DEFAULT_RAW_DIR, Path(location), progress=report)
     )
+    store = open_store(location)
+    try:
+        seed_demo_store(store)
+    finally:
+        store.close()
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from geo.inspection import ArrivalRules
 from layers.records import Campaign, RecordNotFoundError, RecordStore
 from layers.store import Store
 
-__all__ = ["DEMO_NAMESPACE", "seed_demo_records"]
+__all__ = ["DEMO_NAMESPACE", "seed_demo_records", "seed_demo_store"]
 
 #: namespace of the UUID-5 record ids of demo inspections
 DEMO_NAMESPACE = uuid.UUID("6f1c2e4a-0d7b-5c1e-9a57-6d7a2b1f4c30")
@@ -117,3 +117,10 @@ def seed_demo_records(
             )  # fmt: skip
         created_count += int(created)
     return created_count
+
+
+def seed_demo_store(store: Store) -> int:
+    """Seed the records of a freshly built demo store (its own record store)."""
+    from layers.records import open_record_store
+
+    return seed_demo_records(store, open_record_store(store))
