@@ -1,0 +1,75 @@
+"""Covered and uncovered counts per demand unit and per division level.
+
+For every weight ``w`` (population, elderly 60+, ..., ``count`` of units) and every tier
+``r``: ``w`` (the total), ``w_covered_<r>m``, ``w_uncovered_<r>m`` (covered + uncovered =
+total, exactly: counts are whole numbers), ``w_unreachable`` (part of every uncovered:
+points beyond the snapping distance of the network) and ``w_covered_share_<r>m``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from geo.coverage.standards import tier_label
+
+__all__ = ["add_shares", "group_sums", "unit_sums"]
+
+
+def unit_sums(
+    weights: dict[str, NDArray[np.int64]],
+    unit: NDArray[np.int64],
+    *,
+    n_units: int,
+    distance_m: NDArray[np.float64],
+    reachable: NDArray[np.bool_],
+    tiers_m: Sequence[float],
+) -> pd.DataFrame:
+    """Per-unit totals, covered, uncovered and unreachable counts (positional index)."""
+    cols: dict[str, NDArray[np.int64]] = {}
+    covered = {r: distance_m <= r for r in tiers_m}
+    for name, values in weights.items():
+        v = values.astype(np.float64)
+        total = _sum(unit, v, n_units)
+        cols[name] = total
+        for r, mask in covered.items():
+            got = _sum(unit, v * mask, n_units)
+            cols[f"{name}_covered_{tier_label(r)}"] = got
+            cols[f"{name}_uncovered_{tier_label(r)}"] = total - got
+        cols[f"{name}_unreachable"] = _sum(unit, v * ~reachable, n_units)
+    return pd.DataFrame(cols)
+
+
+def _sum(unit: NDArray[np.int64], values: NDArray[np.float64], n: int) -> NDArray[np.int64]:
+    return np.rint(np.bincount(unit, weights=values, minlength=n)).astype(np.int64)
+
+
+def group_sums(
+    sums: pd.DataFrame, which: NDArray[np.int64], distinct: NDArray[np.object_], *, key: str
+) -> pd.DataFrame:
+    """Sum unit rows by group (``which``: the group of every unit; ``distinct``: the
+    code of every group), keyed by column ``key``."""
+    n = len(distinct)
+    frame = pd.DataFrame(
+        {c: np.rint(np.bincount(which, weights=sums[c].to_numpy(), minlength=n)) for c in sums}
+    ).astype(np.int64)
+    frame.insert(0, "units", np.bincount(which, minlength=n))
+    frame.insert(0, key, np.asarray(distinct, dtype=object))
+    return frame
+
+
+def add_shares(
+    frame: pd.DataFrame, weights: Sequence[str], tiers_m: Sequence[float]
+) -> pd.DataFrame:
+    """Add ``w_covered_share_<r>m`` (0-1; NaN where the total is 0) for every weight."""
+    out = frame.copy()
+    for name in weights:
+        total = out[name].to_numpy(dtype=np.float64)
+        for r in tiers_m:
+            got = out[f"{name}_covered_{tier_label(r)}"].to_numpy(dtype=np.float64)
+            share = np.divide(got, total, out=np.full(len(out), np.nan), where=total > 0)
+            out[f"{name}_covered_share_{tier_label(r)}"] = share
+    return out

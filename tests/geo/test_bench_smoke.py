@@ -1,0 +1,34 @@
+"""The network benchmarks' smoke runs, so they never rot."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_network_smoke(raw_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _load("bench_network").main(["--smoke", "--repeat", "1"])
+    assert out["max_diff_m"] < 0.05
+    assert out["mzgis_warm_s"] > 0 and out["networkx_s"] > 0 and out["pandana_s"] > 0
+    assert "networkx" in capsys.readouterr().out
+
+
+def test_bench_city_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _load("bench_city").main(["--smoke"])
+    assert 0 < out["covered"] <= out["total"]
+    assert "coverage + roll-ups" in capsys.readouterr().out
