@@ -84,10 +84,10 @@ def serve(
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = settings.model_copy(update=overrides)
     with opened_store(settings.store) as opened:
-        count = len(opened.layers())
+        count, shown = len(opened.layers()), opened.url  # a PostGIS URL without its password
     url = f"http://{settings.host}:{settings.port}"
     console().print(
-        f"serving {settings.store} ({count} layers) at {url}  docs: {url}/docs"
+        f"serving {shown} ({count} layers) at {url}  docs: {url}/docs"
         f" / 服务地址 {url}，接口文档 {url}/docs",
         markup=False,
     )

@@ -31,8 +31,19 @@ if ! "$python_bin" -c 'import venv, ensurepip' 2>/dev/null; then
   apt_install python3-venv
 fi
 
+# PostGIS for the server version of PostgreSQL this distribution ships (15 on Debian 12)
+postgis_package() {
+  local major
+  major=$(apt-cache policy postgresql 2>/dev/null | awk '/Candidate:/ {print $2}' | sed -E 's/^([0-9]+).*/\1/')
+  if [ -z "$major" ] || [ "$major" = "(none)" ]; then
+    $sudo_cmd apt-get update -qq
+    major=$(apt-cache policy postgresql | awk '/Candidate:/ {print $2}' | sed -E 's/^([0-9]+).*/\1/')
+  fi
+  echo "postgresql-${major}-postgis-3"
+}
+
 if [ $want_test = 1 ]; then
-  apt_install gdal-bin chromium fonts-noto-cjk
+  apt_install gdal-bin chromium fonts-noto-cjk postgresql "$(postgis_package)"
 fi
 
 # The web maps' browser assets (Leaflet and plugins), pinned in package-lock.json and

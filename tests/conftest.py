@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from layers.store import Store
+    from tests.pg import Cluster
 
 # --- the embedded demo store (layers.demo), built once per test session ----------------
 
@@ -19,3 +25,43 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "demo.gpkg"
     build_demo(DEFAULT_RAW_DIR, out, seed=2023)
     return out
+
+
+# --- PostGIS: one throwaway cluster per session (tests/pg.py), a schema per store -------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL + PostGIS cluster started for this session, removed at its end.
+
+    Skips when no server is installed (fails instead when ``CI`` is set)."""
+    from tests.pg import require_cluster
+
+    cluster = require_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> str:
+    """The URL of a new, empty PostGIS store (its own schema in the session's database)."""
+    from tests.pg import fresh_schema
+
+    return f"{pg_cluster.url}?schema={fresh_schema()}"
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store on each backend: a GeoPackage file, then a PostGIS schema."""
+    from layers.store import open_store
+
+    location = str(tmp_path / "store.gpkg")
+    if request.param == "postgis":
+        location = request.getfixturevalue("pg_url")
+    opened = open_store(location)
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -1,7 +1,8 @@
 """Inspection records (界线联检): users, campaigns, marker inspections, segment checks,
 photos, reviews and an append-only audit log, behind one :class:`RecordStore` interface.
 
-``open_record_store("demo.gpkg")`` keeps the records in the same GeoPackage as the layers.
+``open_record_store("demo.gpkg")`` keeps the records in the same GeoPackage as the layers;
+``open_record_store(postgis_store)`` in the same PostGIS schema.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from layers.records.models import (
     etag_matches,
     sha256_hex,
 )
-from layers.store import GeoPackageStore, Store
+from layers.store import GeoPackageStore, Store, is_postgis_url
 
 __all__ = [
     "CONDITIONS",
@@ -78,17 +79,27 @@ def open_record_store(location: str | Path | Store) -> RecordStore:
     Parameters
     ----------
     location
-        A :class:`GeoPackageStore`, or a ``.gpkg`` path (created when missing).
+        A :class:`GeoPackageStore` or a :class:`PostGISStore` (the records live beside its
+        layers), a ``.gpkg`` path (created when missing) or a ``postgresql://`` URL.
 
     Raises
     ------
     StoreError
-        For locations no record backend serves yet (``postgresql://``).
+        For locations no record backend serves.
     """
     if isinstance(location, GeoPackageStore):
         return GeoPackageRecordStore(location)
+    from layers.store.postgis import PostGISStore  # psycopg is loaded only when needed
+
+    if isinstance(location, PostGISStore) or is_postgis_url(str(location)):
+        from layers.records.postgis import PostGISRecordStore
+
+        return PostGISRecordStore(location)  # type: ignore[arg-type]
     text = str(getattr(location, "url", location))
     if text.lower().endswith(".gpkg"):
         return GeoPackageRecordStore(text)
-    msg = f"no record store for {text!r} yet (GeoPackage only) / 暂不支持该位置的记录存储"
+    msg = (
+        f"no record store for {text!r} (a .gpkg path or a postgresql:// URL)"
+        " / 无法识别的记录存储位置"
+    )
     raise StoreError(msg)

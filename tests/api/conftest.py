@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.config import Settings
 from layers.store import open_store
+from tests.pg import Cluster, fresh_schema
 
 #: the two streets of the small store, side by side (lon/lat boxes)
 STREET_A = (116.38, 39.90, 116.40, 39.92)
@@ -141,7 +142,34 @@ def store_copy(small_store: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(small_store: Path) -> Iterator[TestClient]:
-    """The service over the small store (started, so its lifespan opened the store)."""
-    with TestClient(create_app(Settings(store=str(small_store)))) as test_client:
+def client(request: pytest.FixtureRequest, small_store: Path) -> Iterator[TestClient]:
+    """The service over the small store (started, so its lifespan opened the store); in
+    the modules of :data:`BOTH_BACKENDS`, once over the GeoPackage and once over PostGIS."""
+    location = str(small_store)
+    if getattr(request, "param", "gpkg") == "postgis":
+        location = request.getfixturevalue("pg_small_store")
+    with TestClient(create_app(Settings(store=location))) as test_client:
         yield test_client
+
+
+# --- the same service on PostGIS ----------------------------------------------------------
+
+#: test modules whose ``client`` runs on both store backends
+BOTH_BACKENDS = ("test_collections", "test_items")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rsplit(".", maxsplit=1)[-1]
+    if module in BOTH_BACKENDS and "client" in metafunc.fixturenames:
+        metafunc.parametrize("client", ["gpkg", "postgis"], indirect=True, scope="module")
+
+
+@pytest.fixture(scope="session")
+def pg_small_store(pg_cluster: Cluster) -> str:
+    """The small store's layers in a PostGIS schema of their own; its URL."""
+    url = f"{pg_cluster.url}?schema={fresh_schema('api')}"
+    store = open_store(url)
+    for kind, build in LAYERS.items():
+        store.import_frame(build(), name=kind, kind=kind)
+    store.close()
+    return url

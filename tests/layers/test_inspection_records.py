@@ -1,5 +1,7 @@
-"""The GeoPackage record store: idempotent creation, versions, reviews, photos, the
-append-only audit chain, and the one-file property (GDAL reads the inspections)."""
+"""The record stores: idempotent creation, versions, reviews, photos and the audit chain on
+both backends (``records`` runs each test on a GeoPackage and on PostGIS); the GeoPackage's
+own append-only triggers and one-file property (GDAL reads the inspections). PostGIS's own
+enforcement is tested in ``test_records_postgis.py``."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from layers.records import (
     GeoPackageRecordStore,
     RecordFilter,
     RecordNotFoundError,
+    RecordStore,
     RecordValidationError,
     User,
     open_record_store,
@@ -34,15 +38,31 @@ BODY = {
 COMPUTED = {"lon": 116.39, "lat": 39.90, "flags": ["low_accuracy"], "displacement_m": 0.3}
 
 
-@pytest.fixture
-def records(tmp_path: Path) -> GeoPackageRecordStore:
-    store = GeoPackageRecordStore(tmp_path / "r.gpkg")
+def _seeded(store: RecordStore) -> RecordStore:
     store.add_user(User("alice", "inspector", "Alice", "hash"), actor="cli")
     store.add_campaign(CAMPAIGN, actor="cli")
     return store
 
 
-def create(records: GeoPackageRecordStore, body: dict[str, object] | None = None, rid: str = ""):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def gpkg_records(tmp_path: Path) -> GeoPackageRecordStore:
+    store = GeoPackageRecordStore(tmp_path / "r.gpkg")
+    _seeded(store)
+    return store
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def records(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordStore]:
+    """A seeded record store on each backend (PostGIS: a schema of its own)."""
+    if request.param == "gpkg":
+        store = _seeded(GeoPackageRecordStore(tmp_path / "r.gpkg"))
+    else:
+        store = _seeded(open_record_store(request.getfixturevalue("pg_url")))
+    yield store
+    store.close()
+
+
+def create(records: RecordStore, body: dict[str, object] | None = None, rid: str = ""):  # type: ignore[no-untyped-def]
     return records.create_record(
         "marker",
         record_id=rid or str(uuid.uuid4()),
@@ -54,7 +74,7 @@ def create(records: GeoPackageRecordStore, body: dict[str, object] | None = None
     )
 
 
-def test_same_id_same_body_is_stored_once(records: GeoPackageRecordStore) -> None:
+def test_same_id_same_body_is_stored_once(records: RecordStore) -> None:
     first, created = create(records)
     again, created_again = create(records, dict(reversed(list(BODY.items()))), first.record_id)
     assert (created, created_again) == (True, False)
@@ -62,7 +82,7 @@ def test_same_id_same_body_is_stored_once(records: GeoPackageRecordStore) -> Non
     assert records.list_records("marker", RecordFilter())[1] == 1
 
 
-def test_same_id_other_body_conflicts_and_writes_nothing(records: GeoPackageRecordStore) -> None:
+def test_same_id_other_body_conflicts_and_writes_nothing(records: RecordStore) -> None:
     first, _ = create(records)
     entries = len(records.audit_log())
     with pytest.raises(ConflictError):
@@ -86,7 +106,7 @@ def test_same_id_other_body_conflicts_and_writes_nothing(records: GeoPackageReco
     assert len(records.audit_log()) == entries
 
 
-def test_unknown_campaign_is_refused(records: GeoPackageRecordStore) -> None:
+def test_unknown_campaign_is_refused(records: RecordStore) -> None:
     with pytest.raises(RecordNotFoundError):
         records.create_record(
             "marker",
@@ -99,7 +119,7 @@ def test_unknown_campaign_is_refused(records: GeoPackageRecordStore) -> None:
         )
 
 
-def test_update_needs_the_current_etag(records: GeoPackageRecordStore) -> None:
+def test_update_needs_the_current_etag(records: RecordStore) -> None:
     first, _ = create(records)
     changed = records.update_record(
         first.record_id,
@@ -118,7 +138,7 @@ def test_update_needs_the_current_etag(records: GeoPackageRecordStore) -> None:
     assert star.version == 3
 
 
-def test_review_workflow(records: GeoPackageRecordStore) -> None:
+def test_review_workflow(records: RecordStore) -> None:
     first, _ = create(records)
     issues = records.review_record(
         first.record_id, state="has_issues", comment="照片不清", if_match=first.etag, actor="bob"
@@ -145,7 +165,7 @@ def test_review_workflow(records: GeoPackageRecordStore) -> None:
     assert records.get_record(first.record_id) == done
 
 
-def test_filters_and_search(records: GeoPackageRecordStore) -> None:
+def test_filters_and_search(records: RecordStore) -> None:
     a, _ = create(records)
     create(records, {**BODY, "marker_no": "0001004A", "notes": "x"})
     assert records.list_records("marker", RecordFilter(marker_no="0001004A"))[1] == 1
@@ -158,7 +178,7 @@ def test_filters_and_search(records: GeoPackageRecordStore) -> None:
     assert total == 2 and len(page) == 1 and page[0].record_id != a.record_id
 
 
-def test_photos_are_checked_and_stored_once(records: GeoPackageRecordStore) -> None:
+def test_photos_are_checked_and_stored_once(records: RecordStore) -> None:
     first, _ = create(records, {**BODY, "photos": [{"sha256": "0" * 64}]})
     data = b"\xff\xd8\xff" + b"photo"
     digest = hashlib.sha256(data).hexdigest()
@@ -193,13 +213,13 @@ def test_photos_are_checked_and_stored_once(records: GeoPackageRecordStore) -> N
     assert status == {"expected": ["0" * 64], "received": [digest], "missing": ["0" * 64]}
 
 
-def test_audit_log_is_append_only_and_chained(records: GeoPackageRecordStore) -> None:
-    create(records)
-    records.audit("report.export", "campaign:2025-0001", {"format": "html"}, actor="bob")
-    log = records.audit_log()
+def test_audit_log_is_append_only_and_chained(gpkg_records: GeoPackageRecordStore) -> None:
+    create(gpkg_records)
+    gpkg_records.audit("report.export", "campaign:2025-0001", {"format": "html"}, actor="bob")
+    log = gpkg_records.audit_log()
     assert [e.action for e in log] == ["user.add", "campaign.add", "record.create", "report.export"]
-    assert records.verify_audit().ok
-    con = sqlite3.connect(records.gpkg.path)
+    assert gpkg_records.verify_audit().ok
+    con = sqlite3.connect(gpkg_records.gpkg.path)
     for statement in ("UPDATE mzgis_audit SET actor = 'mallory'", "DELETE FROM mzgis_audit"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             con.execute(statement)
@@ -210,19 +230,19 @@ def test_audit_log_is_append_only_and_chained(records: GeoPackageRecordStore) ->
     con.execute("UPDATE mzgis_audit SET detail = '{}' WHERE seq = 3")
     con.commit()
     con.close()
-    check = records.verify_audit()
+    check = gpkg_records.verify_audit()
     assert not check.ok and check.first_bad_seq == 3
     assert verify_chain(log).ok  # the copy read before the edit still verifies
 
 
-def test_records_survive_reopening_and_open_in_gdal(records: GeoPackageRecordStore) -> None:
-    first, _ = create(records)
-    again = open_record_store(records.gpkg.path)
+def test_records_survive_reopening_and_open_in_gdal(gpkg_records: GeoPackageRecordStore) -> None:
+    first, _ = create(gpkg_records)
+    again = open_record_store(gpkg_records.gpkg.path)
     assert again.get_record(first.record_id) == first
     if shutil.which("ogrinfo") is None:
         pytest.skip("ogrinfo not installed")
     out = subprocess.run(
-        ["ogrinfo", "-q", str(records.gpkg.path), "mzgis_marker_inspections"],
+        ["ogrinfo", "-q", str(gpkg_records.gpkg.path), "mzgis_marker_inspections"],
         capture_output=True,
         text=True,
         check=True,
@@ -231,7 +251,7 @@ def test_records_survive_reopening_and_open_in_gdal(records: GeoPackageRecordSto
     assert "0001003B" in out.stdout
 
 
-def test_users_tokens_and_members(records: GeoPackageRecordStore) -> None:
+def test_users_tokens_and_members(records: RecordStore) -> None:
     with pytest.raises(ConflictError):
         records.add_user(User("alice", "viewer", "A", "h"), actor="cli")
     records.add_token("alice", "t" * 64, label="x", expires_at="2999-01-01T00:00:00Z", actor="cli")

@@ -1,0 +1,362 @@
+"""The shared store: layers in a PostgreSQL + PostGIS database, for a department's server.
+
+It behaves as :class:`GeoPackageStore` does: the same catalog (kind, version growing with
+every write), the same dtypes on read, the same name rules. Replacing a layer is one
+transaction: the new table is built under a reserved temporary name (filled with ``COPY``,
+GiST-indexed, analysed), then the old table is dropped and the new one renamed in the same
+transaction, so readers see the old layer or the new one and a failed write changes
+nothing. Writers of one layer queue on an advisory lock. Bounding-box queries use the GiST
+index (``&&``) and then test exact intersection (``ST_Intersects``).
+
+Connections come from a small pool (psycopg 3). The tables live in one PostgreSQL schema
+(``mzgis`` unless the URL says ``?schema=...``), created with the catalog on first use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import sql
+
+from layers._errors import ConflictError, FeatureNotFoundError, StoreError, UnknownLayerError
+from layers.schema import SCHEMAS, STORE_CRS, get_schema
+from layers.store import _pg_conn, _pg_sql
+from layers.store.base import BBox, LayerInfo, Store
+
+__all__ = ["PostGISStore"]
+
+GEOM = "geom"
+Con = psycopg.Connection[Any]
+
+
+class PostGISStore(Store):
+    """Layers in a PostGIS database (``postgresql://user:password@host:port/db``).
+
+    Parameters
+    ----------
+    url
+        A libpq URL; an optional ``schema`` query parameter names the PostgreSQL schema
+        holding the store (default ``mzgis``).
+    pool_size
+        Most connections kept open at once.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = _pg_conn.POOL_MAX) -> None:
+        self.conninfo, self.schema = _pg_conn.split_url(url)
+        self.url = _pg_conn.redact(url)
+        self.pool = _pg_conn.open_pool(self.conninfo, max_size=pool_size)
+        try:
+            with self.pool.connection() as con:
+                _ensure_postgis(con)
+                _pg_conn.migrate(con, self.schema, "layers", _pg_sql.LAYER_MIGRATIONS)
+        except Exception as exc:
+            self.pool.close()
+            if not isinstance(exc, psycopg.Error):
+                raise
+            zh = "无法打开 PostGIS 存储"
+            raise _pg_conn.store_error(exc, f"cannot open {self.url}", zh) from exc
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def __del__(self) -> None:  # a store dropped without close() gives its connections back
+        with contextlib.suppress(Exception):
+            self.pool.close()
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[Con]:
+        """A pooled connection; a database failure becomes a :class:`StoreError` (503)."""
+        try:
+            with self.pool.connection() as con:
+                yield con
+        except psycopg.Error as exc:
+            zh = "PostGIS 存储访问失败"
+            raise _pg_conn.store_error(exc, f"PostGIS store {self.url} failed", zh) from exc
+
+    def _t(self, name: str) -> sql.Identifier:
+        return sql.Identifier(self.schema, name)
+
+    # -- catalog -----------------------------------------------------------------------
+
+    def layers(self) -> list[LayerInfo]:
+        with self._connect() as con:
+            rows = con.execute(
+                sql.SQL("SELECT name FROM {} ORDER BY name").format(self._t("mzgis_layers"))
+            ).fetchall()
+            out = []
+            for (name,) in rows:
+                try:
+                    out.append(self._info(con, name))
+                except UnknownLayerError:  # deleted since the list was read
+                    continue
+            return out
+
+    def info(self, name: str) -> LayerInfo:
+        with self._connect() as con:
+            return self._info(con, name)
+
+    def _info(self, con: Con, name: str) -> LayerInfo:
+        row = con.execute(
+            sql.SQL(
+                "SELECT kind, version, updated_at, min_x, min_y, max_x, max_y, geometry_type "
+                "FROM {} WHERE name = %s"
+            ).format(self._t("mzgis_layers")),
+            (name,),
+        ).fetchone()
+        if row is None:
+            raise UnknownLayerError(name, self._names(con))
+        kind, version, updated, x0, y0, x1, y1, gtype = row
+        count = self._scalar(con, sql.SQL("SELECT COUNT(*) FROM {}").format(self._t(name)), name)
+        bbox = None if x0 is None else (x0, y0, x1, y1)
+        return LayerInfo(name, kind, count, bbox, gtype, version, updated)
+
+    def _names(self, con: Con) -> list[str]:
+        query = sql.SQL("SELECT name FROM {}").format(self._t("mzgis_layers"))
+        return [r[0] for r in con.execute(query)]
+
+    def _scalar(self, con: Con, query: sql.Composed, name: str, params: Any = None) -> int:
+        """One number from a query on layer ``name`` (unknown when its table is gone)."""
+        try:
+            with con.transaction():
+                row = con.execute(query, params).fetchone()
+        except psycopg.errors.UndefinedTable:
+            raise UnknownLayerError(name, self._names(con)) from None
+        return int(row[0]) if row else 0
+
+    # -- reading -----------------------------------------------------------------------
+
+    def read(
+        self,
+        name: str,
+        *,
+        bbox: BBox | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> gpd.GeoDataFrame:
+        where, params = self._where(bbox)
+        query = sql.SQL("SELECT * FROM {} {} ORDER BY fid LIMIT %s OFFSET %s").format(
+            self._t(name), where
+        )
+        with self._connect() as con:
+            kind = self._info(con, name).kind
+            return self._frame(con, query, (*params, limit, offset), name, kind)
+
+    def count(self, name: str, *, bbox: BBox | None = None) -> int:
+        if bbox is None:
+            return self.info(name).count
+        where, params = self._where(bbox)
+        query = sql.SQL("SELECT COUNT(*) FROM {} {}").format(self._t(name), where)
+        with self._connect() as con:
+            self._info(con, name)
+            return self._scalar(con, query, name, params)
+
+    def feature(self, name: str, fid: str | int) -> gpd.GeoDataFrame:
+        with self._connect() as con:
+            kind = self._info(con, name).kind
+            spec = SCHEMAS[kind]
+            key = _id_value(fid, spec.get_field(spec.id_field))
+            if key is None:
+                raise FeatureNotFoundError(name, fid)
+            query = sql.SQL("SELECT * FROM {} WHERE {} = %s").format(
+                self._t(name), sql.Identifier(spec.id_field)
+            )
+            frame = self._frame(con, query, (key,), name, kind)
+        if frame.empty:
+            raise FeatureNotFoundError(name, fid)
+        return frame
+
+    @staticmethod
+    def _where(bbox: BBox | None) -> tuple[sql.Composed, tuple[float, ...]]:
+        if bbox is None:
+            return sql.Composed([]), ()
+        envelope = f"ST_MakeEnvelope(%s, %s, %s, %s, {_pg_sql.SRID})"
+        clause = f"WHERE {GEOM} && {envelope} AND ST_Intersects({GEOM}, {envelope})"
+        values = tuple(float(v) for v in bbox)
+        return sql.Composed([sql.SQL(clause)]), values + values
+
+    def _frame(
+        self, con: Con, query: sql.Composed, params: Any, name: str, kind: str
+    ) -> gpd.GeoDataFrame:
+        try:
+            with con.transaction(), con.cursor(binary=True) as cur:
+                cur.execute(query, params)
+                columns = [d.name for d in cur.description or ()]
+                rows = cur.fetchall()
+        except psycopg.errors.UndefinedTable:
+            raise UnknownLayerError(name, self._names(con)) from None
+        raw = pd.DataFrame.from_records(rows, columns=columns)
+        data = {c: _pg_sql.from_pg(raw[c], kind, c) for c in columns if c not in ("fid", GEOM)}
+        blobs = raw[GEOM].to_numpy() if len(raw) else np.array([], dtype=object)
+        geoms = shapely.from_wkb(blobs)
+        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=STORE_CRS), crs=STORE_CRS)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:
+        _pg_sql.check_pg_name(name)
+        schema = get_schema(kind)
+        columns = [c for c in gdf.columns if c != gdf.geometry.name]
+        types = [_pg_sql.pg_type(gdf[c], schema.get_field(c)) for c in columns]
+        values = [_pg_sql.column_values(gdf[c], t[1]) for c, t in zip(columns, types, strict=True)]
+        geoms = gdf.geometry.to_numpy()
+        rows = zip(range(1, len(gdf) + 1), _pg_sql.ewkb_hex(geoms), *values, strict=True)
+        defs = [(c, t[0]) for c, t in zip(columns, types, strict=True)]
+        try:
+            with self.pool.connection() as con, con.transaction():
+                _pg_conn.advisory_lock(con, self.schema, "layer", name.lower())
+                self._check_collision(con, name)
+                gtype = _pg_sql.geometry_type_name(geoms)
+                id_field = schema.id_field if schema.id_field in columns else None
+                self._build(con, name, defs, gtype, rows, id_field=id_field)
+                self._drop(con, name)
+                self._swap(con, name)
+                self._register(con, name, kind=kind, geoms=geoms, gtype=gtype)
+                return self._info(con, name)
+        except (psycopg.Error, TypeError, ValueError) as exc:
+            zh = f"图层 {name!r} 写入失败，原有数据未改动"
+            raise _pg_conn.store_error(exc, f"cannot write layer {name!r}", zh) from exc
+
+    def _build(
+        self,
+        con: Con,
+        name: str,
+        defs: list[tuple[str, str]],
+        gtype: str,
+        rows: Any,
+        *,
+        id_field: str | None,
+    ) -> None:
+        """Create and fill the new table under its temporary name, with its indexes."""
+        tmp, idx = self._t(f"mzgis_tmp_{name}"), _pg_sql.index_names(name, temporary=True)
+        columns: list[sql.Composable] = [
+            sql.SQL("fid bigint NOT NULL"),
+            sql.SQL(f"{GEOM} geometry({gtype}, 4326)"),
+        ]
+        columns += [sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in defs]
+        con.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(tmp))
+        con.execute(sql.SQL("CREATE TABLE {} ({})").format(tmp, sql.SQL(", ").join(columns)))
+        names = sql.SQL(", ").join(sql.Identifier(c) for c in ["fid", GEOM, *(c for c, _ in defs)])
+        with (
+            con.cursor() as cur,
+            cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(tmp, names)) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        con.execute(
+            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY (fid)").format(
+                tmp, sql.Identifier(idx["pk"])
+            )
+        )
+        con.execute(
+            sql.SQL("CREATE INDEX {} ON {} USING gist ({})").format(
+                sql.Identifier(idx["gix"]), tmp, sql.Identifier(GEOM)
+            )
+        )
+        if id_field is not None:
+            con.execute(
+                sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(
+                    sql.Identifier(idx["uid"]), tmp, sql.Identifier(id_field)
+                )
+            )
+        con.execute(sql.SQL("ANALYZE {}").format(tmp))
+
+    def _swap(self, con: Con, name: str) -> None:
+        """Give the new table (and its indexes) the layer's name."""
+        con.execute(
+            sql.SQL("ALTER TABLE {} RENAME TO {}").format(
+                self._t(f"mzgis_tmp_{name}"), sql.Identifier(name)
+            )
+        )
+        old = _pg_sql.index_names(name, temporary=True)
+        new = _pg_sql.index_names(name, temporary=False)
+        for part, tmp_index in old.items():
+            con.execute(
+                sql.SQL("ALTER INDEX IF EXISTS {} RENAME TO {}").format(
+                    self._t(tmp_index), sql.Identifier(new[part])
+                )
+            )
+
+    def _register(self, con: Con, name: str, *, kind: str, geoms: np.ndarray, gtype: str) -> None:
+        present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        bounds = shapely.total_bounds(geoms[present]).tolist() if present.any() else [None] * 4
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        history = self._t("mzgis_layers_history")
+        row = con.execute(
+            sql.SQL("SELECT COALESCE(MAX(version), 0) + 1 FROM {} WHERE name = %s").format(history),
+            (name,),
+        ).fetchone()
+        version = int(row[0]) if row else 1
+        con.execute(
+            sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
+                self._t("mzgis_layers")
+            ),
+            (name, kind, version, now, gtype, *bounds),
+        )
+        con.execute(
+            sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(history),
+            (name, kind, version, now),
+        )
+
+    def _check_collision(self, con: Con, name: str) -> None:
+        """Names differing only in case are refused, as in a GeoPackage (where SQLite names
+        are case-insensitive), so that a store can be copied to either backend."""
+        row = con.execute(
+            sql.SQL("SELECT name FROM {} WHERE lower(name) = lower(%s) AND name <> %s").format(
+                self._t("mzgis_layers")
+            ),
+            (name, name),
+        ).fetchone()
+        if row is not None:
+            msg = (
+                f"layer name {name!r} collides with {row[0]!r} (names are case-insensitive)"
+                f" / 图层名 {name!r} 与 {row[0]!r} 冲突（不区分大小写）"
+            )
+            raise ConflictError(msg)
+
+    def delete(self, name: str) -> None:
+        with self._connect() as con, con.transaction():
+            _pg_conn.advisory_lock(con, self.schema, "layer", name.lower())
+            self._info(con, name)
+            self._drop(con, name)
+
+    def _drop(self, con: Con, name: str) -> None:
+        con.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name)))
+        con.execute(
+            sql.SQL("DELETE FROM {} WHERE name = %s").format(self._t("mzgis_layers")), (name,)
+        )
+
+
+def _ensure_postgis(con: Con) -> None:
+    """Create the PostGIS extension when missing (needs the right to); say so if refused."""
+    with con.transaction():
+        present = con.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone()
+    if present:
+        return
+    try:
+        with con.transaction():
+            con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    except psycopg.Error as exc:
+        msg = (
+            f"the database has no PostGIS extension and it cannot be created here ({exc})"
+            "; ask an administrator to run CREATE EXTENSION postgis"
+            " / 数据库未安装 PostGIS 扩展，请管理员执行 CREATE EXTENSION postgis"
+        )
+        raise StoreError(msg) from exc
+
+
+def _id_value(fid: str | int, spec: Any) -> str | int | None:
+    """``fid`` as the id column's type (``None`` when it cannot be one: no such feature)."""
+    if spec is not None and spec.dtype == "int":
+        try:
+            return int(fid)
+        except ValueError:
+            return None
+    return str(fid)
