@@ -18,6 +18,7 @@ from api.catalog import Catalog, open_service_store
 from api.config import Settings
 from api.errors import register_error_handlers
 from api.maps.routes import install_maps
+from api.network_service import NetworkCache
 from api.routes import ROUTERS
 
 __all__ = ["DESCRIPTION", "TITLE", "create_app"]
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings if settings is not None else Settings()
     app.state.store = app.state.catalog = None
+    app.state.networks = NetworkCache()  # the walking network, built once per roads version
     register_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api import cli_inspection, cli_layers, cli_store
+from api import cli_coverage, cli_inspection, cli_layers, cli_network, cli_site, cli_store
 from api.cli_common import (
     StoreOption,
     console,
@@ -37,9 +37,12 @@ app = typer.Typer(
 #: the sub-command groups composed into ``mzgis``
 GROUPS: tuple[typer.Typer, ...] = (
     cli_layers.app,
+    cli_network.app,
+    cli_coverage.app,
     cli_inspection.app,
     cli_inspection.users_app,
     cli_store.app,
+    cli_site.app,
 )
 for group in GROUPS:
     app.add_typer(group)

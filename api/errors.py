@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from geo._errors import AnalysisError
+from geo._errors import AnalysisError, SchedulerError
 from layers._errors import (
     ConflictError,
     FeatureNotFoundError,
@@ -38,6 +38,7 @@ __all__ = [
     "ERROR_RESPONSES",
     "ERROR_STATUS",
     "ErrorBody",
+    "InvalidBodyError",
     "InvalidParameterError",
     "error_body",
     "register_error_handlers",
@@ -65,6 +66,16 @@ class InvalidParameterError(ValueError):
         ]
 
 
+class InvalidBodyError(InvalidParameterError):
+    """A field of a request body names something that cannot be used (an unknown layer or
+    column, a rule that leaves nothing): HTTP 422, like the body's own validation errors."""
+
+    def problems(self) -> list[dict[str, Any]]:
+        return [
+            {"location": "body", "field": self.name, "value": self.value, "reason": self.reason}
+        ]
+
+
 MAX_VALUE_CHARS = 80
 
 
@@ -86,7 +97,9 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str | None]] = {
     StoreError: (503, "store_unavailable"),
     LayerError: (400, None),
     AnalysisError: (422, None),
+    SchedulerError: (503, "scheduler_unavailable"),  # the Dask scheduler is not reachable
     InvalidParameterError: (400, None),
+    InvalidBodyError: (422, "invalid_body"),
     sqlite3.Error: (503, "store_unavailable"),  # a GeoPackage the store could not read
 }
 

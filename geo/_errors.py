@@ -7,7 +7,9 @@ The hierarchy::
     │                              metres are needed
     ├── EmptyInputError            no demand, no facilities, no candidates
     ├── NetworkError               the walking network cannot be built, loaded or used
-    └── InfeasibleError            an optimisation problem has no solution (says why)
+    ├── InfeasibleError            an optimisation problem has no solution (says why)
+    └── SchedulerError             the Dask scheduler named for a partitioned run cannot
+                                   be reached or is not understood
 
 Messages are bilingual: English first, Chinese after " / ".
 """
@@ -20,6 +22,7 @@ __all__ = [
     "EmptyInputError",
     "InfeasibleError",
     "NetworkError",
+    "SchedulerError",
 ]
 
 
@@ -41,3 +44,7 @@ class NetworkError(AnalysisError):
 
 class InfeasibleError(AnalysisError):
     """An optimisation problem has no feasible solution."""
+
+
+class SchedulerError(AnalysisError):
+    """The Dask scheduler of a partitioned run cannot be reached or is not understood."""

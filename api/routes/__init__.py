@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import collections, health, inspection_map, inspections, landing, users
+from api.routes import (
+    analyses_coverage,
+    analyses_siting,
+    collections,
+    coverage_map,
+    health,
+    inspection_map,
+    inspections,
+    landing,
+    siting_map,
+    users,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -15,4 +26,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     inspections.router,
     inspection_map.router,
     users.router,
+    analyses_siting.router,
+    analyses_coverage.router,
+    coverage_map.router,
+    siting_map.router,
 )

@@ -108,9 +108,11 @@ def _circles(
     centers = shapely.points(xy)
     rows = []
     cells: NDArray[np.object_] | None = None
-    if how == "nearest" and len(xy) > 1:
-        diagram = shapely.voronoi_polygons(shapely.multipoints(xy), ordered=True)
-        cells = np.asarray(shapely.get_parts(diagram), dtype=object)
+    # co-located facilities tie for nearest: they share one Voronoi cell
+    unique_xy, inverse = np.unique(xy, axis=0, return_inverse=True)
+    if how == "nearest" and len(unique_xy) > 1:
+        diagram = shapely.voronoi_polygons(shapely.multipoints(unique_xy), ordered=True)
+        cells = np.asarray(shapely.get_parts(diagram), dtype=object)[inverse.ravel()]
     for r in radii:
         geom = shapely.buffer(centers, r, quad_segs=16)
         if cells is not None:

@@ -72,3 +72,13 @@ def test_euclidean_circles_and_errors() -> None:
         service_areas(fac, mode="euclidean", how="all")
     with pytest.raises(AnalysisError, match="needs a network"):
         service_areas(fac, mode="network")
+
+
+def test_euclidean_nearest_cells_with_co_located_facilities() -> None:
+    fac = _facilities([[0, 0], [0, 0], [1000, 0]])
+    cells = service_areas(fac, mode="euclidean", tiers_m=(800,), how="nearest").to_crs(GK117)
+    assert len(cells) == 3
+    # the two facilities at one place share the western cell, cut at the bisector
+    assert cells.geometry.iloc[0].equals(cells.geometry.iloc[1])
+    assert cells.geometry.iloc[0].bounds[2] == pytest.approx(P[0] + 500, abs=1)
+    assert cells.geometry.iloc[2].bounds[0] == pytest.approx(P[0] + 500, abs=1)

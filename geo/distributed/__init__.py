@@ -1,0 +1,31 @@
+"""Work beyond one machine: analyses partitioned by district and run on Dask.
+
+:func:`coverage_by_district` splits the demand by district, gives each district the
+facilities and the piece of walking network within a safe margin (so the answers equal a
+single run), and runs the districts as tasks on ``dask.distributed``: a local cluster by
+default, an existing scheduler by address, or in this process (see
+:mod:`geo.distributed.cluster`).
+"""
+
+from __future__ import annotations
+
+from geo.distributed.clip import EdgeIndex, clip_network
+from geo.distributed.cluster import Scheduler, dask_client, run_tasks
+from geo.distributed.coverage import (
+    Partition,
+    coverage_by_district,
+    district_keys,
+    min_margin_m,
+)
+
+__all__ = [
+    "EdgeIndex",
+    "Partition",
+    "Scheduler",
+    "clip_network",
+    "coverage_by_district",
+    "dask_client",
+    "district_keys",
+    "min_margin_m",
+    "run_tasks",
+]

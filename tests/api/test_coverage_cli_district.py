@@ -1,0 +1,55 @@
+"""``mzgis coverage --scheduler ...``: coverage partitioned by district on Dask from the
+command line gives the same table as the single-process run (nearest facilities beyond the service
+radius are left empty by the partitioned run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+
+runner = CliRunner()
+
+
+def _run(store: Path, out: Path, *extra: str) -> pd.DataFrame:
+    args = ["coverage", "--facilities", "stations", "--by", "district", *extra]
+    result = runner.invoke(app, [*args, "--store", str(store), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "total / 合计" in result.output
+    return pd.read_csv(out, encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--tiers", "300,500", "--scheduler", "none"),
+        ("--radius", "800", "--mode", "euclidean", "--scheduler", "local", "--workers", "1"),
+    ],
+)
+def test_partitioned_equals_single_run(
+    store_copy: Path, tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    plain = [a for i, a in enumerate(extra) if "--scheduler" not in extra[max(i - 1, 0) : i + 1]]
+    plain = [a for a in plain if a not in ("--workers", "1")]
+    single = _run(store_copy, tmp_path / "single.csv", *plain)
+    split = _run(store_copy, tmp_path / "split.csv", *extra)
+    assert len(split) == 3
+    # the partitioned run looks for the nearest facility within the service radius only
+    beyond = ~(single["distance_m"] <= float(extra[1].split(",")[-1]))
+    assert split.loc[beyond, "distance_m"].isna().all()
+    same = ["facility_id", "distance_m"]
+    kept = split.columns.difference(same)
+    pd.testing.assert_frame_equal(single[kept], split[kept])
+    within = single.loc[~beyond, same].astype({"facility_id": str})
+    pd.testing.assert_frame_equal(within, split.loc[~beyond, same].astype({"facility_id": str}))
+
+
+def test_unknown_scheduler_exits_1(store_copy: Path) -> None:
+    args = ["coverage", "--facilities", "stations", "--scheduler", "yarn"]
+    result = runner.invoke(app, [*args, "--store", str(store_copy)])
+    assert result.exit_code == 1, result.output
+    assert "unknown scheduler" in result.output and "未知的调度器" in result.output
