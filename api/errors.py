@@ -40,6 +40,8 @@ __all__ = [
     "ErrorBody",
     "InvalidBodyError",
     "InvalidParameterError",
+    "PlanNotFoundError",
+    "PreconditionRequiredError",
     "error_body",
     "register_error_handlers",
 ]
@@ -76,6 +78,26 @@ class InvalidBodyError(InvalidParameterError):
         ]
 
 
+class PlanNotFoundError(LookupError):
+    """No zone plan has this id (HTTP 404); plans are kept in memory, so a restart forgets them."""
+
+    def __init__(self, plan_id: str) -> None:
+        self.plan_id = plan_id
+        super().__init__(
+            f"no zone plan {plan_id!r} (solve again) / 没有责任片区方案 {plan_id}（请重新求解）"
+        )
+
+
+class PreconditionRequiredError(ValueError):
+    """A write needs an ``If-Match`` header naming the version it was based on (HTTP 428)."""
+
+    def __init__(self, header: str = "If-Match") -> None:
+        super().__init__(
+            f"the {header} header is required: send the version (ETag) the edit was based on"
+            f" / 缺少 {header} 请求头：请给出编辑所依据的版本（ETag）"
+        )
+
+
 MAX_VALUE_CHARS = 80
 
 
@@ -101,6 +123,8 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str | None]] = {
     InvalidParameterError: (400, None),
     InvalidBodyError: (422, "invalid_body"),
     sqlite3.Error: (503, "store_unavailable"),  # a GeoPackage the store could not read
+    PlanNotFoundError: (404, "plan_not_found"),
+    PreconditionRequiredError: (428, "precondition_required"),
 }
 
 #: the Chinese shown after an English-only message, by status
@@ -113,6 +137,7 @@ _ZH_BY_STATUS = {
     409: "与已有数据冲突",
     412: "数据版本已过期，请刷新后重试",
     415: "不支持的内容类型",
+    428: "缺少版本前提条件",
     422: "无法处理该请求",
     500: "服务器内部错误",
     503: "数据存储不可用",

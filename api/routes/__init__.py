@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.routes import (
     analyses_coverage,
     analyses_siting,
+    analyses_zones,
     collections,
     coverage_map,
     health,
@@ -15,6 +16,7 @@ from api.routes import (
     landing,
     siting_map,
     users,
+    zones_map,
 )
 
 __all__ = ["ROUTERS"]
@@ -28,6 +30,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     users.router,
     analyses_siting.router,
     analyses_coverage.router,
+    analyses_zones.router,
     coverage_map.router,
     siting_map.router,
+    zones_map.router,
 )

@@ -8,6 +8,7 @@ report can be matched to its entry.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,10 +24,10 @@ from api.auth import (
     require_campaign,
     visible_campaigns,
 )
-from api.inspection_report import build_report, report_gpkg, report_xlsx
+from api.inspection_report import CampaignReport, build_report, report_gpkg, report_xlsx
 from api.inspection_report_html import report_html
 from api.inspection_schemas import CampaignCreate, MemberPut
-from api.inspection_service import campaign_progress
+from api.inspection_service import Register, campaign_progress
 from api.routes._inspection_deps import RegisterDep
 from layers.records import Campaign, RecordStore, User, sha256_hex
 
@@ -98,9 +99,33 @@ def get_progress(
     return {"campaign_id": campaign_id, **progress.to_dict()}
 
 
-def _exported(records: RecordStore, user: User, campaign_id: str, fmt: str, data: bytes) -> None:
+def _exported(
+    campaign_id: str,
+    user: User,
+    records: RecordStore,
+    register: Register,
+    *,
+    fmt: str,
+    render: Callable[[CampaignReport], bytes],
+) -> bytes:
+    """The campaign report rendered as ``fmt``, its export appended to the audit log."""
+    report = build_report(
+        _visible_campaign(records, user, campaign_id), records, register, generated_by=user.username
+    )
+    data = render(report)
     detail = {"format": fmt, "sha256": sha256_hex(data), "size_bytes": len(data)}
     records.audit("report.export", f"campaign:{campaign_id}", detail, actor=user.username)
+    return data
+
+
+def _attachment(data: bytes, campaign_id: str, fmt: str, media_type: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{campaign_id}-report.{fmt}"'}
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def _gpkg_bytes(report: CampaignReport) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="mzgis-report-") as tmp:
+        return report_gpkg(report, Path(tmp) / "report.gpkg").read_bytes()
 
 
 @router.get(
@@ -111,12 +136,11 @@ def _exported(records: RecordStore, user: User, campaign_id: str, fmt: str, data
 def report_page(
     campaign_id: str, user: Exporter, records: RecordsDep, register: RegisterDep
 ) -> HTMLResponse:
-    report = build_report(
-        _visible_campaign(records, user, campaign_id), records, register, generated_by=user.username
-    )
-    page = report_html(report)
-    _exported(records, user, campaign_id, "html", page.encode("utf-8"))
-    return HTMLResponse(page)
+    def render(report: CampaignReport) -> bytes:
+        return report_html(report).encode("utf-8")
+
+    page = _exported(campaign_id, user, records, register, fmt="html", render=render)
+    return HTMLResponse(page.decode("utf-8"))
 
 
 @router.get(
@@ -127,13 +151,8 @@ def report_page(
 def report_tables(
     campaign_id: str, user: Exporter, records: RecordsDep, register: RegisterDep
 ) -> Response:
-    report = build_report(
-        _visible_campaign(records, user, campaign_id), records, register, generated_by=user.username
-    )
-    data = report_xlsx(report)
-    _exported(records, user, campaign_id, "xlsx", data)
-    headers = {"Content-Disposition": f'attachment; filename="{campaign_id}-report.xlsx"'}
-    return Response(data, media_type=XLSX, headers=headers)
+    data = _exported(campaign_id, user, records, register, fmt="xlsx", render=report_xlsx)
+    return _attachment(data, campaign_id, "xlsx", XLSX)
 
 
 @router.get(
@@ -144,14 +163,8 @@ def report_tables(
 def report_package(
     campaign_id: str, user: Exporter, records: RecordsDep, register: RegisterDep
 ) -> Response:
-    report = build_report(
-        _visible_campaign(records, user, campaign_id), records, register, generated_by=user.username
-    )
-    with tempfile.TemporaryDirectory(prefix="mzgis-report-") as tmp:
-        data = report_gpkg(report, Path(tmp) / "report.gpkg").read_bytes()
-    _exported(records, user, campaign_id, "gpkg", data)
-    headers = {"Content-Disposition": f'attachment; filename="{campaign_id}-report.gpkg"'}
-    return Response(data, media_type=GPKG, headers=headers)
+    data = _exported(campaign_id, user, records, register, fmt="gpkg", render=_gpkg_bytes)
+    return _attachment(data, campaign_id, "gpkg", GPKG)
 
 
 @router.get("/audit", summary="Audit log / 审计日志")

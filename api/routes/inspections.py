@@ -9,11 +9,14 @@ Campaigns, photos, progress and reports are in the sibling modules mounted on
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.auth import (
     Reader,
@@ -34,7 +37,7 @@ from api.inspection_schemas import (
 from api.inspection_service import check_marker_inspection, check_segment, record_public
 from api.routes import inspection_campaigns, inspection_photos
 from api.routes._inspection_deps import RegisterDep, RulesDep, editable_record, visible_record
-from layers.records import Record, RecordFilter, RecordKind, RecordStore, User
+from layers.records import Campaign, Record, RecordFilter, RecordKind, RecordStore, User
 
 __all__ = ["router"]
 
@@ -46,6 +49,7 @@ IfMatch = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
 Offset = Annotated[int, Query(ge=0)]
+Created = TypeVar("Created", MarkerInspectionCreate, SegmentCheckCreate)
 
 
 # -- shared steps ------------------------------------------------------------------------
@@ -90,6 +94,66 @@ def _list(
     }
 
 
+def _create(
+    kind: RecordKind,
+    body: Created,
+    user: User,
+    records: RecordStore,
+    check: Callable[[Created, Campaign], dict[str, Any]],
+) -> JSONResponse:
+    require_campaign(user, records, body.campaign_id)
+    campaign = records.get_campaign(body.campaign_id)
+    computed = check(body, campaign)
+    record, created = records.create_record(
+        kind, record_id=str(body.record_id), campaign_id=campaign.campaign_id,
+        line_code=campaign.line_code, body=canonical_body(body), computed=computed,
+        actor=user.username,
+    )  # fmt: skip
+    return _answer(record, 201 if created else 200)
+
+
+def _update(
+    kind: RecordKind,
+    record_id: UUID,
+    changes: BaseModel,
+    *,
+    model: type[Created],
+    user: User,
+    records: RecordStore,
+    check: Callable[[Created, Campaign], dict[str, Any]],
+    if_match: str | None,
+) -> JSONResponse:
+    expected = _required(if_match)
+    current = editable_record(records, user, record_id, kind)
+    merged = model.model_validate(
+        {**current.body, **changes.model_dump(mode="json", exclude_unset=True)}
+    )
+    computed = check(merged, records.get_campaign(current.campaign_id))
+    record = records.update_record(
+        current.record_id, body=canonical_body(merged), computed=computed, if_match=expected,
+        actor=user.username,
+    )  # fmt: skip
+    return _answer(record)
+
+
+def _review(
+    kind: RecordKind,
+    record_id: UUID,
+    review: ReviewCreate,
+    *,
+    user: User,
+    records: RecordStore,
+    if_match: str | None,
+) -> JSONResponse:
+    expected = _required(if_match)
+    visible_record(records, user, record_id, kind)
+    record = records.review_record(
+        str(record_id), state=review.state, comment=review.comment, if_match=expected,
+        actor=user.username,
+    )  # fmt: skip
+    return _answer(record)
+
+
 # -- marker inspections ------------------------------------------------------------------
 
 
@@ -124,15 +188,8 @@ def create_inspection(
     register: RegisterDep,
     rules: RulesDep,
 ) -> JSONResponse:
-    require_campaign(user, records, body.campaign_id)
-    campaign = records.get_campaign(body.campaign_id)
-    computed = check_marker_inspection(body, campaign, register, rules=rules)
-    record, created = records.create_record(
-        "marker", record_id=str(body.record_id), campaign_id=campaign.campaign_id,
-        line_code=campaign.line_code, body=canonical_body(body), computed=computed,
-        actor=user.username,
-    )  # fmt: skip
-    return _answer(record, 201 if created else 200)
+    check = partial(check_marker_inspection, register=register, rules=rules)
+    return _create("marker", body, user, records, check)
 
 
 @router.get("/{record_id:uuid}", summary="One marker inspection / 单条界桩检查记录")
@@ -151,18 +208,11 @@ def update_inspection(
     rules: RulesDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    expected = _required(if_match)
-    current = editable_record(records, user, record_id, "marker")
-    merged = MarkerInspectionCreate.model_validate(
-        {**current.body, **changes.model_dump(mode="json", exclude_unset=True)}
-    )
-    campaign = records.get_campaign(current.campaign_id)
-    computed = check_marker_inspection(merged, campaign, register, rules=rules)
-    record = records.update_record(
-        current.record_id, body=canonical_body(merged), computed=computed, if_match=expected,
-        actor=user.username,
+    check = partial(check_marker_inspection, register=register, rules=rules)
+    return _update(
+        "marker", record_id, changes, model=MarkerInspectionCreate, user=user, records=records,
+        check=check, if_match=if_match,
     )  # fmt: skip
-    return _answer(record)
 
 
 @router.post("/{record_id:uuid}/review", summary="Review a record / 审核记录")
@@ -174,13 +224,7 @@ def review_inspection(
     records: RecordsDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    expected = _required(if_match)
-    visible_record(records, user, record_id, "marker")
-    record = records.review_record(
-        str(record_id), state=review.state, comment=review.comment, if_match=expected,
-        actor=user.username,
-    )  # fmt: skip
-    return _answer(record)
+    return _review("marker", record_id, review, user=user, records=records, if_match=if_match)
 
 
 # -- segment checks ----------------------------------------------------------------------
@@ -208,15 +252,7 @@ def list_segments(
 def create_segment(
     *, body: SegmentCheckCreate, user: Submitter, records: RecordsDep, register: RegisterDep
 ) -> JSONResponse:
-    require_campaign(user, records, body.campaign_id)
-    campaign = records.get_campaign(body.campaign_id)
-    computed = check_segment(body, campaign, register)
-    record, created = records.create_record(
-        "segment", record_id=str(body.record_id), campaign_id=campaign.campaign_id,
-        line_code=campaign.line_code, body=canonical_body(body), computed=computed,
-        actor=user.username,
-    )  # fmt: skip
-    return _answer(record, 201 if created else 200)
+    return _create("segment", body, user, records, partial(check_segment, register=register))
 
 
 @router.get("/segments/{record_id:uuid}", summary="One segment check / 单条走向检查记录")
@@ -234,17 +270,10 @@ def update_segment(
     register: RegisterDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    expected = _required(if_match)
-    current = editable_record(records, user, record_id, "segment")
-    merged = SegmentCheckCreate.model_validate(
-        {**current.body, **changes.model_dump(mode="json", exclude_unset=True)}
-    )
-    computed = check_segment(merged, records.get_campaign(current.campaign_id), register)
-    record = records.update_record(
-        current.record_id, body=canonical_body(merged), computed=computed, if_match=expected,
-        actor=user.username,
+    return _update(
+        "segment", record_id, changes, model=SegmentCheckCreate, user=user, records=records,
+        check=partial(check_segment, register=register), if_match=if_match,
     )  # fmt: skip
-    return _answer(record)
 
 
 @router.post("/segments/{record_id:uuid}/review", summary="Review a segment check / 审核走向检查")
@@ -256,13 +285,7 @@ def review_segment(
     records: RecordsDep,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    expected = _required(if_match)
-    visible_record(records, user, record_id, "segment")
-    record = records.review_record(
-        str(record_id), state=review.state, comment=review.comment, if_match=expected,
-        actor=user.username,
-    )  # fmt: skip
-    return _answer(record)
+    return _review("segment", record_id, review, user=user, records=records, if_match=if_match)
 
 
 router.include_router(inspection_campaigns.router)

@@ -13,15 +13,12 @@ change rows nor drop the triggers. ``{schema}`` is the store's schema (an identi
 
 from __future__ import annotations
 
+from layers.records._ddl import KIND_TABLES  # the same tables as in a GeoPackage
+
 __all__ = ["APP_GRANTS", "KIND_TABLES", "RECORD_MIGRATIONS"]
 
 _GENESIS = "0" * 64  # models.GENESIS_HASH
 
-#: record kind → (table, kind-specific columns copied from the body for filtering)
-KIND_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "marker": ("mzgis_marker_inspections", ("marker_no", "condition", "inspected_at")),
-    "segment": ("mzgis_segment_checks", ("from_marker", "to_marker", "status", "checked_at")),
-}
 
 _RECORD_COMMON = """
   record_id text NOT NULL UNIQUE,

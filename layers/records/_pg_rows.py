@@ -11,9 +11,9 @@ from typing import Any
 
 import psycopg
 
-from layers.records import _pg_ddl
-from layers.records._gpkg_rows import PHOTO_COLUMNS, RECORD_COLUMNS
-from layers.records.models import KINDS, Photo, RecordFilter, RecordKind
+from layers.records import _rows
+from layers.records._rows import PHOTO_COLUMNS
+from layers.records.models import Photo, RecordFilter, RecordKind
 
 __all__ = ["find", "load_row", "photos_of", "point_sql", "where"]
 
@@ -22,20 +22,11 @@ Con = psycopg.Connection[Any]
 
 def find(con: Con, record_id: str) -> tuple[RecordKind, tuple[Any, ...]] | None:
     """The kind and row of a record, whichever table holds it."""
-    for kind in KINDS:
-        table, _ = _pg_ddl.KIND_TABLES[kind]
-        query = f"SELECT {RECORD_COLUMNS} FROM {table} WHERE record_id = %s"
-        row = con.execute(query, (record_id,)).fetchone()
-        if row is not None:
-            return kind, tuple(row)
-    return None
+    return _rows.find(con, record_id, mark="%s")
 
 
 def load_row(con: Con, kind: RecordKind, record_id: str) -> tuple[Any, ...]:
-    table, _ = _pg_ddl.KIND_TABLES[kind]
-    query = f"SELECT {RECORD_COLUMNS} FROM {table} WHERE record_id = %s"
-    row = con.execute(query, (record_id,)).fetchone()
-    return tuple(row) if row is not None else ()
+    return _rows.load_row(con, kind, record_id, mark="%s")
 
 
 def photos_of(con: Con, record_ids: list[str]) -> dict[str, tuple[Photo, ...]]:
@@ -67,29 +58,8 @@ def where(kind: RecordKind, flt: RecordFilter) -> tuple[str, list[Any]]:
     if flt.campaign_ids is not None:
         clauses.append("campaign_id = ANY(%s)")
         params.append(list(flt.campaign_ids))
-    for column in ("campaign_id", "line_code", "review_state", "created_by"):
-        value = getattr(flt, column)
-        if value is not None:
-            clauses.append(f"{column} = %s")
-            params.append(value)
-    if flt.marker_no is not None:
-        if kind == "marker":
-            clauses.append("marker_no = %s")
-            params.append(flt.marker_no)
-        else:
-            clauses.append("(from_marker = %s OR to_marker = %s)")
-            params += [flt.marker_no, flt.marker_no]
-    if flt.condition is not None:
-        clauses.append("condition = %s" if kind == "marker" else "false")
-        params += [flt.condition] if kind == "marker" else []
-    if flt.status is not None:
-        clauses.append("status = %s" if kind == "segment" else "false")
-        params += [flt.status] if kind == "segment" else []
     if flt.flag is not None:
         clauses.append("flags @> jsonb_build_array(%s::text)")
         params.append(flt.flag)
-    if flt.text:
-        clauses.append("search_text LIKE %s ESCAPE '\\'")
-        escaped = flt.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params.append(f"%{escaped}%")
-    return " AND ".join(clauses), params
+    more, more_params = _rows.filter_clauses(kind, flt, mark="%s", false="false")
+    return " AND ".join([*clauses, *more]), [*params, *more_params]

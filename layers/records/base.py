@@ -1,5 +1,5 @@
 """The record store interface: users, campaigns, inspection records, photos, reviews and
-the audit log behind one API (GeoPackage now, PostGIS next).
+the audit log behind one API (GeoPackage and PostGIS backends).
 
 Guarantees every backend keeps:
 

@@ -1,0 +1,152 @@
+"""``/maps/zones``: a responsibility-zone plan (责任片区) on the map. Communities coloured by
+their station (click one to see its station and walk), zone outlines with workload, band
+(over/under) and fragment flags in their popups, and the stations.
+
+``?plan_id=`` shows a plan kept by ``/analyses/zones`` (its current version); without it the
+page solves the default plan of the store (communities by basic-service recipients, ±15 %
+band, best effort: the demo's streets cannot all meet the band, which the flags show).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import geopandas as gpd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import SettingsDep, StoreDep
+from api.maps import PALETTE, CategoryStyle, LayerStyle, MapBuilder, PopupField, basemap_data
+from api.maps.i18n import Lang
+from api.maps.routes import LangQuery, cached_page
+from api.routes.analyses_zones import plans
+from api.zones_service import ZoneRequest, solve_zones
+from geo.zones import ZonePlan
+from layers.store import Store
+
+__all__ = ["DEFAULT_REQUEST", "router", "zones_map"]
+
+router = APIRouter(prefix="/maps", tags=["maps"])
+
+#: the plan the page solves when no plan id is given
+DEFAULT_REQUEST = ZoneRequest(best_effort=True)
+FLAG_COLORS = {"ok": "#2e7d32", "over": "#c62828", "under": "#ef6c00"}
+
+
+def _zh_en(lang: Lang, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _units_frame(plan: ZonePlan, store: Store, layer: str) -> gpd.GeoDataFrame:
+    p = plan.problem
+    assert p.unit_geometry is not None
+    table = plan.assignment_table()
+    frame = gpd.GeoDataFrame(table, geometry=p.unit_geometry.values, crs=p.unit_geometry.crs)
+    frame["station_id"] = frame["station_id"].astype(object).where(frame["station_id"].notna(), "")
+    if layer == "communities":
+        names = store.read(layer).set_index("code")["name"]
+        frame["name"] = frame["unit_id"].map(names)
+    return frame.to_crs(4326)
+
+
+def _band_labels(lang: Lang) -> dict[str, str]:
+    return {
+        "ok": _zh_en(lang, "正常", "ok"),
+        "over": _zh_en(lang, "超负荷", "overloaded"),
+        "under": _zh_en(lang, "不足", "underloaded"),
+    }
+
+
+def _zones_frame(plan: ZonePlan, lang: Lang) -> gpd.GeoDataFrame:
+    zones = plan.zones_gdf().to_crs(4326)
+    bands = _band_labels(lang)
+    flags = zones["band"].map(bands).astype(str)
+    split = zones["pieces"] > 1
+    flags[split] = flags[split] + _zh_en(lang, "；片区不连续", "; fragmented")
+    return zones.assign(flags=flags)
+
+
+def zones_map(
+    plan: ZonePlan, store: Store, *, request: ZoneRequest, lang: Lang, settings: SettingsDep
+) -> str:
+    """The page of one plan."""
+    report = plan.validate()
+    title = _zh_en(lang, "责任片区", "Responsibility zones")
+    b = MapBuilder(
+        title=f"{title} · v{plan.version} · "
+        + _zh_en(
+            lang,
+            f"超负荷 {len(report.overloaded)} · 不连续 {len(report.fragmented)}",
+            f"overloaded {len(report.overloaded)} · fragmented {len(report.fragmented)}",
+        ),
+        lang=lang,
+        tile_url=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
+    )
+    b.add_basemap(basemap_data(store))
+    zones = _zones_frame(plan, lang)
+    b.add_layer(
+        _units_frame(plan, store, request.units_layer).merge(
+            zones[["station_id", "flags"]], on="station_id", how="left"
+        ),
+        name="units",
+        label=_zh_en(lang, "社区（按驿站着色）", "Communities by station"),
+        style=LayerStyle("#555555", weight=0.5, fill_opacity=0.55, z=38),
+        category=CategoryStyle("station_id", palette=PALETTE),
+        fields=[
+            PopupField("unit_id", _zh_en(lang, "编号", "code")),
+            PopupField("name", _zh_en(lang, "名称", "name")),
+            PopupField("station_id", _zh_en(lang, "责任驿站", "station")),
+            PopupField("workload", _zh_en(lang, "工作量", "workload"), "", "float"),
+            PopupField("walk_m", _zh_en(lang, "距离", "walk"), "m", "float"),
+            PopupField("flags", _zh_en(lang, "片区状态", "zone flags")),
+        ],
+    )
+    b.add_layer(
+        zones,
+        name="zones",
+        label=_zh_en(lang, "片区（超负荷/不连续标记）", "Zones (overload/fragment flags)"),
+        style=LayerStyle("#212121", weight=2.0, fill=False, z=25),
+        category=CategoryStyle("band", colors=FLAG_COLORS, labels=_band_labels(lang)),
+        show=False,  # outlines catch clicks inside them: shown on demand
+        fields=[
+            PopupField("station_id", _zh_en(lang, "驿站", "station")),
+            PopupField("flags", _zh_en(lang, "状态", "flags")),
+            PopupField("workload", _zh_en(lang, "工作量", "workload"), "", "float"),
+            PopupField("capacity", _zh_en(lang, "服务能力", "capacity"), "", "float"),
+            PopupField("n_units", _zh_en(lang, "社区数", "units"), "", "int"),
+            PopupField("pieces", _zh_en(lang, "分块数", "pieces"), "", "int"),
+        ],
+    )
+    b.add_layer(store.read(request.stations_layer), kind="stations")
+    return b.render()
+
+
+@router.get("/zones", response_class=HTMLResponse, summary="Responsibility zones / 责任片区地图")
+def zones_page(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    lang: LangQuery = None,
+    plan_id: Annotated[str | None, Query(max_length=64, description="Plan id / 方案编号")] = None,
+) -> HTMLResponse:
+    """The zones of a stored plan (``plan_id``) or of the store's default plan."""
+    language: Lang = lang or settings.lang
+    versions = tuple((i.name, i.version) for i in store.layers())
+    key: tuple[object, ...]
+    if plan_id is not None:
+        stored = plans(request).get(plan_id)
+        key = ("zones", plan_id, stored.plan.version, language, versions)
+
+        def build() -> str:
+            return zones_map(stored.plan, store, request=stored.request, lang=language,
+                             settings=settings)  # fmt: skip
+    else:
+        key = ("zones", None, 0, language, versions)
+
+        def build() -> str:
+            plan, _ = solve_zones(store, DEFAULT_REQUEST)
+            return zones_map(plan, store, request=DEFAULT_REQUEST, lang=language,
+                             settings=settings)  # fmt: skip
+
+    return HTMLResponse(cached_page(request, key, build))
