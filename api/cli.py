@@ -12,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from api import cli_coverage, cli_inspection, cli_layers, cli_network, cli_site, cli_store
+from api import (
+    cli_coverage,
+    cli_inspection,
+    cli_layers,
+    cli_network,
+    cli_site,
+    cli_store,
+    cli_zones,
+)
 from api.cli_common import (
     StoreOption,
     console,
@@ -43,6 +51,7 @@ GROUPS: tuple[typer.Typer, ...] = (
     cli_inspection.users_app,
     cli_store.app,
     cli_site.app,
+    cli_zones.app,
 )
 for group in GROUPS:
     app.add_typer(group)

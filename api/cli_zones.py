@@ -1,0 +1,258 @@
+"""``mzgis zones``: responsibility zones (责任片区) on the store's layers. ``solve`` assigns
+every unit to one station (the options mirror ``POST /analyses/zones``), prints the
+per-station workload and the validation summary, and writes the zones and the assignment to
+a file whose suffix names the format; ``validate`` checks a hand-drawn CSV/XLSX table and
+exits with code 1 when the plan has problems."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from api.cli_common import (
+    EXIT_BAD_INPUT,
+    StoreOption,
+    console,
+    opened_store,
+    run_with_progress,
+    user_errors,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geo.network import Network
+    from geo.zones import ZonePlan, ZoneReport
+    from layers.store import Store
+
+__all__ = ["app", "print_report", "print_workload", "read_table", "write_plan"]
+
+app = typer.Typer(
+    name="zones",
+    help="Responsibility zones of stations / 驿站责任片区",
+    no_args_is_help=True,
+)
+
+_TABLE_SUFFIXES = (".csv", ".xlsx")
+#: report fields listed in the summary: (attribute, English, Chinese)
+_PROBLEMS = (
+    ("unassigned", "unassigned units", "未分配单元"),
+    ("duplicated", "units assigned twice", "重复分配单元"),
+    ("unknown_units", "unknown units", "未知单元"),
+    ("unknown_stations", "unknown stations", "未知驿站"),
+    ("broken_locks", "locked units moved", "锁定单元被移动"),
+    ("overloaded", "overloaded stations", "超负荷驿站"),
+    ("underloaded", "underloaded stations", "欠负荷驿站"),
+    ("fragmented", "zones in pieces", "片区不连通"),
+    ("homes_outside", "stations outside their zone", "驿站不在本片区内"),
+    ("crossing", "zones crossing streets", "片区跨街道"),
+)
+
+
+def _network_source(store: Store) -> Network:
+    from api.network_service import store_network
+
+    return store_network(store)
+
+
+def write_plan(plan: ZonePlan, out: Path) -> list[Path]:
+    """Write the zone polygons and the assignment (one row per unit). A GeoPackage gets two
+    layers (``zones``, ``assignment``); any other format gets the zones in ``out`` and the
+    assignment beside it (``<stem>_assignment<suffix>``, at a point inside each unit for CSV
+    and XLSX)."""
+    import geopandas as gpd
+
+    from layers.io import write_file
+
+    geometry = plan.problem.unit_geometry
+    suffix = out.suffix.lower()
+    if geometry is not None and suffix in _TABLE_SUFFIXES:
+        geometry = geometry.representative_point()
+    assignment = gpd.GeoDataFrame(
+        plan.assignment_table(),
+        geometry=None if geometry is None else list(geometry.values),
+        crs=None if geometry is None else geometry.crs,
+    )
+    zones = plan.zones_gdf()
+    if suffix == ".gpkg":
+        write_file(zones, out, layer="zones")
+        write_file(assignment, out, layer="assignment")
+        return [out]
+    target = out.with_name(f"{out.stem}_assignment{out.suffix}")
+    return [write_file(zones, out, layer="zones"), write_file(assignment, target)]
+
+
+def _cell(value: float, spec: str = ",.0f") -> str:
+    return format(value, spec) if math.isfinite(value) else "–"
+
+
+def print_workload(report: ZoneReport, *, top: int | None = None) -> None:
+    """A rich table of stations, the most overloaded first (workload / capacity)."""
+    from rich.table import Table
+
+    s = report.stations
+    ratio = s["workload"] / s["capacity"].where(s["capacity"] > 0)
+    order = s.assign(_ratio=ratio.fillna(0.0)).sort_values("_ratio", ascending=False)
+    table = Table(title="workload by station / 各驿站工作量（超负荷在前）")
+    for name, justify in (
+        ("station\n驿站", "left"),
+        ("capacity\n能力", "right"),
+        ("band\n区间", "right"),
+        ("workload\n工作量", "right"),
+        ("load\n负荷", "right"),
+        ("units\n单元", "right"),
+        ("state\n状态", "left"),
+        ("walk m\n最远步行", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    rows = order if top is None else order.head(top)
+    for row in rows.to_dict(orient="records"):
+        table.add_row(
+            str(row["station_id"]),
+            _cell(float(row["capacity"])),
+            f"{_cell(float(row['lower']))}–{_cell(float(row['upper']))}",
+            _cell(float(row["workload"])),
+            _cell(float(row["_ratio"]), ".0%"),
+            str(int(row["n_units"])),
+            str(row["band"]),
+            _cell(float(row["longest_walk_m"])),
+        )
+    console().print(table)
+
+
+def print_report(report: ZoneReport) -> None:
+    """One line per kind of problem (with up to ten ids), then OK or not."""
+    out = console()
+    for attr, en, zh in _PROBLEMS:
+        ids = getattr(report, attr)
+        if not ids:
+            continue
+        shown = ", ".join(str(i) for i in list(ids)[:10]) + (" …" if len(ids) > 10 else "")
+        out.print(f"{en} / {zh}: {len(ids)} ({shown})", markup=False)
+    if report.ok:
+        out.print("plan OK / 方案无问题", markup=False)
+    else:
+        out.print("plan has problems / 方案存在问题", markup=False)
+
+
+@app.command()
+@user_errors
+def solve(  # noqa: PLR0917 - one parameter per CLI option
+    units: Annotated[str, typer.Option(help="Units layer / 分区单元图层")] = "communities",
+    workload: Annotated[
+        str, typer.Option(help="Workload column / 工作量字段")
+    ] = "basic_recipients",
+    band: Annotated[
+        float, typer.Option(help="± share of capacity allowed / 工作量允许偏差比例")
+    ] = 0.15,
+    mode: Annotated[
+        str, typer.Option(help="euclidean or network (walking) / 距离方式")
+    ] = "euclidean",
+    cross_street: Annotated[
+        bool, typer.Option("--cross-street", help="Zones may cross streets / 允许跨街道")
+    ] = False,
+    best_effort: Annotated[
+        bool,
+        typer.Option(
+            "--best-effort",
+            help="Return a plan even when bands cannot be met / 区间无法满足时仍给出方案",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Assign every unit to one station within its workload band
+    / 划分责任片区（每个单元分配给一个驿站）"""
+    from api.zones_service import ZoneRequest, solve_zones
+
+    request = ZoneRequest.model_validate(
+        {
+            "units_layer": units,
+            "workload_col": workload,
+            "band": band,
+            "mode": mode,
+            "allow_cross_street": cross_street,
+            "best_effort": best_effort,
+        }
+    )
+    with opened_store(store) as opened:
+        plan, notes = run_with_progress(
+            "zoning / 正在划分片区",
+            lambda _: solve_zones(opened, request, network_source=_network_source),
+        )
+    out_console = console()
+    for note in notes:
+        out_console.print(f"note / 说明: {note}", markup=False)
+    if plan.info is not None:
+        info = plan.info
+        out_console.print(
+            f"{info.method}: cost / 总步行 {info.cost:,.0f} m, bound / 下界 {info.bound:,.0f} m,"
+            f" solved in / 用时 {info.seconds:.2f} s",
+            markup=False,
+        )
+    report = plan.validate()
+    print_workload(report)
+    print_report(report)
+    if out is not None:
+        for path in write_plan(plan, out):
+            out_console.print(f"wrote / 已写入 {path}", markup=False)
+
+
+def read_table(path: Path, *, unit_col: str, station_col: str) -> pd.DataFrame:
+    """The two columns of a hand-drawn CSV or XLSX table, as text (blank stations: None)."""
+    import pandas as pd
+
+    from api.errors import InvalidParameterError
+
+    suffix = path.suffix.lower()
+    if suffix not in _TABLE_SUFFIXES:
+        raise InvalidParameterError(
+            "FILE", str(path), "use a .csv or .xlsx table", "请使用 .csv 或 .xlsx 表格"
+        )
+    if not path.exists():
+        raise InvalidParameterError("FILE", str(path), "no such file", "文件不存在")
+    if suffix == ".csv":
+        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    else:
+        frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+    for option, col in (("--unit-col", unit_col), ("--station-col", station_col)):
+        if col not in frame.columns:
+            cols = ", ".join(map(str, frame.columns))
+            raise InvalidParameterError(
+                option, col, f"no such column ({cols})", f"表格没有该列（{cols}）"
+            )
+    table = frame[[unit_col, station_col]].rename(
+        columns={unit_col: "unit", station_col: "station"}
+    )
+    table = table.dropna(subset=["unit"]).astype(object)
+    return table.where(table.notna(), None)
+
+
+@app.command()
+@user_errors
+def validate(
+    file: Annotated[Path, typer.Argument(help="Hand-drawn .csv or .xlsx / 手工分区表")],
+    unit_col: Annotated[str, typer.Option(help="Unit id column / 单元编号列")] = "unit_id",
+    station_col: Annotated[str, typer.Option(help="Station id column / 驿站编号列")] = (
+        "station_id"
+    ),
+    store: StoreOption = None,
+) -> None:
+    """Check a hand-drawn assignment; exit code 1 when it has problems
+    / 检查手工分区表，存在问题时退出码为 1"""
+    from api.zones_service import ValidateRequest, validate_table
+
+    table = read_table(file, unit_col=unit_col, station_col=station_col)
+    request = ValidateRequest.model_validate({"assignment": table.to_dict(orient="records")})
+    with opened_store(store) as opened:
+        report = validate_table(opened, request, network_source=_network_source)
+    print_workload(report)
+    print_report(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_BAD_INPUT)
