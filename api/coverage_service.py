@@ -21,7 +21,6 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +35,7 @@ from api.network_service import (
     store_file,
     store_network,
 )
+from api.tables import records
 from geo.costs import Mode
 from geo.coverage import (
     AccessibilityResult,
@@ -301,12 +301,3 @@ def _notes(result: CoverageResult, mode: Mode) -> tuple[str, ...]:
             f" / {lost} 处设施距步行路网过远，未计入服务"
         )
     return tuple(notes)
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-safe rows of a table (geometry dropped; NaN → ``None``)."""
-    import json
-
-    plain = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
-    rows: list[dict[str, Any]] = json.loads(plain.to_json(orient="records", force_ascii=False))
-    return rows

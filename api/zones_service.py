@@ -14,7 +14,6 @@ names the version it was based on; a stale one raises
 
 from __future__ import annotations
 
-import math
 import threading
 import uuid
 from collections import OrderedDict
@@ -27,6 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import InvalidBodyError, PlanNotFoundError
+from api.tables import json_safe, records
 from geo.network import Network
 from geo.zones import ZonePlan, ZoneProblem, ZoneReport, lock_units, move_units, solve
 from geo.zones import unlock_units as _unlock
@@ -300,25 +300,6 @@ def validate_table(
         }
     )
     return validate_plan(problem, table)
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` with non-finite floats as ``None`` and numpy scalars as Python ones."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows of a table."""
-    table = frame.astype(object).where(frame.notna(), None)
-    return [json_safe(row) for row in table.to_dict(orient="records")]
 
 
 def station_workload(report: ZoneReport) -> list[dict[str, Any]]:
