@@ -86,12 +86,17 @@ def pieces(offsets: NDArray[np.int64], xy: NDArray[np.float64]) -> Pieces:
     a, b = xy[first], xy[first + 1]
     length = np.hypot(*(b - a).T)
     piece_line = line[first]
-    cum = np.cumsum(length)
-    # offset of each piece along its own line: cumulative length minus the line's start
+    return Pieces(a, b, piece_line.astype(np.int64), _offsets(piece_line, length), length)
+
+
+def _offsets(piece_line: NDArray[np.intp], length: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Offset of every piece along its own line: the running total of lengths minus the
+    line's start, summed in extended precision so that no line inherits the float64
+    rounding of a network-wide total (4e-7 m at 1e8 m of roads; 1e-11 m this way)."""
+    before = np.zeros(length.size + 1, dtype=np.longdouble)  # total before each piece
+    np.cumsum(length, dtype=np.longdouble, out=before[1:])
     line_start = np.searchsorted(piece_line, piece_line, side="left")
-    before = np.concatenate([[0.0], cum])[line_start]
-    start_m = cum - length - before
-    return Pieces(a, b, piece_line.astype(np.int64), start_m, length)
+    return np.asarray(before[:-1] - before[line_start], dtype=np.float64)
 
 
 def substrings(
