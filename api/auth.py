@@ -19,6 +19,11 @@ manage users         yes    no       no         no
 Tokens are 256-bit random strings shown once; the store keeps their SHA-256 only. Passwords
 are hashed with argon2id (argon2-cffi). A browser may send the token as the ``mzgis_token``
 cookie on GET requests (the map pages); writes need the ``Authorization`` header.
+
+The layers (``/collections``), the map pages (``/maps``) and the analyses are open to anyone
+while ``MZGIS_PUBLIC_READ`` is on (the default, so the demo opens in a browser); when it is
+off, :func:`read_access` lets through only signed-in users whose role may ``read``.
+Inspection records and their map always need a signed-in reader.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.deps import get_store
+from api.deps import get_settings, get_store
 from layers.records import Record, RecordStore, User, open_record_store, sha256_hex
 
 __all__ = [
@@ -50,6 +55,7 @@ __all__ = [
     "hash_password",
     "issue_token",
     "new_token",
+    "read_access",
     "require",
     "token_digest",
     "verify_password",
@@ -166,19 +172,35 @@ def current_user(
     return user
 
 
+def _permitted(user: User, action: Action) -> User:
+    """``user`` if their role may do ``action``; 403 otherwise."""
+    if user.role not in PERMISSIONS[action]:
+        raise ForbiddenError(
+            f"role {user.role!r} may not {action.replace('_', ' ')}",
+            f"角色 {user.role} 无权执行此操作（{action}）",
+        )
+    return user
+
+
 def require(action: Action) -> Callable[[User], User]:
     """A dependency that lets through users whose role may do ``action`` (403 otherwise)."""
 
     def dependency(user: Annotated[User, Depends(current_user)]) -> User:
-        if user.role not in PERMISSIONS[action]:
-            raise ForbiddenError(
-                f"role {user.role!r} may not {action.replace('_', ' ')}",
-                f"角色 {user.role} 无权执行此操作（{action}）",
-            )
-        return user
+        return _permitted(user, action)
 
     dependency.__name__ = f"require_{action}"
     return dependency
+
+
+def read_access(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> User | None:
+    """Anyone (``None``) while ``MZGIS_PUBLIC_READ`` is on; otherwise the signed-in user,
+    whose role must allow ``read`` (401 without a valid token, 403 for another role).
+
+    Add it to a router of layers, maps or analyses: ``dependencies=[Depends(read_access)]``.
+    """
+    if get_settings(request).public_read:
+        return None  # the record store is not even opened
+    return _permitted(current_user(request, get_records(request), token), "read")
 
 
 def visible_campaigns(user: User, records: RecordStore) -> tuple[str, ...] | None:

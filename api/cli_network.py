@@ -3,7 +3,9 @@
 ``build`` reads the store's ``roads`` layer by default, or an OSM file (``.osm``/``.pbf``), a
 nodes/edges CSV pair (``nodes.csv --edges edges.csv``) or a road file (GeoPackage, GeoJSON,
 Shapefile), shows the builder's progress, prints the build report and saves the network
-beside the store (``demo.gpkg`` → ``demo.network.npz``) or to ``--out``.
+where the service and the other commands look for it (:mod:`api.network_service`): beside
+a GeoPackage store (``demo.gpkg`` → ``demo.network.npz``), inside a PostGIS store (keyed by
+its ``roads`` layer), or to ``--out``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import typer
 from api.cli_common import StoreOption, console, err_console, opened_store, user_errors
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from geo.network import Network, Progress
+    from layers.store import Store
 
 __all__ = ["app", "build", "info"]
 
@@ -32,7 +35,10 @@ OutOption = Annotated[
     Path | None,
     typer.Option(
         "--out",
-        help="Network file (.npz); default: beside the store / 路网文件，默认与数据文件同目录",
+        help=(
+            "Network file (.npz); default: beside a GeoPackage store, inside a PostGIS store"
+            " / 路网文件，默认与 GeoPackage 同目录、或保存在 PostGIS 数据库中"
+        ),
         show_default=False,
     ),
 ]
@@ -59,24 +65,54 @@ def _with_progress(work: Callable[[Progress], Network]) -> Network:
         return work(report)
 
 
-def _default_target(store: str | None, out: Path | None) -> Path:
+def _file_target(store: str | None, out: Path | None) -> Path | None:
+    """The network file: ``--out``, else beside a GeoPackage store; ``None`` for a server
+    store (its network is kept inside it)."""
     from api.cli_common import resolve_store
     from geo.network import network_path_for
+    from layers.store import is_postgis_url
 
     if out is not None:
         return out
     location = resolve_store(store)
-    if "://" in location:
-        from api.errors import InvalidParameterError
-
-        en = "a server store has no folder: give --out for the network file"
-        raise InvalidParameterError(
-            "--out", None, en, "服务器数据库没有所在目录，请用 --out 指定路网文件"
-        )
-    return network_path_for(location)
+    return None if is_postgis_url(location) else network_path_for(location)
 
 
-def _print_report(network: Network, target: Path) -> None:
+def _save_in_server(opened: Store, network: Network) -> str:
+    """Keep ``network`` inside a server store, keyed by its ``roads`` layer."""
+    from api.errors import InvalidParameterError
+    from api.network_service import ROADS_LAYER, save_store_network
+    from layers._errors import UnknownLayerError
+
+    try:
+        roads = opened.info(ROADS_LAYER)
+    except UnknownLayerError:
+        en = "a server store keeps its network with its roads layer: import one, or give --out"
+        zh = "服务器数据库中的路网随道路图层保存：请先导入道路图层，或用 --out 指定路网文件"
+        raise InvalidParameterError("--store", opened.url, en, zh) from None
+    return save_store_network(opened, network, roads)
+
+
+def _server_network(opened: Store) -> tuple[Network, bool]:
+    """The network kept inside a server store, and whether its roads layer is unchanged."""
+    from api.network_service import NETWORK_ARTIFACT, ROADS_LAYER, network_key
+    from geo._errors import NetworkError
+    from geo.network import network_from_bytes
+    from layers._errors import UnknownLayerError
+
+    info = opened.artifact_info(NETWORK_ARTIFACT)
+    data = None if info is None else opened.get_artifact(NETWORK_ARTIFACT, key=info.key)
+    if info is None or data is None:
+        msg = f"no walking network saved in {opened.url} / 数据库中没有保存步行路网"
+        raise NetworkError(msg)
+    try:
+        fresh = info.key == network_key(opened.info(ROADS_LAYER))
+    except UnknownLayerError:
+        fresh = True  # nothing to be older than
+    return network_from_bytes(data, label=NETWORK_ARTIFACT), fresh
+
+
+def _print_report(network: Network, target: str) -> None:
     from rich.table import Table
 
     r = network.report
@@ -131,57 +167,92 @@ def build(  # noqa: PLR0917 - one parameter per CLI option
     ] = False,
 ) -> None:
     """Build the walking network and save it / 生成并保存步行路网"""
-    from geo.network import WALK_EXCLUDED_HIGHWAYS, build_network, save_network
+    from geo.network import WALK_EXCLUDED_HIGHWAYS, save_network
 
-    target = _default_target(store, out)
+    target = _file_target(store, out)
     keep, drop = _classes(include), _classes(exclude) or WALK_EXCLUDED_HIGHWAYS
-    if source is None:
-        from api.coverage_service import build_store_network
 
-        with opened_store(store) as opened:
-            network = _with_progress(
-                lambda p: build_store_network(
-                    opened,
-                    include_highways=keep,
-                    exclude_highways=drop,
-                    respect_oneway=respect_oneway,
-                    progress=p,
-                )
-            )
+    def built(opened: Store | None) -> Network:
+        return _built(
+            source, edges, opened, include=keep, exclude=drop, respect_oneway=respect_oneway
+        )
+
+    if source is not None and target is not None:  # the store is not needed
+        network = built(None)
+        saved = str(save_network(network, target))
     else:
-        network = _with_progress(
-            lambda p: build_network(
-                source,
-                edges=edges,
-                include_highways=keep,
-                exclude_highways=drop,
+        with opened_store(store) as opened:
+            network = built(opened)
+            if target is None:
+                saved = _save_in_server(opened, network)
+            else:
+                saved = str(save_network(network, target))
+    _print_report(network, saved)
+
+
+def _built(
+    source: Path | None,
+    edges: Path | None,
+    opened: Store | None,
+    *,
+    include: list[str] | None,
+    exclude: Collection[str],
+    respect_oneway: bool,
+) -> Network:
+    """The network of ``source``, else of the store's roads layer, under a progress bar."""
+    from api.network_service import build_store_network
+    from geo.network import build_network
+
+    if source is None:
+        assert opened is not None
+        return _with_progress(
+            lambda p: build_store_network(
+                opened,
+                include_highways=include,
+                exclude_highways=exclude,
                 respect_oneway=respect_oneway,
                 progress=p,
             )
         )
-    saved = save_network(network, target)
-    _print_report(network, saved)
+    return _with_progress(
+        lambda p: build_network(
+            source,
+            edges=edges,
+            include_highways=include,
+            exclude_highways=exclude,
+            respect_oneway=respect_oneway,
+            progress=p,
+        )
+    )
 
 
 @app.command()
 @user_errors
 def info(store: StoreOption = None, path: OutOption = None) -> None:
     """Show the saved walking network and whether it is up to date / 查看已保存的步行路网"""
+    from api.network_service import ROADS_LAYER, network_is_fresh
     from geo.network import load_network
 
-    target = _default_target(store, path)
-    network = load_network(target)
-    out = console()
-    out.print(f"{target}: {network.n_nodes:,} nodes / 节点, {network.n_edges:,} segments / 路段")
-    out.print(network.report.summary(), markup=False)
-    if path is None:
-        from api.coverage_service import ROADS_LAYER, network_is_fresh
-
+    target = _file_target(store, path)
+    if target is None:
         with opened_store(store) as opened:
-            roads = next((i for i in opened.layers() if i.name == ROADS_LAYER), None)
-        if roads is not None and not network_is_fresh(target, roads):
-            out.print(
-                "older than the roads layer: run `mzgis network build` again"
-                " / 早于道路图层，请重新生成",
-                markup=False,
-            )
+            network, fresh = _server_network(opened)
+            where = opened.url
+    else:
+        network, fresh, where = load_network(target), True, str(target)
+        if path is None:
+            with opened_store(store) as opened:
+                roads = next((i for i in opened.layers() if i.name == ROADS_LAYER), None)
+            fresh = roads is None or network_is_fresh(target, roads)
+    out = console()
+    out.print(
+        f"{where}: {network.n_nodes:,} nodes / 节点, {network.n_edges:,} segments / 路段",
+        markup=False,
+    )
+    out.print(network.report.summary(), markup=False)
+    if not fresh:
+        out.print(
+            "older than the roads layer: run `mzgis network build` again"
+            " / 早于道路图层，请重新生成",
+            markup=False,
+        )

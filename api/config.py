@@ -9,6 +9,10 @@ Configuration enters here, at the edge; ``layers`` and ``geo`` never read the en
 ``MZGIS_LANG``            ``zh`` (default) or ``en``: the language shown first in maps
 ``MZGIS_TILE_URL``        an intranet XYZ basemap, e.g. ``http://gis.local/{z}/{x}/{y}.png``
 ``MZGIS_TILE_ATTRIBUTION`` the attribution shown with that basemap
+``MZGIS_PUBLIC_READ``     ``true`` (default): anyone may read the layers (``/collections``),
+                          the map pages (``/maps``) and the analyses without signing in;
+                          ``false``: only signed-in users whose role may read
+                          (:func:`api.auth.read_access`). Inspection records always need it.
 ========================  ==========================================================
 """
 
@@ -60,6 +64,14 @@ class Settings(BaseSettings):
     )
     tile_attribution: str | None = Field(
         default=None, description="Attribution of the basemap / 底图版权说明"
+    )
+
+    public_read: bool = Field(
+        default=True,
+        description=(
+            "Anyone may read layers, maps and analyses without signing in"
+            " / 无需登录即可查看图层、地图与分析结果"
+        ),
     )
 
     @field_validator("store", mode="before")

@@ -2,13 +2,10 @@
 ``POST /analyses/coverage``, ``mzgis coverage``, ``mzgis network build`` and
 ``/maps/coverage``.
 
-The network of a GeoPackage store lives beside it (``demo.gpkg`` → ``demo.network.npz``,
-:func:`geo.network.network_path_for`). It is loaded when that file is at least as new as the
-store's ``roads`` layer (its ``updated_at``), else built from the ``roads`` layer and saved
-there (kept in memory only when the folder is not writable). A ``postgresql://`` store has
-no folder of its own: its network is built from the ``roads`` layer and kept in memory, once
-per process and ``roads`` version. :class:`NetworkCache` (``app.state.networks``) holds the
-network of the app's store, built once even when requests arrive together.
+The walking network of a store comes from :mod:`api.network_service`: beside a GeoPackage
+(``demo.gpkg`` → ``demo.network.npz``) or inside a ``postgresql://`` store, rebuilt from the
+``roads`` layer when that layer is newer. :class:`NetworkCache` (``app.state.networks``)
+holds the network of the app's store, built once even when requests arrive together.
 
 Names in a request (layers, columns, the supply column) are checked against the store before
 anything is computed, and a mistake is refused naming the field that holds it

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import socket
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -31,7 +32,7 @@ import numpy as np
 import shapely
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from playwright.sync_api import Page, Route, sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from api.app import create_app
 from api.config import Settings
@@ -39,17 +40,9 @@ from api.maps.assets import localize
 from api.maps.routes import install_maps
 from layers.store import open_store
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.offline_browser import CHROMIUM, CHROMIUM_ARGS, offline_route
+
 BBOX = (116.25, 39.80, 116.55, 40.02)
 MEASURE_CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
 
@@ -124,18 +117,6 @@ def serve(app: FastAPI) -> Iterator[str]:
         sock.close()
 
 
-def _offline(page: Page, blocked: list[str]) -> None:
-    def route(r: Route) -> None:
-        host = r.request.url.split("/")[2].split(":")[0] if "://" in r.request.url else ""
-        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-
-
 def time_mzgis(page: Page, url: str) -> tuple[float, int, dict[str, list[float]]]:
     """Milliseconds from navigation to the page script's ready flag, features drawn, and
     per layer the milliseconds spent parsing and building its features."""
@@ -190,7 +171,7 @@ def run(n: int, *, anchor: bool, repeat: int) -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             blocked: list[str] = []
-            _offline(page, blocked)
+            page.route("**/*", offline_route(blocked))
             runs = [time_mzgis(page, f"{base}/maps/layers") for _ in range(repeat)]
             ms = statistics.median(r[0] for r in runs)
             drawn = runs[0][1]

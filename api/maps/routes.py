@@ -15,9 +15,10 @@ from html import escape
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.auth import read_access
 from api.deps import LayerDep, SettingsDep, StoreDep
 from api.maps.assets import MZGIS_CSS, mount_assets
 from api.maps.display import features_text
@@ -34,7 +35,7 @@ __all__ = [
     "router",
 ]
 
-router = APIRouter(prefix="/maps", tags=["maps"])
+router = APIRouter(prefix="/maps", tags=["maps"], dependencies=[Depends(read_access)])
 
 LangQuery = Annotated[
     Literal["zh", "en"] | None,

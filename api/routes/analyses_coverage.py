@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import read_access
 from api.coverage_service import (
     MAX_RADIUS_M,
     CoverageRun,
@@ -40,7 +41,11 @@ __all__ = [
     "router",
 ]
 
-router = APIRouter(prefix="/analyses", tags=["analyses"])
+router = APIRouter(
+    prefix="/analyses",
+    tags=["analyses"],
+    dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
+)
 
 Level = Literal["community", "street", "district"]
 Radius = Annotated[float, Field(gt=0, le=MAX_RADIUS_M)]

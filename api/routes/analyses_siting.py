@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
+from api.auth import read_access
 from api.deps import StoreDep
 from api.errors import ERROR_RESPONSES, ErrorBody
 from api.network_service import NetworkCache
@@ -23,7 +24,11 @@ from api.siting_service import NetworkSource, run_siting
 
 __all__ = ["network_source", "router"]
 
-router = APIRouter(prefix="/analyses", tags=["analyses"])
+router = APIRouter(
+    prefix="/analyses",
+    tags=["analyses"],
+    dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
+)
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {

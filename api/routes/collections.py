@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 
+from api.auth import read_access
 from api.deps import CatalogDep, LayerDep, StoreDep
 from api.errors import ERROR_RESPONSES
 from api.geojson import feature_collection, feature_document
@@ -25,7 +26,11 @@ from api.routes._ogc import (
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/collections", tags=["OGC API - Features"])
+router = APIRouter(
+    prefix="/collections",
+    tags=["OGC API - Features"],
+    dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
+)
 
 _GEOJSON_OK = {
     200: {"content": {GEOJSON: {"schema": {"type": "object"}}}, "description": "GeoJSON"},

@@ -16,9 +16,10 @@ from typing import Annotated, Literal
 import folium
 import geopandas as gpd
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.auth import read_access
 from api.coverage_service import MAX_RADIUS_M, CoverageRun, parse_tiers, run_coverage
 from api.deps import SettingsDep, StoreDep
 from api.maps import CategoryStyle, LayerStyle, MapBuilder, PopupField, basemap_data
@@ -30,7 +31,7 @@ from layers.store import Store
 
 __all__ = ["SHARE_CLASSES", "coverage_map", "router"]
 
-router = APIRouter(prefix="/maps", tags=["maps"])
+router = APIRouter(prefix="/maps", tags=["maps"], dependencies=[Depends(read_access)])
 
 Kind = Literal["stations", "meal_points", "shelters"]
 #: covered-share classes: (upper bound, key, colour), light red to green

@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import folium
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.auth import read_access
 from api.deps import SettingsDep, StoreDep
 from api.maps import CategoryStyle, LayerStyle, MapBuilder, PopupField, basemap_data
 from api.maps.elements import LabelLayer
@@ -30,7 +31,7 @@ from layers.schema import SCHEMAS
 
 __all__ = ["MAX_LINES", "router", "siting_map", "siting_request"]
 
-router = APIRouter(prefix="/maps", tags=["maps"])
+router = APIRouter(prefix="/maps", tags=["maps"], dependencies=[Depends(read_access)])
 
 #: at most this many assignment lines are drawn (the heaviest demand first)
 MAX_LINES = 2000

@@ -6,7 +6,13 @@ from __future__ import annotations
 from geo.network.build import Progress, RawEdges, assemble_network
 from geo.network.filters import WALK_EXCLUDED_HIGHWAYS, walkable
 from geo.network.graph import BuildReport, Network
-from geo.network.io import load_network, network_path_for, save_network
+from geo.network.io import (
+    load_network,
+    network_from_bytes,
+    network_path_for,
+    network_to_bytes,
+    save_network,
+)
 from geo.network.osm import build_network_from_osm_pbf, build_network_from_osm_xml
 from geo.network.sources import build_network
 from geo.network.tables import (
@@ -29,7 +35,9 @@ __all__ = [
     "build_network_from_osm_xml",
     "build_network_from_roads",
     "load_network",
+    "network_from_bytes",
     "network_path_for",
+    "network_to_bytes",
     "save_network",
     "walkable",
 ]

@@ -10,10 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from layers._errors import StoreError
-from layers.store.base import BBox, LayerInfo, Store
+from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
 from layers.store.gpkg import GeoPackageStore
 
-__all__ = ["BBox", "GeoPackageStore", "LayerInfo", "Store", "is_postgis_url", "open_store"]
+__all__ = [
+    "ArtifactInfo",
+    "BBox",
+    "GeoPackageStore",
+    "LayerInfo",
+    "Store",
+    "is_postgis_url",
+    "open_store",
+]
 
 POSTGIS_SCHEMES = ("postgresql://", "postgres://")
 

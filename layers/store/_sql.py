@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-__all__ = ["CORE_TABLES", "column_type", "quote", "rtree_statements"]
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+__all__ = [
+    "CORE_TABLES",
+    "column_type",
+    "geometry_type_name",
+    "now",
+    "quote",
+    "rtree_statements",
+    "srs_rows",
+]
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10200  # GeoPackage 1.2 (GDAL 3.6 reads it without warnings)
@@ -48,6 +63,28 @@ _TYPES = {
     "datetime": "DATETIME",
     "json": "TEXT",
 }
+
+
+def srs_rows() -> list[tuple[Any, ...]]:
+    """The rows of ``gpkg_spatial_ref_sys`` every GeoPackage holds (and EPSG:4326)."""
+    wkt = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
+    return [
+        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),  # noqa: E501
+        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),  # noqa: E501
+        ("WGS 84 geodetic", 4326, "EPSG", 4326, wkt, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),  # noqa: E501
+    ]  # fmt: skip
+
+
+def now() -> str:
+    """The current time as the store writes it (ISO 8601, UTC, microseconds)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def geometry_type_name(geoms: np.ndarray) -> str:
+    """The one geometry type of a layer (``POINT``, ``MULTIPOLYGON`` …) or ``GEOMETRY``."""
+    present = geoms[~shapely.is_missing(geoms)]
+    kinds = {g.geom_type.upper() for g in present[: min(len(present), 100_000)]}
+    return kinds.pop() if len(kinds) == 1 else "GEOMETRY"
 
 
 def column_type(dtype: str) -> str:

@@ -4,6 +4,14 @@ A store holds named layers. Each layer has a kind (its schema), a version that g
 every write, and features keyed by the schema's id column. Layers are written whole and
 atomically: a reader sees the old layer or the new one, never a mix; a write that fails
 leaves the store as it was.
+
+A store also keeps *artifacts*: bytes derived from its layers (the walking network built
+from the ``roads`` layer), each under a name and the key of the input it was built from
+(for example the ``roads`` layer's version and ``updated_at``). Asked with another key, the
+store answers ``None``: the artifact is stale and the caller rebuilds and replaces it. The
+store never looks inside the bytes. Artifacts live in the table ``mzgis_artifacts``, apart
+from the layers: they are not listed by :meth:`Store.layers` and a copy of the store
+leaves them behind (they are rebuilt where they are needed).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import geopandas as gpd
 from layers.schema import CHINA_BOUNDS_LONLAT
 from layers.validate import ValidationReport, validate
 
-__all__ = ["BBox", "LayerInfo", "Store"]
+__all__ = ["ArtifactInfo", "BBox", "LayerInfo", "Store"]
 
 BBox = tuple[float, float, float, float]
 
@@ -44,6 +52,16 @@ class LayerInfo:
             "version": self.version,
             "updated_at": self.updated_at,
         }
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """What the store says of one stored artifact (its bytes are read apart)."""
+
+    name: str
+    key: str
+    size_bytes: int
+    updated_at: str
 
 
 class Store(ABC):
@@ -86,6 +104,35 @@ class Store(ABC):
     @abstractmethod
     def delete(self, name: str) -> None:
         """Remove a layer."""
+
+    @abstractmethod
+    def put_artifact(self, name: str, data: bytes, *, key: str) -> ArtifactInfo:
+        """Keep ``data`` as artifact ``name``, replacing any earlier one atomically.
+
+        Parameters
+        ----------
+        name
+            1-64 ASCII letters, digits, ``_``, ``.`` or ``-`` (``"walking_network"``).
+        data
+            The bytes; large ones are kept in parts, so their size has no practical limit.
+        key
+            The version of the input they were built from (non-empty, at most 500
+            characters); :meth:`get_artifact` returns them only when asked with it.
+
+        Raises
+        ------
+        StoreError
+            A bad name or key, or the store refused the write (nothing was changed).
+        """
+
+    @abstractmethod
+    def get_artifact(self, name: str, *, key: str) -> bytes | None:
+        """The bytes of artifact ``name`` if they were built from ``key``; ``None`` when
+        there is none or it was built from another key (stale)."""
+
+    @abstractmethod
+    def artifact_info(self, name: str) -> ArtifactInfo | None:
+        """Key, size and time of artifact ``name``, or ``None`` when there is none."""
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and any(info.name == name for info in self.layers())

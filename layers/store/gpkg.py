@@ -9,7 +9,6 @@ wait for a writer.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -20,13 +19,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
 
 from layers._errors import ConflictError, FeatureNotFoundError, StoreError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
-from layers.store import _blob, _sql
+from layers.store import _artifacts, _blob, _sql
 from layers.store._sql import quote
-from layers.store.base import BBox, LayerInfo, Store
+from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
 
 __all__ = ["GeoPackageStore"]
 
@@ -86,7 +84,7 @@ class GeoPackageStore(Store):
             con.execute(f"PRAGMA user_version = {_sql.USER_VERSION}")
             con.executescript(_sql.CORE_TABLES + _sql.MZGIS_TABLES)
             con.executemany(
-                "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", _srs_rows()
+                "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", _sql.srs_rows()
             )
             con.execute("PRAGMA journal_mode = WAL")
         finally:
@@ -213,7 +211,7 @@ class GeoPackageStore(Store):
                 _check_collision(con, name)
                 self._drop(con, name)
                 defs = ", ".join(f"{quote(c)} {t}" for c, t in zip(columns, types, strict=True))
-                gtype = _geometry_type_name(geoms)
+                gtype = _sql.geometry_type_name(geoms)
                 con.execute(
                     f"CREATE TABLE {quote(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
                     f"{GEOM} {gtype}{', ' + defs if defs else ''})"
@@ -246,7 +244,7 @@ class GeoPackageStore(Store):
         x0, y0, x1, y1 = (
             shapely.total_bounds(geoms[present]).tolist() if present.any() else [None] * 4
         )
-        now = _now()
+        now = _sql.now()
         con.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
             "last_change, min_x, min_y, max_x, max_y, srs_id) "
@@ -288,6 +286,24 @@ class GeoPackageStore(Store):
             self._info(con, name)
             self._drop(con, name)
 
+    # -- artifacts: derived bytes, see layers/store/_artifacts.py -------------------------
+
+    def put_artifact(self, name: str, data: bytes, *, key: str) -> ArtifactInfo:
+        try:
+            with self.transaction() as con:
+                return _artifacts.gpkg_put(con, name, data, key=key)
+        except sqlite3.Error as exc:
+            msg = f"cannot write artifact {name!r}: {exc} / 派生数据 {name!r} 写入失败"
+            raise StoreError(msg) from exc
+
+    def get_artifact(self, name: str, *, key: str) -> bytes | None:
+        with self.connect() as con:
+            return _artifacts.gpkg_get(con, name, key=key)
+
+    def artifact_info(self, name: str) -> ArtifactInfo | None:
+        with self.connect() as con:
+            return _artifacts.gpkg_info(con, name)
+
     def _drop(self, con: sqlite3.Connection, name: str) -> None:
         con.execute(f"DROP TABLE IF EXISTS {quote(f'rtree_{name}_{GEOM}')}")
         con.execute(f"DROP TABLE IF EXISTS {quote(name)}")
@@ -297,10 +313,6 @@ class GeoPackageStore(Store):
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _check_name(name: str) -> None:
@@ -326,21 +338,6 @@ def _check_collision(con: sqlite3.Connection, name: str) -> None:
             f" / 图层名 {name!r} 与 {row[0]!r} 冲突（不区分大小写）"
         )
         raise ConflictError(msg)
-
-
-def _srs_rows() -> list[tuple[Any, ...]]:
-    wkt = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
-    return [
-        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),  # noqa: E501
-        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),  # noqa: E501
-        ("WGS 84 geodetic", 4326, "EPSG", 4326, wkt, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),  # noqa: E501
-    ]  # fmt: skip
-
-
-def _geometry_type_name(geoms: np.ndarray) -> str:
-    present = geoms[~shapely.is_missing(geoms)]
-    kinds = {g.geom_type.upper() for g in present[: min(len(present), 100_000)]}
-    return kinds.pop() if len(kinds) == 1 else "GEOMETRY"
 
 
 def _sql_type(col: pd.Series, spec: Any) -> str:

@@ -28,8 +28,8 @@ from psycopg import sql
 
 from layers._errors import ConflictError, FeatureNotFoundError, StoreError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
-from layers.store import _pg_conn, _pg_sql
-from layers.store.base import BBox, LayerInfo, Store
+from layers.store import _artifacts, _pg_conn, _pg_sql
+from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
 
 __all__ = ["PostGISStore"]
 
@@ -326,6 +326,41 @@ class PostGISStore(Store):
             _pg_conn.advisory_lock(con, self.schema, "layer", name.lower())
             self._info(con, name)
             self._drop(con, name)
+
+    # -- artifacts: derived bytes, see layers/store/_artifacts.py -------------------------
+
+    def put_artifact(self, name: str, data: bytes, *, key: str) -> ArtifactInfo:
+        _artifacts.check(name, key)
+        table, stamp, size = self._t(_artifacts.TABLE), _artifacts.now(), len(data)
+        insert = sql.SQL(
+            "INSERT INTO {} (name, part, key, size_bytes, updated_at, data) "
+            "VALUES (%s, %s, %s, %s, %s, %b)"
+        ).format(table)
+        rows = [(name, i, key, size, stamp, p) for i, p in enumerate(_artifacts.parts(data))]
+        with self._connect() as con, con.transaction(), con.cursor() as cur:
+            _pg_conn.advisory_lock(con, self.schema, "artifact", name)
+            cur.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(table), (name,))
+            cur.executemany(insert, rows)
+        return ArtifactInfo(name, key, size, stamp)
+
+    def get_artifact(self, name: str, *, key: str) -> bytes | None:
+        _artifacts.check(name, key)
+        query = sql.SQL(
+            "SELECT size_bytes, data FROM {} WHERE name = %s AND key = %s ORDER BY part"
+        ).format(self._t(_artifacts.TABLE))
+        with self._connect() as con, con.cursor(binary=True) as cur:
+            rows = cur.execute(query, (name, key)).fetchall()
+        if not rows:
+            return None
+        return _artifacts.joined((bytes(r[1]) for r in rows), int(rows[0][0]))
+
+    def artifact_info(self, name: str) -> ArtifactInfo | None:
+        query = sql.SQL(
+            "SELECT key, size_bytes, updated_at FROM {} WHERE name = %s AND part = 0"
+        ).format(self._t(_artifacts.TABLE))
+        with self._connect() as con:
+            row = con.execute(query, (name,)).fetchone()
+        return None if row is None else ArtifactInfo(name, row[0], int(row[1]), row[2])
 
     def _drop(self, con: Con, name: str) -> None:
         con.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name)))

@@ -1,4 +1,5 @@
-"""``mzgis network build|info`` on the small store and on a nodes/edges CSV pair."""
+"""``mzgis network build|info`` on the small store, on a nodes/edges CSV pair, and inside a
+PostGIS store."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from api.cli import app
-from geo.network import load_network, network_path_for
+from api.network_service import NETWORK_ARTIFACT, network_key, roads_info
+from geo.network import load_network, network_from_bytes, network_path_for
+from layers.store import open_store
 from tests.api.conftest import ROAD_COUNT
+from tests.api.test_network_store import grid_roads
 
 runner = CliRunner()
 
@@ -55,3 +59,34 @@ def test_bad_sources_exit_1(tmp_path: Path) -> None:
     assert lone.exit_code == 1 and "edges CSV" in lone.output
     none = runner.invoke(app, ["network", "info", "--store", str(tmp_path / "none.gpkg")])
     assert none.exit_code == 1 and "no network file" in none.output
+
+
+def test_build_and_info_inside_a_postgis_store(pg_url: str, tmp_path: Path) -> None:
+    store = open_store(pg_url)
+    try:
+        store.import_frame(grid_roads(3), name="roads", kind="roads")
+        result = runner.invoke(app, ["network", "build", "--store", pg_url])
+        assert result.exit_code == 0, result.output
+        assert NETWORK_ARTIFACT in result.output and "***" in result.output  # no password
+        data = store.get_artifact(NETWORK_ARTIFACT, key=network_key(roads_info(store)))
+        assert data is not None and network_from_bytes(data).n_edges == 12
+        info = runner.invoke(app, ["network", "info", "--store", pg_url])
+        assert info.exit_code == 0, info.output
+        assert "12 segments / 路段" in info.output and "older than" not in info.output
+        store.import_frame(grid_roads(2), name="roads", kind="roads")
+        stale = runner.invoke(app, ["network", "info", "--store", pg_url])
+        assert stale.exit_code == 0 and "older than the roads layer" in stale.output
+        store.delete("roads")
+        nodes, edges = tmp_path / "n.csv", tmp_path / "e.csv"
+        nodes.write_text("vid,lon,lat\n1,116.39,39.90\n2,116.40,39.90\n")
+        edges.write_text("u,v,highway\n1,2,footway\n")
+        args = ["network", "build", str(nodes), "--edges", str(edges), "--store", pg_url]
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 1 and "give --out" in refused.output
+    finally:
+        store.close()
+
+
+def test_info_on_a_postgis_store_without_a_network(pg_url: str) -> None:
+    result = runner.invoke(app, ["network", "info", "--store", pg_url])
+    assert result.exit_code == 1 and "no walking network saved" in result.output

@@ -2,12 +2,12 @@
 (layers, coverage, siting, zones, inspection) uses :func:`check_map_page`.
 
 A :class:`MapTab` is a browser tab whose requests to anything but this machine are blocked
-and logged, and whose console errors and page errors are collected.
+and logged (:mod:`bench.offline_browser`, shared with the map benchmark), and whose console
+errors and page errors are collected.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Route
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request
+
+from bench.offline_browser import CHROMIUM, CHROMIUM_ARGS, is_local_url, offline_route
 
 __all__ = [
     "CHROMIUM",
@@ -29,19 +31,7 @@ __all__ = [
     "toggle_layer",
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 READY_JS = "() => window.mzgis !== undefined && window.mzgis.ready === true"
-_LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
 
 
 def output_dir() -> Path:
@@ -53,20 +43,6 @@ def output_dir() -> Path:
     path = Path(root) / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def is_local_url(url: str) -> bool:
-    """Whether loading ``url`` stays on this machine (loopback, data:, blob:, about:)."""
-    parts = urlsplit(url)
-    if parts.scheme in _LOCAL_SCHEMES:
-        return True
-    host = (parts.hostname or "").strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass
@@ -81,7 +57,7 @@ class MapTab:
     @classmethod
     def open(cls, context: BrowserContext) -> MapTab:
         tab = cls(context.new_page())
-        tab.page.route("**/*", tab._route)
+        tab.page.route("**/*", offline_route(tab.blocked))
         tab.page.on("console", tab._on_console)
         tab.page.on("pageerror", lambda e: tab.console_errors.append(f"page error: {e}"))
         tab.page.on("requestfailed", tab._on_failed)
@@ -94,14 +70,6 @@ class MapTab:
     def _on_failed(self, request: Request) -> None:
         if is_local_url(request.url):
             self.failed.append(f"{request.url} ({request.failure})")
-
-    def _route(self, route: Route) -> None:
-        url = route.request.url
-        if is_local_url(url):
-            route.continue_()
-        else:
-            self.blocked.append(url)
-            route.abort("blockedbyclient")
 
     def assert_clean(self) -> None:
         """Fail on any request that tried to leave the machine, any console error, any
