@@ -94,6 +94,12 @@ def copy(
             f"{rows['mzgis_audit']:,} 条审计记录（哈希链已校验）",
             markup=False,
         )
+        plans, versions = rows.get("mzgis_zone_plans", 0), rows.get("mzgis_zone_plan_versions", 0)
+        out.print(
+            f"copied {plans:,} zone plans ({versions:,} versions)"
+            f" / 已复制 {plans:,} 个责任片区方案（{versions:,} 个版本）",
+            markup=False,
+        )
 
 
 @app.command("grant")

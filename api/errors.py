@@ -79,12 +79,12 @@ class InvalidBodyError(InvalidParameterError):
 
 
 class PlanNotFoundError(LookupError):
-    """No zone plan has this id (HTTP 404); plans are kept in memory, so a restart forgets them."""
+    """No zone plan has this id (HTTP 404); plans live in the store's record tables."""
 
     def __init__(self, plan_id: str) -> None:
         self.plan_id = plan_id
         super().__init__(
-            f"no zone plan {plan_id!r} (solve again) / 没有责任片区方案 {plan_id}（请重新求解）"
+            f"no zone plan {plan_id!r} in this store / 本存储中没有责任片区方案 {plan_id}"
         )
 
 

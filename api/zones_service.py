@@ -1,31 +1,26 @@
-"""Responsibility zones (责任片区) on a store: solve, keep, edit and validate plans. Shared by
+"""Responsibility zones (责任片区) on a store: solve, edit and validate plans. Shared by
 ``/analyses/zones``, ``mzgis zones`` and ``/maps/zones``.
 
 Names in a request (layers, columns, units, stations) are checked against the store first,
 so a mistake is refused naming the field that holds it (:class:`api.errors.InvalidBodyError`,
 HTTP 422). Closed stations (status 停业) get no zone.
 
-Plans are kept **in memory** by :class:`PlanRegistry` (one per app, ``app.state.zone_plans``),
-keyed by a UUID4 plan id, guarded by a lock, the oldest dropped beyond
-:data:`MAX_PLANS`; they do not survive a restart (persistence is left for later). An edit
-names the version it was based on; a stale one raises
-:class:`geo.zones.StalePlanError` (HTTP 412) and leaves the plan unchanged.
+Plans are kept in the record store by :class:`api.zone_plans.PlanRegistry` (one per app,
+``app.state.zone_plans``), so they survive a restart. An edit names the version it was based
+on; a stale one raises :class:`geo.zones.StalePlanError` (HTTP 412) and leaves the plan
+unchanged.
 """
 
 from __future__ import annotations
 
-import threading
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import geopandas as gpd
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.errors import InvalidBodyError, PlanNotFoundError
+from api.errors import InvalidBodyError
 from api.tables import json_safe, records
 from geo.network import Network
 from geo.zones import ZonePlan, ZoneProblem, ZoneReport, lock_units, move_units, solve
@@ -35,12 +30,10 @@ from layers.store import Store
 
 __all__ = [
     "CLOSED",
-    "MAX_PLANS",
     "AssignmentRow",
     "EditRequest",
     "Move",
-    "PlanRegistry",
-    "StoredPlan",
+    "NetworkSource",
     "ValidateRequest",
     "ZoneRequest",
     "apply_edit",
@@ -54,8 +47,6 @@ __all__ = [
 
 #: the status of a closed station, which gets no zone
 CLOSED = "停业"
-#: plans kept in memory per app (the oldest is dropped first)
-MAX_PLANS = 64
 NetworkSource = Callable[[Store], Network]
 Name = Annotated[str, Field(min_length=1, max_length=128)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -115,16 +106,6 @@ class ValidateRequest(ZoneRequest):
     """A hand-drawn assignment (unit → station) to check against the problem."""
 
     assignment: list[AssignmentRow] = Field(min_length=1, max_length=100_000)
-
-
-@dataclass(frozen=True)
-class StoredPlan:
-    """A plan kept by the registry, with the request it came from and notes on its inputs."""
-
-    plan_id: str
-    plan: ZonePlan
-    request: ZoneRequest
-    notes: tuple[str, ...] = ()
 
 
 def _bad(field: str, value: object, en: str, zh: str) -> InvalidBodyError:
@@ -306,42 +287,3 @@ def station_workload(report: ZoneReport) -> list[dict[str, Any]]:
     """Per-station workload rows: id, capacity, band limits, workload, units, band state."""
     cols = ["station_id", "capacity", "lower", "upper", "workload", "n_units", "band"]
     return records(report.stations[cols])
-
-
-class PlanRegistry:
-    """Zone plans kept in memory, by plan id (thread-safe; see the module docstring)."""
-
-    def __init__(self, *, max_plans: int = MAX_PLANS) -> None:
-        self._plans: OrderedDict[str, StoredPlan] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max = max_plans
-
-    def add(self, plan: ZonePlan, request: ZoneRequest, notes: tuple[str, ...] = ()) -> StoredPlan:
-        """Keep a new plan under a fresh UUID4 id."""
-        stored = StoredPlan(str(uuid.uuid4()), plan, request, notes)
-        with self._lock:
-            self._plans[stored.plan_id] = stored
-            while len(self._plans) > self._max:
-                self._plans.popitem(last=False)
-        return stored
-
-    def get(self, plan_id: str) -> StoredPlan:
-        """The stored plan (raises :class:`api.errors.PlanNotFoundError`)."""
-        with self._lock:
-            stored = self._plans.get(plan_id)
-        if stored is None:
-            raise PlanNotFoundError(plan_id)
-        return stored
-
-    def edit(
-        self, plan_id: str, edit: EditRequest, *, based_on: int
-    ) -> tuple[StoredPlan, list[str]]:
-        """Apply an edit atomically: the plan is replaced only when the edit succeeds."""
-        with self._lock:
-            stored = self._plans.get(plan_id)
-            if stored is None:
-                raise PlanNotFoundError(plan_id)
-            plan, changed = apply_edit(stored.plan, edit, based_on=based_on)
-            new = StoredPlan(plan_id, plan, stored.request, stored.notes)
-            self._plans[plan_id] = new
-        return new, changed

@@ -1,39 +1,51 @@
-"""``/analyses/zones``: responsibility zones (责任片区) on the store's layers: solve a plan,
-read it (table or zone polygons), edit it by hand with a local rebalance, validate it or a
-hand-drawn assignment.
+"""``/analyses/zones``: responsibility zones (责任片区) on the store's layers: solve a plan
+(saved in the record store), list plans, read one (table or zone polygons, any version),
+edit it by hand with a local rebalance, validate it or a hand-drawn assignment.
+
+Solving, validating and reading are open like the other analyses (while
+``MZGIS_PUBLIC_READ`` is on, see :func:`api.auth.read_access`); a solve records the user of
+the bearer token when one is sent (else ``anonymous``). Editing a saved plan needs a
+signed-in user with the ``plan`` permission (401 without a token, 403 for other roles).
 
 A plan's version is its ETag; an edit must send ``If-Match`` with the version it was based
-on (428 without it, 412 when it is stale: the plan is left unchanged). Plans are kept in
-memory (:class:`api.zones_service.PlanRegistry` in ``app.state.zone_plans``).
+on (428 without it, 412 when it is stale or another edit is saved first: the plan is left
+unchanged). Plans live in the record store (:class:`api.zone_plans.PlanRegistry` in
+``app.state.zone_plans``) and survive a restart.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
 
-from api.deps import StoreDep
+from api.auth import Planner, current_user, get_records, read_access
+from api.deps import StoreDep, get_store
 from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
 from api.geojson import feature_collection
 from api.routes.analyses_siting import network_source
+from api.tables import json_safe, records
+from api.zone_plans import PlanRegistry, StoredPlan
 from api.zones_service import (
     EditRequest,
-    PlanRegistry,
-    StoredPlan,
     ValidateRequest,
     ZoneRequest,
-    json_safe,
-    records,
-    solve_zones,
     station_workload,
     validate_table,
 )
 
 __all__ = ["plans", "router"]
 
-router = APIRouter(prefix="/analyses", tags=["analyses"])
+router = APIRouter(
+    prefix="/analyses",
+    tags=["analyses"],
+    dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
+)
 
+ANONYMOUS = "anonymous"
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such plan / 方案不存在"},
     412: {"model": ErrorBody, "description": "Stale version / 版本已过期"},
@@ -44,14 +56,35 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     503: ERROR_RESPONSES[503],
 }
+_EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_RESPONSES,
+    401: {"model": ErrorBody, "description": "Not signed in / 未登录"},
+    403: {"model": ErrorBody, "description": "Role may not plan / 角色无权编辑方案"},
+    428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
+}
+Format = Annotated[Literal["json", "geojson"], Query(description="json / geojson (zone polygons)")]
+PlanId = Annotated[str, Path(max_length=64, description="Plan id / 方案编号")]
 
 
 def plans(request: Request) -> PlanRegistry:
-    """The app's registry of zone plans (created on first use)."""
+    """The app's registry of zone plans (created on first use, on the app's store)."""
+    store = get_store(request)
     registry: PlanRegistry | None = getattr(request.app.state, "zone_plans", None)
-    if registry is None:
-        registry = request.app.state.zone_plans = PlanRegistry()
+    if registry is None or registry.store is not store:
+        registry = PlanRegistry(store, get_records(request), network_source=network_source(request))
+        request.app.state.zone_plans = registry
     return registry
+
+
+def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
+    """The user of the bearer token, when one is sent (a bad one is 401); else anonymous."""
+    if token is None:
+        return ANONYMOUS
+    return current_user(request, get_records(request), token).username
+
+
+Registry = Annotated[PlanRegistry, Depends(plans)]
+Actor = Annotated[str, Depends(actor_name)]
 
 
 def _etag(version: int) -> str:
@@ -70,30 +103,63 @@ def _based_on(if_match: str | None) -> int:
         ) from None
 
 
+def _meta(stored: StoredPlan) -> dict[str, Any]:
+    return {
+        "plan_id": stored.plan_id,
+        "version": stored.plan.version,
+        "created_by": stored.created_by,
+        "created_at": stored.created_at,
+        "updated_by": stored.updated_by,
+        "updated_at": stored.updated_at,
+        "notes": list(stored.notes),
+    }
+
+
 def _summary(stored: StoredPlan) -> dict[str, Any]:
-    plan = stored.plan
-    report = plan.validate()
+    plan, report = stored.plan, stored.report
     return json_safe(
         {
-            "plan_id": stored.plan_id,
-            "version": plan.version,
+            **_meta(stored),
             "info": plan.info.to_dict() if plan.info else None,
             "workload": station_workload(report),
             "report": report.to_dict(),
-            "notes": list(stored.notes),
         }
     )
 
 
+def _plan_body(stored: StoredPlan, format: str) -> Any:
+    """The assignment table (JSON) or the zone polygons (GeoJSON) of one version."""
+    etag = _etag(stored.plan.version)
+    if format == "geojson":
+        zones = stored.plan.zones_gdf().to_crs(4326)
+        text = feature_collection(
+            zones, members={"plan_id": stored.plan_id, "version": stored.plan.version}
+        )
+        return Response(text, media_type="application/geo+json", headers={"ETag": etag})
+    body = {**_meta(stored), "assignment": records(stored.plan.assignment_table())}
+    return JSONResponse(json_safe(body), headers={"ETag": etag})
+
+
 @router.post("/zones", summary="Responsibility zones: solve / 责任片区划分", responses=_RESPONSES)
-def solve_plan(request: Request, response: Response, store: StoreDep, body: ZoneRequest) -> Any:
-    """Assign every unit to one station within the workload band; keep the plan (version 1)
+def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneRequest) -> Any:
+    """Assign every unit to one station within the workload band; save the plan (version 1)
     and return its id, solve info (method, objective, LP bound, gap), per-station workload
     and validation report."""
-    plan, notes = solve_zones(store, body, network_source=network_source(request))
-    stored = plans(request).add(plan, body, notes)
-    response.headers["ETag"] = _etag(plan.version)
+    stored = registry.solve(body, actor=actor)
+    response.headers["ETag"] = _etag(stored.plan.version)
     return _summary(stored)
+
+
+@router.get("/zones", summary="Saved zone plans / 已保存的责任片区方案", responses=_RESPONSES)
+def list_plans(
+    registry: Registry,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Plans per page / 每页方案数")] = 100,
+    offset: Annotated[int, Query(ge=0, description="Plans skipped / 跳过的方案数")] = 0,
+) -> Any:
+    """Saved plans, newest first: id, current version, who made and last changed it, and a
+    summary (units, stations, overloaded and fragmented zones, total walk)."""
+    found = registry.list_plans(limit=limit, offset=offset)
+    return {"plans": [json_safe(s.to_public()) for s in found], "limit": limit, "offset": offset}
 
 
 @router.post(
@@ -106,33 +172,41 @@ def validate_assignment(request: Request, store: StoreDep, body: ValidateRequest
 
 
 @router.get("/zones/{plan_id}", summary="A zone plan / 责任片区方案", responses=_RESPONSES)
-def read_plan(
-    request: Request,
-    response: Response,
-    plan_id: str,
-    format: Annotated[
-        Literal["json", "geojson"], Query(description="json / geojson (zone polygons)")
-    ] = "json",
+def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> Any:
+    """The current version's assignment table, or (``format=geojson``) its dissolved zone
+    polygons."""
+    return _plan_body(registry.get(plan_id), format)
+
+
+@router.get(
+    "/zones/{plan_id}/versions", summary="A plan's history / 方案历史版本", responses=_RESPONSES
+)
+def plan_versions(registry: Registry, plan_id: PlanId) -> Any:
+    """Every version of the plan, oldest first: who saved it, when, the units it moved and
+    its summary."""
+    history = registry.history(plan_id)
+    return {"plan_id": plan_id, "versions": [json_safe(v.to_public()) for v in history]}
+
+
+@router.get(
+    "/zones/{plan_id}/versions/{version}",
+    summary="One version of a plan / 方案的某一版本",
+    responses=_RESPONSES,
+)
+def read_version(
+    registry: Registry,
+    plan_id: PlanId,
+    version: Annotated[int, Path(ge=1, description="Version / 版本")],
+    format: Format = "json",
 ) -> Any:
-    """The plan's assignment table, or (``format=geojson``) its dissolved zone polygons."""
-    stored = plans(request).get(plan_id)
-    etag = _etag(stored.plan.version)
-    if format == "geojson":
-        zones = stored.plan.zones_gdf().to_crs(4326)
-        text = feature_collection(zones, members={"plan_id": plan_id})
-        return Response(text, media_type="application/geo+json", headers={"ETag": etag})
-    response.headers["ETag"] = etag
-    return {
-        "plan_id": plan_id,
-        "version": stored.plan.version,
-        "assignment": records(stored.plan.assignment_table()),
-    }
+    """An older (or the current) version's assignment table or zone polygons."""
+    return _plan_body(registry.get(plan_id, version=version), format)
 
 
 @router.get("/zones/{plan_id}/report", summary="Plan report / 片区校验报告", responses=_RESPONSES)
-def plan_report(request: Request, response: Response, plan_id: str) -> Any:
+def plan_report(response: Response, registry: Registry, plan_id: PlanId) -> Any:
     """The validation report and per-station workload of the plan's current version."""
-    stored = plans(request).get(plan_id)
+    stored = registry.get(plan_id)
     response.headers["ETag"] = _etag(stored.plan.version)
     return _summary(stored)
 
@@ -140,18 +214,21 @@ def plan_report(request: Request, response: Response, plan_id: str) -> Any:
 @router.post(
     "/zones/{plan_id}/edits",
     summary="Edit a plan (move, lock) / 调整责任片区",
-    responses={**_RESPONSES, 428: {"model": ErrorBody, "description": "If-Match missing"}},
+    responses=_EDIT_RESPONSES,
 )
 def edit_plan(
-    request: Request,
+    *,
     response: Response,
-    plan_id: str,
+    registry: Registry,
+    user: Planner,
+    plan_id: PlanId,
     body: EditRequest,
     if_match: Annotated[str | None, Header(description="Version edited / 所依据的版本")] = None,
 ) -> Any:
     """Move units and/or lock or unlock them; a move rebalances only the touched zones and
-    their neighbours, with the fewest changes. Returns the new version and the changed units."""
+    their neighbours, with the fewest changes. Saves and returns the next version and the
+    changed units (signed-in planners and admins only)."""
     based_on = _based_on(if_match)
-    stored, changed = plans(request).edit(plan_id, body, based_on=based_on)
+    stored, changed = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
     response.headers["ETag"] = _etag(stored.plan.version)
     return {**_summary(stored), "based_on": based_on, "changed": changed}

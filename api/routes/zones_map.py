@@ -2,7 +2,8 @@
 their station (click one to see its station and walk), zone outlines with workload, band
 (over/under) and fragment flags in their popups, and the stations.
 
-``?plan_id=`` shows a plan kept by ``/analyses/zones`` (its current version); without it the
+``?plan_id=`` shows a plan saved by ``/analyses/zones`` (its current version, or
+``&version=`` an older one), read from the record store; without it the
 page solves the default plan of the store (communities by basic-service recipients, ±15 %
 band, best effort: the demo's streets cannot all meet the band, which the flags show).
 """
@@ -12,9 +13,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import geopandas as gpd
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from api.auth import read_access
 from api.deps import SettingsDep, StoreDep
 from api.maps import PALETTE, CategoryStyle, LayerStyle, MapBuilder, PopupField, basemap_data
 from api.maps.i18n import Lang
@@ -26,7 +28,7 @@ from layers.store import Store
 
 __all__ = ["DEFAULT_REQUEST", "router", "zones_map"]
 
-router = APIRouter(prefix="/maps", tags=["maps"])
+router = APIRouter(prefix="/maps", tags=["maps"], dependencies=[Depends(read_access)])
 
 #: the plan the page solves when no plan id is given
 DEFAULT_REQUEST = ZoneRequest(best_effort=True)
@@ -124,18 +126,21 @@ def zones_map(
 
 @router.get("/zones", response_class=HTMLResponse, summary="Responsibility zones / 责任片区地图")
 def zones_page(
+    *,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
     lang: LangQuery = None,
     plan_id: Annotated[str | None, Query(max_length=64, description="Plan id / 方案编号")] = None,
+    version: Annotated[int | None, Query(ge=1, description="Plan version / 方案版本")] = None,
 ) -> HTMLResponse:
-    """The zones of a stored plan (``plan_id``) or of the store's default plan."""
+    """The zones of a stored plan (``plan_id``, at ``version`` or its current one) or of
+    the store's default plan."""
     language: Lang = lang or settings.lang
     versions = tuple((i.name, i.version) for i in store.layers())
     key: tuple[object, ...]
     if plan_id is not None:
-        stored = plans(request).get(plan_id)
+        stored = plans(request).get(plan_id, version=version)
         key = ("zones", plan_id, stored.plan.version, language, versions)
 
         def build() -> str:

@@ -1,5 +1,6 @@
 """Inspection records (界线联检): users, campaigns, marker inspections, segment checks,
-photos, reviews and an append-only audit log, behind one :class:`RecordStore` interface.
+photos, reviews, versioned zone plans (责任片区方案) and an append-only audit log, behind one
+:class:`RecordStore` interface.
 
 ``open_record_store("demo.gpkg")`` keeps the records in the same GeoPackage as the layers;
 ``open_record_store(postgis_store)`` in the same PostGIS schema.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from layers._errors import StoreError
+from layers.records._plan_rows import layer_stamps
 from layers.records.audit import entry_hash, verify_chain
 from layers.records.base import RecordStore
 from layers.records.errors import RecordNotFoundError, RecordValidationError
@@ -34,6 +36,8 @@ from layers.records.models import (
     Review,
     Role,
     User,
+    ZonePlanSummary,
+    ZonePlanVersion,
     canonical_json,
     etag_matches,
     sha256_hex,
@@ -64,9 +68,12 @@ __all__ = [
     "Review",
     "Role",
     "User",
+    "ZonePlanSummary",
+    "ZonePlanVersion",
     "canonical_json",
     "entry_hash",
     "etag_matches",
+    "layer_stamps",
     "open_record_store",
     "sha256_hex",
     "verify_chain",

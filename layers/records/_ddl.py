@@ -1,15 +1,27 @@
 """SQL of the record tables in a GeoPackage (SQLite): created on first open, in one
 transaction, beside the layers. Marker inspections are also a GeoPackage point table
 (``gpkg_contents``), so QGIS shows them as they arrive.
+
+:data:`SCHEMA_VERSION` is kept in ``mzgis_records_meta``; a file made at an older version
+is brought up to date by the scripts of :data:`UPGRADES` (append one per new version, never
+edit one that has shipped).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["KIND_TABLES", "REGISTER_FEATURES", "SCHEMA_VERSION", "TABLES", "statements"]
+__all__ = [
+    "KIND_TABLES",
+    "PLAN_TABLES",
+    "REGISTER_FEATURES",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "UPGRADES",
+    "statements",
+]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _GENESIS = "0" * 64  # models.GENESIS_HASH
 
 #: record kind → (table, kind-specific columns copied from the body for filtering)
@@ -93,6 +105,30 @@ WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM mzgis_audit)
     (SELECT hash FROM mzgis_audit ORDER BY seq DESC LIMIT 1), '{_GENESIS}')
 BEGIN SELECT RAISE(ABORT, 'audit entry out of chain / 审计记录未接续上一条'); END;
 """
+
+#: zone plans (责任片区方案): the current version of each, and every version ever saved
+PLAN_TABLES = """
+CREATE TABLE IF NOT EXISTS mzgis_zone_plans (
+  plan_id TEXT PRIMARY KEY, version INTEGER NOT NULL CHECK (version >= 1),
+  request TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mzgis_zone_plan_versions (
+  plan_id TEXT NOT NULL REFERENCES mzgis_zone_plans (plan_id),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  assignment TEXT NOT NULL, locked TEXT NOT NULL, info TEXT NOT NULL, notes TEXT NOT NULL,
+  inputs TEXT NOT NULL, summary TEXT NOT NULL, changed TEXT NOT NULL,
+  actor TEXT NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (plan_id, version));
+CREATE TRIGGER IF NOT EXISTS mzgis_zone_plan_versions_no_update
+BEFORE UPDATE ON mzgis_zone_plan_versions
+BEGIN SELECT RAISE(ABORT, 'plan versions are never changed / 方案历史版本不可修改'); END;
+CREATE TRIGGER IF NOT EXISTS mzgis_zone_plan_versions_no_delete
+BEFORE DELETE ON mzgis_zone_plan_versions
+BEGIN SELECT RAISE(ABORT, 'plan versions are never changed / 方案历史版本不可修改'); END;
+"""
+
+#: schema version → the script that brings a file from the version before up to it
+UPGRADES: dict[int, str] = {2: PLAN_TABLES}
 
 #: registers the marker inspections as a point feature table of the GeoPackage
 REGISTER_FEATURES = [

@@ -118,22 +118,49 @@ CREATE TRIGGER mzgis_audit_chained BEFORE INSERT ON {{schema}}.mzgis_audit
   FOR EACH ROW EXECUTE FUNCTION {{schema}}.mzgis_audit_chained();
 """
 
+#: step 2: zone plans (责任片区方案), their versions never changed (as in a GeoPackage)
+_ZONE_PLANS = """
+CREATE TABLE {schema}.mzgis_zone_plans (
+  plan_id text PRIMARY KEY, version integer NOT NULL CHECK (version >= 1),
+  request text NOT NULL, created_by text NOT NULL, created_at text NOT NULL,
+  updated_by text NOT NULL, updated_at text NOT NULL);
+CREATE TABLE {schema}.mzgis_zone_plan_versions (
+  plan_id text NOT NULL REFERENCES {schema}.mzgis_zone_plans (plan_id),
+  version integer NOT NULL CHECK (version >= 1),
+  assignment text NOT NULL, locked text NOT NULL, info text NOT NULL, notes text NOT NULL,
+  inputs text NOT NULL, summary text NOT NULL, changed text NOT NULL,
+  actor text NOT NULL, at text NOT NULL,
+  PRIMARY KEY (plan_id, version));
+CREATE FUNCTION {schema}.mzgis_zone_plan_versions_kept() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'plan versions are never changed / 方案历史版本不可修改'
+    USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER mzgis_zone_plan_versions_kept BEFORE UPDATE OR DELETE
+  ON {schema}.mzgis_zone_plan_versions
+  FOR EACH ROW EXECUTE FUNCTION {schema}.mzgis_zone_plan_versions_kept();
+"""
+
 #: migrations of the record tables; append new steps, never edit one that has shipped
-RECORD_MIGRATIONS: tuple[str, ...] = (_TABLES + _AUDIT_TRIGGERS,)
+RECORD_MIGRATIONS: tuple[str, ...] = (_TABLES + _AUDIT_TRIGGERS, _ZONE_PLANS)
 
 #: what the service's role ``{role}`` may do: write layers (it owns the tables it creates)
-#: and records, but only read and append the audit log and the layer history
+#: and records, but only read and append the audit log, the layer history and the versions
+#: of zone plans
 APP_GRANTS = """
 GRANT USAGE, CREATE ON SCHEMA {schema} TO {role};
 GRANT SELECT ON {schema}.mzgis_migrations TO {role};
 GRANT SELECT, INSERT, DELETE ON {schema}.mzgis_layers TO {role};
 GRANT SELECT, INSERT ON {schema}.mzgis_layers_history TO {role};
+GRANT SELECT, INSERT, DELETE ON {schema}.mzgis_artifacts TO {role};
 GRANT SELECT, INSERT, UPDATE ON {schema}.mzgis_users, {schema}.mzgis_tokens,
   {schema}.mzgis_campaigns, {schema}.mzgis_marker_inspections,
   {schema}.mzgis_segment_checks TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.mzgis_campaign_members TO {role};
+GRANT SELECT, INSERT, UPDATE ON {schema}.mzgis_zone_plans TO {role};
 GRANT SELECT, INSERT ON {schema}.mzgis_photos, {schema}.mzgis_reviews,
-  {schema}.mzgis_audit TO {role};
+  {schema}.mzgis_audit, {schema}.mzgis_zone_plan_versions TO {role};
 REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {schema}.mzgis_audit FROM {role};
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
 """

@@ -5,7 +5,8 @@ creation by client UUID, ETag/``If-Match`` versions, review transitions and the 
 audit chain, each write in one ``_transaction``. A backend supplies its placeholder and
 connections (see :class:`~layers.records._sql_people.SqlPeople`) and the few statements
 that differ: :meth:`SqlRecordStore._point` (a marker's geometry),
-:meth:`SqlRecordStore._photos_of` and :meth:`SqlRecordStore._where`.
+:meth:`SqlRecordStore._photos_of` and :meth:`SqlRecordStore._where`. Zone plans come from
+:class:`~layers.records._sql_plans.SqlZonePlans`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from layers._errors import ConflictError, PreconditionFailedError, Problem
 from layers.records import _rows
 from layers.records._ddl import KIND_TABLES
 from layers.records._rows import COMMON_INSERT, PHOTO_COLUMNS, RECORD_COLUMNS
-from layers.records._sql_people import SqlPeople, now_iso
+from layers.records._sql_people import now_iso
+from layers.records._sql_plans import SqlZonePlans
 from layers.records.audit import entry_hash, verify_chain
 from layers.records.base import RecordStore
 from layers.records.errors import RecordNotFoundError, RecordValidationError
@@ -42,7 +44,7 @@ _FINAL_STATES = ("approved", "rejected")
 _LAST_AUDIT = "SELECT seq, hash FROM mzgis_audit ORDER BY seq DESC LIMIT 1"
 
 
-class SqlRecordStore(SqlPeople, RecordStore):
+class SqlRecordStore(SqlZonePlans, RecordStore):
     """A :class:`RecordStore` on SQL tables; backends add connections and a few hooks."""
 
     #: the ``LIMIT`` value that means "no limit"

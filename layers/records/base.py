@@ -1,5 +1,5 @@
-"""The record store interface: users, campaigns, inspection records, photos, reviews and
-the audit log behind one API (GeoPackage and PostGIS backends).
+"""The record store interface: users, campaigns, inspection records, photos, reviews, zone
+plans and the audit log behind one API (GeoPackage and PostGIS backends).
 
 Guarantees every backend keeps:
 
@@ -12,6 +12,9 @@ Guarantees every backend keeps:
   nothing. A record, its audit entry and (for reviews) the review row commit together.
 - **Append-only audit.** Every write appends one audit entry chained by SHA-256 to the one
   before; the backend refuses to update or delete audit entries.
+- **Versioned zone plans.** A plan's versions are all kept; an edit names the version it
+  was based on and is saved only if that is still the current one (a compare-and-swap in
+  the edit's transaction), else :class:`PreconditionFailedError` and nothing changes.
 
 The store checks storage rules (uniqueness, versions, review transitions). Who may do what,
 and whether a body makes sense for the marker register, is checked by the caller.
@@ -20,6 +23,7 @@ and whether a body makes sense for the marker register, is checked by the caller
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layers.records.models import (
@@ -33,6 +37,8 @@ from layers.records.models import (
     RecordKind,
     Review,
     User,
+    ZonePlanSummary,
+    ZonePlanVersion,
 )
 
 __all__ = ["RecordStore"]
@@ -171,6 +177,62 @@ class RecordStore(ABC):
     @abstractmethod
     def photo_bytes(self, record_id: str, sha256: str) -> tuple[Photo, bytes]:
         """A photo and its bytes; :class:`RecordNotFoundError` if absent."""
+
+    # -- zone plans (责任片区方案) -----------------------------------------------------
+
+    @abstractmethod
+    def create_plan(
+        self,
+        *,
+        plan_id: str,
+        request: dict[str, Any],
+        assignment: Mapping[str, str | None],
+        locked: Sequence[str] = (),
+        info: dict[str, Any] | None = None,
+        notes: Sequence[str] = (),
+        inputs: dict[str, Any] | None = None,
+        summary: dict[str, Any] | None = None,
+        actor: str,
+    ) -> ZonePlanVersion:
+        """Store version 1 of a new plan (audit action ``zone_plan.create``).
+
+        ``plan_id`` is a UUID; ``assignment`` maps unit ids to station ids (``None``:
+        unassigned); ``locked`` lists locked units (all in ``assignment``); ``info`` is
+        how it was solved; ``inputs`` stamps its input layers (:func:`layer_stamps`);
+        ``summary`` is what :meth:`list_plans` shows. :class:`ConflictError` when the id is
+        taken, :class:`RecordValidationError` when the rules above are broken."""
+
+    @abstractmethod
+    def get_plan(self, plan_id: str, *, version: int | None = None) -> ZonePlanVersion:
+        """The current version of a plan, or ``version``; :class:`RecordNotFoundError`
+        when either is absent."""
+
+    @abstractmethod
+    def list_plans(self, *, limit: int | None = None, offset: int = 0) -> list[ZonePlanSummary]:
+        """Every plan at its current version, newest plan first."""
+
+    @abstractmethod
+    def plan_history(self, plan_id: str) -> list[ZonePlanSummary]:
+        """Every version of a plan, oldest first; :class:`RecordNotFoundError` if absent."""
+
+    @abstractmethod
+    def save_plan_version(
+        self,
+        plan_id: str,
+        *,
+        based_on: int,
+        assignment: Mapping[str, str | None],
+        locked: Sequence[str] = (),
+        info: dict[str, Any] | None = None,
+        notes: Sequence[str] = (),
+        inputs: dict[str, Any] | None = None,
+        summary: dict[str, Any] | None = None,
+        actor: str,
+    ) -> ZonePlanVersion:
+        """Save an edit as version ``based_on + 1`` (audit action ``zone_plan.edit`` with
+        the units that changed station and the locks added or removed).
+        :class:`PreconditionFailedError` (nothing saved) unless ``based_on`` is the current
+        version: of two edits on the same version, exactly one is saved."""
 
     # -- audit -------------------------------------------------------------------------
 

@@ -1,11 +1,15 @@
 """Copy inspection records between stores (GeoPackage ↔ PostGIS), losing nothing: users,
 tokens, campaigns, members, both kinds of records (with their versions, review states and
-creation hashes), photos with their bytes, reviews, and the audit log entry for entry, so
-its hash chain verifies in the target and ends at the same head.
+creation hashes), photos with their bytes, reviews, zone plans with every version, and the
+audit log entry for entry, so its hash chain verifies in the target and ends at the same
+head.
 
 Rows are copied table by table in one transaction on the target, which must hold no
 records yet. A record's point is rebuilt from its ``computed`` position, as both stores
-build it when a record is created.
+build it when a record is created. A zone plan version's stamp of an input layer that was
+copied with it, and was current in the source, is translated to the layer's stamp in the
+target (the layer gets a new version there), so a plan made on the current layers is still
+seen as current after the copy; its audit entries keep the original stamps.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from layers._errors import ConflictError, StoreError
 from layers.records import _pg_ddl
 from layers.records._gpkg_rows import COMMON_INSERT, point_blob
+from layers.records._plan_rows import HEAD_COLUMNS, VERSION_COLUMNS
 from layers.records.base import RecordStore
 from layers.records.gpkg import GeoPackageRecordStore
 from layers.records.models import canonical_json
@@ -25,7 +30,7 @@ from layers.store.base import Store
 from layers.store.copy import CopyResult, copy_store
 from layers.store.gpkg import GeoPackageStore
 
-__all__ = ["TABLES", "copy_records", "copy_store_and_records", "has_records"]
+__all__ = ["PLAN_TABLES", "TABLES", "copy_records", "copy_store_and_records", "has_records"]
 
 
 def _columns(names: str) -> tuple[str, ...]:
@@ -61,9 +66,16 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "mzgis_audit": (_columns("seq at actor action target detail prev_hash hash"), "seq"),
 }
+#: the zone-plan tables, copied after :data:`TABLES` (same shape)
+PLAN_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "mzgis_zone_plans": (HEAD_COLUMNS, "created_at, plan_id"),
+    "mzgis_zone_plan_versions": (VERSION_COLUMNS, "plan_id, version"),
+}
 _BOOLEANS = ("active", "estimated")
 Row = tuple[Any, ...]
 _POINTS = "mzgis_marker_inspections"
+#: a layer's stamp in the source → its stamp in the target, by layer name
+Restamp = dict[str, tuple[dict[str, Any], dict[str, Any]]]
 
 
 def has_records(store: Store) -> bool:
@@ -85,8 +97,18 @@ def has_records(store: Store) -> bool:
     return False
 
 
-def copy_records(source: RecordStore, target: RecordStore) -> dict[str, int]:
+def copy_records(
+    source: RecordStore, target: RecordStore, *, restamp: Restamp | None = None
+) -> dict[str, int]:
     """Copy every record table of ``source`` into the empty ``target``.
+
+    Parameters
+    ----------
+    source, target
+        Record stores of either backend.
+    restamp
+        ``{layer: (source stamp, target stamp)}`` of layers copied with the records: plan
+        versions stamped with the source stamp get the target one.
 
     Returns
     -------
@@ -101,11 +123,14 @@ def copy_records(source: RecordStore, target: RecordStore) -> dict[str, int]:
         The copied audit log does not verify or ends elsewhere than the source's.
     """
     _require_empty(target)
+    tables = {**TABLES, **PLAN_TABLES}
     with _reading(source) as read:
-        rows = {table: read(table, *TABLES[table]) for table in TABLES}
+        rows = {table: read(table, *tables[table]) for table in tables}
+    versions = rows["mzgis_zone_plan_versions"]
+    rows["mzgis_zone_plan_versions"] = [_restamped(row, restamp or {}) for row in versions]
     with _writing(target) as write:
         for table, values in rows.items():
-            write(table, TABLES[table][0], values)
+            write(table, tables[table][0], values)
     check, head = target.verify_audit(), source.audit_head()
     if not check.ok or target.audit_head() != head:
         msg = f"the copied audit log does not verify: {check.reason} / 复制后的审计日志校验失败"
@@ -129,7 +154,7 @@ def copy_store_and_records(
     writes nothing. Returns the layer result and the rows copied per record table (empty
     when no records were copied).
     """
-    from layers.records import open_record_store
+    from layers.records import layer_stamps, open_record_store
 
     with_records = records and has_records(source)
     if with_records and has_records(target):
@@ -138,11 +163,15 @@ def copy_store_and_records(
     result = copy_store(source, target, names=names, replace=replace, progress=progress)
     if not with_records:
         return result, {}
+    restamp = {
+        name: (layer_stamps(source, [name])[name], layer_stamps(target, [name])[name])
+        for name in result.counts
+    }
     with (
         contextlib.closing(open_record_store(source)) as src,
         contextlib.closing(open_record_store(target)) as dst,
     ):
-        rows = copy_records(src, dst)
+        rows = copy_records(src, dst, restamp=restamp)
     if progress is not None:
         audit = rows["mzgis_audit"]
         progress(f"records: {audit} audit entries / 联检记录：{audit} 条审计记录")
@@ -150,10 +179,12 @@ def copy_store_and_records(
 
 
 def _require_empty(target: RecordStore) -> None:
-    if target.audit_head()[0] or target.list_users() or target.list_campaigns():
+    taken = target.list_users() or target.list_campaigns() or target.list_plans(limit=1)
+    if target.audit_head()[0] or taken:
         msg = (
-            f"{target.url} already holds inspection records; records are copied only into a"
-            " store without any / 目标存储已有联检记录，只能复制到没有记录的存储"
+            f"{target.url} already holds inspection records or zone plans; records are copied"
+            " only into a store without any"
+            " / 目标存储已有联检记录或片区方案，只能复制到没有记录的存储"
         )
         raise ConflictError(msg)
 
@@ -224,3 +255,14 @@ def _point(columns: tuple[str, ...], row: Row) -> tuple[float, float] | None:
     computed = json.loads(row[columns.index("computed")])
     lon, lat = computed.get("lon"), computed.get("lat")
     return None if lon is None or lat is None else (float(lon), float(lat))
+
+
+def _restamped(row: Row, restamp: Restamp) -> Row:
+    """A plan version row whose input stamps name the target's copies of its layers."""
+    at = VERSION_COLUMNS.index("inputs")
+    inputs = json.loads(row[at])
+    moved = {
+        name: restamp[name][1] if name in restamp and stamp == restamp[name][0] else stamp
+        for name, stamp in inputs.items()
+    }
+    return row if moved == inputs else (*row[:at], canonical_json(moved), *row[at + 1 :])

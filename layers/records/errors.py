@@ -2,11 +2,12 @@
 them to HTTP statuses::
 
     FeatureNotFoundError (404)
-    └── RecordNotFoundError         no such record, campaign, user or photo
+    └── RecordNotFoundError         no such record, campaign, user, photo or zone plan
     LayerValidationError (422)
     └── RecordValidationError       a submitted record breaks a rule (unknown marker, ...)
     ConflictError (409)             same id with a different body; record already final
-    PreconditionFailedError (412)   ``If-Match`` names a version that is no longer current
+    PreconditionFailedError (412)   ``If-Match`` (or a plan edit) names a version that is no
+                                    longer current
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ _ZH = {
     "photo": "照片",
     "marker": "界桩",
     "line": "界线",
+    "zone plan": "责任片区方案",
+    "zone plan version": "责任片区方案版本",
 }
 
 

@@ -39,16 +39,22 @@ class GeoPackageRecordStore(PeopleMixin, SqlRecordStore):
             if has_table(con, "mzgis_records_meta"):
                 sql = "SELECT value FROM mzgis_records_meta WHERE key = 'schema'"
                 row = con.execute(sql).fetchone()
-            if row is not None:
-                if int(row[0]) != _ddl.SCHEMA_VERSION:
-                    msg = f"record tables have schema {row[0]}, expected {_ddl.SCHEMA_VERSION}"
-                    raise StoreError(f"{msg} / 记录表版本不符")
-                return
-            for statement in [*_ddl.statements(_ddl.TABLES), *_ddl.REGISTER_FEATURES]:
-                con.execute(statement)
-            con.execute(
-                "INSERT INTO mzgis_records_meta VALUES ('schema', ?)", (str(_ddl.SCHEMA_VERSION),)
-            )
+            if row is None:
+                for statement in [*_ddl.statements(_ddl.TABLES), *_ddl.REGISTER_FEATURES]:
+                    con.execute(statement)
+                con.execute("INSERT INTO mzgis_records_meta VALUES ('schema', '1')")
+            found = 1 if row is None else int(row[0])
+            if found > _ddl.SCHEMA_VERSION:
+                msg = f"record tables have schema {found}, expected {_ddl.SCHEMA_VERSION}"
+                raise StoreError(f"{msg} (a newer mzgis made them) / 记录表版本高于本程序")
+            for version in range(found + 1, _ddl.SCHEMA_VERSION + 1):
+                for statement in _ddl.statements(_ddl.UPGRADES[version]):
+                    con.execute(statement)
+            if found != _ddl.SCHEMA_VERSION:
+                con.execute(
+                    "UPDATE mzgis_records_meta SET value = ? WHERE key = 'schema'",
+                    (str(_ddl.SCHEMA_VERSION),),
+                )
 
     # -- backend hooks ------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ __all__ = [
     "Review",
     "Role",
     "User",
+    "ZonePlanSummary",
+    "ZonePlanVersion",
     "canonical_json",
     "etag_matches",
     "sha256_hex",
@@ -254,3 +256,51 @@ class RecordFilter:
     created_by: str | None = None
     flag: str | None = None
     text: str | None = None
+
+
+@dataclass(frozen=True)
+class ZonePlanVersion:
+    """One version of a stored responsibility-zone plan (责任片区方案).
+
+    ``request`` is the zoning request the plan was solved for (JSON types);
+    ``assignment`` maps every unit id to its station id (``None``: unassigned); ``locked``
+    lists the units held by hand; ``info`` is how the version was made (a solve's or an
+    edit's ``SolveInfo`` as a dict); ``inputs`` stamps the input layers it was made on
+    (:func:`layers.records.layer_stamps`); ``summary`` is what a list of plans shows;
+    ``changed`` lists the units whose station differs from the version before.
+    ``created_*`` is the plan's first version, ``updated_*`` this one.
+    """
+
+    plan_id: str
+    version: int
+    request: dict[str, Any]
+    assignment: dict[str, str | None]
+    locked: tuple[str, ...]
+    info: dict[str, Any] | None
+    notes: tuple[str, ...]
+    inputs: dict[str, Any]
+    summary: dict[str, Any]
+    changed: tuple[str, ...]
+    created_by: str
+    created_at: str
+    updated_by: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class ZonePlanSummary:
+    """A plan (or one version of it, in its history) without its assignment."""
+
+    plan_id: str
+    version: int
+    created_by: str
+    created_at: str
+    updated_by: str
+    updated_at: str
+    summary: dict[str, Any]
+    changed: tuple[str, ...] = ()
+
+    def to_public(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["changed"] = list(self.changed)
+        return out

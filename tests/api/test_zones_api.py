@@ -1,5 +1,6 @@
-"""``/analyses/zones``: solve, read, edit (If-Match / ETag), report, validate a hand-drawn
-plan, on a small grid store of 24 communities and 4 stations in one street."""
+"""``/analyses/zones``: solve, read, edit (If-Match / ETag, as a signed-in planner),
+report, validate a hand-drawn plan, on a small grid store of 24 communities and 4 stations in
+one street."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import shapely
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.auth import issue_token
 from api.config import Settings
-from layers.store import open_store
+from layers.records import ROLES, User, open_record_store
+from layers.store import Store, open_store
 
 ROWS, COLS = 4, 6
 CELL_DEG = 0.005
@@ -71,14 +74,35 @@ def _stations() -> gpd.GeoDataFrame:
     )
 
 
-@pytest.fixture(scope="module")
-def zclient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path = tmp_path_factory.mktemp("zones") / "grid.gpkg"
-    store = open_store(path)
+def fill_grid(store: Store) -> dict[str, str]:
+    """Write the grid's layers and a user of every role into ``store``; returns the
+    ``Authorization`` header of each user, by role."""
     store.import_frame(_communities(), name="communities", kind="communities")
     store.import_frame(_stations(), name="stations", kind="stations")
+    records = open_record_store(store)
+    headers: dict[str, str] = {}
+    for role in ROLES:
+        records.add_user(User(role, role, role.title(), "not-a-password-hash"), actor="test")
+        token, _ = issue_token(records, role, actor="test")
+        headers[role] = f"Bearer {token}"
+    records.close()
+    return headers
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
+    """The grid store's path and each role's ``Authorization`` header."""
+    path = tmp_path_factory.mktemp("zones") / "grid.gpkg"
+    store = open_store(path)
+    headers = fill_grid(store)
     store.close()
-    with TestClient(create_app(Settings(store=str(path)))) as client:
+    return str(path), headers
+
+
+@pytest.fixture(scope="module")
+def zclient(grid: tuple[str, dict[str, str]]) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(store=grid[0]))) as client:
+        client.headers["Authorization"] = grid[1]["planner"]  # edits need a planner
         yield client
 
 

@@ -11,6 +11,7 @@ Use them for any map page::
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -38,13 +39,16 @@ def _app(store: Path) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def map_server(demo_store: Path) -> Iterator[str]:
-    """Base URL (``http://127.0.0.1:PORT``) of the app serving the demo store."""
+def map_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:PORT``) of the app serving a copy of the demo store
+    (the pages save zone plans, and other tests share the demo store)."""
+    store = tmp_path_factory.mktemp("served") / demo_store.name
+    shutil.copyfile(demo_store, store)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(_app(demo_store), log_level="warning", lifespan="on")
+    config = uvicorn.Config(_app(store), log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -65,6 +65,9 @@ def test_the_app_role_writes_but_cannot_rewrite_history(shared: tuple[str, str, 
     layers = PostGISStore(app_url)
     assert layers.write("stations", stations(5), kind="stations").version == 2
     assert layers.write("new_layer", stations(1), kind="stations").version == 1
+    layers.put_artifact("walking_network", b"v1", key="roads:1")  # the network cache
+    layers.put_artifact("walking_network", b"v2", key="roads:2")  # replaced when stale
+    assert layers.get_artifact("walking_network", key="roads:2") == b"v2"
     layers.close()
     refused = {
         f"UPDATE {schema}.mzgis_audit SET actor = 'mallory'": "permission denied",
@@ -115,9 +118,9 @@ def test_migrations_run_once(pg_url: str) -> None:
         open_record_store(pg_url).close()
     with psycopg.connect(pg_url.split("?", maxsplit=1)[0]) as con:
         steps = con.execute(
-            f"SELECT component, step FROM {schema}.mzgis_migrations ORDER BY component"
+            f"SELECT component, step FROM {schema}.mzgis_migrations ORDER BY component, step"
         ).fetchall()
-    assert steps == [("layers", 1), ("records", 1)]
+    assert steps == [("layers", 1), ("layers", 2), ("records", 1), ("records", 2)]
 
 
 def test_service_processes_writing_at_once_lose_nothing(pg_url: str) -> None:
