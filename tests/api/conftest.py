@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -173,3 +173,34 @@ def pg_small_store(pg_cluster: Cluster) -> str:
         store.import_frame(build(), name=kind, kind=kind)
     store.close()
     return url
+
+
+# --- a store backend per test module: the inspection tests run once on each ---------------
+
+#: the store backends: a GeoPackage file, and a schema in the session's PostGIS cluster
+BACKENDS = ("gpkg", "postgis")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store backend of a test module: every test that uses it (or
+    :func:`new_location`) runs once on a GeoPackage and once on PostGIS, module by module,
+    so that a module's shared world is built once per backend. The PostGIS run skips when
+    no server is installed (and fails in CI, see :func:`tests.pg.require_cluster`)."""
+    if request.param == "postgis":
+        request.getfixturevalue("pg_cluster")
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def new_location(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], str]:
+    """Makes the location of a new, empty store on the module's backend:
+    ``new_location("kit")`` is a ``.gpkg`` path in a new temporary directory, or a PostGIS
+    URL naming a schema of its own (its tables are created when the store is first opened;
+    the schemas go with the session's throwaway cluster)."""
+    if backend == "postgis":
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        return lambda name: f"{cluster.url}?schema={fresh_schema(name)}"
+    return lambda name: str(tmp_path_factory.mktemp(name) / f"{name}.gpkg")

@@ -1,11 +1,9 @@
 """Authentication: argon2 passwords, bearer tokens stored hashed, sign-in, expiry and
-revocation, the map-page cookie, and ``mzgis users``."""
+revocation, the map-page cookie, and ``mzgis users``; on a GeoPackage and on PostGIS."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,18 +11,34 @@ from typer.testing import CliRunner
 
 from api.auth import hash_password, issue_token, token_digest, verify_password
 from api.cli import app as cli
-from tests.api.test_inspection_kit import PASSWORD, Kit, build_kit, make_app, store_snapshot
+from layers.store import is_postgis_url
+from tests.api.test_inspection_kit import PASSWORD, Kit, build_kit, make_app, read_rows
 
 
 @pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
-    return build_kit(tmp_path_factory.mktemp("auth"))
+def kit(new_location: Callable[[str], str]) -> Iterator[Kit]:
+    """The module's world, on each backend in turn."""
+    with build_kit(new_location("auth")) as kit:
+        yield kit
 
 
 @pytest.fixture(scope="module")
 def client(kit: Kit) -> Iterator[TestClient]:
-    with TestClient(make_app(kit.path)) as test_client:
+    with TestClient(make_app(kit.location)) as test_client:
         yield test_client
+
+
+def store_text(location: str) -> str:
+    """Every row of every table of the store at ``location``, as text: what anyone holding
+    a copy of the file or of the database schema could read."""
+    tables = (
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        if is_postgis_url(location)
+        else "SELECT name FROM sqlite_master WHERE type = 'table'"
+    )
+    names = [name for (name,) in read_rows(location, tables)]
+    assert "mzgis_tokens" in names
+    return "\n".join(repr(read_rows(location, f'SELECT * FROM "{name}"')) for name in names)
 
 
 def test_passwords_are_argon2id_hashes() -> None:
@@ -39,12 +53,10 @@ def test_passwords_are_argon2id_hashes() -> None:
 
 def test_tokens_are_stored_as_sha256_only(kit: Kit) -> None:
     token, _ = issue_token(kit.records, "viewer", actor="test")
-    con = sqlite3.connect(kit.path)
-    stored = [r[0] for r in con.execute("SELECT token_hash FROM mzgis_tokens")]
-    dump = "\n".join(con.iterdump())
-    con.close()
+    stored = [r[0] for r in read_rows(kit.location, "SELECT token_hash FROM mzgis_tokens")]
     assert token_digest(token) in stored
-    assert token not in dump
+    dump = store_text(kit.location)
+    assert token_digest(token) in dump and token not in dump
 
 
 def test_sign_in_issues_a_working_token(client: TestClient) -> None:
@@ -90,10 +102,10 @@ def test_cookie_authenticates_reads_but_not_writes(client: TestClient, kit: Kit)
     try:
         client.cookies.update(cookie)
         assert client.get("/users/me").status_code == 200
-        before = store_snapshot(kit.path)
+        before = kit.snapshot()
         body = {"username": "via_cookie", "role": "viewer", "password": "long enough"}
         assert client.post("/users", json=body).status_code == 401
-        assert store_snapshot(kit.path) == before
+        assert kit.snapshot() == before
     finally:
         client.cookies.clear()
 
@@ -116,8 +128,9 @@ def test_admin_adds_users_over_the_api(client: TestClient, kit: Kit) -> None:
     client.cookies.clear()
 
 
-def test_cli_users_add_list_token(tmp_path: Path) -> None:
-    path = str(build_kit(tmp_path).path)
+def test_cli_users_add_list_token(new_location: Callable[[str], str]) -> None:
+    store = new_location("users")
+    build_kit(store).close()
     runner = CliRunner()
     added = runner.invoke(
         cli,
@@ -131,30 +144,30 @@ def test_cli_users_add_list_token(tmp_path: Path) -> None:
             "王建国",
             "--password-stdin",
             "--store",
-            path,
+            store,
         ],
         input="a long password\n",
     )
     assert added.exit_code == 0, added.output
-    listed = runner.invoke(cli, ["users", "list", "--store", path])
+    listed = runner.invoke(cli, ["users", "list", "--store", store])
     assert "wang" in listed.output and "inspector" in listed.output
     bad_role = runner.invoke(
         cli,
-        ["users", "add", "li", "--role", "boss", "--password-stdin", "--store", path],
+        ["users", "add", "li", "--role", "boss", "--password-stdin", "--store", store],
         input="a long password\n",
     )
     assert bad_role.exit_code == 1
-    issued = runner.invoke(cli, ["users", "token", "wang", "--store", path])
+    issued = runner.invoke(cli, ["users", "token", "wang", "--store", store])
     assert issued.exit_code == 0, issued.output
     token = issued.stdout.strip().splitlines()[0]
-    with TestClient(make_app(Path(path))) as client:
+    with TestClient(make_app(store)) as client:
         me = client.get("/users/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["display_name"] == "王建国"
         signed = client.post(
             "/auth/token", data={"username": "wang", "password": "a long password"}
         )
         assert signed.status_code == 200
-    unknown = runner.invoke(cli, ["users", "token", "nobody", "--store", path])
+    unknown = runner.invoke(cli, ["users", "token", "nobody", "--store", store])
     assert unknown.exit_code == 1
-    revoked = runner.invoke(cli, ["users", "revoke", "wang", "--store", path])
+    revoked = runner.invoke(cli, ["users", "revoke", "wang", "--store", store])
     assert "2" in revoked.output  # the CLI token and the sign-in token

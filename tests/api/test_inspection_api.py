@@ -1,14 +1,13 @@
 """The ``/inspections`` API: submission guarantees (idempotent UUIDs, 409, If-Match/412),
 checks on arrival, photos, reviews, progress and the audit trail. Bad input gets a 4xx and
-changes nothing."""
+changes nothing. Every test runs on a GeoPackage and on PostGIS (``new_location``)."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from tests.api.test_inspection_kit import (
     make_app,
     marker_body,
     segment_body,
-    store_snapshot,
 )
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200 + b"\xff\xd9"
@@ -30,13 +28,15 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
 
 @pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
-    return build_kit(tmp_path_factory.mktemp("inspection-api"))
+def kit(new_location: Callable[[str], str]) -> Iterator[Kit]:
+    """The module's world, on each backend in turn."""
+    with build_kit(new_location("api")) as kit:
+        yield kit
 
 
 @pytest.fixture(scope="module")
 def client(kit: Kit) -> Iterator[TestClient]:
-    app = make_app(kit.path)
+    app = make_app(kit.location)
     app.dependency_overrides[get_photo_limit] = lambda: 4096
     with TestClient(app) as test_client:
         yield test_client
@@ -57,10 +57,10 @@ def test_replay_returns_the_stored_record_and_a_changed_body_conflicts(
     assert replay.status_code == 200
     assert replay.json() == first.json()
     assert replay.headers["etag"] == first.headers["etag"]
-    before = store_snapshot(kit.path)
+    before = kit.snapshot()
     changed = submit(client, kit, {**body, "condition": "损坏"})
     assert changed.status_code == 409
-    assert store_snapshot(kit.path) == before
+    assert kit.snapshot() == before
 
 
 def test_parallel_replays_leave_one_record(client: TestClient, kit: Kit) -> None:
@@ -95,12 +95,12 @@ BAD_BODIES = {
 
 @pytest.mark.parametrize("case", list(BAD_BODIES))
 def test_bad_input_gets_4xx_and_changes_nothing(client: TestClient, kit: Kit, case: str) -> None:
-    before = store_snapshot(kit.path)
+    before = kit.snapshot()
     answer = submit(client, kit, {**marker_body(), **BAD_BODIES[case]}, user="admin")
     assert 400 <= answer.status_code < 500, answer.text
     assert answer.status_code != 500
     assert " / " in answer.json()["detail"]
-    assert store_snapshot(kit.path) == before
+    assert kit.snapshot() == before
 
 
 def test_flags_on_arrival(client: TestClient, kit: Kit) -> None:
@@ -134,7 +134,7 @@ def test_update_needs_if_match(client: TestClient, kit: Kit) -> None:
     change = {"condition": "损坏", "damage_detail": "桩顶破损"}
     assert client.patch(url, json=change, headers=auth).status_code == 428
     stale = {**auth, "If-Match": '"v0-stale"'}
-    before = store_snapshot(kit.path)
+    before = kit.snapshot()
     assert client.patch(url, json=change, headers=stale).status_code == 412
     assert (
         client.patch(
@@ -142,7 +142,7 @@ def test_update_needs_if_match(client: TestClient, kit: Kit) -> None:
         ).status_code
         == 422
     )
-    assert store_snapshot(kit.path) == before
+    assert kit.snapshot() == before
     updated = client.patch(url, json=change, headers={**auth, "If-Match": etag})
     assert updated.status_code == 200
     assert updated.json()["version"] == 2 and updated.json()["condition"] == "损坏"
@@ -216,11 +216,11 @@ def test_photos(client: TestClient, kit: Kit) -> None:
     rid = submit(client, kit, body).json()["record_id"]
     assert upload(client, kit, rid, JPEG).status_code == 201
     assert upload(client, kit, rid, JPEG).status_code == 200
-    before = store_snapshot(kit.path)
+    before = kit.snapshot()
     assert upload(client, kit, rid, PNG, sha="0" * 64).status_code == 422
     assert upload(client, kit, rid, b"%PDF-1.7 not an image").status_code == 415
     assert upload(client, kit, rid, b"\xff\xd8\xff" + b"\x00" * 5000).status_code == 413
-    assert store_snapshot(kit.path) == before
+    assert kit.snapshot() == before
     record = client.get(f"/inspections/{rid}", headers=kit.auth("viewer")).json()
     assert record["photo_status"] == {
         "expected": [jpeg_sha, png_sha],
@@ -236,17 +236,19 @@ def test_segment_checks(client: TestClient, kit: Kit) -> None:
     created = client.post("/inspections/segments", json=segment_body(), headers=auth)
     assert created.status_code == 201
     assert created.json()["computed"]["length_m"] == pytest.approx(1000.0, abs=0.05)
-    before = store_snapshot(kit.path)
+    before = kit.snapshot()
     same = segment_body("0001002A", "0001002A")
     assert client.post("/inspections/segments", json=same, headers=auth).status_code == 422
     other = segment_body("0001002A", "0002001A")
     assert client.post("/inspections/segments", json=other, headers=auth).status_code == 422
-    assert store_snapshot(kit.path) == before
+    assert kit.snapshot() == before
 
 
-def test_progress(tmp_path: Path) -> None:
-    kit = build_kit(tmp_path)
-    with TestClient(make_app(kit.path)) as client:
+def test_progress(new_location: Callable[[str], str]) -> None:
+    with (
+        build_kit(new_location("progress")) as kit,
+        TestClient(make_app(kit.location)) as client,
+    ):
         for marker in ("0001001Q", "0001002A", "0001003B"):
             assert submit(client, kit, marker_body(marker)).status_code == 201
         submit(client, kit, marker_body("0001004A", condition="未到达", position=None))
@@ -261,9 +263,11 @@ def test_progress(tmp_path: Path) -> None:
     assert progress["segments_by_status"] == {"needs_resurvey": 1}
 
 
-def test_every_write_is_audited(tmp_path: Path) -> None:
-    kit = build_kit(tmp_path)
-    with TestClient(make_app(kit.path)) as client:
+def test_every_write_is_audited(new_location: Callable[[str], str]) -> None:
+    with (
+        build_kit(new_location("audited")) as kit,
+        TestClient(make_app(kit.location)) as client,
+    ):
         start = len(kit.records.audit_log())
         body = marker_body(photos=[{"sha256": hashlib.sha256(JPEG).hexdigest()}])
         created = submit(client, kit, body)
@@ -278,8 +282,9 @@ def test_every_write_is_audited(tmp_path: Path) -> None:
         approve = {**kit.auth("planner"), "If-Match": patched.headers["etag"]}
         client.post(f"/inspections/{rid}/review", json={"state": "approved"}, headers=approve)
         client.get("/inspections/campaigns/2025-0001/report.xlsx", headers=kit.auth("viewer"))
-        actions = [(e.action, e.actor, e.target) for e in kit.records.audit_log()[start:]]
+        log = kit.records.audit_log()[start:]
         assert client.get("/inspections/audit/verify", headers=kit.auth("admin")).json()["ok"]
+    actions = [(e.action, e.actor, e.target) for e in log]
     target = f"marker:{rid}"
     assert actions == [
         ("record.create", "insp_left", target),
@@ -288,5 +293,4 @@ def test_every_write_is_audited(tmp_path: Path) -> None:
         ("record.review", "planner", target),
         ("report.export", "viewer", "campaign:2025-0001"),
     ]
-    create = kit.records.audit_log()[start]
-    assert create.detail["body"]["record_id"] == str(uuid.UUID(rid))
+    assert log[0].detail["body"]["record_id"] == str(uuid.UUID(rid))

@@ -1,10 +1,11 @@
-"""``mzgis inspection``: campaigns, members, batch submission, progress, reports, audit, and
-the demo's estimated records."""
+"""``mzgis inspection``: campaigns, members, batch submission, progress, reports and audit (on
+a GeoPackage and on PostGIS), and the demo's estimated records (in the demo GeoPackage)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -22,8 +23,11 @@ def mzgis(*args: str) -> tuple[int, str]:
     return done.exit_code, done.output
 
 
-def test_campaign_members_submit_progress_report_audit(tmp_path: Path) -> None:
-    store = str(build_kit(tmp_path).path)
+def test_campaign_members_submit_progress_report_audit(
+    new_location: Callable[[str], str], tmp_path: Path
+) -> None:
+    store = new_location("cli")
+    build_kit(store).close()
     code, out = mzgis(
         "inspection",
         "campaign-add",

@@ -1,28 +1,28 @@
-"""Against a real server on loopback: 100 parallel replays of one submission leave exactly
-one record (uvicorn in a thread), and a server killed with SIGKILL while clients submit
-loses no acknowledged record and leaves no partial one (uvicorn in a subprocess)."""
+"""Against a real server on loopback, on a GeoPackage and on PostGIS: 100 parallel replays of
+one submission leave exactly one record (uvicorn in a thread), and a server killed with
+SIGKILL while clients submit loses no acknowledged record and leaves no partial one (uvicorn
+in a subprocess)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.api.test_inspection_kit import MARKERS_0001, Kit, build_kit, marker_body
+from layers.records import RecordFilter, open_record_store
+from layers.store import is_postgis_url
+from tests.api.test_inspection_kit import MARKERS_0001, Kit, build_kit, marker_body, read_rows
 
 JPEG = b"\xff\xd8\xff\xe0" + b"durable" * 50
 
@@ -34,10 +34,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``uvicorn --factory api.app:create_app`` on ``path``; stopped (killed) on exit."""
+def server(location: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``uvicorn --factory api.app:create_app`` on the store at ``location``; stopped
+    (killed) on exit."""
     port = free_port()
-    env = {**os.environ, "MZGIS_STORE": str(path)}
+    env = {**os.environ, "MZGIS_STORE": location}
     command = [
         sys.executable,
         "-m",
@@ -75,15 +76,15 @@ def server(path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
 
 @contextmanager
-def thread_server(path: Path) -> Iterator[str]:
-    """The app on ``path`` served by uvicorn in a thread of this process."""
+def thread_server(location: str) -> Iterator[str]:
+    """The app on the store at ``location`` served by uvicorn in a thread of this process."""
     import uvicorn
 
     from tests.api.test_inspection_kit import make_app
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(make_app(path), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(make_app(location), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
@@ -98,8 +99,10 @@ def thread_server(path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def kit(tmp_path: Path) -> Kit:
-    return build_kit(tmp_path)
+def kit(new_location: Callable[[str], str]) -> Iterator[Kit]:
+    """A new world for each test, on each backend in turn."""
+    with build_kit(new_location("durable")) as kit:
+        yield kit
 
 
 @pytest.mark.slow
@@ -109,7 +112,7 @@ def test_one_hundred_parallel_replays_store_one_record(kit: Kit) -> None:
     codes: list[int] = []
     limits = httpx.Limits(max_connections=100)
     with (
-        thread_server(kit.path) as url,
+        thread_server(kit.location) as url,
         httpx.Client(
             base_url=url, headers=kit.auth("insp_left"), timeout=60, limits=limits
         ) as client,
@@ -127,13 +130,9 @@ def test_one_hundred_parallel_replays_store_one_record(kit: Kit) -> None:
         changed = client.post("/inspections", json={**body, "notes": "changed"})
     assert sorted(codes) == [200] * 99 + [201]
     assert changed.status_code == 409
-    con = sqlite3.connect(kit.path)
-    rows = con.execute("SELECT COUNT(*) FROM mzgis_marker_inspections").fetchone()[0]
-    creates = con.execute(
-        "SELECT COUNT(*) FROM mzgis_audit WHERE action = 'record.create'"
-    ).fetchone()[0]
-    con.close()
-    assert (rows, creates) == (1, 1)
+    stored = kit.snapshot()
+    creates = [e for e in stored["audit"] if e.action == "record.create"]
+    assert (len(stored["marker"]), len(creates)) == (1, 1)
 
 
 def _submitter(
@@ -164,33 +163,37 @@ def _submitter(
                 return
 
 
-def _check_no_partial_rows(path: Path) -> None:
-    con = sqlite3.connect(path)
+def _check_no_partial_rows(location: str) -> None:
+    """Every stored record is whole (its body, computed values, version 1, its audit entry)
+    and every audit entry's record is stored; every photo's bytes hash to its sha256."""
+    if not is_postgis_url(location):
+        assert read_rows(location, "PRAGMA integrity_check") == [("ok",)]
+    records = open_record_store(location)  # as the restarted service will
     try:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        rows = con.execute(
-            "SELECT record_id, body, computed, version FROM mzgis_marker_inspections"
-        ).fetchall()
+        stored, total = records.list_records("marker", RecordFilter())
         audited = {
-            json.loads(d)["body"]["record_id"]
-            for (d,) in con.execute("SELECT detail FROM mzgis_audit WHERE action = 'record.create'")
+            e.detail["body"]["record_id"]
+            for e in records.audit_log()
+            if e.action == "record.create"
         }
-        photos = con.execute("SELECT record_id, sha256, data FROM mzgis_photos").fetchall()
+        for record in stored:
+            assert record.body["record_id"] == record.record_id and record.version == 1
+            assert "displacement_m" in record.computed
+            for photo in record.photos:
+                _, data = records.photo_bytes(record.record_id, photo.sha256)
+                assert hashlib.sha256(data).hexdigest() == photo.sha256
+                assert len(data) == photo.size_bytes
+        assert {r.record_id for r in stored} == audited and total == len(stored)
+        assert records.verify_audit().ok
     finally:
-        con.close()
-    for record_id, body, computed, version in rows:
-        assert json.loads(body)["record_id"] == record_id and version == 1
-        assert "displacement_m" in json.loads(computed)
-    assert {r[0] for r in rows} == audited  # every stored record has its audit entry, and back
-    for _, sha, data in photos:
-        assert hashlib.sha256(data).hexdigest() == sha
+        records.close()
 
 
 @pytest.mark.slow
 def test_sigkill_loses_no_acknowledged_record(kit: Kit) -> None:
     acked: list[dict[str, Any]] = []
     stop = threading.Event()
-    with server(kit.path) as (url, process):
+    with server(kit.location) as (url, process):
         workers = [
             threading.Thread(target=_submitter, args=(url, kit, w, acked, stop)) for w in range(4)
         ]
@@ -205,9 +208,9 @@ def test_sigkill_loses_no_acknowledged_record(kit: Kit) -> None:
         for w in workers:
             w.join(timeout=30)
     assert len(acked) >= 40
-    _check_no_partial_rows(kit.path)
+    _check_no_partial_rows(kit.location)
     with (
-        server(kit.path) as (url, _),
+        server(kit.location) as (url, _),
         httpx.Client(base_url=url, headers=kit.auth("admin"), timeout=30) as client,
     ):
         for item in acked:

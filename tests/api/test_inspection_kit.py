@@ -1,5 +1,6 @@
 """A small inspection world built by hand for the inspection tests (no demo needed): two
-boundary lines with markers, one campaign, a user of every role, and helpers to submit.
+boundary lines with markers, one campaign, a user of every role, helpers to submit, and a
+snapshot of everything a store holds, read alike from a GeoPackage and from PostGIS.
 
 Line 0001 runs 2 km east along 39.90°N from 116.38°E, then 1 km north; its markers are
 every 500 m of that path (sequence 1-7, σ = 0.2 m). Line 0002 lies 10 km away.
@@ -8,10 +9,12 @@ every 500 m of that path (sequence 1-7, σ = 0.2 m). Line 0002 lies 10 km away.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
 import numpy as np
@@ -20,8 +23,8 @@ from fastapi import FastAPI
 from pyproj import Transformer
 
 from api.auth import hash_password, issue_token
-from layers.records import Campaign, GeoPackageRecordStore, User
-from layers.store import GeoPackageStore
+from layers.records import KINDS, Campaign, RecordFilter, RecordStore, User, open_record_store
+from layers.store import GeoPackageStore, Store, is_postgis_url, open_store
 
 GK = "EPSG:4548"  # CGCS2000 3-degree Gauss-Krüger, CM 117°E
 ORIGIN_LONLAT = (116.38, 39.90)
@@ -64,7 +67,7 @@ def marker_offset_m(chainage_m: float) -> tuple[float, float]:
     return (chainage_m, 0.0) if chainage_m <= 2000 else (2000.0, chainage_m - 2000.0)
 
 
-def write_layers(store: GeoPackageStore) -> None:
+def write_layers(store: Store) -> None:
     """Line 0001 (with 7 markers) and line 0002 (with 2), in ``store``."""
     lines = gpd.GeoDataFrame(
         {
@@ -103,14 +106,34 @@ def write_layers(store: GeoPackageStore) -> None:
 
 @dataclass
 class Kit:
-    """The world of a test: store path, record store, tokens by username."""
+    """The world of a test: store location, record store, tokens by username; close it
+    (or use it as a context manager) to give its connections back."""
 
-    path: Path
-    records: GeoPackageRecordStore
+    location: str
+    records: RecordStore
     tokens: dict[str, str]
+    _reader: StoreReader | None = None
 
     def auth(self, username: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def snapshot(self) -> dict[str, Any]:
+        """:func:`store_snapshot` of this world's store."""
+        if self._reader is None:
+            self._reader = StoreReader(self.location)
+        return store_snapshot(self.records, self._reader)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        self.records.close()
+
+    def __enter__(self) -> Kit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 #: username → (role, campaign side or None)
@@ -125,12 +148,16 @@ USERS = {
 PASSWORD = "correct horse battery"
 
 
-def build_kit(tmp_path: Path) -> Kit:
-    """A store with layers, users (one token each), campaign 2025-0001 on line 0001."""
-    path = tmp_path / "kit.gpkg"
-    store = GeoPackageStore(path)
-    write_layers(store)
-    records = GeoPackageRecordStore(store)
+def build_kit(location: str | Path) -> Kit:
+    """Layers, users (one token each) and campaign 2025-0001 on line 0001, in the new store
+    at ``location`` (a ``.gpkg`` path or a PostGIS URL); close the kit after use."""
+    location = str(location)
+    store = open_store(location)
+    try:
+        write_layers(store)
+    finally:
+        store.close()
+    records = open_record_store(location)
     password_hash = hash_password(PASSWORD)
     for name, (role, _) in USERS.items():
         records.add_user(User(name, role, name.title(), password_hash), actor="cli")  # type: ignore[arg-type]
@@ -150,15 +177,15 @@ def build_kit(tmp_path: Path) -> Kit:
         if side is not None:
             records.add_member(CAMPAIGN, name, side=side, actor="planner")
     tokens = {name: issue_token(records, name, actor="cli")[0] for name in USERS}
-    return Kit(path, records, tokens)
+    return Kit(location, records, tokens)
 
 
-def make_app(path: Path) -> FastAPI:
-    """The service on ``path`` with the inspection routers."""
+def make_app(location: str | Path) -> FastAPI:
+    """The service on the store at ``location`` (a ``.gpkg`` path or a PostGIS URL)."""
     from api.app import create_app
     from api.config import Settings
 
-    return create_app(Settings(store=str(path)))
+    return create_app(Settings(store=str(location)))
 
 
 def marker_body(
@@ -207,32 +234,79 @@ def segment_body(
     return body
 
 
-def store_snapshot(path: Path) -> dict[str, Any]:
-    """Row counts of every record table and the audit head: equal snapshots mean nothing
-    was written."""
-    import sqlite3
+# --- what a store holds, read alike from both backends -----------------------------------
 
-    con = sqlite3.connect(path)
+#: the token rows (the record store API looks tokens up by hash but does not list them)
+TOKEN_ROWS = (
+    "SELECT token_hash, username, label, created_at, expires_at, revoked_at"
+    " FROM mzgis_tokens ORDER BY token_hash"
+)
+
+
+class StoreReader:
+    """A read-only SQL connection to the store at ``location``, for what the record store
+    API does not show: a GeoPackage file opened read-only, or a PostGIS URL whose
+    ``schema`` is put on the search path. Each query sees what was committed before it
+    (autocommit: no transaction is held open between queries)."""
+
+    def __init__(self, location: str) -> None:
+        self._sqlite: sqlite3.Connection | None = None
+        self._pg: Any = None
+        if not is_postgis_url(location):
+            uri = f"{Path(location).resolve().as_uri()}?mode=ro"
+            self._sqlite = sqlite3.connect(uri, uri=True, isolation_level=None)
+            return
+        import psycopg
+        from psycopg import sql
+
+        parts = urlsplit(location)
+        params = parse_qsl(parts.query)
+        rest = urlencode([(k, v) for k, v in params if k != "schema"])
+        self._pg = psycopg.connect(urlunsplit(parts._replace(query=rest)), autocommit=True)
+        schema = sql.Identifier(dict(params).get("schema", "mzgis"))
+        self._pg.execute(sql.SQL("SET search_path TO {}").format(schema))
+
+    def rows(self, query: str) -> list[tuple[Any, ...]]:
+        """The rows of a read-only ``query`` (unqualified table names)."""
+        if self._sqlite is not None:
+            return self._sqlite.execute(query).fetchall()
+        rows: list[tuple[Any, ...]] = self._pg.execute(query.encode()).fetchall()
+        return rows
+
+    def close(self) -> None:
+        for con in (self._sqlite, self._pg):
+            if con is not None:
+                con.close()
+
+
+def read_rows(location: str, query: str) -> list[tuple[Any, ...]]:
+    """The rows of one read-only SQL ``query`` on the store at ``location``
+    (see :class:`StoreReader`)."""
+    reader = StoreReader(location)
     try:
-        tables = [
-            "mzgis_marker_inspections",
-            "mzgis_segment_checks",
-            "mzgis_photos",
-            "mzgis_reviews",
-            "mzgis_audit",
-            "mzgis_users",
-            "mzgis_tokens",
-            "mzgis_campaigns",
-            "mzgis_campaign_members",
-        ]
-        counts = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
-        head = con.execute("SELECT hash FROM mzgis_audit ORDER BY seq DESC LIMIT 1").fetchone()
-        versions = con.execute(
-            "SELECT group_concat(record_id || ':' || version) FROM mzgis_marker_inspections"
-        ).fetchone()
+        return reader.rows(query)
     finally:
-        con.close()
-    return {**counts, "head": head, "versions": versions}
+        reader.close()
+
+
+def store_snapshot(records: RecordStore, reader: StoreReader) -> dict[str, Any]:
+    """Everything a record store holds: through its API, the records of both kinds (body,
+    computed values, state, version, ETag, photo metadata and sha256, review history),
+    users, campaigns with their members, and the whole audit log and its head; with SQL
+    (``reader`` on the same store), the token rows. Equal snapshots mean nothing was
+    written."""
+    snapshot: dict[str, Any] = {}
+    for kind in KINDS:
+        found, total = records.list_records(kind, RecordFilter())
+        snapshot[kind] = [(r, r.etag, records.reviews(r.record_id)) for r in found]
+        snapshot[f"{kind}_total"] = total
+    snapshot["users"] = records.list_users()
+    campaigns = records.list_campaigns()
+    snapshot["campaigns"] = [(c, records.members(c.campaign_id)) for c in campaigns]
+    snapshot["tokens"] = reader.rows(TOKEN_ROWS)
+    snapshot["audit_head"] = records.audit_head()
+    snapshot["audit"] = records.audit_log()
+    return snapshot
 
 
 def test_kit_geometry(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ denied exactly as the table below says (written by hand from the brief, not deri
 
 Roles: ``admin``, ``planner``, ``insp_left`` (member, and owner of the target records),
 ``insp_right`` (member, not the owner), ``outsider`` (an inspector of no campaign),
-``viewer``, and ``anon`` (no token).
+``viewer``, and ``anon`` (no token). The whole table runs on a GeoPackage and on PostGIS.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from tests.api.test_inspection_kit import (
     make_app,
     marker_body,
     segment_body,
-    store_snapshot,
 )
 
 ROLES = ("admin", "planner", "insp_left", "insp_right", "outsider", "viewer", "anon")
@@ -77,7 +76,7 @@ class Target:
 Call = Callable[[TestClient, dict[str, str], Target, str], Any]
 
 
-def _fresh(client: TestClient, kit: Kit) -> Target:
+def fresh_target(client: TestClient, kit: Kit) -> Target:
     auth = kit.auth("insp_left")
     marker = client.post(
         "/inspections", json=marker_body(photos=[{"sha256": JPEG_SHA}]), headers=auth
@@ -174,10 +173,13 @@ CHANGES_TARGET = {k for k in CALLS if not k.startswith("GET") and ("{rid}" in k 
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Kit, Target]]:
-    kit = build_kit(tmp_path_factory.mktemp("matrix"))
-    with TestClient(make_app(kit.path)) as client:
-        yield client, kit, _fresh(client, kit)
+def world(new_location: Callable[[str], str]) -> Iterator[tuple[TestClient, Kit, Target]]:
+    """One world per backend: the service, its store, and the shared target records."""
+    with (
+        build_kit(new_location("matrix")) as kit,
+        TestClient(make_app(kit.location)) as client,
+    ):
+        yield client, kit, fresh_target(client, kit)
 
 
 def test_the_table_covers_every_inspection_and_user_route(
@@ -213,15 +215,15 @@ def test_the_table_covers_every_inspection_and_user_route(
 def test_role_matrix(world: tuple[TestClient, Kit, Target], endpoint: str, role: str) -> None:
     client, kit, shared = world
     allowed = role in EXPECTED[endpoint]
-    target = _fresh(client, kit) if allowed and endpoint in CHANGES_TARGET else shared
+    target = fresh_target(client, kit) if allowed and endpoint in CHANGES_TARGET else shared
     headers = {} if role == "anon" else kit.auth(role)
-    before = store_snapshot(kit.path)
+    before = None if allowed else kit.snapshot()
     answer = CALLS[endpoint](client, headers, target, role)
     if allowed:
         assert 200 <= answer.status_code < 300, (endpoint, role, answer.text)
     else:
         assert answer.status_code == (401 if role == "anon" else 403), (endpoint, role, answer.text)
-        assert store_snapshot(kit.path) == before
+        assert kit.snapshot() == before
         assert " / " in answer.json()["detail"]
 
 

@@ -1,160 +1,88 @@
-"""The ``/inspections`` API on a PostGIS store: the same world as ``test_inspection_api``
-(its tests that need no file snapshot run here again, on PostGIS), and the guarantees that
-compare snapshots (replays, bad input, stale ``If-Match`` change nothing; every write is
-audited), with a snapshot of the PostGIS tables."""
+"""What only a PostGIS store adds to the ``/inspections`` API (every other inspection test runs
+on both backends): the service connecting as the role ``mzgis store grant`` set up can use
+every endpoint yet cannot rewrite the audit log, and several services sharing one schema (as
+on a department's server) keep the guarantees of one: a replayed UUID is stored once and of
+two edits based on the same version exactly one wins."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
-from api.auth import hash_password, issue_token
-from api.routes.inspection_photos import get_photo_limit
-from layers.records import Campaign, User
-from layers.records.postgis import PostGISRecordStore
-from layers.store.postgis import PostGISStore
-from tests.api.test_inspection_api import (  # run again here, on PostGIS
-    BAD_BODIES,
-    JPEG,
-    submit,
-    test_flags_on_arrival,
-    test_gcj02_positions_are_converted,
-    test_parallel_replays_leave_one_record,
-    test_review_workflow,
-    upload,
-)
-from tests.api.test_inspection_kit import (
-    CAMPAIGN,
-    PASSWORD,
-    USERS,
-    Kit,
-    make_app,
-    marker_body,
-    write_layers,
-)
+from api.cli import app as cli
+from tests.api.test_inspection_kit import PASSWORD, build_kit, make_app, marker_body
+from tests.api.test_inspection_matrix import CALLS, CHANGES_TARGET, EXPECTED, fresh_target
 from tests.pg import Cluster, fresh_schema
 
-__all__ = [
-    "test_flags_on_arrival",
-    "test_gcj02_positions_are_converted",
-    "test_parallel_replays_leave_one_record",
-    "test_review_workflow",
-]
 
-TABLES = [
-    "mzgis_marker_inspections", "mzgis_segment_checks", "mzgis_photos", "mzgis_reviews",
-    "mzgis_audit", "mzgis_users", "mzgis_tokens", "mzgis_campaigns", "mzgis_campaign_members",
-]  # fmt: skip
-
-
-def build_pg_kit(url: str) -> Kit:
-    """The inspection kit's world (layers, users with tokens, campaign) in PostGIS."""
-    store = PostGISStore(url)
-    write_layers(store)  # type: ignore[arg-type]
-    records = PostGISRecordStore(store)
-    password_hash = hash_password(PASSWORD)
-    for name, (role, _) in USERS.items():
-        records.add_user(User(name, role, name.title(), password_hash), actor="cli")  # type: ignore[arg-type]
-    campaign = Campaign(
-        CAMPAIGN, "0001", 1, 2025, "2025年东城区—西城区界线联检", "110101", "东城区",
-        "110102", "西城区",
-    )  # fmt: skip
-    records.add_campaign(campaign, actor="planner")
-    for name, (_, side) in USERS.items():
-        if side is not None:
-            records.add_member(CAMPAIGN, name, side=side, actor="planner")
-    tokens = {name: issue_token(records, name, actor="cli")[0] for name in USERS}
-    return Kit(url, records, tokens)  # type: ignore[arg-type]
-
-
-def pg_snapshot(kit: Kit) -> dict[str, Any]:
-    """Row counts of every record table, the audit head and every record's version."""
-    url = str(kit.path)
-    schema = parse_qs(urlsplit(url).query)["schema"][0]
-    with psycopg.connect(url.split("?", maxsplit=1)[0]) as con:
-        counts = {t: con.execute(f"SELECT COUNT(*) FROM {schema}.{t}").fetchone() for t in TABLES}
-        head = con.execute(
-            f"SELECT hash FROM {schema}.mzgis_audit ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        versions = con.execute(
-            f"SELECT string_agg(record_id || ':' || version, ',' ORDER BY fid) "
-            f"FROM {schema}.mzgis_marker_inspections"
-        ).fetchone()
-    return {**counts, "head": head, "versions": versions}
-
-
-@pytest.fixture(scope="module")
-def kit(pg_cluster: Cluster) -> Kit:
-    return build_pg_kit(f"{pg_cluster.url}?schema={fresh_schema('insp')}")
-
-
-@pytest.fixture(scope="module")
-def client(kit: Kit) -> Iterator[TestClient]:
-    app = make_app(kit.path)
-    app.dependency_overrides[get_photo_limit] = lambda: 4096
-    with TestClient(app) as test_client:
-        yield test_client
-
-
-def test_replay_is_stored_once_and_a_changed_body_changes_nothing(
-    client: TestClient, kit: Kit
+def test_the_granted_service_role_uses_every_endpoint_but_cannot_rewrite_the_audit(
+    pg_cluster: Cluster,
 ) -> None:
-    body = marker_body()
-    first = submit(client, kit, body)
-    assert first.status_code == 201, first.text
-    replay = submit(client, kit, body)
-    assert (replay.status_code, replay.json()) == (200, first.json())
-    before = pg_snapshot(kit)
-    assert submit(client, kit, {**body, "condition": "损坏"}).status_code == 409
-    for case, bad in BAD_BODIES.items():
-        answer = submit(client, kit, {**marker_body(), **bad}, user="admin")
-        assert 400 <= answer.status_code < 500, (case, answer.text)
-    assert pg_snapshot(kit) == before
+    schema, role = fresh_schema("insp"), fresh_schema("svc")
+    with psycopg.connect(pg_cluster.url, autocommit=True) as con:
+        con.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'svc-pw'")
+    owner_kit = build_kit(f"{pg_cluster.url}?schema={schema}")  # the administrator's set-up
+    owner_kit.close()
+    granted = CliRunner().invoke(cli, ["store", "grant", role, "--store", owner_kit.location])
+    assert granted.exit_code == 0, granted.output
+    service = pg_cluster.url_for(role, "svc-pw")
+    with TestClient(make_app(f"{service}?schema={schema}")) as client:
+        shared = fresh_target(client, owner_kit)
+        for endpoint, call in CALLS.items():
+            assert "admin" in EXPECTED[endpoint]
+            target = fresh_target(client, owner_kit) if endpoint in CHANGES_TARGET else shared
+            answer = call(client, owner_kit.auth("admin"), target, "admin")
+            assert 200 <= answer.status_code < 300, (endpoint, answer.text)
+        signed = client.post("/auth/token", data={"username": "viewer", "password": PASSWORD})
+        assert signed.status_code == 200
+        verified = client.get("/inspections/audit/verify", headers=owner_kit.auth("admin"))
+        assert verified.json()["ok"] and verified.json()["entries"] > len(CALLS)
+    with psycopg.connect(service, autocommit=True) as con:
+        for statement in (
+            "UPDATE {}.mzgis_audit SET actor = 'mallory'",
+            "DELETE FROM {}.mzgis_audit",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(statement.format(schema).encode())
 
 
-def test_stale_if_match_is_412_and_changes_nothing(client: TestClient, kit: Kit) -> None:
-    created = submit(client, kit, marker_body("0001003B"))
-    rid, etag = created.json()["record_id"], created.headers["etag"]
-    url, auth = f"/inspections/{rid}", kit.auth("insp_left")
-    updated = client.patch(url, json={"notes": "一"}, headers={**auth, "If-Match": etag})
-    assert updated.status_code == 200
-    before = pg_snapshot(kit)
-    stale = client.patch(url, json={"notes": "二"}, headers={**auth, "If-Match": etag})
-    assert stale.status_code == 412
-    assert pg_snapshot(kit) == before
-    assert client.get(url, headers=kit.auth("viewer")).json()["notes"] == "一"
+def test_two_services_on_one_schema_keep_the_guarantees_of_one(pg_url: str) -> None:
+    with (
+        build_kit(pg_url) as kit,
+        TestClient(make_app(pg_url)) as one,
+        TestClient(make_app(pg_url)) as two,  # its own connections, as another process
+        ThreadPoolExecutor(max_workers=8) as pool,
+    ):
+        services, auth = (one, two), kit.auth("insp_left")
 
+        def post(i: int, body: dict[str, Any]) -> Any:
+            return services[i % 2].post("/inspections", json=body, headers=auth)
 
-def test_every_write_is_audited_and_the_chain_verifies(client: TestClient, kit: Kit) -> None:
-    start = len(kit.records.audit_log())
-    body = marker_body(photos=[{"sha256": hashlib.sha256(JPEG).hexdigest()}])
-    created = submit(client, kit, body)
-    submit(client, kit, body)  # a replay writes nothing
-    rid, etag = created.json()["record_id"], created.headers["etag"]
-    patched = client.patch(
-        f"/inspections/{rid}",
-        json={"notes": "n"},
-        headers={**kit.auth("insp_left"), "If-Match": etag},
-    )
-    assert upload(client, kit, rid, JPEG).status_code == 201
-    approve = {**kit.auth("planner"), "If-Match": patched.headers["etag"]}
-    client.post(f"/inspections/{rid}/review", json={"state": "approved"}, headers=approve)
-    actions = [(e.action, e.actor) for e in kit.records.audit_log()[start:]]
-    assert actions == [
-        ("record.create", "insp_left"),
-        ("record.update", "insp_left"),
-        ("photo.add", "insp_left"),
-        ("record.review", "planner"),
-    ]
-    assert client.get("/inspections/audit/verify", headers=kit.auth("admin")).json()["ok"]
-    photo = client.get(
-        f"/inspections/{rid}/photos/{hashlib.sha256(JPEG).hexdigest()}",
-        headers=kit.auth("viewer"),
-    )
-    assert photo.content == JPEG
+        body = marker_body("0001004A")
+        replays = list(pool.map(lambda i: post(i, body).status_code, range(40)))
+        assert sorted(replays) == [200] * 39 + [201]
+        fresh = list(pool.map(lambda i: post(i, marker_body()).status_code, range(20)))
+        assert fresh == [201] * 20
+        url = f"/inspections/{body['record_id']}"
+        etag = one.get(url, headers=auth).headers["etag"]
+
+        def edit(i: int) -> Any:
+            headers = {**auth, "If-Match": etag}
+            return services[i % 2].patch(url, json={"notes": f"edit {i}"}, headers=headers)
+
+        edits = list(pool.map(edit, range(10)))
+        codes = [e.status_code for e in edits]
+        assert sorted(codes) == [200] + [412] * 9  # no lost update
+        winner = edits[codes.index(200)].json()
+        stored = two.get(url, headers=auth).json()
+        assert (stored["notes"], stored["version"]) == (winner["notes"], 2)
+        snapshot = kit.snapshot()
+        assert kit.records.verify_audit().ok
+    actions = [e.action for e in snapshot["audit"]]
+    assert len(snapshot["marker"]) == actions.count("record.create") == 1 + 20
+    assert actions.count("record.update") == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,11 @@ R = "/inspections/campaigns/2025-0001/report"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Kit]]:
+def world(new_location: Callable[[str], str]) -> Iterator[tuple[TestClient, Kit]]:
     """Line 0001 with: two intact markers, one damaged, one lost (no position), one displaced
-    by 5 m, one sent back with issues, one rejected; a segment needing re-survey."""
-    kit = build_kit(tmp_path_factory.mktemp("report"))
+    by 5 m, one sent back with issues, one rejected; a segment needing re-survey (on each
+    backend in turn)."""
+    kit = build_kit(new_location("report"))
     left, right = kit.auth("insp_left"), kit.auth("insp_right")
     damaged = marker_body(
         "0001003B", condition="损坏", damage_detail="桩顶破损", actions=["拍照记录", "登记待修复"]
@@ -34,7 +35,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
         "0001001Q", condition="丢失", position=None, inspected_at="2025-04-09T09:00:00+08:00"
     )
     resurvey = segment_body("0001005C", "0001007Q", status="needs_resurvey", description="河道改道")
-    with TestClient(make_app(kit.path)) as client:
+    with kit, TestClient(make_app(kit.location)) as client:
 
         def review(answer: Any, state: str) -> None:
             headers = {**kit.auth("planner"), "If-Match": answer.headers["etag"]}
