@@ -8,6 +8,8 @@ target (100 % success, p99 ≤ 100 ms at 50 submissions per second for 30 s).
 
     .venv/bin/python bench/load_inspections.py              # 50/s for 30 s
     .venv/bin/python bench/load_inspections.py --smoke      # 10/s for 2 s (run by the tests)
+    .venv/bin/python bench/load_inspections.py --target 'postgresql://…?schema=load'
+                                                  # the same on PostGIS (an empty schema)
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _prepare(store: Path) -> tuple[str, list[dict[str, Any]]]:
+def _prepare(store: str) -> tuple[str, list[dict[str, Any]]]:
     """An inspector's token, and one valid body template per marker of the line."""
     from api.auth import issue_token
     from layers.records import Campaign, RecordNotFoundError, User, open_record_store
@@ -84,13 +86,13 @@ def _prepare(store: Path) -> tuple[str, list[dict[str, Any]]]:
     return token, templates
 
 
-def _serve(store: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(store: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
         "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
-    env = {**os.environ, "MZGIS_STORE": str(store)}
+    env = {**os.environ, "MZGIS_STORE": store}
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -104,6 +106,29 @@ def _serve(store: Path) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("the service did not start / 服务未能启动")
+
+
+def _target(source: Path | None, target: str | None, tmp: Path) -> str:
+    """Where the service runs: a copy of ``source`` (default the demo) in a temporary
+    GeoPackage, or in the PostGIS store ``target`` (layers and records, which must be empty)."""
+    if source is None:
+        from layers.demo import ensure_demo
+
+        source = ensure_demo()
+    if target is None:
+        copy = tmp / "load.gpkg"
+        shutil.copyfile(source, copy)
+        return str(copy)
+    from layers.records.copy import copy_store_and_records
+    from layers.store import open_store
+
+    src, dst = open_store(source), open_store(target)
+    try:
+        copy_store_and_records(src, dst)
+    finally:
+        src.close()
+        dst.close()
+    return target
 
 
 def run_load(
@@ -138,17 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds")
     parser.add_argument("--store", type=Path, help="GeoPackage with markers and lines (copied)")
     parser.add_argument("--smoke", action="store_true", help="10/s for 2 s")
+    parser.add_argument(
+        "--target", help="an empty postgresql:// store to copy into (default: a .gpkg copy)"
+    )
     args = parser.parse_args(argv)
     rate, duration = (10.0, 2.0) if args.smoke else (args.rate, args.duration)
     if not (0 < rate <= MAX_RATE and 0 < duration <= MAX_DURATION_S):
         parser.error(f"rate ≤ {MAX_RATE}/s and duration ≤ {MAX_DURATION_S} s")
     with tempfile.TemporaryDirectory(prefix="mzgis-load-") as tmp:
-        store = Path(tmp) / "load.gpkg"
-        if args.store is None:
-            from layers.demo import ensure_demo
-
-            args.store = ensure_demo()
-        shutil.copyfile(args.store, store)
+        store = _target(args.store, args.target, Path(tmp))
         token, templates = _prepare(store)
         process, url = _serve(store)
         headers = {"Authorization": f"Bearer {token}"}
