@@ -4,7 +4,9 @@
 facilities and the piece of walking network within a safe margin (so the answers equal a
 single run), and runs the districts as tasks on ``dask.distributed``: a local cluster by
 default, an existing scheduler by address, or in this process (see
-:mod:`geo.distributed.cluster`).
+:mod:`geo.distributed.cluster`). :func:`solve_zones_by_district` solves responsibility
+zones (责任片区) the same way, one sub-problem per district (see
+:mod:`geo.distributed.zones`).
 """
 
 from __future__ import annotations
@@ -17,15 +19,25 @@ from geo.distributed.coverage import (
     district_keys,
     min_margin_m,
 )
+from geo.distributed.zones import (
+    ZonePart,
+    problem_districts,
+    solve_zones_by_district,
+    zone_parts,
+)
 
 __all__ = [
     "EdgeIndex",
     "Partition",
     "Scheduler",
+    "ZonePart",
     "clip_network",
     "coverage_by_district",
     "dask_client",
     "district_keys",
     "min_margin_m",
+    "problem_districts",
     "run_tasks",
+    "solve_zones_by_district",
+    "zone_parts",
 ]

@@ -115,13 +115,15 @@ def run_tasks(
 
     Payloads are scattered to the workers first (they may be large: network pieces), the
     tasks run in parallel, and the results come back in the order of ``payloads``. An
-    error in a task is raised here with its original type.
+    error in a task is raised here with its original type. Payloads are scattered without
+    content hashing: equal payloads of two calls on one client must not share keys (the
+    first call's clean-up would cancel the second's futures).
     """
     if client is None:
         return [func(p) for p in payloads]
     if not payloads:
         return []
-    remote = client.scatter(list(payloads))
+    remote = client.scatter(list(payloads), hash=False)
     futures = [client.submit(func, r, pure=False) for r in remote]
     try:
         results: list[T] = client.gather(futures)

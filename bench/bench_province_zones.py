@@ -1,0 +1,232 @@
+"""Province-scale responsibility zones (责任片区) partitioned by district on Dask, against the
+single-process solve.
+
+A synthetic province: ``--districts`` districts (16: a 4 × 4 layout), each a synthetic city
+of ``geo.zones._synthetic`` (the generator of ``bench_zones.py``: Voronoi blocks of a jittered
+100 m grid, ``--streets`` rectangular streets, stations spread over each street, gamma-Poisson
+workloads, capacities matching each street's workload +5 %) of about ``--blocks`` blocks and
+``--stations`` stations, laid side by side so blocks touch across district borders. Codes
+follow the divisions: district ``1101dd``, street ``1101ddsss``, block ``1101dd`` + 6 digits.
+(``bench_province.py``'s generator makes demand points on a street grid, not blocks, so it
+cannot feed zones.) Costs are straight-line distances to each block's 16 nearest stations
+(and 16 nearest of its street); the band is ±15 %.
+
+The zones are solved
+
+1. in one process (:func:`geo.zones.solve` on the whole problem),
+2. partitioned by district (:func:`geo.distributed.solve_zones_by_district`) in this
+   process (``scheduler=None``), and
+3. the same on a Dask local cluster of ``--workers`` single-threaded worker processes
+   (start-up timed apart; the first run includes the workers' imports, a second run on
+   the same cluster shows them warm),
+
+then the bench checks that the Dask plan is identical to the in-process partitioned one
+(assignment and solve info), counts the units where it differs from the single-process
+plan and the cost difference, and prints the times, the ratio and the pickled size of the
+tasks' inputs against the whole problem's. Run: ``.venv/bin/python
+bench/bench_province_zones.py`` (full) or ``--smoke``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from geo.distributed import dask_client, solve_zones_by_district, zone_parts
+from geo.zones import ZonePlan, ZoneProblem, solve
+from geo.zones._synthetic import synthetic_city
+
+BLOCK_M = 100.0
+
+
+def _shifted(geoms: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    def move(xy: np.ndarray) -> np.ndarray:
+        return xy + shift
+
+    return np.asarray(shapely.transform(geoms, move))
+
+
+def province_blocks(
+    n_districts: int,
+    n_blocks: int,
+    n_stations: int,
+    *,
+    n_streets: int,
+    placement: str = "spread",
+    slack: float = 0.05,
+    seed: int = 0,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Blocks (``code``, ``street_code``, ``basic_recipients``) and stations
+    (``station_id``, ``street_code``, ``capacity_persons``) of a synthetic province."""
+    layout = round(float(np.sqrt(n_districts)))
+    units, stations = [], []
+    for d in range(n_districts):
+        u, s = synthetic_city(
+            n_blocks,
+            n_stations,
+            n_streets=n_streets,
+            block_m=BLOCK_M,
+            placement=placement,  # type: ignore[arg-type]
+            slack=slack,
+            seed=seed + d,
+        )
+        nx = max(1, round(float(np.sqrt(n_blocks))))
+        ny = int(np.ceil(n_blocks / nx))
+        shift = np.array([d % layout * nx, d // layout * ny]) * BLOCK_M
+        code = f"1101{d + 1:02d}"
+        units.append(
+            u.assign(
+                street_code=[code + c[-3:] for c in u["street_code"]],
+                code=[code + b[-6:] for b in u["block_id"]],
+                geometry=_shifted(u.geometry.values, shift),
+            )
+        )
+        stations.append(
+            s.assign(
+                street_code=[code + c[-3:] for c in s["street_code"]],
+                station_id=[f"S{d + 1:02d}{i[1:]}" for i in s["station_id"]],
+                geometry=_shifted(s.geometry.values, shift),
+            )
+        )
+    crs = units[0].crs
+    return (
+        gpd.GeoDataFrame(pd.concat(units, ignore_index=True), crs=crs),
+        gpd.GeoDataFrame(pd.concat(stations, ignore_index=True), crs=crs),
+    )
+
+
+def identical(a: ZonePlan, b: ZonePlan) -> bool:
+    """Same assignment and the same solve info (but the time)."""
+    if not np.array_equal(a.assignment, b.assignment) or a.info is None or b.info is None:
+        return False
+    return all(
+        getattr(a.info, f.name) == getattr(b.info, f.name)
+        for f in fields(a.info)
+        if f.name != "seconds"
+    )
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = run()
+    return time.perf_counter() - t0, out
+
+
+def payload_kb(problem: ZoneProblem) -> tuple[float, float, float]:
+    """Pickled size (kB) of the whole problem, of the largest task input and of all."""
+    parts, _ = zone_parts(problem, best_effort=True)
+    sizes = [len(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)) / 1e3 for p in parts]
+    whole = len(pickle.dumps(problem, protocol=pickle.HIGHEST_PROTOCOL)) / 1e3
+    return whole, max(sizes), sum(sizes)
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--districts", type=int, default=16, help="a square number")
+    parser.add_argument("--blocks", type=int, default=600, help="blocks per district")
+    parser.add_argument("--stations", type=int, default=60, help="stations per district")
+    parser.add_argument("--streets", type=int, default=4, help="streets per district")
+    parser.add_argument("--placement", choices=("spread", "random"), default="spread")
+    parser.add_argument("--slack", type=float, default=0.05, help="capacity above workload")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for the test suite")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.districts, args.blocks, args.stations, args.streets = 4, 100, 8, 2
+    units, stations = province_blocks(
+        args.districts,
+        args.blocks,
+        args.stations,
+        n_streets=args.streets,
+        placement=args.placement,
+        slack=args.slack,
+    )
+    build_s, problem = timed(lambda: ZoneProblem.from_geodataframes(units, stations, k=16))
+    single_s, single = timed(lambda: solve(problem, best_effort=True))
+    inproc_s, inproc = timed(
+        lambda: solve_zones_by_district(problem, scheduler=None, best_effort=True)
+    )
+    t0 = time.perf_counter()
+    with dask_client("local", n_workers=args.workers) as client:
+        start_s = time.perf_counter() - t0
+        dask_s, dist = timed(
+            lambda: solve_zones_by_district(problem, scheduler=client, best_effort=True)
+        )
+        warm_s, again = timed(
+            lambda: solve_zones_by_district(problem, scheduler=client, best_effort=True)
+        )
+    whole_kb, largest_kb, all_kb = payload_kb(problem)
+    fig = {
+        "units": float(problem.n_units),
+        "stations": float(problem.n_stations),
+        "build_s": build_s,
+        "single_s": single_s,
+        "inproc_s": inproc_s,
+        "start_s": start_s,
+        "dask_s": dask_s,
+        "warm_s": warm_s,
+        "identical": float(identical(dist, inproc) and identical(again, inproc)),
+        "differ_units": float((dist.assignment != single.assignment).sum()),
+        "cost_diff": dist.cost / single.cost - 1,
+        "whole_kb": whole_kb,
+        "largest_kb": largest_kb,
+        "all_kb": all_kb,
+    }
+    report(args, fig, single)
+    return fig
+
+
+def report(args: argparse.Namespace, fig: dict[str, float], single: ZonePlan) -> None:
+    info = single.info
+    assert info is not None
+    print(
+        f"province: {args.districts} districts × {args.streets} streets; "
+        f"{fig['units']:,.0f} blocks, {fig['stations']:,.0f} stations "
+        f"(placement {args.placement}, capacity +{args.slack:.0%}); "
+        f"problem built in {fig['build_s']:.2f} s"
+    )
+    print(
+        f"single process (geo.zones.solve):              {fig['single_s']:.2f} s "
+        f"({info.method}, {info.groups} groups, gap {info.gap:.2%})"
+    )
+    print(f"partitioned, in process (scheduler=None):      {fig['inproc_s']:.2f} s")
+    print(
+        f"partitioned, Dask local cluster, {args.workers} workers:  {fig['dask_s']:.2f} s "
+        f"(+ {fig['start_s']:.1f} s cluster start-up)"
+    )
+    print(f"  again on the same cluster (workers warm):      {fig['warm_s']:.2f} s")
+    print(
+        f"ratio single / Dask: {fig['single_s'] / fig['dask_s']:.2f}, warm "
+        f"{fig['single_s'] / fig['warm_s']:.2f} "
+        f"(with start-up {fig['single_s'] / (fig['dask_s'] + fig['start_s']):.2f})"
+    )
+    print(f"load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"task inputs pickled: largest {fig['largest_kb']:,.0f} kB, all {fig['all_kb']:,.0f} kB;"
+        f" the whole problem {fig['whole_kb']:,.0f} kB"
+    )
+    print(
+        f"Dask identical to the in-process partitioned solve: {'yes' if fig['identical'] else 'no'}"
+    )
+    print(
+        f"against the single-process solve: {fig['differ_units']:.0f} units differ, "
+        f"cost {fig['cost_diff']:+.6%}"
+    )
+
+
+if __name__ == "__main__":
+    main()
