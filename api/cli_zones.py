@@ -1,8 +1,18 @@
 """``mzgis zones``: responsibility zones (责任片区) on the store's layers. ``solve`` assigns
 every unit to one station (the options mirror ``POST /analyses/zones``), prints the
 per-station workload and the validation summary, and writes the zones and the assignment to
-a file whose suffix names the format; ``validate`` checks a hand-drawn CSV/XLSX table and
-exits with code 1 when the plan has problems."""
+a file whose suffix names the format; ``validate`` checks a hand-drawn CSV/XLSX table against
+the same problem (same options) and exits with code 1 when the plan has problems.
+
+On the demo store every station can meet the default ±15 % band::
+
+    mzgis zones solve --out zones.gpkg
+    mzgis zones solve --mode network --out zones.xlsx
+    mzgis zones validate zones_assignment.xlsx --mode network
+    mzgis zones solve --band 0.02 --best-effort     # a band too tight: the closest plan
+
+Units of a street with no station join a zone of an adjacent street (reported as hosted,
+not as a crossing)."""
 
 from __future__ import annotations
 
@@ -20,10 +30,12 @@ from api.cli_common import (
     run_with_progress,
     user_errors,
 )
+from api.cli_zone_plans import register
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from api.zones_service import ZoneRequest
     from geo.network import Network
     from geo.zones import ZonePlan, ZoneReport
     from layers.store import Store
@@ -33,6 +45,11 @@ __all__ = ["app", "print_report", "print_workload", "read_table", "write_plan"]
 app = typer.Typer(
     name="zones",
     help="Responsibility zones of stations / 驿站责任片区",
+    epilog=(
+        "Examples / 示例: mzgis zones solve --out zones.gpkg;"
+        " mzgis zones solve --mode network --out zones.xlsx;"
+        " mzgis zones validate zones_assignment.xlsx --mode network"
+    ),
     no_args_is_help=True,
 )
 
@@ -50,6 +67,16 @@ _PROBLEMS = (
     ("homes_outside", "stations outside their zone", "驿站不在本片区内"),
     ("crossing", "zones crossing streets", "片区跨街道"),
 )
+#: report fields printed for information only: (attribute, English, Chinese)
+_FACTS = (("hosting", "zones hosting streets without a station", "接纳无驿站街道的片区"),)
+
+UnitsOption = Annotated[str, typer.Option(help="Units layer / 分区单元图层")]
+WorkloadOption = Annotated[str, typer.Option(help="Workload column / 工作量字段")]
+BandOption = Annotated[float, typer.Option(help="± share of capacity allowed / 工作量允许偏差比例")]
+ModeOption = Annotated[str, typer.Option(help="euclidean or network (walking) / 距离方式")]
+CrossOption = Annotated[
+    bool, typer.Option("--cross-street", help="Zones may cross streets / 允许跨街道")
+]
 
 
 def _network_source(store: Store) -> Network:
@@ -126,7 +153,7 @@ def print_workload(report: ZoneReport, *, top: int | None = None) -> None:
 def print_report(report: ZoneReport) -> None:
     """One line per kind of problem (with up to ten ids), then OK or not."""
     out = console()
-    for attr, en, zh in _PROBLEMS:
+    for attr, en, zh in (*_PROBLEMS, *_FACTS):
         ids = getattr(report, attr)
         if not ids:
             continue
@@ -138,27 +165,57 @@ def print_report(report: ZoneReport) -> None:
         out.print("plan has problems / 方案存在问题", markup=False)
 
 
+def _problem_fields(
+    units: str, workload: str, band: float, mode: str, cross_street: bool
+) -> dict[str, object]:
+    """The request fields of the zoning problem, shared by ``solve`` and ``validate``."""
+    return {
+        "units_layer": units,
+        "workload_col": workload,
+        "band": band,
+        "mode": mode,
+        "allow_cross_street": cross_street,
+    }
+
+
 @app.command()
 @user_errors
 def solve(  # noqa: PLR0917 - one parameter per CLI option
-    units: Annotated[str, typer.Option(help="Units layer / 分区单元图层")] = "communities",
-    workload: Annotated[
-        str, typer.Option(help="Workload column / 工作量字段")
-    ] = "basic_recipients",
-    band: Annotated[
-        float, typer.Option(help="± share of capacity allowed / 工作量允许偏差比例")
-    ] = 0.15,
-    mode: Annotated[
-        str, typer.Option(help="euclidean or network (walking) / 距离方式")
-    ] = "euclidean",
-    cross_street: Annotated[
-        bool, typer.Option("--cross-street", help="Zones may cross streets / 允许跨街道")
-    ] = False,
+    units: UnitsOption = "communities",
+    workload: WorkloadOption = "basic_recipients",
+    band: BandOption = 0.15,
+    mode: ModeOption = "euclidean",
+    cross_street: CrossOption = False,
     best_effort: Annotated[
         bool,
         typer.Option(
             "--best-effort",
             help="Return a plan even when bands cannot be met / 区间无法满足时仍给出方案",
+        ),
+    ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            help="Solve partitioned on Dask by district, street or a units column"
+            " / 按区县、街道或单元字段分区在 Dask 上求解",
+            show_default=False,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Partitioned solve on: local, none or tcp://host:port (default local)"
+            " / 分区求解的调度器：local、none 或 tcp://主机:端口（默认 local）",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Workers of a local cluster / 本地集群工作进程数")
+    ] = 2,
+    save: Annotated[
+        bool,
+        typer.Option(
+            "--save", help="Save the plan in the store, print its id / 保存方案并显示其编号"
         ),
     ] = False,
     out: Annotated[
@@ -167,27 +224,57 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Assign every unit to one station within its workload band
-    / 划分责任片区（每个单元分配给一个驿站）"""
-    from api.zones_service import ZoneRequest, solve_zones
+    """Assign every unit to one station within its band (exit 1 if unmet, unless --best-effort)
+    / 划分责任片区，每个单元分配给一个驿站（区间无法满足时报错，除非 --best-effort）"""
+    from api.cli_zone_plans import save_plan
+    from api.zones_service import ZoneRequest
 
     request = ZoneRequest.model_validate(
-        {
-            "units_layer": units,
-            "workload_col": workload,
-            "band": band,
-            "mode": mode,
-            "allow_cross_street": cross_street,
-            "best_effort": best_effort,
-        }
+        {**_problem_fields(units, workload, band, mode, cross_street), "best_effort": best_effort}
     )
     with opened_store(store) as opened:
-        plan, notes = run_with_progress(
-            "zoning / 正在划分片区",
-            lambda _: solve_zones(opened, request, network_source=_network_source),
-        )
+        plan, notes = _solved(opened, request, by=by, scheduler=scheduler, workers=workers)
+        plan_id = save_plan(opened, plan, request, notes) if save else None
+    _print_solved(plan, notes)
     out_console = console()
-    for note in notes:
+    if out is not None:
+        for path in write_plan(plan, out):
+            out_console.print(f"wrote / 已写入 {path}", markup=False)
+    if plan_id is not None:
+        out_console.print(f"saved plan / 已保存方案 {plan_id}", markup=False)
+
+
+def _solved(
+    store: Store, request: ZoneRequest, *, by: str | None, scheduler: str | None, workers: int
+) -> tuple[ZonePlan, tuple[str, ...]]:
+    """Solve in this process, or partitioned (on Dask) when ``by`` or ``scheduler`` is given."""
+    from api.zones_service import solve_zones
+
+    if by is None and scheduler is None:
+        return run_with_progress(
+            "zoning / 正在划分片区",
+            lambda _: solve_zones(store, request, network_source=_network_source),
+        )
+    from api.zones_distributed import solve_zones_by_district
+
+    return run_with_progress(
+        "zoning by district / 正在分区划分片区",
+        lambda _: solve_zones_by_district(
+            store,
+            request,
+            by=by or "district",
+            scheduler=scheduler or "local",
+            n_workers=workers,
+            network_source=_network_source,
+        ),
+    )
+
+
+def _print_solved(plan: ZonePlan, notes: tuple[str, ...]) -> None:
+    """The notes, the objective and bound, the per-station workload and the report."""
+    out_console = console()
+    solve_notes = plan.info.notes if plan.info is not None else ()
+    for note in (*notes, *solve_notes):
         out_console.print(f"note / 说明: {note}", markup=False)
     if plan.info is not None:
         info = plan.info
@@ -199,9 +286,6 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
     report = plan.validate()
     print_workload(report)
     print_report(report)
-    if out is not None:
-        for path in write_plan(plan, out):
-            out_console.print(f"wrote / 已写入 {path}", markup=False)
 
 
 def read_table(path: Path, *, unit_col: str, station_col: str) -> pd.DataFrame:
@@ -236,23 +320,34 @@ def read_table(path: Path, *, unit_col: str, station_col: str) -> pd.DataFrame:
 
 @app.command()
 @user_errors
-def validate(
+def validate(  # noqa: PLR0917 - one parameter per CLI option
     file: Annotated[Path, typer.Argument(help="Hand-drawn .csv or .xlsx / 手工分区表")],
     unit_col: Annotated[str, typer.Option(help="Unit id column / 单元编号列")] = "unit_id",
     station_col: Annotated[str, typer.Option(help="Station id column / 驿站编号列")] = (
         "station_id"
     ),
+    units: UnitsOption = "communities",
+    workload: WorkloadOption = "basic_recipients",
+    band: BandOption = 0.15,
+    mode: ModeOption = "euclidean",
+    cross_street: CrossOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Check a hand-drawn assignment; exit code 1 when it has problems
-    / 检查手工分区表，存在问题时退出码为 1"""
+    """Check a hand-drawn table against the same problem as solve; exit 1 on problems
+    / 按与 solve 相同的选项检查手工分区表，存在问题时退出码为 1"""
     from api.zones_service import ValidateRequest, validate_table
 
     table = read_table(file, unit_col=unit_col, station_col=station_col)
-    request = ValidateRequest.model_validate({"assignment": table.to_dict(orient="records")})
+    fields = _problem_fields(units, workload, band, mode, cross_street)
+    request = ValidateRequest.model_validate(
+        {**fields, "assignment": table.to_dict(orient="records")}
+    )
     with opened_store(store) as opened:
         report = validate_table(opened, request, network_source=_network_source)
     print_workload(report)
     print_report(report)
     if not report.ok:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+register(app)  # mzgis zones plans | show | export (api/cli_zone_plans.py)

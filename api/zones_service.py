@@ -73,6 +73,11 @@ class ZoneRequest(_Body):
     allow_cross_street: bool = Field(
         default=False, description="Zones may cross streets / 允许跨街道"
     )
+    orphan_streets: Literal["adjacent", "refuse"] = Field(
+        default="adjacent",
+        description="Streets without a station: join a neighbouring street, or refuse"
+        " / 无驿站街道：并入相邻街道或报错",
+    )
     best_effort: bool = Field(
         default=False,
         description="Return a plan even when bands cannot be met / 区间无法满足时仍返回方案",
@@ -208,6 +213,7 @@ def build_problem(
         network=network,
         band=request.band,
         allow_cross_street=request.allow_cross_street,
+        orphan_streets=request.orphan_streets,
         locks=locks,
     )
     return problem, tuple(notes)

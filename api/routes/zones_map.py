@@ -5,7 +5,8 @@ their station (click one to see its station and walk), zone outlines with worklo
 ``?plan_id=`` shows a plan saved by ``/analyses/zones`` (its current version, or
 ``&version=`` an older one), read from the record store; without it the
 page solves the default plan of the store (communities by basic-service recipients, ±15 %
-band, best effort: the demo's streets cannot all meet the band, which the flags show).
+band) in best-effort mode, so that a store whose bands cannot all be met still gets its map
+with the stations out of band flagged (the demo meets every band).
 """
 
 from __future__ import annotations

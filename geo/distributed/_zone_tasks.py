@@ -150,6 +150,6 @@ def merge(
     if not failed:
         return plan
     stations = _merge_field("out_of_band", [f[0] for f in failed], problem)
-    units = _merge_field("orphans", [f[1] for f in failed], problem)
+    units = _merge_field("unresolved", [f[1] for f in failed], problem)
     proven = bool(stations) and all(f[2] for f in failed if f[0])
     raise BandInfeasibleError(stations=stations, units=units, proven=proven, plan=plan)

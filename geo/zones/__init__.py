@@ -4,7 +4,9 @@ Build a :class:`ZoneProblem` (:meth:`ZoneProblem.from_cost_matrix`, or
 :meth:`ZoneProblem.from_geodataframes`), :func:`solve` it into a :class:`ZonePlan`, edit the
 plan by hand (:func:`move_units`, :func:`lock_units`, :func:`unlock_units`; each edit names
 the version it was based on and rebalances only the zones it touches and their neighbours),
-and check any plan, including one drawn by hand, with :func:`validate_plan`.
+and check any plan, including one drawn by hand, with :func:`validate_plan`. Units of a street
+with no station join a zone of an adjacent street unless the problem says
+``orphan_streets="refuse"``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from geo.zones.adjacency import (
 )
 from geo.zones.edit import lock_units, move_units, unlock_units
 from geo.zones.plan import SolveInfo, ZonePlan
-from geo.zones.problem import Band, ZoneProblem
+from geo.zones.problem import Band, OrphanStreets, ZoneProblem
 from geo.zones.solve import Method, solve
 from geo.zones.validate import ZoneReport, validate_plan
 
@@ -28,6 +30,7 @@ __all__ = [
     "BandInfeasibleError",
     "Contiguity",
     "Method",
+    "OrphanStreets",
     "SolveInfo",
     "StalePlanError",
     "ZonePlan",

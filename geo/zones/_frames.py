@@ -16,8 +16,9 @@ from geo.costs import CostMatrix, Mode
 from geo.distance import cost_matrix_xy
 from geo.network import Network
 from geo.projection import measuring_crs
-from geo.zones.adjacency import Contiguity, unit_adjacency
-from geo.zones.problem import Band, ZoneProblem
+from geo.zones._hosts import unit_hosts
+from geo.zones.adjacency import Contiguity, adjacency_edges, unit_adjacency
+from geo.zones.problem import Band, OrphanStreets, ZoneProblem, band_limits
 
 __all__ = ["knearest_costs", "problem_from_frames"]
 
@@ -140,6 +141,7 @@ def problem_from_frames(
     band: Band = 0.15,
     allow_cross_street: bool = False,
     cross_penalty_m: float = 500.0,
+    orphan_streets: OrphanStreets = "adjacent",
 ) -> ZoneProblem:
     """Build a :class:`ZoneProblem` from demand units and stations.
 
@@ -157,11 +159,12 @@ def problem_from_frames(
         Distances to use as they are (rows and columns matched by id).
     network, cutoff_m, k
         Without ``costs``: distances from each unit's centroid to its ``k`` nearest stations
-        and the ``k`` nearest of its street (:func:`knearest_costs`), walking on ``network``
-        if given (within ``cutoff_m``), else straight line.
+        and the ``k`` nearest of its street (of its host street for a street with no
+        station; :func:`knearest_costs`), walking on ``network`` if given (within
+        ``cutoff_m``), else straight line.
     contiguity, tolerance_m, max_edge_m
         Adjacency options (:func:`geo.zones.adjacency.unit_adjacency`).
-    locks, band, allow_cross_street, cross_penalty_m
+    locks, band, allow_cross_street, cross_penalty_m, orphan_streets
         As in :meth:`ZoneProblem.from_cost_matrix`.
 
     Returns
@@ -180,8 +183,17 @@ def problem_from_frames(
     sxy = shapely.get_coordinates(shapely.centroid(s.geometry.values))
     home = _homes(u, s)
     labels = None if street is None else u[street].to_numpy(dtype=object)
+    w = u[workload].to_numpy(dtype=float)
+    cap = s[capacity].to_numpy(dtype=float)
+    adjacency = unit_adjacency(
+        u, contiguity=contiguity, tolerance_m=tolerance_m, max_edge_m=max_edge_m
+    )
     if costs is None:
-        group = None if labels is None else pd.factorize(pd.Series(labels))[0].astype(np.intp)
+        group = None
+        if labels is not None and orphan_streets == "refuse":
+            group = pd.factorize(pd.Series(labels), sort=True)[0].astype(np.intp)
+        elif labels is not None:
+            group = _host_groups(labels, home, adjacency, w, cap * (1 + band_limits(band)[1]))
         costs = knearest_costs(
             uxy,
             sxy,
@@ -197,11 +209,9 @@ def problem_from_frames(
         costs = _aligned(costs, uid, sid)
     return ZoneProblem.from_cost_matrix(
         costs,
-        workload=u[workload].to_numpy(dtype=float),
-        capacity=s[capacity].to_numpy(dtype=float),
-        adjacency=unit_adjacency(
-            u, contiguity=contiguity, tolerance_m=tolerance_m, max_edge_m=max_edge_m
-        ),
+        workload=w,
+        capacity=cap,
+        adjacency=adjacency,
         street=labels,
         locks=locks,
         band=band,
@@ -212,4 +222,26 @@ def problem_from_frames(
         station_xy=sxy,
         unit_geometry=gpd.GeoSeries(u.geometry.values, crs=crs),
         station_geometry=gpd.GeoSeries(s.geometry.values, crs=crs),
+        orphan_streets=orphan_streets,
+    )
+
+
+def _host_groups(
+    labels: NDArray[np.object_],
+    home: NDArray[np.intp],
+    adjacency: sp.csr_array,
+    workload: NDArray[np.float64],
+    upper: NDArray[np.float64],
+) -> NDArray[np.intp]:
+    """Street code of every unit, its host street's for units of streets with no station
+    (the same rule as :attr:`ZoneProblem.unit_host`), ``-1`` without a host: the groups
+    whose nearest stations the cost matrix must hold."""
+    code = pd.factorize(pd.Series(labels), sort=True)[0].astype(np.intp)
+    return unit_hosts(
+        code,
+        code[home],
+        adjacency_edges(sp.csr_array(adjacency, dtype=bool)),
+        workload=workload,
+        upper=upper,
+        n_streets=int(code.max()) + 1,
     )

@@ -1,8 +1,8 @@
 """Subproblems: the units and stations a solver works on, in local indices.
 
-A problem splits into groups (streets, or one group when zones may cross streets); a
-:class:`Sub` is one group or the union of several (the solver repairs all large streets at
-once, the street rule keeping them apart).
+A problem splits into groups (streets with stations, each with the orphan streets it hosts,
+or one group when zones may cross streets); a :class:`Sub` is one group or the union of
+several (the solver repairs all large streets at once, the street rule keeping them apart).
 """
 
 from __future__ import annotations
@@ -102,17 +102,39 @@ class Sub:
         return (key // self.m).astype(np.intp), (key % self.m).astype(np.intp)
 
     def _nearest_allowed(self, few: IntArray, need: int) -> tuple[IntArray, IntArray]:
+        """Pairs of each unit in ``few`` with its nearest allowed stations (by coordinates,
+        among the stations of its host street unless zones may cross streets)."""
         if few.size == 0:
             return np.empty(0, np.intp), np.empty(0, np.intp)
         p = self.problem
-        if p.unit_xy is not None and p.station_xy is not None:
-            kk = min(self.m, max(4 * need, 16))
-            _, idx = cKDTree(p.station_xy[self.stations]).query(p.unit_xy[self.units[few]], k=kk)
-            r = np.repeat(few, kk)
-            c = np.asarray(idx).reshape(-1).astype(np.intp)
-        else:
+        if p.unit_xy is None or p.station_xy is None:
             r = np.repeat(few, self.m)
             c = np.tile(np.arange(self.m, dtype=np.intp), few.size)
+            ok = self.allowed(r, c)
+            return r[ok], c[ok]
+        if p.allow_cross_street:
+            return self._nearest_of(few, np.arange(self.m, dtype=np.intp), need)
+        host = p.unit_host[self.units[few]]
+        street = p.station_street[self.stations]
+        parts = [
+            self._nearest_of(few[host == h], np.flatnonzero(street == h), need)
+            for h in np.unique(host[host >= 0])
+        ]
+        if not parts:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        return np.concatenate([r for r, _ in parts]), np.concatenate([c for _, c in parts])
+
+    def _nearest_of(self, few: IntArray, local: IntArray, need: int) -> tuple[IntArray, IntArray]:
+        """Pairs of each unit in ``few`` with its nearest stations among ``local``."""
+        p = self.problem
+        assert p.unit_xy is not None and p.station_xy is not None
+        if local.size == 0 or few.size == 0:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        kk = min(local.size, max(4 * need, 16))
+        tree = cKDTree(p.station_xy[self.stations[local]])
+        _, idx = tree.query(p.unit_xy[self.units[few]], k=kk)
+        r = np.repeat(few, kk)
+        c = local[np.asarray(idx).reshape(-1)].astype(np.intp)
         ok = self.allowed(r, c)
         return r[ok], c[ok]
 
@@ -122,10 +144,11 @@ def split_groups(problem: ZoneProblem) -> tuple[list[Sub], IntArray]:
 
     Returns
     -------
-    (groups, orphans)
-        One :class:`Sub` per street that has stations (one for everything when zones may
-        cross streets), sorted by street name; and the global indices of units in streets
-        with no station.
+    (groups, unresolved)
+        One :class:`Sub` per street that has stations, with the units of the orphan streets
+        it hosts (:attr:`ZoneProblem.unit_host`; one group for everything when zones may
+        cross streets), sorted by street name; and the global indices of units no station
+        may take (orphan units without a host).
     """
     p = problem
     n, m = p.n_units, p.n_stations
@@ -133,14 +156,15 @@ def split_groups(problem: ZoneProblem) -> tuple[list[Sub], IntArray]:
         ugroup = np.zeros(n, dtype=np.intp)
         sgroup = np.zeros(m, dtype=np.intp)
     else:
-        ugroup = p.unit_street.copy()
+        ugroup = p.unit_host.copy()
         locked = p.locks >= 0
         ugroup[locked] = p.station_street[p.locks[locked]]
         sgroup = p.station_street
     has_station = np.zeros(max(int(ugroup.max()), int(sgroup.max())) + 1, dtype=bool)
     has_station[sgroup] = True
-    orphans = np.flatnonzero(~has_station[ugroup])
-    return [_group(p, ugroup, sgroup, int(g)) for g in np.flatnonzero(has_station)], orphans
+    unresolved = np.flatnonzero((ugroup < 0) | ~has_station[np.maximum(ugroup, 0)])
+    groups = [_group(p, ugroup, sgroup, int(g)) for g in np.flatnonzero(has_station)]
+    return groups, unresolved
 
 
 def union(problem: ZoneProblem, groups: list[Sub]) -> Sub:

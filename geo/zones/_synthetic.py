@@ -20,7 +20,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from geo.costs import CostMatrix
-from geo.zones.problem import Band, ZoneProblem
+from geo.zones.problem import Band, OrphanStreets, ZoneProblem
 
 __all__ = ["grid_problem", "synthetic_city"]
 
@@ -210,6 +210,7 @@ def grid_problem(
     allow_cross_street: bool = False,
     cross_penalty_m: float = 500.0,
     spacing_m: float = 100.0,
+    orphan_streets: OrphanStreets = "adjacent",
 ) -> ZoneProblem:
     """A small problem on an ``nx`` × ``ny`` grid of square units (rook adjacency), stations
     at the centres of their ``homes`` units, straight-line distances between centres. Units
@@ -243,4 +244,5 @@ def grid_problem(
         station_xy=xy[home],
         unit_geometry=gpd.GeoSeries(squares, crs=CITY_CRS),
         station_geometry=gpd.GeoSeries(shapely.points(xy[home]), crs=CITY_CRS),
+        orphan_streets=orphan_streets,
     )

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from geo._errors import AnalysisError
 from geo.zones._arrays import sums
+from geo.zones._local import near_pairs, ring_zones
 from geo.zones._milp import solve_exact
 from geo.zones._repair import main_component, viol, zone_labels
 from geo.zones._sub import Sub, subset
@@ -110,7 +111,7 @@ def move_units(
     z0 = plan.assignment.copy()
     touched = np.unique(np.concatenate([z0[ui][z0[ui] >= 0], sj]))
     z0[ui] = sj
-    zones = _ring(p.edges, z0, touched, rings)
+    zones = ring_zones(p.edges, z0, touched, rings)
     units = np.flatnonzero(np.isin(z0, zones))
     region = subset(p.with_locks(held), units, zones)
     z = _rebalance(region, z0, max_nodes)
@@ -140,42 +141,10 @@ def _region_notes(region: Sub, z: IntArray, *, failed: bool) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _ring(edges: tuple[IntArray, IntArray], z: IntArray, zones: IntArray, rings: int) -> IntArray:
-    ea, eb = edges
-    za, zb = z[ea], z[eb]
-    out = zones
-    for _ in range(rings):
-        hit_a, hit_b = np.isin(za, out), np.isin(zb, out)
-        out = np.unique(np.concatenate([out, zb[hit_a], za[hit_b]]))
-        out = out[out >= 0]
-    return out
-
-
-def _near_pairs(region: Sub, z_local: IntArray) -> tuple[IntArray, IntArray]:
-    """Each unit's current zone and the zones of units within two steps (allowed only)."""
-    n = region.n
-    a = np.concatenate([region.ea, region.eb, np.arange(n)])
-    b = np.concatenate([region.eb, region.ea, np.arange(n)])
-    one = np.unique(a.astype(np.int64) * n + b)
-    src, dst = one // n, one % n
-    start = np.searchsorted(src, dst)
-    count = np.searchsorted(src, dst, side="right") - start
-    far = dst[
-        np.repeat(start, count)
-        + np.arange(int(count.sum()))
-        - np.repeat(np.cumsum(count) - count, count)
-    ]
-    key = np.unique(np.repeat(src, count) * region.m + z_local[far])
-    pi, pj = (key // region.m).astype(np.intp), (key % region.m).astype(np.intp)
-    fixed = region.fixed[pi]
-    keep = np.where(fixed >= 0, fixed == pj, region.allowed(pi, pj))
-    return pi[keep], pj[keep]
-
-
 def _rebalance(region: Sub, z0: IntArray, max_nodes: int) -> IntArray | None:
     """The region's fewest-change, band-keeping, contiguous reassignment (global ``z``)."""
     zl = np.searchsorted(region.stations, z0[region.units])
-    pi, pj = _near_pairs(region, zl)
+    pi, pj = near_pairs(region, zl)
     walk = region.cost(pi, pj)
     scale = float(sums(pi, walk, region.n).sum()) + 1.0
     coef = np.zeros((region.n, region.m))

@@ -30,7 +30,10 @@ class SolveInfo:
     ``cost`` is the objective (workload × (walk + crossing penalty)); ``lp_bound`` the
     transportation-LP bound summed over groups; ``bound`` the best lower bound (exact groups'
     optimum, else their LP bound); ``gap = (cost - bound) / bound``. Station and unit lists
-    hold ids. ``changed`` lists units an edit moved.
+    hold ids. ``orphans`` lists the units of streets with no station, ``hosted_streets`` the
+    pairs ``(orphan street, host street)`` whose zones took them, ``unresolved`` the orphan
+    units no station could take (put with the nearest station in a best-effort plan).
+    ``changed`` lists units an edit moved.
     """
 
     method: str
@@ -46,6 +49,8 @@ class SolveInfo:
     orphans: tuple[Any, ...] = ()
     changed: tuple[Any, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    unresolved: tuple[Any, ...] = ()
+    hosted_streets: tuple[tuple[Any, Any], ...] = ()
 
     @property
     def gap(self) -> float:
@@ -70,6 +75,8 @@ class SolveInfo:
             "proven_infeasible": ids(self.proven_infeasible),
             "fragmented": ids(self.fragmented),
             "orphans": ids(self.orphans),
+            "unresolved": ids(self.unresolved),
+            "hosted_streets": [[str(a), str(b)] for a, b in self.hosted_streets],
             "changed": ids(self.changed),
             "notes": list(self.notes),
         }

@@ -7,6 +7,10 @@ unit (its *home*, the seed of the zone); zones stay inside one street unless cro
 allowed (at ``cross_penalty_m`` extra metres per unit of workload); locked units keep their
 station. The objective is the workload-weighted walking distance.
 
+The units of a street with no station (an *orphan* street) join a zone of an adjacent street,
+their *host* (:mod:`geo.zones._hosts`), contiguously and at the crossing penalty, unless
+``orphan_streets="refuse"``; units with no reachable host cannot be assigned.
+
 Pairs absent from the cost matrix (beyond its cutoff, or not among a unit's k nearest) are
 *estimated* when the solver needs them: ``max(euclidean × detour, the row's largest known
 cost, the cutoff)`` when coordinates are known, else twice the largest known cost.
@@ -17,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,15 +30,19 @@ from numpy.typing import ArrayLike, NDArray
 
 from geo._errors import AnalysisError, EmptyInputError
 from geo.costs import CostMatrix
+from geo.zones import _inputs
+from geo.zones._hosts import unit_hosts
+from geo.zones._inputs import Band, band_limits
 from geo.zones.adjacency import adjacency_edges
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["Band", "ZoneProblem"]
+__all__ = ["Band", "OrphanStreets", "ZoneProblem", "band_limits"]
 
-#: the workload band around capacity: ``0.15`` means ±15 %, ``(0.1, 0.2)`` means −10 %/+20 %
-Band = float | tuple[float, float]
+#: what happens to the units of a street with no station: join an adjacent street's zone
+#: (``"adjacent"``) or stay unassigned and make the problem infeasible (``"refuse"``)
+OrphanStreets = Literal["adjacent", "refuse"]
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
@@ -61,6 +69,9 @@ class ZoneProblem:
         another station (such a zone must be connected, but need not contain the home).
     locks
         (n,) station index a unit is locked to, or ``-1``.
+    orphan_streets
+        ``"adjacent"``: units of streets with no station join their host street
+        (:attr:`unit_host`); ``"refuse"``: they have no station they may join.
     """
 
     costs: CostMatrix
@@ -82,6 +93,7 @@ class ZoneProblem:
     detour: float = 1.0
     unit_geometry: gpd.GeoSeries | None = None
     station_geometry: gpd.GeoSeries | None = None
+    orphan_streets: OrphanStreets = "adjacent"
 
     @property
     def unit_ids(self) -> NDArray[np.object_]:
@@ -118,6 +130,7 @@ class ZoneProblem:
         detour: float | None = None,
         unit_geometry: gpd.GeoSeries | None = None,
         station_geometry: gpd.GeoSeries | None = None,
+        orphan_streets: OrphanStreets = "adjacent",
     ) -> ZoneProblem:
         """Build a problem from a cost matrix (the core constructor).
 
@@ -149,6 +162,9 @@ class ZoneProblem:
             matrix and 1.3 for a network one.
         unit_geometry, station_geometry
             Geometries kept for drawing plans (``ZonePlan.zones_gdf``, ``explore``).
+        orphan_streets
+            Units of a street with no station join a zone of an adjacent street
+            (``"adjacent"``, at the crossing penalty) or are refused (``"refuse"``).
 
         Returns
         -------
@@ -157,24 +173,25 @@ class ZoneProblem:
         n, m = costs.shape
         if n == 0 or m == 0:
             raise EmptyInputError("no units or no stations / 没有单元或没有驿站")
-        w = _vector(workload, n, "workload")
-        cap = _vector(capacity, m, "capacity")
-        lo, hi = (band, band) if isinstance(band, int | float) else band
-        if not (0 <= lo <= 1 and hi >= 0):
-            raise AnalysisError(f"bad band {band!r} / 工作量区间无效：{band!r}")
+        w = _inputs.vector(workload, n, "workload")
+        cap = _inputs.vector(capacity, m, "capacity")
+        lo, hi = band_limits(band)
+        if orphan_streets not in ("adjacent", "refuse"):
+            msg = f"bad orphan_streets {orphan_streets!r} / 无驿站街道处理方式无效"
+            raise AnalysisError(msg)
         adj = sp.csr_array(adjacency, dtype=bool)
         if adj.shape != (n, n):
             msg = f"adjacency shape {adj.shape} does not match {n} units / 邻接矩阵与单元数不符"
             raise AnalysisError(msg)
         uxy = None if unit_xy is None else np.asarray(unit_xy, dtype=float).reshape(n, 2)
         sxy = None if station_xy is None else np.asarray(station_xy, dtype=float).reshape(m, 2)
-        home = _homes(costs, homes, uxy, sxy)
+        home = _inputs.homes(costs, homes, uxy, sxy)
         names, ustreet = (
             (np.array([""], dtype=object), np.zeros(n, dtype=np.intp))
             if street is None
-            else _codes(street, n)
+            else _inputs.street_codes(street, n)
         )
-        lock_arr = _lock_array(costs, locks)
+        lock_arr = _inputs.lock_array(costs, locks)
         return cls(
             costs=costs,
             workload=w,
@@ -186,7 +203,7 @@ class ZoneProblem:
             station_street=ustreet[home],
             street_names=names,
             home=home,
-            seed=_seeds(home, lock_arr),
+            seed=_inputs.seeds(home, lock_arr),
             locks=lock_arr,
             allow_cross_street=allow_cross_street,
             cross_penalty_m=float(cross_penalty_m),
@@ -197,6 +214,7 @@ class ZoneProblem:
             ),
             unit_geometry=unit_geometry,
             station_geometry=station_geometry,
+            orphan_streets=orphan_streets,
         )
 
     @classmethod
@@ -211,7 +229,8 @@ class ZoneProblem:
         ``costs`` (a :class:`~geo.costs.CostMatrix`) or ``network`` + ``cutoff_m`` + ``k``
         (default: straight line to the 16 nearest stations and the 16 nearest of the unit's
         street); adjacency ``contiguity``, ``tolerance_m``, ``max_edge_m``; and ``locks``,
-        ``band``, ``allow_cross_street``, ``cross_penalty_m`` as in :meth:`from_cost_matrix`.
+        ``band``, ``allow_cross_street``, ``cross_penalty_m``, ``orphan_streets`` as in
+        :meth:`from_cost_matrix`.
         """
         from geo.zones._frames import problem_from_frames
 
@@ -220,7 +239,7 @@ class ZoneProblem:
     def with_locks(self, locks: IntArray) -> ZoneProblem:
         """The same problem with another lock array ((n,) station index or -1)."""
         lk = np.asarray(locks, dtype=np.intp)
-        return replace(self, locks=lk, seed=_seeds(self.home, lk))
+        return replace(self, locks=lk, seed=_inputs.seeds(self.home, lk))
 
     def unit_index(self, ids: ArrayLike) -> IntArray:
         """Positions of unit ids (``-1`` for unknown ids)."""
@@ -238,6 +257,29 @@ class ZoneProblem:
     def edges(self) -> tuple[IntArray, IntArray]:
         """Undirected adjacency edges ``(a, b)``, ``a < b``, sorted."""
         return adjacency_edges(self.adjacency)
+
+    @cached_property
+    def unit_orphan(self) -> NDArray[np.bool_]:
+        """(n,) whether each unit lies in a street with no station."""
+        has = np.zeros(self.street_names.size, dtype=bool)
+        has[self.station_street] = True
+        return ~has[self.unit_street]
+
+    @cached_property
+    def unit_host(self) -> IntArray:
+        """(n,) street (code) whose stations each unit may join: its own street, the host
+        street of an orphan street (:mod:`geo.zones._hosts`; none when
+        ``orphan_streets="refuse"``), ``-1`` for units with no reachable host."""
+        if self.orphan_streets == "refuse" or not self.unit_orphan.any():
+            return np.where(self.unit_orphan, -1, self.unit_street).astype(np.intp)
+        return unit_hosts(
+            self.unit_street,
+            self.station_street,
+            self.edges,
+            workload=self.workload,
+            upper=self.upper,
+            n_streets=self.street_names.size,
+        )
 
     @cached_property
     def _keys(self) -> NDArray[np.int64]:
@@ -283,9 +325,10 @@ class ZoneProblem:
         return np.maximum(np.maximum(straight, self._row_max[r]), cutoff)
 
     def allowed(self, rows: ArrayLike, cols: ArrayLike) -> NDArray[np.bool_]:
-        """Whether each unit may join each station (same street, crossing allowed, or locked)."""
+        """Whether each unit may join each station (same street, or the host street of an
+        orphan street's unit, crossing allowed, or locked)."""
         r, c = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
-        ok = self.unit_street[r] == self.station_street[c]
+        ok = self.unit_host[r] == self.station_street[c]
         if self.allow_cross_street:
             ok = np.ones(r.shape, dtype=bool)
         return ok | (self.locks[r] == c)
@@ -296,76 +339,3 @@ class ZoneProblem:
         d, _ = self.distance(r, c)
         cross = self.unit_street[r] != self.station_street[c]
         return self.workload[r] * (d + self.cross_penalty_m * cross)
-
-
-def _vector(values: ArrayLike, n: int, name: str) -> FloatArray:
-    v = np.asarray(values, dtype=float).reshape(-1)
-    if v.size != n or not np.isfinite(v).all() or (v < 0).any():
-        msg = f"{name} must be {n} finite non-negative numbers / {name} 须为 {n} 个非负有限数"
-        raise AnalysisError(msg)
-    return v
-
-
-def _codes(labels: ArrayLike, n: int) -> tuple[NDArray[np.object_], IntArray]:
-    lab = pd.Series(np.asarray(labels, dtype=object).reshape(-1))
-    if lab.size != n or lab.isna().any():
-        raise AnalysisError(f"street must give {n} labels, none missing / 街道须给出 {n} 个标签")
-    codes, uniques = pd.factorize(lab, sort=True)
-    return np.asarray(uniques, dtype=object), codes.astype(np.intp)
-
-
-def _homes(
-    costs: CostMatrix, homes: ArrayLike | None, uxy: FloatArray | None, sxy: FloatArray | None
-) -> IntArray:
-    m = costs.shape[1]
-    if homes is not None:
-        idx = pd.Index(costs.demand_ids).get_indexer(pd.Index(np.asarray(homes, dtype=object)))
-        if len(idx) != m or (idx < 0).any():
-            raise AnalysisError("homes must name a known unit per station / 驿站所在单元无效")
-        return idx.astype(np.intp)
-    csc = sp.csc_array(costs.matrix)
-    out = np.full(m, -1, dtype=np.intp)
-    filled = np.diff(csc.indptr) > 0
-    if filled.any():
-        # smallest cost per column, ties to the lowest unit index
-        col = np.repeat(np.arange(m), np.diff(csc.indptr))
-        order = np.lexsort((csc.indices, csc.data, col))
-        first = np.unique(col[order], return_index=True)[1]
-        out[col[order][first]] = csc.indices[order][first]
-    empty = out < 0
-    if empty.any():
-        if uxy is None or sxy is None:
-            bad = ", ".join(str(s) for s in costs.facility_ids[empty][:20])
-            msg = f"stations with no unit in the cost matrix: {bad} / 驿站无可达单元：{bad}"
-            raise AnalysisError(msg)
-        from scipy.spatial import cKDTree
-
-        out[empty] = cKDTree(uxy).query(sxy[empty])[1]
-    return out
-
-
-def _lock_array(costs: CostMatrix, locks: Mapping[Hashable, Hashable] | None) -> IntArray:
-    n, _ = costs.shape
-    out = np.full(n, -1, dtype=np.intp)
-    if not locks:
-        return out
-    units = pd.Index(costs.demand_ids).get_indexer(pd.Index(list(locks.keys()), dtype=object))
-    stations = pd.Index(costs.facility_ids).get_indexer(
-        pd.Index(list(locks.values()), dtype=object)
-    )
-    bad = [str(k) for k, u, s in zip(locks, units, stations, strict=True) if u < 0 or s < 0]
-    if bad:
-        msg = f"locks name unknown units or stations: {', '.join(bad[:20])} / 锁定项含未知编号"
-        raise AnalysisError(msg)
-    out[units] = stations
-    return out
-
-
-def _seeds(home: IntArray, locks: IntArray) -> IntArray:
-    m = home.size
-    seed = home.copy()
-    first = np.zeros(m, dtype=bool)
-    first[np.unique(home, return_index=True)[1]] = True
-    lk = locks[home]
-    seed[~first | ((lk >= 0) & (lk != np.arange(m)))] = -1
-    return seed

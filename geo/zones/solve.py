@@ -1,8 +1,10 @@
 """Solving a zoning problem: decompose, solve small groups exactly, large ones by heuristic.
 
 1. The problem splits into independent groups: one per street (街道) when zones may not cross
-   streets, else one for everything. A group's total workload outside the sum of its
-   stations' bands proves the band infeasible for those stations.
+   streets, else one for everything. A street with no station joins the group of its host
+   (an adjacent street, :mod:`geo.zones._hosts`) unless the problem refuses orphan streets.
+   A group's total workload outside the sum of its stations' bands proves the band
+   infeasible for those stations.
 2. The heuristic runs on all groups at once (the street rule keeps them apart): the
    transportation LP on each unit's ``k`` cheapest candidate stations (its optimum is the
    reported lower bound), rounding of split units by a small MILP, contiguity repair
@@ -15,6 +17,9 @@
    tightens the bound. A heuristic solution that already meets every band, is contiguous and
    costs no more than the group's LP bound is optimal as it is. A group whose band the MILP
    proves infeasible gets the least-violation contiguous plan, its stations reported.
+   In larger groups whose heuristic plan misses a band or a zone's contiguity although the
+   LP met every band, the zones at fault and their neighbours are solved exactly on a small
+   region (:mod:`geo.zones._local`).
 
 Everything is deterministic: HiGHS runs single-threaded with a fixed seed and node limits,
 ties break by index.
@@ -24,13 +29,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from geo.zones._arrays import sums
 from geo.zones._errors import BandInfeasibleError
+from geo.zones._local import rescue_group
 from geo.zones._lp import lp_round
 from geo.zones._milp import solve_exact
 from geo.zones._repair import main_component, repair_fragments, viol, zone_labels
@@ -78,18 +84,26 @@ def _exact_groups(
     bound: FloatArray,
     *,
     method: Method,
-    max_units: int,
-    max_stations: int,
+    limits: tuple[int, int, int],
+    rescue: NDArray[np.bool_],
     max_nodes: int,
 ) -> tuple[int, list[IntArray]]:
-    """Solve small groups exactly in place (``z`` global station per unit, ``bound`` per
-    group); returns how many were solved and the stations proven out of band."""
-    solved, proven = 0, []
+    """Solve groups exactly in place (``z`` global station per unit, ``bound`` per group):
+    the small ones (``limits``: most units, most stations) and, in ``"auto"``, rescue the
+    groups flagged in ``rescue`` whose heuristic plan is not feasible (regions of at most
+    ``limits[2]`` units); returns how many were solved exactly and the stations proven out
+    of band."""
+    solved = 0
+    proven: list[IntArray] = []
     for gi, g in enumerate(groups):
-        small = g.n <= max_units and g.m <= max_stations
-        if method == "heuristic" or (method == "auto" and not small):
-            continue
+        small = g.n <= limits[0] and g.m <= limits[1]
         start = np.searchsorted(g.stations, z[g.units]) if (z[g.units] >= 0).all() else None
+        if method == "heuristic" or (method == "auto" and not small and not rescue[gi]):
+            continue
+        if method == "auto" and not small:
+            if start is None or not _feasible(g, start):
+                rescue_group(g.problem, g, z, max_units=limits[2], max_nodes=max_nodes)
+            continue
         if start is not None and _meets_bound(g, start, float(bound[gi])):
             solved += 1
             continue
@@ -108,14 +122,19 @@ def _exact_groups(
     return solved, proven
 
 
-def _meets_bound(g: Sub, zl: IntArray, bound: float) -> bool:
-    """Whether the heuristic's assignment of a group is feasible (bands, contiguity) and
-    costs no more than the group's LP bound: then it is optimal already."""
+def _feasible(g: Sub, zl: IntArray) -> bool:
+    """Whether an assignment of a group keeps every band and every zone connected."""
     load = sums(zl, g.w, g.m)
     if (viol(load, g.lower, g.upper) > _EPS * max(1.0, float(g.w.sum()))).any():
         return False
     labels = zone_labels(zl, g.ea, g.eb)
-    if not main_component(zl, labels, g.seed, g.w, g.m).all():
+    return bool(main_component(zl, labels, g.seed, g.w, g.m).all())
+
+
+def _meets_bound(g: Sub, zl: IntArray, bound: float) -> bool:
+    """Whether the heuristic's assignment of a group is feasible (bands, contiguity) and
+    costs no more than the group's LP bound: then it is optimal already."""
+    if not _feasible(g, zl):
         return False
     cost = float(g.cost(np.arange(g.n), zl).sum())
     return cost <= bound + 1e-9 * max(1.0, abs(bound))
@@ -130,6 +149,7 @@ def solve(
     exact_max_stations: int = 6,
     max_nodes: int = 20_000,
     best_effort: bool = False,
+    rescue_max_units: int = 40,
 ) -> ZonePlan:
     """Assign every unit to one station (see the module docstring for how).
 
@@ -147,15 +167,22 @@ def solve(
     max_nodes
         Branch-and-bound node limit per exact solve (deterministic; a group that hits it
         keeps its heuristic solution).
+    rescue_max_units
+        In ``"auto"``, when the heuristic leaves a station of a larger group out of band or
+        a zone in pieces although the LP met every band of the group, the zones at fault and
+        their neighbours (regions of at most this many units) are solved exactly
+        (:func:`geo.zones._local.rescue_group`; ``0``: never).
     best_effort
         Return a plan even when some station is outside its band (it is listed in
-        ``plan.info.out_of_band``), and assign units of streets without a station to the
-        nearest station elsewhere (``plan.info.orphans``).
+        ``plan.info.out_of_band``), and assign units that no station may take (streets
+        without a station and no host, ``plan.info.unresolved``) to the nearest station.
 
     Returns
     -------
     ZonePlan
-        Version 1, with :class:`~geo.zones.plan.SolveInfo` in ``plan.info``.
+        Version 1, with :class:`~geo.zones.plan.SolveInfo` in ``plan.info``: units of
+        streets without a station in ``orphans``, the streets hosting them in
+        ``hosted_streets`` (and a note naming them).
 
     Raises
     ------
@@ -165,21 +192,22 @@ def solve(
         attached as ``error.plan``.
     """
     t0 = time.perf_counter()
-    groups, orphans = split_groups(problem)
+    groups, unresolved = split_groups(problem)
     z = np.full(problem.n_units, -1, dtype=np.intp)
-    bound, notes = _heuristic(problem, groups, z, k=k)
+    bound, lp_met, notes = _heuristic(problem, groups, z, k=k)
     lp_bound = float(bound.sum())
     solved, exact_proven = _exact_groups(
         groups,
         z,
         bound,
         method=method,
-        max_units=exact_max_units,
-        max_stations=exact_max_stations,
+        limits=(exact_max_units, exact_max_stations, rescue_max_units),
+        rescue=lp_met,
         max_nodes=max_nodes,
     )
-    if orphans.size:
-        z[orphans] = _nearest_station(problem, orphans)
+    if unresolved.size:
+        z[unresolved] = _nearest_station(problem, unresolved)
+    orphans, hosted = _orphans(problem)
     proven = np.unique(np.concatenate([_aggregate_infeasible(groups), *exact_proven]))
     kind = "exact" if solved == len(groups) and groups else ("mixed" if solved else "heuristic")
     info = SolveInfo(
@@ -192,25 +220,30 @@ def solve(
         exact_groups=solved,
         proven_infeasible=tuple(problem.station_ids[proven]),
         orphans=tuple(problem.unit_ids[orphans]),
-        notes=notes,
+        unresolved=tuple(problem.unit_ids[unresolved]),
+        hosted_streets=hosted,
+        notes=notes + _orphan_notes(problem, hosted, unresolved),
     )
     return _checked(_finish(problem, z, info, t0), best_effort)
 
 
 def _heuristic(
     problem: ZoneProblem, groups: list[Sub], z: IntArray, *, k: int
-) -> tuple[FloatArray, tuple[str, ...]]:
+) -> tuple[FloatArray, NDArray[np.bool_], tuple[str, ...]]:
     """Run the heuristic on all groups at once, filling ``z``; return the LP bound of each
-    group and notes."""
+    group, whether the LP met every band of the group, and notes."""
     if not groups:
-        return np.zeros(0), ()
+        return np.zeros(0), np.zeros(0, dtype=bool), ()
     whole = union(problem, groups)
     zl, unit_bound, slack = solve_heuristic(whole, k=k)
     z[whole.units] = whole.stations[zl]
     gid = np.full(problem.n_units, -1, dtype=np.intp)
+    sgid = np.full(problem.n_stations, -1, dtype=np.intp)
     for gi, g in enumerate(groups):
         gid[g.units] = gi
-    return sums(gid[whole.units], unit_bound, len(groups)), _lp_notes(whole, slack)
+        sgid[g.stations] = gi
+    met = sums(sgid[whole.stations], slack > 0, len(groups)) == 0
+    return sums(gid[whole.units], unit_bound, len(groups)), met, _lp_notes(whole, slack)
 
 
 def _lp_notes(whole: Sub, slack: FloatArray) -> tuple[str, ...]:
@@ -218,6 +251,48 @@ def _lp_notes(whole: Sub, slack: FloatArray) -> tuple[str, ...]:
         return ()
     ids = ", ".join(str(s) for s in whole.problem.station_ids[whole.stations[slack > 0]][:20])
     return (f"the LP could not meet the band of stations: {ids} / 线性松弛无法满足驿站区间：{ids}",)
+
+
+def _orphans(problem: ZoneProblem) -> tuple[IntArray, tuple[tuple[Any, Any], ...]]:
+    """Units of streets with no station (none when zones may cross streets), and the pairs
+    ``(orphan street, host street)`` of those hosted."""
+    if problem.allow_cross_street:
+        return np.empty(0, dtype=np.intp), ()
+    orphans = np.flatnonzero(problem.unit_orphan)
+    host = problem.unit_host[orphans]
+    on = host >= 0
+    n_codes = problem.street_names.size
+    pairs = np.unique(problem.unit_street[orphans][on].astype(np.int64) * n_codes + host[on])
+    names = problem.street_names
+    return orphans, tuple((names[k // n_codes], names[k % n_codes]) for k in pairs)
+
+
+def _orphan_notes(
+    problem: ZoneProblem, hosted: tuple[tuple[Any, Any], ...], unresolved: IntArray
+) -> tuple[str, ...]:
+    """Bilingual notes naming the streets without a station: where they went, or that
+    nothing could take them."""
+    notes = []
+    if hosted:
+        joined = ", ".join(f"{a} → {b}" for a, b in hosted)
+        notes.append(
+            f"streets without a station joined an adjacent street: {joined}"
+            f" / 无驿站街道并入相邻街道：{joined}"
+        )
+    if unresolved.size:
+        streets = ", ".join(
+            str(s) for s in problem.street_names[np.unique(problem.unit_street[unresolved])]
+        )
+        how = (
+            ("refused", "按设置不并入其他街道")
+            if problem.orphan_streets == "refuse"
+            else ("no adjacent street has a station", "无相邻的有驿站街道")
+        )
+        notes.append(
+            f"streets without a station have no station their units may join ({how[0]}):"
+            f" {streets} / 无驿站街道的单元无可分配驿站（{how[1]}）：{streets}"
+        )
+    return tuple(notes)
 
 
 def _nearest_station(problem: ZoneProblem, units: IntArray) -> IntArray:
@@ -249,12 +324,12 @@ def _finish(problem: ZoneProblem, z: IntArray, info: SolveInfo, t0: float) -> Zo
 def _checked(plan: ZonePlan, best_effort: bool) -> ZonePlan:
     info = plan.info
     assert info is not None
-    if best_effort or not (info.out_of_band or info.orphans):
+    if best_effort or not (info.out_of_band or info.unresolved):
         return plan
     proven = set(info.proven_infeasible)
     raise BandInfeasibleError(
         stations=info.out_of_band,
-        units=info.orphans,
+        units=info.unresolved,
         proven=bool(info.out_of_band) and set(info.out_of_band) <= proven,
         plan=plan,
     )

@@ -2,6 +2,13 @@
 file: units unassigned or assigned twice, unknown ids, stations over or under their band,
 fragmented zones, homes outside their zone, zones crossing street boundaries, broken locks,
 and the longest and mean walk in every zone.
+
+A unit of a street with no station has to cross into another street's zone: when the problem
+hosts orphan streets (``orphan_streets="adjacent"``, the default) and the unit can reach a
+street with stations, such a crossing is counted apart (``hosted_units``,
+:attr:`ZoneReport.hosting`) and is not an error, whichever neighbouring zone took it (the zone
+must still be contiguous); every other crossing is (``crossing_units``,
+:attr:`ZoneReport.crossing`) unless crossing is allowed.
 """
 
 from __future__ import annotations
@@ -38,7 +45,8 @@ class ZoneReport:
         ``workload``, ``n_units``, ``band`` (``ok``/``over``/``under``), ``pieces`` (connected
         pieces of the zone; 1 is contiguous), ``home_inside`` (the station's own unit is in
         its zone; always true for a station sharing its unit with an earlier one),
-        ``crossing_units``,
+        ``crossing_units`` (units of another street, not counting hosted ones),
+        ``hosted_units`` (units of streets with no station that this zone hosts),
         ``longest_walk_m``, ``mean_walk_m`` (workload-weighted), ``estimated_walks``.
     unassigned, unknown_units, unknown_stations, broken_locks
         Ids of units with no station, ids in the table that the problem does not know, and
@@ -77,6 +85,11 @@ class ZoneReport:
         return self._ids(self.stations["crossing_units"] > 0)
 
     @property
+    def hosting(self) -> list[Any]:
+        """Stations whose zone hosts units of a street with no station (not an error)."""
+        return self._ids(self.stations["hosted_units"] > 0)
+
+    @property
     def homes_outside(self) -> list[Any]:
         return self._ids(~self.stations["home_inside"])
 
@@ -112,6 +125,7 @@ class ZoneReport:
             "fragmented": [str(s) for s in self.fragmented],
             "homes_outside": [str(s) for s in self.homes_outside],
             "crossing": [str(s) for s in self.crossing],
+            "hosting": [str(s) for s in self.hosting],
             "cross_street_allowed": self.cross_street_allowed,
             "stations": table.to_dict(orient="records"),
         }
@@ -227,6 +241,8 @@ def _station_table(problem: ZoneProblem, ui: IntArray, sj: IntArray) -> pd.DataF
     wsum = sums(sj, w, m)
     mean = np.divide(sums(sj, w * walk, m), wsum, out=np.full(m, np.nan), where=wsum > 0)
     cross = problem.unit_street[ui] != problem.station_street[sj]
+    hosting = problem.allow_cross_street or problem.orphan_streets == "adjacent"
+    hosted = cross & problem.unit_orphan[ui] & (problem.unit_host[ui] >= 0) & hosting
     home_key = problem.home.astype(np.int64) * m + np.arange(m)
     home_inside = np.isin(home_key, ui.astype(np.int64) * m + sj) | (problem.seed < 0)
     band = np.where(
@@ -244,7 +260,8 @@ def _station_table(problem: ZoneProblem, ui: IntArray, sj: IntArray) -> pd.DataF
             "band": band,
             "pieces": pair_pieces(problem, ui, sj),
             "home_inside": home_inside,
-            "crossing_units": sums(sj, cross, m).astype(int),
+            "crossing_units": sums(sj, cross & ~hosted, m).astype(int),
+            "hosted_units": sums(sj, hosted, m).astype(int),
             "longest_walk_m": longest,
             "mean_walk_m": mean,
             "estimated_walks": sums(sj, ~known, m).astype(int),

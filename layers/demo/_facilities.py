@@ -10,6 +10,7 @@ import shapely
 from shapely import affinity
 
 from layers.coords import gcj02_to_wgs84
+from layers.demo._capacity import station_shares
 from layers.demo._common import (
     MEASURE_CRS,
     STORE_CRS,
@@ -42,9 +43,18 @@ SHELTER_CLASSES = {  # class: (probability, log-uniform effective area range in 
     "II类": (0.27, (10_000.0, 50_000.0)),
     "III类": (0.65, (1_500.0, 10_000.0)),
 }
+#: light jitter of each station's capacity around its nearest-communities share (±)
+CAPACITY_JITTER = 0.03
 FACILITY_SOURCE = (
     "estimated: counts scaled from Beijing 2021 totals (1,112 stations, 1,015 meal points) "
     "by resident population, placed in communities by population"
+)
+STATION_SOURCE = (
+    "estimated: count scaled from the Beijing 2021 total (1,112 stations) by resident "
+    "population; one station in every street (Beijing's goal of a station per street), the "
+    "rest in other communities by population; capacity 1.1 × the basic-service recipients of "
+    "the communities nearest to the station within its street (along neighbouring "
+    "communities), jittered ±3 %"
 )
 
 
@@ -80,20 +90,52 @@ def _names(
     return out
 
 
+def _station_rows(communities: gpd.GeoDataFrame, n: int, *, rng: np.random.Generator) -> np.ndarray:
+    """Rows of ``n`` distinct communities (sorted): one in every street first, chosen with
+    probability ∝ population within the street (exponential races), then the rest ∝
+    population among the other communities."""
+    pop = communities["population"].to_numpy(dtype=float)
+    _, street = np.unique(communities["street_code"].to_numpy(dtype=str), return_inverse=True)
+    race = rng.exponential(size=pop.size) / pop
+    order = np.lexsort((race, street))
+    first = order[np.unique(street[order], return_index=True)[1]]
+    rest = np.setdiff1d(np.arange(pop.size), first)
+    extra = max(n - first.size, 0)
+    more = rng.choice(rest, size=extra, replace=False, p=pop[rest] / pop[rest].sum())
+    return np.sort(np.concatenate([first, more]))
+
+
+def _capacities(
+    communities: gpd.GeoDataFrame, rows: np.ndarray, *, rng: np.random.Generator
+) -> np.ndarray:
+    """Capacity of each station: the basic-service recipients of the communities it would
+    serve (:func:`layers.demo._capacity.station_shares`: nearest within the street, a
+    contiguous zone), × :data:`CAPACITY_RATIO`, jittered by ±:data:`CAPACITY_JITTER` and
+    rounded so the total is exactly the ratio × all recipients."""
+    work = communities["basic_recipients"].to_numpy(dtype=float)
+    share = np.bincount(station_shares(communities, rows), weights=work, minlength=rows.size)
+    jitter = rng.uniform(1 - CAPACITY_JITTER, 1 + CAPACITY_JITTER, rows.size)
+    return largest_remainder(share * jitter, round(CAPACITY_RATIO * work.sum()))
+
+
 def build_stations(
     communities: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, *, rng: np.random.Generator
 ) -> gpd.GeoDataFrame:
-    """Community elderly-care stations (社区养老服务驿站), all estimated."""
+    """Community elderly-care stations (社区养老服务驿站), all estimated: the count scaled by
+    population (at least one per street), one in every street, the rest by population, each
+    in its own community; capacities sized to the recipients of the nearest communities of
+    the station's street (:func:`_capacities`), so the demo's zones can meet a ±15 % band."""
     share = int(communities["population"].sum()) / BEIJING_POPULATION
-    n = round(BEIJING_STATIONS * share)
-    rows, points = _place(communities, n, rng=rng)
-    total = round(CAPACITY_RATIO * int(communities["basic_recipients"].sum()))
+    n = max(round(BEIJING_STATIONS * share), communities["street_code"].nunique())
+    rows = _station_rows(communities, n, rng=rng)
+    geoms = communities.geometry.to_numpy()
+    points = [shapely.Point(sample_points(geoms[r], 1, rng=rng)[0]) for r in rows]
     frame = gpd.GeoDataFrame(
         {
             "station_id": [f"YZ{i + 1:04d}" for i in range(n)],
             "name": _names(communities, streets, rows, "养老服务驿站"),
             "star_rating": rng.choice(5, size=n, p=[0.1, 0.25, 0.35, 0.2, 0.1]) + 1,
-            "capacity_persons": largest_remainder(rng.lognormal(0.0, 0.3, n), total),
+            "capacity_persons": _capacities(communities, rows, rng=rng),
             "status": np.where(rng.random(n) < 0.94, "运营", "筹建"),
             "community_code": communities["code"].to_numpy()[rows],
         },
@@ -101,7 +143,7 @@ def build_stations(
         crs=STORE_CRS,
     )
     estimated = ["geometry", "name", "star_rating", "capacity_persons", "status", "community_code"]
-    return tag(frame, source=FACILITY_SOURCE, estimated=estimated)
+    return tag(frame, source=STATION_SOURCE, estimated=estimated)
 
 
 def build_meal_points(

@@ -128,3 +128,65 @@ def test_validate_names_a_missing_column(grid_store: Path, tmp_path: Path) -> No
     table = _hand_table(tmp_path / "t.csv", {})
     code, output = _run("validate", str(table), "--store", str(grid_store))
     assert code == 1 and "unit_id" in output and "--unit-col" in output
+
+
+def test_validate_has_the_problem_options_of_solve() -> None:
+    code, output = _run("validate", "--help")
+    assert code == 0
+    for option in ("--band", "--mode", "--cross-street", "--units", "--workload"):
+        assert option in output
+
+
+def test_validate_checks_against_the_band_given(grid_store: Path, tmp_path: Path) -> None:
+    # one unit of S1's zone handed to S2 (still contiguous): workloads 50 and 70 of 60
+    table = _hand_table(tmp_path / "shifted.csv", {_code(0, 2): "S2"})
+    args = ("--unit-col", "code", "--station-col", "zone", "--store", str(grid_store))
+    code, output = _run("validate", str(table), *args)
+    assert code == 1
+    assert "overloaded stations / 超负荷驿站: 1 (S2)" in output
+    assert "underloaded stations / 欠负荷驿站: 1 (S1)" in output
+    code, output = _run("validate", str(table), *args, "--band", "0.2")
+    assert code == 0, output
+    assert "plan OK" in output
+    code, output = _run("validate", str(table), *args, "--mode", "network")
+    assert code == 1 and "network" in output  # the grid store has no roads
+
+
+def test_street_without_station_is_hosted(grid_store: Path) -> None:
+    # column 5 becomes a street of its own with no station: it joins S2's and S4's street
+    frame = _communities()
+    lonely = frame.geometry.bounds["minx"] == frame.geometry.bounds["minx"].max()
+    frame.loc[lonely, "street_code"] = "110101002"
+    frame.loc[lonely, "code"] = [f"110101002{i + 1:03d}" for i in range(int(lonely.sum()))]
+    store = open_store(grid_store)
+    store.import_frame(frame, name="two_streets", kind="communities")
+    store.close()
+    code, output = _run("solve", "--store", str(grid_store), "--units", "two_streets")
+    assert code == 0, output
+    assert "110101002 → 110101001" in output and "无驿站街道并入相邻街道" in output
+    assert "zones hosting streets without a station / 接纳无驿站街道的片区: 2 (S2, S4)" in output
+    assert "plan OK / 方案无问题" in output and "zones crossing streets" not in output
+
+
+def test_solve_save_stores_the_plan_and_plans_lists_it(grid_store: Path, tmp_path: Path) -> None:
+    store = tmp_path / "saved.gpkg"
+    store.write_bytes(grid_store.read_bytes())
+    code, output = _run("solve", "--store", str(store), "--save")
+    assert code == 0, output
+    saved = [line for line in output.splitlines() if line.startswith("saved plan / 已保存方案")]
+    assert len(saved) == 1
+    plan_id = saved[0].rsplit(" ", 1)[1]
+    code, listed = _run("plans", "--store", str(store))
+    assert code == 0 and plan_id in listed
+    code, shown = _run("show", plan_id, "--store", str(store))
+    assert code == 0 and "plan OK / 方案无问题" in shown
+
+
+def test_solve_by_street_in_process_equals_the_single_solve(grid_store: Path) -> None:
+    _, single = _run("solve", "--store", str(grid_store))
+    code_by, by = _run("solve", "--store", str(grid_store), "--by", "street", "--scheduler", "none")
+    assert code_by == 0, by
+    tables = [[ln for ln in text.splitlines() if ln.startswith("│")] for text in (single, by)]
+    assert tables[0] and tables[0] == tables[1]  # the same workload per station
+    code, output = _run("solve", "--store", str(grid_store), "--by", "nothing-like-this")
+    assert code != 0 and "nothing-like-this" in output

@@ -3,6 +3,8 @@ libpysal), tolerance for sliver gaps, and Delaunay neighbours of points."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -23,7 +25,7 @@ def _squares(nx: int, ny: int, size: float = 100.0) -> gpd.GeoDataFrame:
 
 
 def _pairs(adj: object) -> set[tuple[int, int]]:
-    a, b = adjacency_edges(adj)  # type: ignore[arg-type]
+    a, b = adjacency_edges(adj)  # type: ignore[arg-type,unused-ignore]
     return set(zip(a.tolist(), b.tolist(), strict=True))
 
 
@@ -38,7 +40,7 @@ def test_grid_rook_and_queen_by_hand() -> None:
 
 
 @pytest.mark.parametrize(("contiguity", "weights"), [("rook", Rook), ("queen", Queen)])
-def test_matches_libpysal_on_irregular_blocks(contiguity: str, weights: type) -> None:
+def test_matches_libpysal_on_irregular_blocks(contiguity: str, weights: Any) -> None:
     units, _ = synthetic_city(400, 10, seed=3)
     ours = _pairs(unit_adjacency(units, contiguity=contiguity))  # type: ignore[arg-type]
     w = weights.from_dataframe(units, use_index=False, silence_warnings=True)

@@ -5,6 +5,7 @@ streets, determinism, infeasibility reported with its stations)."""
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -181,25 +182,51 @@ def test_infeasible_band_names_its_stations() -> None:
     assert set(plan.validate().overloaded) <= set(stations.loc[starved, "station_id"])
 
 
-def test_street_without_station_is_reported() -> None:
+def test_street_without_station_refused_when_asked() -> None:
     units, stations = synthetic_city(300, 20, n_streets=3, seed=4)
     lonely = stations["street_code"].iloc[-1]
     stations = stations[stations["street_code"] != lonely]
-    problem = ZoneProblem.from_geodataframes(units, stations, unit_id="block_id")
+    problem = ZoneProblem.from_geodataframes(
+        units, stations, unit_id="block_id", orphan_streets="refuse"
+    )
     with pytest.raises(BandInfeasibleError) as info:
         solve(problem)
     orphans = set(units.loc[units["street_code"] == lonely, "block_id"])
     assert set(info.value.units) == orphans
     plan = solve(problem, best_effort=True)
     assert plan.info is not None and set(plan.info.orphans) == orphans
-    assert plan.validate().unassigned == []
+    assert set(plan.info.unresolved) == orphans and plan.info.hosted_streets == ()
+    assert any(lonely in note and "无驿站街道" in note for note in plan.info.notes)
+    report = plan.validate()
+    assert report.unassigned == [] and report.crossing and not report.hosting
+
+
+def test_street_without_station_joins_a_neighbour() -> None:
+    units, stations = synthetic_city(300, 20, n_streets=3, seed=4)
+    lonely = stations["street_code"].iloc[-1]
+    stations = stations[stations["street_code"] != lonely]
+    problem = ZoneProblem.from_geodataframes(units, stations, unit_id="block_id")
+    orphans = set(units.loc[units["street_code"] == lonely, "block_id"])
+    # the neighbours' capacities were sized for their own streets: the bands cannot take it
+    with pytest.raises(BandInfeasibleError) as info:
+        solve(problem)
+    assert info.value.units == [] and info.value.stations and info.value.proven
+    plan = solve(problem, best_effort=True)
+    assert plan.info is not None and set(plan.info.orphans) == orphans
+    assert plan.info.unresolved == ()
+    [(street, host)] = plan.info.hosted_streets
+    assert street == lonely and host != lonely
+    report = plan.validate()
+    assert report.crossing == [] and report.fragmented == [] and report.hosting
+    hosts = set(stations.loc[stations["street_code"] == host, "station_id"])
+    assert set(report.hosting) <= hosts
 
 
 def test_crossing_streets_when_allowed() -> None:
     rng = np.random.default_rng(3)
     w = rng.integers(5, 30, size=12).astype(float)
     street = np.array(["A"] * 6 + ["B"] * 6)
-    args = {
+    args: dict[str, Any] = {
         "homes": [0, 11],
         "workload": w,
         "capacity": [w.sum() * 0.7, w.sum() * 0.3],
@@ -239,3 +266,18 @@ def test_small_streets_solved_exactly_with_consistent_bounds() -> None:
     assert info.lp_bound <= info.bound + 1e-6 <= plan.cost + 1e-3
     assert 0 <= info.gap < 1e-3
     assert plan.validate().ok
+
+
+def test_zones_the_heuristic_misses_are_rescued_locally() -> None:
+    units, stations = synthetic_city(50, 8, n_streets=1, seed=12, placement="random")
+    problem = ZoneProblem.from_geodataframes(units, stations, unit_id="block_id")
+    heuristic = solve(problem, method="heuristic", best_effort=True)
+    assert heuristic.info is not None and heuristic.info.out_of_band
+    # no group counts as small (exact_max_units=0): only the local rescue can meet the band
+    with pytest.raises(BandInfeasibleError) as err:
+        solve(problem, exact_max_units=0, rescue_max_units=0)
+    assert not err.value.proven
+    plan = solve(problem, exact_max_units=0)
+    assert plan.info is not None and plan.info.method == "heuristic"
+    assert plan.info.out_of_band == () and plan.validate().ok
+    assert plan.info.lp_bound <= plan.cost

@@ -106,6 +106,25 @@ def test_elderly_shares_are_plausible(demo: dict[str, gpd.GeoDataFrame]) -> None
     assert capacity == round(1.1 * c["basic_recipients"].sum())
 
 
+def test_a_station_in_every_street_sized_to_its_communities(
+    demo: dict[str, gpd.GeoDataFrame],
+) -> None:
+    stations, communities = demo["stations"], demo["communities"]
+    street_of = communities.set_index("code")["street_code"]
+    station_street = street_of.loc[stations["community_code"]].to_numpy()
+    assert set(station_street) == set(demo["streets"]["code"])  # Beijing's goal
+    assert stations["community_code"].is_unique  # one station per community at most
+    homes = communities.set_index("code").geometry.loc[stations["community_code"]]
+    assert shapely.contains(homes.to_numpy(), stations.geometry.to_numpy()).all()
+    # capacities follow the recipients of each street: 1.1 × them, ±3 % jitter and rounding
+    capacity = stations.groupby(station_street)["capacity_persons"].sum()
+    recipients = communities.groupby("street_code")["basic_recipients"].sum()
+    ratio = capacity / recipients.loc[capacity.index]
+    assert ratio.between(1.1 * 0.96, 1.1 * 1.04).all(), ratio.describe()
+    assert (stations["capacity_persons"] > 0).all()
+    assert stations["source"].str.contains("one station in every street").all()
+
+
 def test_every_estimated_column_is_labelled(demo: dict[str, gpd.GeoDataFrame]) -> None:
     for name, frame in demo.items():
         assert frame["source"].notna().all(), name
