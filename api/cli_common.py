@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_BAD_INPUT",
     "StoreOption",
+    "WorkersOption",
     "console",
     "err_console",
     "opened_store",
@@ -34,6 +35,10 @@ EXIT_BAD_INPUT = 1
 P = ParamSpec("P")
 R = TypeVar("R")
 
+#: workers of a local Dask cluster (the partitioned commands)
+WorkersOption = Annotated[
+    int, typer.Option(min=1, help="Workers of a local cluster / 本地集群工作进程数")
+]
 StoreOption = Annotated[
     str | None,
     typer.Option(

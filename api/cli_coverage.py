@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
-from api.cli_common import StoreOption, console, opened_store, run_with_progress, user_errors
+from api.cli_common import (
+    StoreOption,
+    WorkersOption,
+    console,
+    opened_store,
+    run_with_progress,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -240,9 +247,7 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
             show_default=False,
         ),
     ] = None,
-    workers: Annotated[
-        int, typer.Option(min=1, help="Workers of a local cluster / 本地集群工作进程数")
-    ] = 2,
+    workers: WorkersOption = 2,
 ) -> None:
     """Coverage of a facility layer / 设施覆盖分析"""
     from api.errors import InvalidParameterError

@@ -25,6 +25,7 @@ import typer
 from api.cli_common import (
     EXIT_BAD_INPUT,
     StoreOption,
+    WorkersOption,
     console,
     opened_store,
     run_with_progress,
@@ -209,9 +210,7 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
             show_default=False,
         ),
     ] = None,
-    workers: Annotated[
-        int, typer.Option(min=1, help="Workers of a local cluster / 本地集群工作进程数")
-    ] = 2,
+    workers: WorkersOption = 2,
     save: Annotated[
         bool,
         typer.Option(

@@ -41,23 +41,14 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
-import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geo.distributed import dask_client, solve_zones_by_district, zone_parts
 from geo.zones import ZonePlan, ZoneProblem, solve
-from geo.zones._synthetic import synthetic_city
+from geo.zones._synthetic import synthetic_province
 
 BLOCK_M = 100.0
-
-
-def _shifted(geoms: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    def move(xy: np.ndarray) -> np.ndarray:
-        return xy + shift
-
-    return np.asarray(shapely.transform(geoms, move))
 
 
 def province_blocks(
@@ -72,40 +63,15 @@ def province_blocks(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Blocks (``code``, ``street_code``, ``basic_recipients``) and stations
     (``station_id``, ``street_code``, ``capacity_persons``) of a synthetic province."""
-    layout = round(float(np.sqrt(n_districts)))
-    units, stations = [], []
-    for d in range(n_districts):
-        u, s = synthetic_city(
-            n_blocks,
-            n_stations,
-            n_streets=n_streets,
-            block_m=BLOCK_M,
-            placement=placement,  # type: ignore[arg-type]
-            slack=slack,
-            seed=seed + d,
-        )
-        nx = max(1, round(float(np.sqrt(n_blocks))))
-        ny = int(np.ceil(n_blocks / nx))
-        shift = np.array([d % layout * nx, d // layout * ny]) * BLOCK_M
-        code = f"1101{d + 1:02d}"
-        units.append(
-            u.assign(
-                street_code=[code + c[-3:] for c in u["street_code"]],
-                code=[code + b[-6:] for b in u["block_id"]],
-                geometry=_shifted(u.geometry.values, shift),
-            )
-        )
-        stations.append(
-            s.assign(
-                street_code=[code + c[-3:] for c in s["street_code"]],
-                station_id=[f"S{d + 1:02d}{i[1:]}" for i in s["station_id"]],
-                geometry=_shifted(s.geometry.values, shift),
-            )
-        )
-    crs = units[0].crs
-    return (
-        gpd.GeoDataFrame(pd.concat(units, ignore_index=True), crs=crs),
-        gpd.GeoDataFrame(pd.concat(stations, ignore_index=True), crs=crs),
+    return synthetic_province(
+        n_districts,
+        n_blocks,
+        n_stations,
+        n_streets=n_streets,
+        block_m=BLOCK_M,
+        placement=placement,  # type: ignore[arg-type]
+        slack=slack,
+        seed=seed,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Literal
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import shapely
 from numpy.typing import ArrayLike, NDArray
@@ -22,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from geo.costs import CostMatrix
 from geo.zones.problem import Band, OrphanStreets, ZoneProblem
 
-__all__ = ["grid_problem", "synthetic_city"]
+__all__ = ["grid_problem", "synthetic_city", "synthetic_province"]
 
 #: CGCS2000 / 3-degree Gauss-Krüger CM 117E (Beijing)
 CITY_CRS = "EPSG:4548"
@@ -245,4 +246,63 @@ def grid_problem(
         unit_geometry=gpd.GeoSeries(squares, crs=CITY_CRS),
         station_geometry=gpd.GeoSeries(shapely.points(xy[home]), crs=CITY_CRS),
         orphan_streets=orphan_streets,
+    )
+
+
+def _shifted(geoms: NDArray[np.object_], shift: NDArray[np.float64]) -> NDArray[np.object_]:
+    def move(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        return xy + shift
+
+    return np.asarray(shapely.transform(geoms, move))
+
+
+def synthetic_province(
+    n_districts: int,
+    n_blocks: int,
+    n_stations: int,
+    *,
+    n_streets: int,
+    block_m: float = 100.0,
+    placement: Literal["spread", "random"] = "spread",
+    slack: float = 0.05,
+    seed: int = 0,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Synthetic cities (:func:`synthetic_city`, seeds ``seed + d``) side by side as the
+    districts of a province, blocks touching across district borders: district ``1101dd``,
+    street ``1101ddsss``, block ids ``1101dd`` + 6 digits (12-digit codes, in ``code``),
+    station ids ``Sdd`` + 5 digits."""
+    layout = max(1, round(float(np.sqrt(n_districts))))
+    nx = max(1, round(float(np.sqrt(n_blocks))))
+    ny = int(np.ceil(n_blocks / nx))
+    units, stations = [], []
+    for d in range(n_districts):
+        u, s = synthetic_city(
+            n_blocks,
+            n_stations,
+            n_streets=n_streets,
+            block_m=block_m,
+            placement=placement,
+            slack=slack,
+            seed=seed + d,
+        )
+        shift = np.array([d % layout * nx, d // layout * ny]) * block_m
+        code = f"1101{d + 1:02d}"
+        units.append(
+            u.assign(
+                street_code=[code + c[-3:] for c in u["street_code"]],
+                code=[code + b[-6:] for b in u["block_id"]],
+                geometry=_shifted(u.geometry.values, shift),
+            )
+        )
+        stations.append(
+            s.assign(
+                street_code=[code + c[-3:] for c in s["street_code"]],
+                station_id=[f"S{d + 1:02d}{i[1:]}" for i in s["station_id"]],
+                geometry=_shifted(s.geometry.values, shift),
+            )
+        )
+    crs = units[0].crs
+    return (
+        gpd.GeoDataFrame(pd.concat(units, ignore_index=True), crs=crs),
+        gpd.GeoDataFrame(pd.concat(stations, ignore_index=True), crs=crs),
     )

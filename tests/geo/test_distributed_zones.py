@@ -14,9 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
-import shapely
 
 from geo import AnalysisError
 from geo._errors import SchedulerError
@@ -27,46 +25,15 @@ from geo.distributed import (
     zone_parts,
 )
 from geo.zones import BandInfeasibleError, ZonePlan, ZoneProblem, solve
-from geo.zones._synthetic import synthetic_city
+from geo.zones._synthetic import synthetic_province
 
 LAYOUT = 2  # 2 x 2 districts
 BLOCKS, STATIONS = 144, 12  # per district: 4 streets of 36 blocks, 3 stations each
-SIDE_M = 1200.0  # a 12 x 12 grid of 100 m blocks
-
-
-def _shifted(geoms: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    def move(xy: np.ndarray) -> np.ndarray:
-        return xy + shift
-
-    return np.asarray(shapely.transform(geoms, move))
 
 
 def _province(*, slack: float = 0.05) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """2 x 2 synthetic cities side by side (blocks touch across district borders); district
-    ``1101dd``, street ``1101ddsss``, block ids ``1101dd`` + 6 digits (12-digit codes)."""
-    units, stations = [], []
-    for d in range(LAYOUT * LAYOUT):
-        u, s = synthetic_city(BLOCKS, STATIONS, n_streets=4, seed=10 + d, slack=slack)
-        shift = np.array([d % LAYOUT, d // LAYOUT]) * SIDE_M
-        code = f"1101{d + 1:02d}"
-        units.append(
-            u.assign(
-                street_code=[code + c[-3:] for c in u["street_code"]],
-                code=[code + b[-6:] for b in u["block_id"]],
-                geometry=_shifted(u.geometry.values, shift),
-            )
-        )
-        stations.append(
-            s.assign(
-                street_code=[code + c[-3:] for c in s["street_code"]],
-                station_id=[f"S{d + 1:02d}{i[-3:]}" for i in s["station_id"]],
-                geometry=_shifted(s.geometry.values, shift),
-            )
-        )
-    return (
-        gpd.GeoDataFrame(pd.concat(units, ignore_index=True), crs=units[0].crs),
-        gpd.GeoDataFrame(pd.concat(stations, ignore_index=True), crs=stations[0].crs),
-    )
+    """2 x 2 synthetic cities side by side (blocks touch across district borders)."""
+    return synthetic_province(LAYOUT * LAYOUT, BLOCKS, STATIONS, n_streets=4, slack=slack, seed=10)
 
 
 def _problem(**options: Any) -> ZoneProblem:
@@ -177,14 +144,14 @@ def test_explicit_labels_locks_and_a_street_across_districts() -> None:
     labels = units["street_code"].str[:6].to_numpy(dtype=object)
     labels[0] = "110104"  # one block mislabelled: its street keeps it in 110101
     locked = str(units["code"][len(units) // 4 + 5])  # a block of 110102 ...
-    p = ZoneProblem.from_geodataframes(units, stations, locks={locked: "S01000"})  # ... to 110101
+    p = ZoneProblem.from_geodataframes(units, stations, locks={locked: "S0100000"})  # ... to 110101
     plan = solve_zones_by_district(p, labels, scheduler=None, best_effort=True)
     parts, notes = zone_parts(p, labels)
     first = next(part for part in parts if part.district == "110101")
     assert {0, p.unit_index([locked])[0]} <= set(first.units.tolist())
     assert len(notes) == 1 and str(p.unit_ids[0]) in notes[0] and locked in notes[0]
     assert plan.info is not None and notes[0] in plan.info.notes
-    assert plan.station_of(locked) == "S01000"
+    assert plan.station_of(locked) == "S0100000"
     _assert_same(plan, solve(p, best_effort=True), bounds_rtol=1e-12)
 
 
