@@ -5,8 +5,9 @@
    (an adjacent street, :mod:`geo.zones._hosts`) unless the problem refuses orphan streets.
    A group's total workload outside the sum of its stations' bands proves the band
    infeasible for those stations.
-2. The heuristic runs on all groups at once (the street rule keeps them apart): the
-   transportation LP on each unit's ``k`` cheapest candidate stations (its optimum is the
+2. The heuristic runs on each group alone (so a street's zones depend on that street's data
+   only, and a problem solved whole, by district on Dask or street by street gives the same
+   plan): the transportation LP on each unit's ``k`` cheapest candidate stations (its optimum is the
    reported lower bound), rounding of split units by a small MILP, contiguity repair
    (fragments join a neighbouring zone, or a starved zone claims the chain of units to its
    lost piece), then local search (moves, swaps and chains) that restores bands and lowers
@@ -41,7 +42,7 @@ from geo.zones._lp import lp_round
 from geo.zones._milp import solve_exact
 from geo.zones._repair import main_component, repair_fragments, viol, zone_labels
 from geo.zones._search import local_search
-from geo.zones._sub import Sub, split_groups, union
+from geo.zones._sub import Sub, split_groups
 from geo.zones.plan import SolveInfo, ZonePlan
 from geo.zones.problem import ZoneProblem
 
@@ -230,26 +231,27 @@ def solve(
 def _heuristic(
     problem: ZoneProblem, groups: list[Sub], z: IntArray, *, k: int
 ) -> tuple[FloatArray, NDArray[np.bool_], tuple[str, ...]]:
-    """Run the heuristic on all groups at once, filling ``z``; return the LP bound of each
-    group, whether the LP met every band of the group, and notes."""
-    if not groups:
-        return np.zeros(0), np.zeros(0, dtype=bool), ()
-    whole = union(problem, groups)
-    zl, unit_bound, slack = solve_heuristic(whole, k=k)
-    z[whole.units] = whole.stations[zl]
-    gid = np.full(problem.n_units, -1, dtype=np.intp)
-    sgid = np.full(problem.n_stations, -1, dtype=np.intp)
+    """Run the heuristic on each group alone, filling ``z``; return the LP bound of each
+    group, whether the LP met every band of the group, and notes. Groups are solved one by
+    one so that a street's zones depend on that street's data only: the same street gives
+    the same zones whether it is solved with its city, its district (Dask) or alone."""
+    bound = np.zeros(len(groups))
+    met = np.ones(len(groups), dtype=bool)
+    short: list[IntArray] = []
     for gi, g in enumerate(groups):
-        gid[g.units] = gi
-        sgid[g.stations] = gi
-    met = sums(sgid[whole.stations], slack > 0, len(groups)) == 0
-    return sums(gid[whole.units], unit_bound, len(groups)), met, _lp_notes(whole, slack)
+        zl, unit_bound, slack = solve_heuristic(g, k=k)
+        z[g.units] = g.stations[zl]
+        bound[gi] = float(unit_bound.sum())
+        met[gi] = not (slack > 0).any()
+        short.append(g.stations[slack > 0])
+    stations = np.concatenate(short) if short else np.empty(0, dtype=np.intp)
+    return bound, met, _lp_notes(problem, stations)
 
 
-def _lp_notes(whole: Sub, slack: FloatArray) -> tuple[str, ...]:
-    if not (slack > 0).any():
+def _lp_notes(problem: ZoneProblem, stations: IntArray) -> tuple[str, ...]:
+    if not stations.size:
         return ()
-    ids = ", ".join(str(s) for s in whole.problem.station_ids[whole.stations[slack > 0]][:20])
+    ids = ", ".join(str(s) for s in problem.station_ids[np.sort(stations)][:20])
     return (f"the LP could not meet the band of stations: {ids} / 线性松弛无法满足驿站区间：{ids}",)
 
 

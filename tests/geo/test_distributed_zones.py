@@ -92,6 +92,20 @@ def test_in_process_equals_single_process_solve(problem: ZoneProblem, in_process
     np.testing.assert_array_equal(_district_of_station(in_process), problem_districts(problem))
 
 
+def test_tight_random_province_by_district_equals_the_whole_solve() -> None:
+    # random stations and capacities with no slack: the plans of streets that do not all
+    # meet their bands, where a whole-province heuristic would have let streets interact
+    # (with one heuristic over all streets, 11 blocks of this province came out differently)
+    units, stations = synthetic_province(
+        LAYOUT * LAYOUT, 600, 60, n_streets=2, placement="random", slack=0.0, seed=0
+    )
+    problem = ZoneProblem.from_geodataframes(units, stations, unit_id="code")
+    whole = solve(problem, best_effort=True)
+    parts = solve_zones_by_district(problem, scheduler=None, best_effort=True)
+    np.testing.assert_array_equal(parts.assignment, whole.assignment)
+    assert parts.cost == pytest.approx(whole.cost, rel=1e-12)
+
+
 def test_local_cluster_identical_to_in_process(
     problem: ZoneProblem, in_process: ZonePlan, client: Any
 ) -> None:
