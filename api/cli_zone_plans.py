@@ -22,7 +22,6 @@ from api.cli_common import StoreOption, console, opened_store, user_errors
 if TYPE_CHECKING:
     from api.zone_plans import PlanRegistry, StoredPlan
     from api.zones_service import ZoneRequest
-    from geo.network import Network
     from geo.zones import ZonePlan
     from layers.store import Store
 
@@ -39,21 +38,16 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _network_source(store: Store) -> Network:
-    from api.network_service import store_network
-
-    return store_network(store)
-
-
 @contextlib.contextmanager
 def _registry(store: Store) -> Iterator[PlanRegistry]:
     """The plans of an open store (its record store closed after use)."""
+    from api.network_service import store_network
     from api.zone_plans import PlanRegistry
     from layers.records import open_record_store
 
     records = open_record_store(store)
     try:
-        yield PlanRegistry(store, records, network_source=_network_source)
+        yield PlanRegistry(store, records, network_source=store_network)
     finally:
         records.close()
 

@@ -159,6 +159,12 @@ def _missing_note(units: list[str], stations: list[str]) -> str | None:
     )
 
 
+def _request_of(saved: ZonePlanVersion) -> ZoneRequest:
+    """The stored request of a plan (a field dropped since it was saved is ignored)."""
+    known = ZoneRequest.model_fields
+    return ZoneRequest.model_validate({k: v for k, v in saved.request.items() if k in known})
+
+
 class PlanRegistry:
     """Zone plans of a store, kept in its record store (see the module docstring).
 
@@ -279,7 +285,9 @@ class PlanRegistry:
         current = self._read(plan_id, None)
         if current.version != based_on:
             raise StalePlanError(based_on=based_on, current=current.version)
-        stored = self._rebuilt(current)
+        request = _request_of(current)
+        stamps = self.stamps(request)
+        stored = self._rebuilt(current, request, stamps)
         if stored.missing_units or stored.missing_stations:
             gone = [*stored.missing_units[:10], *stored.missing_stations[:10]]
             en = "the plan refers to units or stations no longer in the layers; solve again"
@@ -289,8 +297,7 @@ class PlanRegistry:
         plan, changed = apply_edit(stored.plan, edit, based_on=based_on)
         plan = dataclasses.replace(plan, version=based_on + 1)
         report = plan.validate()
-        stamps = self.stamps(stored.request)
-        _, notes = self.problem(stored.request, stamps)
+        _, notes = self.problem(request, stamps)
         assignment, locked = plan_assignment(plan)
         saved = self.records.save_plan_version(
             plan_id,
@@ -300,10 +307,10 @@ class PlanRegistry:
             info=plan.info.to_dict() if plan.info else None,
             notes=notes,
             inputs=stamps,
-            summary=plan_summary(plan, report, stored.request),
+            summary=plan_summary(plan, report, request),
             actor=actor,
         )
-        return self._remember(saved, plan, stored.request, report, stamps), changed
+        return self._remember(saved, plan, request, report, stamps), changed
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -315,10 +322,15 @@ class PlanRegistry:
                 raise PlanNotFoundError(plan_id) from None
             raise
 
-    def _rebuilt(self, saved: ZonePlanVersion) -> StoredPlan:
-        known = ZoneRequest.model_fields  # a field dropped since the plan was saved is ignored
-        request = ZoneRequest.model_validate({k: v for k, v in saved.request.items() if k in known})
-        stamps = self.stamps(request)
+    def _rebuilt(
+        self,
+        saved: ZonePlanVersion,
+        request: ZoneRequest | None = None,
+        stamps: Stamps | None = None,
+    ) -> StoredPlan:
+        """``saved`` rebuilt on the current layers (request and stamps read if not given)."""
+        request = _request_of(saved) if request is None else request
+        stamps = self.stamps(request) if stamps is None else stamps
         key = (saved.plan_id, saved.version, canonical_json(stamps))
         stored = self._cached(self._plans, key)
         if stored is None:

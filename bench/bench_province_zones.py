@@ -39,7 +39,6 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -47,32 +46,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from geo.distributed import dask_client, solve_zones_by_district, zone_parts
 from geo.zones import ZonePlan, ZoneProblem, solve
 from geo.zones._synthetic import synthetic_province
-
-BLOCK_M = 100.0
-
-
-def province_blocks(
-    n_districts: int,
-    n_blocks: int,
-    n_stations: int,
-    *,
-    n_streets: int,
-    placement: str = "spread",
-    slack: float = 0.05,
-    seed: int = 0,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Blocks (``code``, ``street_code``, ``basic_recipients``) and stations
-    (``station_id``, ``street_code``, ``capacity_persons``) of a synthetic province."""
-    return synthetic_province(
-        n_districts,
-        n_blocks,
-        n_stations,
-        n_streets=n_streets,
-        block_m=BLOCK_M,
-        placement=placement,  # type: ignore[arg-type]
-        slack=slack,
-        seed=seed,
-    )
 
 
 def identical(a: ZonePlan, b: ZonePlan) -> bool:
@@ -113,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     args = parser.parse_args(argv)
     if args.smoke:
         args.districts, args.blocks, args.stations, args.streets = 4, 100, 8, 2
-    units, stations = province_blocks(
+    units, stations = synthetic_province(
         args.districts,
         args.blocks,
         args.stations,

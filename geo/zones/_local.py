@@ -22,7 +22,7 @@ from geo.zones._repair import main_component, viol, zone_labels
 from geo.zones._sub import Sub, subset
 from geo.zones.problem import ZoneProblem
 
-__all__ = ["near_pairs", "rescue_group", "ring_zones"]
+__all__ = ["at_fault", "near_pairs", "rescue_group", "ring_zones"]
 
 IntArray = NDArray[np.intp]
 _EPS = 1e-9
@@ -68,7 +68,7 @@ def near_pairs(region: Sub, z_local: IntArray) -> tuple[IntArray, IntArray]:
     return pi[keep], pj[keep]
 
 
-def _at_fault(g: Sub, zl: IntArray) -> IntArray:
+def at_fault(g: Sub, zl: IntArray) -> IntArray:
     """Global stations of a group whose zone is outside its band or in pieces."""
     load = sums(zl, g.w, g.m)
     bad = viol(load, g.lower, g.upper) > _EPS * max(1.0, float(g.w.sum()))
@@ -89,7 +89,7 @@ def rescue_group(
 ) -> bool:
     """Repair group ``g`` of ``z`` (global station per unit) in place around its zones at
     fault (see the module docstring); returns whether a region met every band."""
-    zones = _at_fault(g, np.searchsorted(g.stations, z[g.units]))
+    zones = at_fault(g, np.searchsorted(g.stations, z[g.units]))
     for rings in range(1, max_rings + 1):
         near = ring_zones(problem.edges, z, zones, rings)
         near = near[np.isin(near, g.stations)]

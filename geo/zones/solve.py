@@ -37,10 +37,10 @@ from numpy.typing import NDArray
 
 from geo.zones._arrays import sums
 from geo.zones._errors import BandInfeasibleError
-from geo.zones._local import rescue_group
+from geo.zones._local import at_fault, rescue_group
 from geo.zones._lp import lp_round
 from geo.zones._milp import solve_exact
-from geo.zones._repair import main_component, repair_fragments, viol, zone_labels
+from geo.zones._repair import repair_fragments, viol
 from geo.zones._search import local_search
 from geo.zones._sub import Sub, split_groups
 from geo.zones.plan import SolveInfo, ZonePlan
@@ -125,11 +125,7 @@ def _exact_groups(
 
 def _feasible(g: Sub, zl: IntArray) -> bool:
     """Whether an assignment of a group keeps every band and every zone connected."""
-    load = sums(zl, g.w, g.m)
-    if (viol(load, g.lower, g.upper) > _EPS * max(1.0, float(g.w.sum()))).any():
-        return False
-    labels = zone_labels(zl, g.ea, g.eb)
-    return bool(main_component(zl, labels, g.seed, g.w, g.m).all())
+    return at_fault(g, zl).size == 0
 
 
 def _meets_bound(g: Sub, zl: IntArray, bound: float) -> bool:

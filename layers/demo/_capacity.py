@@ -45,7 +45,7 @@ def station_shares(communities: gpd.GeoDataFrame, rows: NDArray[np.intp]) -> NDA
     communities
         Community polygons with ``street_code``.
     rows
-        The community of every station (distinct).
+        The community of every station (distinct, sorted).
 
     Returns
     -------
