@@ -13,6 +13,8 @@ Configuration enters here, at the edge; ``layers`` and ``geo`` never read the en
                           the map pages (``/maps``) and the analyses without signing in;
                           ``false``: only signed-in users whose role may read
                           (:func:`api.auth.read_access`). Inspection records always need it.
+``MZGIS_TILED_MIN_FEATURES`` layers larger than this (default 20,000) are drawn on the map
+                          pages from vector tiles instead of being sent whole
 ========================  ==========================================================
 """
 
@@ -64,6 +66,11 @@ class Settings(BaseSettings):
     )
     tile_attribution: str | None = Field(
         default=None, description="Attribution of the basemap / 底图版权说明"
+    )
+    tiled_min_features: int = Field(
+        default=20_000,
+        ge=0,
+        description="Larger layers are drawn from vector tiles / 更大的图层以矢量瓦片绘制",
     )
 
     public_read: bool = Field(

@@ -65,6 +65,9 @@ VENDOR_PACKAGES: dict[str, VendorPackage] = {
             "leaflet.fullscreen", "3.0.2", ".", ("Control.FullScreen.js", "Control.FullScreen.css")
         ),
         VendorPackage(
+            "leaflet.vectorgrid", "1.3.0", "dist", ("Leaflet.VectorGrid.bundled.min.js",)
+        ),
+        VendorPackage(
             "leaflet-measure",
             "3.1.0",
             "dist",

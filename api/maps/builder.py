@@ -38,8 +38,9 @@ from api.maps.elements import (
 from api.maps.i18n import Lang, text
 from api.maps.legend import LegendEntry, legend_html
 from api.maps.popups import PopupField
-from api.maps.spec import prepare_layer
+from api.maps.spec import PreparedLayer, prepare_layer
 from api.maps.styles import CategoryStyle, LayerStyle
+from api.maps.tiles import TileLayer
 
 __all__ = ["MapBuilder"]
 
@@ -172,6 +173,26 @@ class MapBuilder:
         self.legend.append(prepared.legend_entry())
         self._note_extent(gdf)
         self._estimated |= _has_estimates(gdf)
+        return layer
+
+    def add_tiled_layer(
+        self,
+        prepared: PreparedLayer,
+        *,
+        bounds: Bounds | None,
+        show: bool = True,
+        estimated: bool = False,
+    ) -> TileLayer:
+        """Add a layer drawn from vector tiles (:func:`api.maps.tiles.tiled_layer` made
+        ``prepared``), with its legend line; ``bounds`` (lon/lat) joins the initial view."""
+        count = f'<span class="mzgis-count">({prepared.spec["total"]:,})</span>'
+        label = f"{_braces(escape(prepared.label))} {count}"
+        layer = TileLayer({**prepared.spec, "show": show}, name=label, show=show)
+        self.map.add_child(layer)
+        self.legend.append(prepared.legend_entry())
+        if bounds is not None:
+            self._extents.append(bounds)
+        self._estimated |= estimated
         return layer
 
     def add_basemap(self, data: BasemapData, *, tolerance_m: float = 2.0) -> folium.FeatureGroup:

@@ -17,12 +17,14 @@ leaves them behind (they are rebuilt where they are needed).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 
 from layers.schema import CHINA_BOUNDS_LONLAT
+from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, check_tile, encode_tile, tile_bbox_lonlat
 from layers.validate import ValidationReport, validate
 
 __all__ = ["ArtifactInfo", "BBox", "LayerInfo", "Store"]
@@ -95,6 +97,25 @@ class Store(ABC):
     @abstractmethod
     def feature(self, name: str, fid: str | int) -> gpd.GeoDataFrame:
         """The one feature whose id column equals ``fid``; :class:`FeatureNotFoundError`."""
+
+    def vector_tile(
+        self,
+        name: str,
+        z: int,
+        x: int,
+        y: int,
+        *,
+        columns: Sequence[str] = (),
+        extent: int = DEFAULT_EXTENT,
+        buffer: int = DEFAULT_BUFFER,
+    ) -> bytes:
+        """The Mapbox vector tile ``z/x/y`` of layer ``name`` (one MVT layer named ``name``
+        carrying ``columns``; see :mod:`layers.tiles`); ``b""`` when nothing is drawn there."""
+        check_tile(z, x, y)
+        frame = self.read(name, bbox=tile_bbox_lonlat(z, x, y, margin=buffer / extent))
+        return encode_tile(
+            frame, z=z, x=x, y=y, layer=name, columns=columns, extent=extent, buffer=buffer
+        )
 
     @abstractmethod
     def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:

@@ -142,6 +142,7 @@
 
   /* One popup per click, built then: no popup objects for features never clicked. */
   function openPopup(e, spec) {
+    state.clicked = e.originalEvent;
     var target = e.propagatedFrom || e.layer;
     if (!target || !target.feature) return;
     var at = target.getLatLng ? target.getLatLng() : e.latlng;
@@ -193,6 +194,96 @@
     else group.on("add", entry.build);
     state.entries.push(entry);
     return group;
+  };
+
+  /* Properties of a tiled feature as the popup reads them: json fields travel as text. */
+  function tileProperties(props, spec) {
+    var out = Object.assign({}, props);
+    spec.fields.forEach(function (f) {
+      if (f[3] === "json" && typeof out[f[0]] === "string") {
+        try { out[f[0]] = JSON.parse(out[f[0]]); } catch (err) { /* shown as text */ }
+      }
+    });
+    return out;
+  }
+
+  /* The feature of tiled layer `layer` under `latlng`, found in the tile drawn there (the
+     page's one overlay canvas sits above the tiles, so clicks are tested here), or null. */
+  function tiledFeatureAt(layer, latlng) {
+    var z = layer._tileZoom;
+    if (z === undefined || !layer._map) return null;
+    var size = layer.getTileSize();
+    var pixel = state.map.project(latlng, z);
+    var coords = L.point(Math.floor(pixel.x / size.x), Math.floor(pixel.y / size.y));
+    coords.z = z;
+    var renderer = layer._vectorTiles[layer._tileCoordsToKey(coords)];
+    if (!renderer || !renderer._features) return null;
+    var local = pixel.subtract(coords.scaleBy(size));
+    var found = null;
+    Object.keys(renderer._features).forEach(function (id) {
+      var f = renderer._features[id].feature;
+      if (!f._pxBounds && f.makeInteractive) f.makeInteractive();
+      if (f._containsPoint(local)) found = f; /* the last drawn is on top */
+    });
+    return found;
+  }
+
+  function openTiledPopup(e) {
+    if (state.clicked === e.originalEvent) return; /* an embedded feature took the click */
+    for (var i = state.entries.length - 1; i >= 0; i--) {
+      var entry = state.entries[i];
+      if (!entry.spec.tiles || !entry.spec.interactive || !entry.group._map) continue;
+      var hit = tiledFeatureAt(entry.group, e.latlng);
+      if (hit) {
+        L.popup({ maxWidth: 340 })
+          .setLatLng(e.latlng)
+          .setContent(popupHtml(tileProperties(hit.properties || {}, entry.spec), entry.spec))
+          .openOn(state.map);
+        return;
+      }
+    }
+  }
+
+  /* A large layer drawn from vector tiles of the page's own server (spec.tiles, an
+     {z}/{x}/{y} URL template): styled like the other layers, with the same popups built from
+     each feature's tile properties. */
+  mzgis.tileLayer = function (spec) {
+    var styles = {};
+    styles[spec.tileLayer] = function (props) {
+      var s = pathStyle(spec, { properties: props, geometry: null });
+      s.radius = spec.style.radius;
+      s.interactive = false; /* clicks are tested by openTiledPopup */
+      return s;
+    };
+    var next = 0;
+    var layer = L.vectorGrid.protobuf(spec.tiles, {
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: styles,
+      interactive: false,
+      getFeatureId: function () { next += 1; return next; }, /* keeps features for clicks */
+      maxNativeZoom: spec.maxNativeZoom || 16,
+      maxZoom: 19,
+      pane: spec.pane || "overlayPane",
+      attribution: spec.attribution || null,
+    });
+    var entry = { spec: spec, group: layer, inner: null, total: spec.total, tiles: 0 };
+    layer.on("tileload", function () { entry.tiles += 1; });
+    layer.on("load", function () { entry.loadedMs = performance.now(); });
+    state.entries.push(entry);
+    if (!state.tiledClicks && state.map) {
+      state.tiledClicks = true;
+      state.map.on("click", openTiledPopup);
+    }
+    return layer;
+  };
+
+  /* Tiles each tiled layer has drawn, and when its last visible tile arrived (ms). */
+  mzgis.tileState = function () {
+    var out = {};
+    state.entries.forEach(function (e) {
+      if (e.spec.tiles) out[e.spec.name] = { tiles: e.tiles, loadedMs: e.loadedMs || null };
+    });
+    return out;
   };
 
   mzgis.labelLayer = function (labels, spec) {
@@ -272,7 +363,7 @@
 
   mzgis.init = function (map, opts) {
     mzgis.initMs = performance.now();
-    state.map = map;
+    state.map = mzgis.map = map;
     state.lang = opts.lang || "zh";
     map.getContainer().classList.add("mzgis-map");
     if (opts.bounds) map.fitBounds(opts.bounds, { padding: [12, 12], maxZoom: 17, animate: false });
