@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-__all__ = ["encode_layer"]
+__all__ = ["PropertyCodes", "encode_layer"]
 
 _MOVE_TO, _LINE_TO, _CLOSE = 1, 2, 7
 _POINT, _LINE, _POLYGON = 1, 2, 3
@@ -106,11 +106,46 @@ def _ring_areas(xy: IntArray, sizes: IntArray) -> NDArray[np.float64]:
 def _ragged(geoms: NDArray[np.object_], depth: int) -> tuple[NDArray[np.float64], list[IntArray]]:
     """Coordinates and ``depth`` offset arrays of ``geoms`` as the multi-part type (a layer of
     single parts gets one part per feature)."""
+    simple = _simple_parts(geoms, depth)
+    if simple is not None:
+        return simple
     _, coords, offsets = shapely.to_ragged_array(shapely.force_2d(geoms))
     found = [np.asarray(o, dtype=np.int64) for o in offsets]
     if len(found) < depth:  # single parts: one per feature
         found.append(np.arange(len(geoms) + 1, dtype=np.int64))
     return np.asarray(coords), found
+
+
+def _simple_parts(
+    geoms: NDArray[np.object_], depth: int
+) -> tuple[NDArray[np.float64], list[IntArray]] | None:
+    """The ragged arrays of single lines or of polygons without holes, straight from their
+    coordinates (the common case, much faster than the general conversion); else ``None``."""
+    types = shapely.get_type_id(geoms)
+    if depth == 3 and not (np.all(types == 3) and not shapely.get_num_interior_rings(geoms).any()):
+        return None
+    if depth == 2 and not np.all(types == 1):
+        return None
+    if depth == 1 or shapely.has_z(geoms).any():
+        return None
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    counts = np.bincount(index, minlength=len(geoms))
+    one_each = np.arange(len(geoms) + 1, dtype=np.int64)
+    part_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return coords, [part_off, *([one_each] * (depth - 1))]
+
+
+def _reverse_rings(xy: IntArray, sizes: IntArray, flip: NDArray[np.bool_]) -> IntArray:
+    """``xy`` with the points of the rings marked ``flip`` in reverse order."""
+    if not flip.any():
+        return xy
+    starts = np.cumsum(sizes) - sizes
+    ring = np.repeat(np.arange(len(sizes)), sizes)
+    pos = np.arange(len(xy))
+    turn = flip[ring]
+    perm = pos.copy()
+    perm[turn] = 2 * starts[ring[turn]] + sizes[ring[turn]] - 1 - pos[turn]
+    return xy[perm]
 
 
 def _polygon_parts(geoms: NDArray[np.object_], n_features: int) -> _Parts:
@@ -139,7 +174,10 @@ def _polygon_parts(geoms: NDArray[np.object_], n_features: int) -> _Parts:
     first_ring = np.zeros(len(sizes), dtype=bool)
     first_ring[poly_off[:-1][np.diff(poly_off) > 0]] = True
     areas = _ring_areas(xy, sizes) if len(sizes) else np.zeros(0)
-    good = (sizes >= 3) & np.where(first_ring, areas > 0, areas < 0)
+    # the winding rule: exterior rings positive, holes negative; a ring the other way round
+    # is reversed, one that quantised to no area is dropped
+    xy = _reverse_rings(xy, sizes, np.where(first_ring, areas < 0, areas > 0))
+    good = (sizes >= 3) & (areas != 0)
     # a polygon whose exterior went is dropped with its holes
     exterior_ok = np.zeros(len(poly_off) - 1, dtype=bool)
     exterior_ok[ring_poly[first_ring]] = good[first_ring]
@@ -235,8 +273,34 @@ def _value_bytes(value: Any) -> bytes:
         body = b"\x19" + struct.pack("<d", value)
     else:
         text = str(value).encode("utf-8")
+        if len(text) < 126:  # both lengths fit one byte: the common case of names and codes
+            return bytes((0x22, len(text) + 2, 0x0A, len(text))) + text
         body = b"\x0a" + _varint(len(text)) + text
     return b"\x22" + _varint(len(body)) + body
+
+
+@dataclass(frozen=True)
+class PropertyCodes:
+    """The properties of a set of features, encoded once: per column its key, each
+    feature's code (``-1`` where missing) and the encoded distinct values."""
+
+    keys: list[str]
+    codes: IntArray  # (features, columns)
+    values: list[list[bytes]]
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> PropertyCodes:
+        """Encode the columns of ``table`` (one row per feature)."""
+        codes = np.full((len(table), len(table.columns)), -1, dtype=np.int64)
+        values = []
+        for k, name in enumerate(table.columns):
+            codes[:, k], encoded = _column_values(table[name])
+            values.append(encoded)
+        return cls([str(c) for c in table.columns], codes, values)
+
+    def take(self, rows: IntArray) -> PropertyCodes:
+        """The properties of features ``rows`` (positions)."""
+        return PropertyCodes(self.keys, self.codes[rows], self.values)
 
 
 def _column_values(column: pd.Series) -> tuple[IntArray, list[bytes]]:
@@ -268,36 +332,39 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _tags(table: pd.DataFrame) -> tuple[list[str], list[bytes], list[bytes]]:
-    """Keys, encoded values and each feature's packed tags (missing values left out)."""
-    keys = [str(c) for c in table.columns]
+def _tags(props: PropertyCodes) -> tuple[list[bytes], list[bytes]]:
+    """The tile's encoded values (only those its features use) and each feature's packed
+    tags (missing values left out)."""
+    n, width = props.codes.shape
     values: list[bytes] = []
-    pairs = np.full((len(table), 2 * len(keys)), -1, dtype=np.int64)
-    for k, name in enumerate(table.columns):
-        codes, encoded = _column_values(table[name])
+    pairs = np.full((n, 2 * width), -1, dtype=np.int64)
+    for k in range(width):
+        codes = props.codes[:, k]
         present = codes >= 0
+        used, local = np.unique(codes[present], return_inverse=True)
         pairs[present, 2 * k] = k
-        pairs[present, 2 * k + 1] = codes[present] + len(values)
-        values += encoded
+        pairs[present, 2 * k + 1] = local + len(values)
+        encoded = props.values[k]
+        values += [encoded[i] for i in used.tolist()]
     kept = pairs >= 0
     data, counts = _varints(pairs[kept].astype(np.uint64))
-    per_row = np.bincount(np.nonzero(kept)[0], weights=counts[:], minlength=len(table))
-    ends = np.cumsum(per_row).astype(np.int64)
+    per_row = np.bincount(np.nonzero(kept)[0], weights=counts, minlength=n).astype(np.int64)
+    ends = np.cumsum(per_row)
     raw = data.tobytes()
-    starts = ends - per_row.astype(np.int64)
-    return keys, values, [raw[s:e] for s, e in zip(starts, ends, strict=True)]
+    return values, [raw[s:e] for s, e in zip((ends - per_row).tolist(), ends.tolist(), strict=True)]
 
 
 def encode_layer(
-    geoms: NDArray[np.object_], table: pd.DataFrame, *, name: str, extent: int
+    geoms: NDArray[np.object_], props: PropertyCodes, *, name: str, extent: int
 ) -> bytes:
-    """A tile holding one layer: ``geoms`` in tile units (y down) with properties ``table``
+    """A tile holding one layer: ``geoms`` in tile units (y down) with properties ``props``
     (one row per geometry; missing values are left out of a feature).
 
     Features whose geometry quantises to nothing are left out; an empty layer gives ``b""``.
     """
     geometry, kinds = _geometry_bytes(geoms)
-    keys, values, tags = _tags(table)
+    keys = props.keys
+    values, tags = _tags(props)
     features = []
     for geom, kind, tag in zip(geometry, kinds, tags, strict=True):
         if not geom:

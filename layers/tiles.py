@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers._mvt import encode_layer
+from layers._mvt import PropertyCodes, encode_layer
 
 __all__ = [
     "DEFAULT_BUFFER",
@@ -29,6 +29,7 @@ __all__ = [
     "MAX_ZOOM",
     "MIN_SIZE_PX",
     "TileError",
+    "TileSource",
     "check_tile",
     "encode_tile",
     "tile_bbox_lonlat",
@@ -42,6 +43,8 @@ DEFAULT_BUFFER = 64
 MAX_ZOOM = 22
 #: lines and polygons smaller than this share of a tile pixel (256 per tile) are left out
 MIN_SIZE_PX = 0.5
+#: polygons and lines smaller than this many pixels are drawn as their bounding box
+BOX_SIZE_PX = 3.0
 _PIXELS = 256
 _MERCATOR = "EPSG:3857"
 
@@ -112,6 +115,50 @@ def _drawable(geom: Any) -> Any:
     return kinds[int(dims.max())](flat)  # type: ignore[arg-type]
 
 
+def _draw(
+    merc: np.ndarray,
+    props: PropertyCodes,
+    *,
+    z: int,
+    x: int,
+    y: int,
+    layer: str,
+    extent: int,
+    buffer: int,
+) -> bytes:
+    """Encode web-mercator geometries ``merc`` with their properties ``props`` as tile
+    ``z/x/y``: the size rule, clipping, simplifying to half a tile unit (features under
+    :data:`BOX_SIZE_PX` pixels are drawn as their bounding box, which is what they look like
+    at that size), the MVT winding rule, and the tile's units."""
+    x0, y0, x1, y1 = tile_bounds_m(z, x, y)
+    pad = (x1 - x0) * buffer / extent
+    present = ~(shapely.is_missing(merc) | shapely.is_empty(merc))
+    keep = present.copy()
+    keep[present] = _kept(merc[present], z)
+    geoms = merc[keep]
+    lo_x, lo_y, hi_x, hi_y = shapely.bounds(geoms).T
+    pixel_m = (x1 - x0) / _PIXELS
+    small = (np.hypot(hi_x - lo_x, hi_y - lo_y) < BOX_SIZE_PX * pixel_m) & ~np.isin(
+        shapely.get_type_id(geoms), (0, 1, 4, 5)
+    )
+    geoms = geoms.copy()
+    geoms[small] = shapely.box(lo_x[small], lo_y[small], hi_x[small], hi_y[small])
+    clipped = shapely.clip_by_rect(geoms, x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    tolerance = (x1 - x0) / extent / 2
+    large = ~small
+    clipped[large] = shapely.simplify(clipped[large], tolerance, preserve_topology=False)
+    scale = extent / (x1 - x0)
+    tiled = shapely.transform(  # to tile units; the encoder applies the winding rule
+        clipped, lambda c: np.column_stack([(c[:, 0] - x0) * scale, (y1 - c[:, 1]) * scale])
+    )
+    drawn = np.asarray(tiled, dtype=object)
+    collections = np.flatnonzero(shapely.get_type_id(drawn) == 7)
+    drawn[collections] = [_drawable(g) for g in drawn[collections]]
+    shown = ~(shapely.is_missing(drawn) | shapely.is_empty(drawn))
+    rows = np.flatnonzero(keep)[shown]
+    return encode_layer(drawn[shown], props.take(rows), name=layer, extent=extent)
+
+
 def encode_tile(
     gdf: gpd.GeoDataFrame,
     *,
@@ -142,25 +189,49 @@ def encode_tile(
     check_tile(z, x, y)
     if gdf.empty:
         return b""
-    x0, y0, x1, y1 = tile_bounds_m(z, x, y)
-    pad = (x1 - x0) * buffer / extent
-    geoms = gdf.geometry.to_crs(_MERCATOR).to_numpy()
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    keep = present.copy()
-    keep[present] = _kept(geoms[present], z)
-    clipped = shapely.clip_by_rect(geoms[keep], x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-    tolerance = (x1 - x0) / extent / 2
-    clipped = shapely.simplify(clipped, tolerance, preserve_topology=True)
-    scale = extent / (x1 - x0)
-    oriented = shapely.orient_polygons(clipped, exterior_cw=True)  # positive area in tile units
-    tiled = shapely.transform(
-        oriented, lambda c: np.column_stack([(c[:, 0] - x0) * scale, (y1 - c[:, 1]) * scale])
-    )
-    drawn = np.asarray(tiled, dtype=object)
-    collections = np.flatnonzero(shapely.get_type_id(drawn) == 7)
-    drawn[collections] = [_drawable(g) for g in drawn[collections]]
-    shown = ~(shapely.is_missing(drawn) | shapely.is_empty(drawn))
-    rows = gdf[keep]
-    names = [c for c in columns if c in rows.columns and c != rows.geometry.name]
-    table = pd.DataFrame(rows[names]).reset_index(drop=True)[shown]
-    return encode_layer(drawn[shown], table, name=layer, extent=extent)
+    merc = np.asarray(gdf.geometry.to_crs(_MERCATOR).to_numpy(), dtype=object)
+    names = [c for c in columns if c in gdf.columns and c != gdf.geometry.name]
+    props = PropertyCodes.of(pd.DataFrame(gdf[names]).reset_index(drop=True))
+    return _draw(merc, props, z=z, x=x, y=y, layer=layer, extent=extent, buffer=buffer)
+
+
+class TileSource:
+    """A layer ready to cut into tiles: its geometries in web mercator with a spatial index
+    and the properties the tiles carry, built once (a store keeps one per layer version), so
+    each tile costs only its own features.
+
+    Parameters
+    ----------
+    gdf
+        The layer's features, in any CRS.
+    layer, columns
+        The MVT layer name and the properties carried.
+    """
+
+    def __init__(self, gdf: gpd.GeoDataFrame, *, layer: str, columns: Sequence[str] = ()) -> None:
+        self.layer = layer
+        self.merc = np.asarray(gdf.geometry.to_crs(_MERCATOR).to_numpy(), dtype=object)
+        self.tree = shapely.STRtree(self.merc)
+        names = [c for c in columns if c in gdf.columns and c != gdf.geometry.name]
+        self.props = PropertyCodes.of(pd.DataFrame(gdf[names]).reset_index(drop=True))
+
+    def tile(
+        self, z: int, x: int, y: int, *, extent: int = DEFAULT_EXTENT, buffer: int = DEFAULT_BUFFER
+    ) -> bytes:
+        """The MVT tile ``z/x/y`` (``b""`` when nothing is drawn there)."""
+        check_tile(z, x, y)
+        x0, y0, x1, y1 = tile_bounds_m(z, x, y)
+        pad = (x1 - x0) * buffer / extent
+        hits = np.sort(self.tree.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)))
+        if not len(hits):
+            return b""
+        return _draw(
+            self.merc[hits],
+            self.props.take(hits),
+            z=z,
+            x=x,
+            y=y,
+            layer=self.layer,
+            extent=extent,
+            buffer=buffer,
+        )

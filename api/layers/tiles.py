@@ -1,8 +1,9 @@
 """Vector tiles of a layer, as OGC API - Tiles names them:
 ``GET /collections/{layer}/tiles/WebMercatorQuad/{z}/{y}/{x}`` answers one Mapbox vector
-tile (``application/vnd.mapbox-vector-tile``) carrying the properties the map pages show
-(popup fields, title, category). A PostGIS store makes the tile in the database
-(``ST_AsMVT``); a GeoPackage store encodes it from a spatial-index read
+tile (``application/vnd.mapbox-vector-tile``) carrying each feature's id and the field that
+colours it (a page reads a clicked feature's other properties from the layer's items). A
+PostGIS store makes the tile in the database (``ST_AsMVT``); a GeoPackage store encodes it
+from a spatial-index read
 (:mod:`layers.tiles`). Tiles are kept in memory per layer version and sent with an ETag, so
 a browser asks again only after the layer changed.
 """
@@ -74,7 +75,8 @@ class TileCache:
 def _columns(store: Store, info: LayerInfo) -> list[str]:
     """The properties the pages read from this layer's tiles (the same in every language)."""
     sample = store.read(info.name, limit=50)
-    return tile_columns(prepare_layer(sample, name=info.name, kind=info.kind, lang="zh"))
+    prepared = prepare_layer(sample, name=info.name, kind=info.kind, lang="zh")
+    return tile_columns(info.kind, prepared)
 
 
 def _cache(request: Request) -> TileCache:

@@ -44,7 +44,6 @@ from api.maps.tiles import TileLayer
 
 __all__ = ["MapBuilder"]
 
-_OSM = "© OpenStreetMap contributors"
 _BASE = {
     "major": LayerStyle("#b9b3a6", weight=3.2, fill=False, z=3),
     "medium": LayerStyle("#c9c4b8", weight=2.0, fill=False, z=2),
@@ -112,6 +111,8 @@ class MapBuilder:
         self._base_legend: list[LegendEntry] = []
         self._extents: list[Bounds] = []
         self._estimated = False
+        #: division codes -> names, shown beside codes in popups (filled by the basemap)
+        self.code_names: dict[str, str] = {}
 
     # -- layers ---------------------------------------------------------------------------
 
@@ -205,9 +206,14 @@ class MapBuilder:
             tiers = road_tiers(data.roads, tolerance_m=tolerance_m)
             for tier in tiers["tier"]:
                 rows = tiers[tiers["tier"] == tier]
-                self._base_layer(group, rows, f"roads_{tier}", _BASE[tier], attribution=_OSM)
+                attribution = text("osm_attribution", self.lang)
+                self._base_layer(group, rows, f"roads_{tier}", _BASE[tier], attribution=attribution)
             group.add_child(LabelLayer(road_labels(data.roads), cls="road", name="labels-road"))
         for kind, frame in (("streets", data.streets), ("districts", data.districts)):
+            if frame is not None and {"code", "name"} <= set(frame.columns):
+                self.code_names.update(
+                    zip(frame["code"].astype(str), frame["name"].astype(str), strict=True)
+                )
             if frame is not None and not frame.empty:
                 self._base_layer(group, frame, kind, _BASE[kind], tolerance_m=tolerance_m)
                 self._note_extent(frame, basemap=True)
@@ -260,7 +266,9 @@ class MapBuilder:
         control = folium.LayerControl(collapsed=False, position="topright")
         self.map.add_child(control, name="mzgis_layer_control")
         self.map.add_child(PageFinish(self._finish_options()), name="mzgis_finish")
-        self._setup.set_options({"lang": self.lang, "bounds": self._initial_bounds()})
+        self._setup.set_options(
+            {"lang": self.lang, "bounds": self._initial_bounds(), "codeNames": self.code_names}
+        )
         root = self.map.get_root()
         localize(root, lang=self.lang)
         return fill_payloads(str(root.render()), root)

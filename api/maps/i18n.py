@@ -33,6 +33,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "features": ("个", "features"),
     "other": ("其他", "other"),
     "maps_index": ("地图", "Maps"),
+    "osm_attribution": ("© OpenStreetMap 贡献者", "© OpenStreetMap contributors"),
     "data_source": (
         "数据：© OpenStreetMap 贡献者 (ODbL)",
         "Data: © OpenStreetMap contributors (ODbL)",

@@ -16,6 +16,7 @@ from api.maps.assets import MZGIS_CSS, MZGIS_JS, vendor_url
 from api.maps.elements import to_js
 from api.maps.i18n import Lang
 from api.maps.spec import PreparedLayer, prepare_layer
+from layers.schema import SCHEMAS, get_schema
 
 __all__ = [
     "TILED_MIN_FEATURES",
@@ -30,6 +31,8 @@ __all__ = [
 TILED_MIN_FEATURES = 20_000
 #: the path of a layer's tiles (OGC API - Tiles, web mercator), served by api/layers/tiles.py
 TILE_PATH = "/collections/{layer}/tiles/WebMercatorQuad/{z}/{y}/{x}"
+#: where the page reads a clicked feature's properties (OGC API - Features, one item)
+ITEMS_PATH = "/collections/{layer}/items/"
 _VECTORGRID_JS = vendor_url("leaflet.vectorgrid", "Leaflet.VectorGrid.bundled.min.js")
 
 
@@ -38,12 +41,11 @@ def tiles_template(layer: str) -> str:
     return TILE_PATH.replace("{layer}", layer)
 
 
-def tile_columns(prepared: PreparedLayer) -> list[str]:
-    """The properties a tile carries for the page: popup fields, title, category, estimates."""
-    spec = prepared.spec
-    names = [str(f[0]) for f in spec["fields"]]  # [name, label, unit, dtype]
-    names += [spec.get("title") or "", (spec.get("category") or {}).get("field") or ""]
-    names.append("estimated_fields")
+def tile_columns(kind: str, prepared: PreparedLayer) -> list[str]:
+    """The properties a tile carries: the feature's id (its popup is read from the layer's
+    items when clicked, so tiles stay small) and the field that colours it."""
+    names = [get_schema(kind).id_field if kind in SCHEMAS else ""]
+    names.append((prepared.spec.get("category") or {}).get("field") or "")
     return list(dict.fromkeys(n for n in names if n))
 
 
@@ -60,10 +62,18 @@ def tiled_layer(
     """The spec of layer ``name`` drawn from ``tiles_url`` (``{z}/{x}/{y}`` template),
     prepared from ``sample`` (a few of its features: the columns and geometry type)."""
     prepared = prepare_layer(sample, name=name, lang=lang, kind=kind, label=label, cluster=False)
-    spec = {**prepared.spec, "tiles": tiles_url, "tileLayer": name, "common": {}, "total": total}
+    spec = {
+        **prepared.spec,
+        "tiles": tiles_url,
+        "tileLayer": name,
+        "idField": get_schema(kind).id_field if kind in SCHEMAS else None,
+        "items": ITEMS_PATH.replace("{layer}", name),
+        "common": {},
+        "total": total,
+    }
     return PreparedLayer(
         spec,
-        tile_columns(prepared),
+        tile_columns(kind, prepared),
         prepared.label,
         prepared.geometry,
         prepared.style,

@@ -17,6 +17,7 @@ leaves them behind (they are rebuilt where they are needed).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,12 +25,14 @@ from typing import Any
 import geopandas as gpd
 
 from layers.schema import CHINA_BOUNDS_LONLAT
-from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, check_tile, encode_tile, tile_bbox_lonlat
+from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, TileSource, check_tile
 from layers.validate import ValidationReport, validate
 
 __all__ = ["ArtifactInfo", "BBox", "LayerInfo", "Store"]
 
 BBox = tuple[float, float, float, float]
+#: layers a store keeps ready for tiles at once (the least recently built dropped first)
+MAX_TILE_SOURCES = 4
 
 
 @dataclass(frozen=True)
@@ -110,12 +113,23 @@ class Store(ABC):
         buffer: int = DEFAULT_BUFFER,
     ) -> bytes:
         """The Mapbox vector tile ``z/x/y`` of layer ``name`` (one MVT layer named ``name``
-        carrying ``columns``; see :mod:`layers.tiles`); ``b""`` when nothing is drawn there."""
+        carrying ``columns``; see :mod:`layers.tiles`); ``b""`` when nothing is drawn there.
+
+        The layer is read once per version into a :class:`layers.tiles.TileSource` (web
+        mercator geometries with a spatial index) kept by the store, so a tile costs only
+        its own features; a server store may make tiles itself."""
         check_tile(z, x, y)
-        frame = self.read(name, bbox=tile_bbox_lonlat(z, x, y, margin=buffer / extent))
-        return encode_tile(
-            frame, z=z, x=x, y=y, layer=name, columns=columns, extent=extent, buffer=buffer
-        )
+        info = self.info(name)
+        key = (name, info.version, info.updated_at, tuple(columns))
+        sources: OrderedDict[tuple[object, ...], TileSource]
+        sources = self.__dict__.setdefault("_tile_sources", OrderedDict())
+        source = sources.get(key)
+        if source is None:
+            source = TileSource(self.read(name), layer=name, columns=columns)
+            sources[key] = source
+            while len(sources) > MAX_TILE_SOURCES:
+                sources.popitem(last=False)
+        return source.tile(z, x, y, extent=extent, buffer=buffer)
 
     @abstractmethod
     def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:

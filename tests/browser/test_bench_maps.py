@@ -37,4 +37,5 @@ def test_bench_tiles_smoke() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "tiles (GeoPackage): 2,000 polygons, first view in" in result.stdout
+    assert "on the first visit after start-up" in result.stdout
     assert "ratio anchor / tiles (GeoPackage):" in result.stdout

@@ -119,3 +119,34 @@ def test_measure_control_measures_in_metres(map_server: str, map_tab: MapTab) ->
     )
     assert shown_m == pytest.approx(truth_m, rel=0.01)
     map_tab.assert_clean()
+
+
+def test_popups_read_like_chinese_not_a_database_row(
+    map_server: str, map_tab: MapTab, demo_store: Path
+) -> None:
+    opened = open_store(demo_store)
+    try:
+        streets = dict(
+            zip(opened.read("streets")["code"], opened.read("streets")["name"], strict=True)
+        )
+        record = opened.read("inspections").iloc[0]
+    finally:
+        opened.close()
+    check_map_page(map_tab, f"{map_server}/maps/layers", screenshot="layers-popups-zh.png")
+    # a record: its time in Beijing time, its fix type and review state in Chinese
+    text = click_feature(map_tab, "inspections", 0)
+    assert "北京时间" in text
+    fix = {"single": "单点定位", "differential": "差分定位", "RTK": "RTK", "manual": "手动放置"}
+    assert fix[record["fix_type"]] in text and record["fix_type"] not in {
+        "single",
+        "differential",
+    } & set(text.split())
+    # a community: its street code with the street's name beside it, metres without decimals
+    map_tab.page.evaluate("() => { mzgis.map.closePopup(); }")
+    map_tab.page.wait_for_selector(".leaflet-popup", state="detached")  # after its fade
+    text = click_feature(map_tab, "communities", 0)
+    code = re.search(r"\b(\d{9})\b", text)
+    assert code is not None and streets[code.group(1)] in text, text
+    attribution = map_tab.page.locator(".leaflet-control-attribution").inner_text()
+    assert "OpenStreetMap 贡献者" in attribution
+    map_tab.assert_clean()

@@ -15,7 +15,7 @@
   var KEY_UNITS = [[/_m2$/, " m²"], [/_deg$/, "°"], [/_m$/, " m"], [/_s$/, " s"]];
   var LABEL_ZOOMS = [12, 13, 14, 15, 16];
 
-  var state = { lang: "zh", entries: [], map: null };
+  var state = { lang: "zh", entries: [], map: null, codeNames: {} };
   var mzgis = {
     ready: false,
     readyMs: null,
@@ -30,13 +30,39 @@
       .replace(/"/g, "&quot;");
   }
 
-  function formatValue(value, dtype) {
+  /* Words inside json fields (reference objects and the like), by key. */
+  var KEY_WORDS = {
+    zh: { name: "名称", kind: "类型", status: "状态", distance_m: "距离", bearing_deg: "方位角",
+          found: "找到", intact: "完好", note: "备注" },
+    en: {},
+  };
+  var NUMBER_LOCALE = { zh: "zh-CN", en: "en-US" };
+
+  /* Digits a number keeps: none for whole units and metres (a metre is the precision people
+     read a distance in), two otherwise. */
+  function digitsFor(dtype, unit) {
+    if (dtype === "int" || unit === "m" || unit === "m²" || unit === "米" || unit === "平方米") return 0;
+    return 2;
+  }
+
+  /* A time as people here read it: 北京时间 (UTC+8), minutes. */
+  function beijingTime(value) {
+    var when = new Date(value);
+    if (isNaN(when.getTime())) return String(value);
+    var text = when.toLocaleString(NUMBER_LOCALE[state.lang], {
+      timeZone: "Asia/Shanghai", hour12: false, year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit",
+    });
+    return text + (state.lang === "zh" ? "（北京时间）" : " (Beijing time)");
+  }
+
+  function formatValue(value, dtype, unit) {
     var words = WORDS[state.lang];
-    if (dtype === "bool") return value ? words.yes : words.no;
+    if (dtype === "bool" || typeof value === "boolean") return value ? words.yes : words.no;
+    if (dtype === "datetime" && typeof value === "string") return beijingTime(value);
     if (typeof value === "number") {
-      var digits = dtype === "int" ? 0 : 2;
-      return value.toLocaleString(state.lang === "zh" ? "zh-CN" : "en-US", {
-        maximumFractionDigits: digits,
+      return value.toLocaleString(NUMBER_LOCALE[state.lang], {
+        maximumFractionDigits: digitsFor(dtype, unit),
       });
     }
     if (Array.isArray(value)) {
@@ -44,12 +70,25 @@
     }
     if (value !== null && typeof value === "object") {
       return Object.keys(value).map(function (key) {
-        var v = value[key], unit = "";
-        KEY_UNITS.forEach(function (pair) { if (!unit && pair[0].test(key)) unit = pair[1]; });
-        return typeof v === "object" ? JSON.stringify(v) : formatValue(v, "") + unit;
+        var v = value[key], keyUnit = "";
+        KEY_UNITS.forEach(function (pair) { if (!keyUnit && pair[0].test(key)) keyUnit = pair[1]; });
+        var label = KEY_WORDS[state.lang][key];
+        var shown = typeof v === "object" && v !== null ? JSON.stringify(v)
+          : formatValue(v, "", keyUnit.trim()) + keyUnit;
+        return label ? label + " " + shown : shown;
       }).join(" ");
     }
     return value;
+  }
+
+  /* A stored value as people read it: its label in the page's language where the page was
+     given one (spec.values), a division code with its name beside it. */
+  function displayValue(name, value, dtype, unit, spec) {
+    var labels = (spec.values || {})[name];
+    if (labels && typeof value === "string" && labels[value] !== undefined) return labels[value];
+    var shown = formatValue(value, dtype, unit);
+    if (/_code$/.test(name) && state.codeNames[value]) shown += " " + state.codeNames[value];
+    return shown;
   }
 
   function estimatedSet(props) {
@@ -70,7 +109,7 @@
       var name = f[0], label = f[1], unit = f[2], dtype = f[3];
       var value = props[name];
       if (value === null || value === undefined || value === "") return;
-      var shown = esc(formatValue(value, dtype)) + (unit ? " " + esc(unit) : "");
+      var shown = esc(displayValue(name, value, dtype, unit, spec)) + (unit ? " " + esc(unit) : "");
       if (estimated[name]) shown += ' <span class="mzgis-est">(' + words.estimated + ")</span>";
       rows.push("<tr><th>" + esc(label) + "</th><td>" + shown + "</td></tr>");
     });
@@ -228,6 +267,25 @@
     return found;
   }
 
+  /* The popup of a tiled feature: its properties read from the layer's items by its id. */
+  function openItemPopup(latlng, props, spec) {
+    var id = spec.idField ? props[spec.idField] : null;
+    var popup = L.popup({ maxWidth: 340 }).setLatLng(latlng);
+    if (id === null || id === undefined) {
+      popup.setContent(popupHtml(tileProperties(props, spec), spec)).openOn(state.map);
+      return;
+    }
+    fetch(spec.items + encodeURIComponent(id), { headers: { Accept: "application/geo+json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error(spec.items + id + ": HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (feature) {
+        popup.setContent(popupHtml(feature.properties || {}, spec)).openOn(state.map);
+      })
+      .catch(function (err) { console.error("mzgis: " + err.message); });
+  }
+
   function openTiledPopup(e) {
     if (state.clicked === e.originalEvent) return; /* an embedded feature took the click */
     for (var i = state.entries.length - 1; i >= 0; i--) {
@@ -235,10 +293,7 @@
       if (!entry.spec.tiles || !entry.spec.interactive || !entry.group._map) continue;
       var hit = tiledFeatureAt(entry.group, e.latlng);
       if (hit) {
-        L.popup({ maxWidth: 340 })
-          .setLatLng(e.latlng)
-          .setContent(popupHtml(tileProperties(hit.properties || {}, entry.spec), entry.spec))
-          .openOn(state.map);
+        openItemPopup(e.latlng, hit.properties || {}, entry.spec);
         return;
       }
     }
@@ -365,6 +420,7 @@
     mzgis.initMs = performance.now();
     state.map = mzgis.map = map;
     state.lang = opts.lang || "zh";
+    state.codeNames = opts.codeNames || {};
     map.getContainer().classList.add("mzgis-map");
     if (opts.bounds) map.fitBounds(opts.bounds, { padding: [12, 12], maxZoom: 17, animate: false });
     else map.setView([39.9, 116.4], 11, { animate: false });
