@@ -74,6 +74,8 @@ def _open(app: FastAPI, settings: Settings) -> None:
     store = open_service_store(settings.store)
     app.state.store = store
     app.state.catalog = Catalog.build(store)
+    layers = list(app.state.catalog.layers.values())
+    layers_tiles.warm_tiles(store, layers, min_features=settings.tiled_min_features)
 
 
 def _close(app: FastAPI) -> None:

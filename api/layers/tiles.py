@@ -11,6 +11,7 @@ a browser asks again only after the layer changed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from typing import Annotated
@@ -27,7 +28,9 @@ from api.maps.tiles import TILE_PATH, tile_columns
 from layers.store import LayerInfo, Store
 from layers.tiles import MAX_ZOOM
 
-__all__ = ["MVT_MEDIA_TYPE", "TileCache", "router"]
+__all__ = ["MVT_MEDIA_TYPE", "TileCache", "router", "warm_tiles"]
+
+logger = logging.getLogger("mzgis.api")
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 MAX_CACHED_TILES = 4096
@@ -77,6 +80,25 @@ def _columns(store: Store, info: LayerInfo) -> list[str]:
     sample = store.read(info.name, limit=50)
     prepared = prepare_layer(sample, name=info.name, kind=info.kind, lang="zh")
     return tile_columns(info.kind, prepared)
+
+
+def warm_tiles(store: Store, layers: list[LayerInfo], *, min_features: int) -> threading.Thread:
+    """Read the layers the pages draw from tiles (over ``min_features``) into the store's
+    tile sources in the background, so the first visitor after start-up does not wait for
+    it (a server store makes its tiles itself and is left alone)."""
+
+    def work() -> None:
+        for info in layers:
+            if info.count <= min_features or type(store).vector_tile is not Store.vector_tile:
+                continue
+            try:
+                store.vector_tile(info.name, 0, 0, 0, columns=_columns(store, info))
+            except Exception:  # the store closed, the layer went: tiles are made on demand
+                logger.warning("could not prepare the tiles of %s", info.name, exc_info=True)
+
+    thread = threading.Thread(target=work, name="mzgis-tiles", daemon=True)
+    thread.start()
+    return thread
 
 
 def _cache(request: Request) -> TileCache:

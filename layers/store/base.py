@@ -16,6 +16,7 @@ leaves them behind (they are rebuilt where they are needed).
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -123,12 +124,14 @@ class Store(ABC):
         key = (name, info.version, info.updated_at, tuple(columns))
         sources: OrderedDict[tuple[object, ...], TileSource]
         sources = self.__dict__.setdefault("_tile_sources", OrderedDict())
-        source = sources.get(key)
-        if source is None:
-            source = TileSource(self.read(name), layer=name, columns=columns)
-            sources[key] = source
-            while len(sources) > MAX_TILE_SOURCES:
-                sources.popitem(last=False)
+        lock: threading.Lock = self.__dict__.setdefault("_tile_lock", threading.Lock())
+        with lock:  # tiles asked for together wait for one read of the layer
+            source = sources.get(key)
+            if source is None:
+                source = TileSource(self.read(name), layer=name, columns=columns)
+                sources[key] = source
+                while len(sources) > MAX_TILE_SOURCES:
+                    sources.popitem(last=False)
         return source.tile(z, x, y, extent=extent, buffer=buffer)
 
     @abstractmethod
