@@ -1,0 +1,172 @@
+"""Detours: how much longer the walk is than the straight line, from every demand unit to
+its nearest target in straight line (a facility, or another demand unit).
+
+At short range a walk several times the straight line is rare in a dense city: where the
+network says so, the network more likely lacks a link. The ratios' distribution is the
+honest statement of what a network does to distances, instead of a fixed factor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from geo._errors import EmptyInputError
+from geo.network.graph import Network
+from geo.network.quality._findings import findings
+from geo.network.search import pair_search
+from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
+
+__all__ = ["detour_outliers", "detour_ratios", "detour_stats"]
+
+
+def detour_ratios(
+    network: Network,
+    demand: gpd.GeoDataFrame,
+    targets: gpd.GeoDataFrame | None = None,
+    *,
+    cap_m: float = 10_000.0,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> pd.DataFrame:
+    """Walk / straight-line ratio from every demand unit to its nearest target.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    demand
+        Demand units (polygons use a point inside them), any CRS.
+    targets
+        Facilities; ``None`` pairs every unit with its nearest other unit.
+    cap_m
+        Walks are searched up to this far (``inf`` beyond: the ratio is then at least
+        ``cap_m / straight_m``).
+    max_snap_m
+        Points farther than this from the network have no walk.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``demand``: ``target`` (position in ``targets``), ``straight_m``,
+        ``network_m`` (with both access legs; ``inf`` if none within ``cap_m``) and
+        ``ratio``.
+    """
+    crs = network.pyproj_crs
+    dxy = points_xy(demand, crs)
+    txy = dxy if targets is None else points_xy(targets, crs)
+    if len(txy) < (2 if targets is None else 1):
+        raise EmptyInputError("no targets to measure detours to / 没有可比较绕行的目标")
+    k = 2 if targets is None else 1
+    straight, target = cKDTree(txy).query(dxy, k=k)
+    if k == 2:
+        straight, target = straight[:, 1], target[:, 1]
+    rows, cols, vals = pair_search(
+        network, dxy, txy, cutoff_m=cap_m, max_snap_m=max_snap_m, add_access=True
+    )
+    walk = _lookup(rows, cols, vals, np.arange(len(dxy)), target, n_cols=len(txy))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(straight > 0, walk / straight, np.nan)
+    return pd.DataFrame(
+        {"target": target, "straight_m": straight, "network_m": walk, "ratio": ratio},
+        index=demand.index,
+    )
+
+
+def _lookup(
+    rows: NDArray[np.int64],
+    cols: NDArray[np.int64],
+    vals: NDArray[np.float64],
+    want_rows: NDArray[np.int64],
+    want_cols: NDArray[np.int64],
+    *,
+    n_cols: int,
+) -> NDArray[np.float64]:
+    """Values of the sparse (row, col) pairs at the wanted pairs (``inf`` where absent)."""
+    keys = rows * n_cols + cols
+    order = np.argsort(keys)
+    want = want_rows.astype(np.int64) * n_cols + want_cols
+    pos = np.clip(np.searchsorted(keys[order], want), 0, max(len(keys) - 1, 0))
+    if len(keys) == 0:
+        return np.full(len(want), np.inf)
+    found = keys[order][pos] == want
+    return np.where(found, vals[order][pos], np.inf)
+
+
+def detour_stats(ratios: pd.DataFrame, *, range_m: float = 1000.0) -> dict[str, float]:
+    """The distribution of detour ratios of the units within ``range_m`` of their target
+    (``count``, ``median``, ``mean``, ``p90``, ``max``; unreachable units are counted in
+    ``unreachable`` and left out of the figures)."""
+    near = ratios[ratios["straight_m"] <= range_m]
+    finite = near["ratio"][np.isfinite(near["ratio"])]
+    if finite.empty:
+        return {"count": 0, "unreachable": len(near)}
+    return {
+        "count": len(finite),
+        "unreachable": int(len(near) - len(finite)),
+        "median": float(finite.median()),
+        "mean": float(finite.mean()),
+        "p90": float(finite.quantile(0.9)),
+        "max": float(finite.max()),
+    }
+
+
+def detour_outliers(
+    ratios: pd.DataFrame,
+    demand: gpd.GeoDataFrame,
+    *,
+    crs: Any,
+    ratio: float = 3.0,
+    range_m: float = 1000.0,
+    cap_m: float = 10_000.0,
+    name_column: str = "name",
+    street_column: str = "street",
+) -> gpd.GeoDataFrame:
+    """Units within ``range_m`` of their target in straight line whose walk is more than
+    ``ratio`` times longer (or none within ``cap_m``), as findings at the unit (``crs``:
+    the network's)."""
+    bad = (ratios["straight_m"] <= range_m) & ~(ratios["ratio"] <= ratio)
+    rows = np.flatnonzero(bad.to_numpy())
+    units = demand.iloc[rows]
+    r = ratios.iloc[rows]
+    names = _text(units, name_column)
+    streets = _text(units, street_column)
+    straight, walk, factor = (
+        r[c].to_numpy(dtype=float) for c in ("straight_m", "network_m", "ratio")
+    )
+    en, zh = [], []
+    for nm, st, s, w, f in zip(names, streets, straight, walk, factor, strict=True):
+        where = f"{nm} ({st})" if st else nm
+        walk_en = (
+            f"{w:,.0f} m walking ({f:.1f}×)" if np.isfinite(w) else f"no walk within {cap_m:,.0f} m"
+        )
+        walk_zh = (
+            f"步行 {w:,.0f} 米（{f:.1f} 倍）" if np.isfinite(w) else f"{cap_m:,.0f} 米内无步行路径"
+        )
+        en.append(f"{where}: nearest target {s:,.0f} m in straight line, {walk_en}")
+        zh.append(f"{nm}{f'（{st}）' if st else ''}：最近目标直线 {s:,.0f} 米，{walk_zh}")
+    points = points_xy(units, crs) if len(units) else np.zeros((0, 2))
+    return findings(
+        "detour",
+        shapely.points(points) if len(points) else [],
+        severity=np.where(~(factor <= 2 * ratio), "high", "medium"),
+        explanation_en=en,
+        explanation_zh=zh,
+        crs=crs,
+        straight_m=straight,
+        network_m=walk,
+        ratio=factor,
+        name=names,
+        street=streets,
+    )
+
+
+def _text(frame: pd.DataFrame, column: str) -> NDArray[np.object_]:
+    if column in frame:
+        return frame[column].fillna("").astype(str).to_numpy(dtype=object)
+    return np.full(len(frame), "", dtype=object)
