@@ -107,4 +107,12 @@ class CoverageResponse(BaseModel):
     per_demand: list[dict[str, Any]] | dict[str, Any] | None
     service_areas: dict[str, Any] | None
     accessibility: dict[str, Any] | None
+    network_suspects: list[dict[str, Any]] | None = Field(
+        default=None,
+        description=(
+            "Walking runs: units whose walk to a facility within 1 km is more than 3× the"
+            " straight line, likely across a gap in the walking network"
+            " / 步行模式：到 1 公里内设施的步行距离超过直线 3 倍的单元，多因路网缺口"
+        ),
+    )
     notes: list[str]

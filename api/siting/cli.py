@@ -10,9 +10,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_common import StoreOption, console, opened_store, run_with_progress, user_errors
+from api.cli_common import (
+    NetworkOption,
+    StoreOption,
+    console,
+    network_source,
+    opened_store,
+    run_with_progress,
+    user_errors,
+)
 
 if TYPE_CHECKING:
+    from api.network.service import NetworkSource
     from api.siting.schemas import Setback, SitingRequest
     from api.siting.service import SitingRun
 
@@ -226,6 +235,7 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
         typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
     ] = None,
     store: StoreOption = None,
+    network: NetworkOption = None,
 ) -> None:
     """Choose new facility sites (LSCP, MCLP, p-median, p-center)
     / 设施选址（集合覆盖、最大覆盖、p-中值、p-中心）"""
@@ -241,14 +251,17 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
         new_site_capacity=new_site_capacity, single_source=single_source, mode=mode,
         time_limit_s=time_limit_s, mip_gap=mip_gap,
     )  # fmt: skip
+
+    def source(report: Callable[[str], None]) -> NetworkSource:
+        if network is not None:
+            return network_source(network)
+        return lambda s: store_network(s, progress=_stages(report))
+
     with opened_store(store) as opened:
         run = run_with_progress(
             "siting / 选址",
             lambda report: run_siting(
-                Catalog.build(opened),
-                request,
-                network_source=lambda s: store_network(s, progress=_stages(report)),
-                progress=report,
+                Catalog.build(opened), request, network_source=source(report), progress=report
             ),
         )
     print_summary(run)

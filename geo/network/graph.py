@@ -71,11 +71,6 @@ class BuildReport:
     largest_dropped_nodes: int = 0
     dropped_parts: list[dict[str, Any]] = field(default_factory=list)
 
-    @property
-    def filtered_edges(self) -> int:
-        """The former name of :attr:`filtered_ways` (it always counted source rows)."""
-        return self.filtered_ways
-
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return asdict(self)

@@ -145,6 +145,12 @@ def build_network_from_osm(
         present = present & _inside(xy, _clip_area(clip, dst, clip_margin_m))
     counts = ways.counts[keep]
     present, piece_of, piece_counts, cut, outside = _pieces(counts, present)
+    if len(piece_counts) == 0:
+        msg = (
+            f"no walkable way of {source.name} lies within the clip area / "
+            f"{source.name} 中没有位于裁剪范围内的可步行道路"
+        )
+        raise NetworkError(msg)
     raw, node_ids, node_xy = _split_ways(
         ways.node[vertex_keep][present],
         xy[present],

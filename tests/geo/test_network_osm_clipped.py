@@ -119,5 +119,8 @@ def test_clip_to_polygons_with_a_margin(raw_dir: Path) -> None:
     grown = area.to_crs(wide.pyproj_crs).geometry.iloc[0].buffer(500.0 + 1e-6)
     assert shapely.contains_xy(grown, *wide.geom_xy.T).all()
     assert not shapely.contains_xy(inside, *wide.geom_xy.T).all()
+    far = gpd.GeoDataFrame(geometry=[box(116.30, 39.80, 116.31, 39.81)], crs=4326)
+    with pytest.raises(NetworkError, match="within the clip area"):
+        build_network(src, clip=far, clip_margin_m=0.0)
     with pytest.raises(NetworkError, match="CRS"):
         build_network(src, clip=area.set_crs(None, allow_override=True))

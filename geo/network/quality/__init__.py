@@ -11,7 +11,12 @@ detour outliers of demand units (walks many times the straight line at short ran
 from __future__ import annotations
 
 from geo.network.quality._findings import KINDS, SEVERITIES
-from geo.network.quality.detours import detour_outliers, detour_ratios, detour_stats
+from geo.network.quality.detours import (
+    detour_outliers,
+    detour_ratios,
+    detour_stats,
+    suspect_detours,
+)
 from geo.network.quality.report import NetworkQuality, QualityOptions, check_network
 from geo.network.quality.structure import (
     chords,
@@ -37,4 +42,5 @@ __all__ = [
     "detour_stats",
     "dropped_parts",
     "missing_links",
+    "suspect_detours",
 ]

@@ -13,14 +13,14 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["COLUMNS", "KINDS", "SEVERITIES", "empty_findings", "findings"]
 
-#: the kinds of finding, with their label for people
+#: the kinds of finding, most telling first, with their label for people
 KINDS: dict[str, str] = {
-    "component": "disconnected part / 不连通部分",
-    "cut_off": "cut off by filtered or one-way roads / 被剔除道路或单行道隔断",
-    "dead_end_cluster": "cluster of dead ends / 断头路聚集",
-    "missing_link": "suspected missing link / 疑似缺失连接",
-    "chord": "straight edge without shape / 无中间形状的长直线边",
     "detour": "detour outlier / 绕行异常",
+    "missing_link": "suspected missing link / 疑似缺失连接",
+    "cut_off": "cut off by filtered or one-way roads / 被剔除道路或单行道隔断",
+    "component": "disconnected part / 不连通部分",
+    "dead_end_cluster": "cluster of dead ends / 断头路聚集",
+    "chord": "straight edge without shape / 无中间形状的长直线边",
 }
 #: severities, worst first
 SEVERITIES: dict[str, str] = {"high": "high / 高", "medium": "medium / 中", "low": "low / 低"}

@@ -23,7 +23,7 @@ from geo.network.quality._findings import findings
 from geo.network.search import pair_search
 from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
 
-__all__ = ["detour_outliers", "detour_ratios", "detour_stats"]
+__all__ = ["detour_outliers", "detour_ratios", "detour_stats", "suspect_detours"]
 
 
 def detour_ratios(
@@ -99,21 +99,32 @@ def _lookup(
 
 
 def detour_stats(ratios: pd.DataFrame, *, range_m: float = 1000.0) -> dict[str, float]:
-    """The distribution of detour ratios of the units within ``range_m`` of their target
-    (``count``, ``median``, ``mean``, ``p90``, ``max``; unreachable units are counted in
-    ``unreachable`` and left out of the figures)."""
-    near = ratios[ratios["straight_m"] <= range_m]
-    finite = near["ratio"][np.isfinite(near["ratio"])]
-    if finite.empty:
-        return {"count": 0, "unreachable": len(near)}
+    """The distribution of detour ratios of the units within ``range_m`` of their target:
+    ``count``, ``median`` and ``p90`` (a walk beyond the search counts as longer than any),
+    ``mean`` and ``max`` of the walks found, and ``beyond`` (units with no walk found)."""
+    near = ratios["ratio"][ratios["straight_m"] <= range_m].to_numpy(dtype=float)
+    near = near[~np.isnan(near)]
+    finite = near[np.isfinite(near)]
+    if len(finite) == 0:
+        return {"count": 0, "beyond": len(near)}
     return {
-        "count": len(finite),
-        "unreachable": int(len(near) - len(finite)),
-        "median": float(finite.median()),
+        "count": len(near),
+        "beyond": int(len(near) - len(finite)),
+        "median": float(np.quantile(near, 0.5, method="lower")),
+        "p90": float(np.quantile(near, 0.9, method="lower")),
         "mean": float(finite.mean()),
-        "p90": float(finite.quantile(0.9)),
         "max": float(finite.max()),
     }
+
+
+def suspect_detours(
+    ratios: pd.DataFrame, *, ratio: float = 3.0, range_m: float = 1000.0
+) -> NDArray[np.bool_]:
+    """Units within ``range_m`` of their target whose walk is more than ``ratio`` times
+    the straight line, or not found: their walking results likely show a network gap."""
+    near = ratios["straight_m"].to_numpy(dtype=float) <= range_m
+    fine = ratios["ratio"].to_numpy(dtype=float) <= ratio
+    return np.asarray(near & ~fine, dtype=bool)
 
 
 def detour_outliers(
@@ -130,8 +141,7 @@ def detour_outliers(
     """Units within ``range_m`` of their target in straight line whose walk is more than
     ``ratio`` times longer (or none within ``cap_m``), as findings at the unit (``crs``:
     the network's)."""
-    bad = (ratios["straight_m"] <= range_m) & ~(ratios["ratio"] <= ratio)
-    rows = np.flatnonzero(bad.to_numpy())
+    rows = np.flatnonzero(suspect_detours(ratios, ratio=ratio, range_m=range_m))
     units = demand.iloc[rows]
     r = ratios.iloc[rows]
     names = _text(units, name_column)

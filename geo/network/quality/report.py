@@ -246,7 +246,10 @@ def check_network(
         )
     found = [p for p in parts if len(p)]
     frame = pd.concat(found, ignore_index=True) if found else empty_findings(network.pyproj_crs)
-    rank = frame["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-    frame = frame.iloc[np.lexsort((frame["kind"].to_numpy(), rank.to_numpy()))]
+    rank = frame["severity"].map({s: i for i, s in enumerate(SEVERITIES)}).to_numpy()
+    kind = frame["kind"].map({k: i for i, k in enumerate(KINDS)}).to_numpy()
+    size = -np.nan_to_num(frame["ratio"].to_numpy(dtype=float), nan=0.0, posinf=1e9)
+    length = -np.nan_to_num(frame["length_m"].to_numpy(dtype=float), nan=0.0)
+    frame = frame.iloc[np.lexsort((length, size, kind, rank))]
     findings = gpd.GeoDataFrame(frame.reset_index(drop=True), crs=network.pyproj_crs)
     return NetworkQuality(network, findings, len(structure.dead_ends(network)), ratios, opt)
