@@ -102,3 +102,32 @@ def test_network_check_lists_the_demo_findings(demo_copy: Path, tmp_path: Path) 
     assert (table["kind"] == "detour").sum() > 10
     bad = runner.invoke(app, ["network", "check", "--store", str(demo_copy), "--demand", "x"])
     assert bad.exit_code == 1 and "no such layer" in bad.output
+
+
+def test_over_http_a_store_without_roads_uses_its_saved_network(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.config import Settings
+
+    net = tmp_path / "city.npz"
+    src = RAW / "beijing_walk_network"
+    args = ["network", "build", str(src / "nodes.csv"), "--edges", str(src / "edges.csv")]
+    assert runner.invoke(app, [*args, "--out", str(net)]).exit_code == 0
+    store = open_store(demo_copy)
+    try:
+        store.delete("roads")
+    finally:
+        store.close()
+    body = {"facilities": "stations", "gaps": 0, "levels": ["district"]}
+    with TestClient(create_app(Settings(store=str(demo_copy)))) as client:
+        refused = client.post("/analyses/coverage", json=body)
+        assert refused.status_code == 422 and "mzgis network build" in refused.text
+        net.rename(network_path_for(demo_copy))  # registered with the store
+        answer = client.post("/analyses/coverage", json=body)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["network"]["source"] == "edges.csv"
+        quality = client.get("/analyses/network/quality", params={"limit": 1})
+        assert quality.json()["summary"]["network"]["source"] == "edges.csv"
