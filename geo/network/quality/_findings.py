@@ -24,7 +24,8 @@ KINDS: dict[str, str] = {
 }
 #: severities, worst first
 SEVERITIES: dict[str, str] = {"high": "high / 高", "medium": "medium / 中", "low": "low / 低"}
-#: the measure columns a finding may carry (NaN or "" where they do not apply)
+#: the measure columns a finding may carry (NaN or "" where they do not apply); ``node_ids``
+#: are the source's ids (OSM node ids for an OSM build) of a missing link's two nodes
 COLUMNS: dict[str, Any] = {
     "nodes": np.nan,
     "length_m": np.nan,
@@ -33,6 +34,7 @@ COLUMNS: dict[str, Any] = {
     "ratio": np.nan,
     "name": "",
     "street": "",
+    "node_ids": "",
 }
 
 

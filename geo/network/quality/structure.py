@@ -1,7 +1,7 @@
 """Checks of the network's structure: parts, dead ends, missing links, chords.
 
 Every check is vectorised over nodes and edges: a KD-tree for "close in straight line",
-bounded Dijkstra searches in batches on the CSR graph for "far on the network".
+bounded multi-source Dijkstra searches on the CSR graph for "far on the network".
 """
 
 from __future__ import annotations
@@ -27,9 +27,6 @@ __all__ = [
     "dropped_parts",
     "missing_links",
 ]
-
-#: memory for one batch of bounded searches
-_BATCH_BYTES = 64 * 2**20
 
 
 def _neighbours(network: Network) -> NDArray[np.int64]:
@@ -164,26 +161,56 @@ def missing_links(
         crs=network.pyproj_crs,
         straight_m=straight,
         network_m=walk,
+        node_ids=[f"{a} {b}" for a, b in network.node_ids[pairs].tolist()],
     )
 
 
 def _pair_distances(
     network: Network, pairs: NDArray[np.int64], *, limit_m: float
 ) -> NDArray[np.float64]:
-    """Network distance between the two nodes of each pair (``inf`` beyond ``limit_m``),
-    from bounded searches run in batches of sources."""
+    """Network distance between the two nodes of each pair (``inf`` beyond ``limit_m``).
+
+    The pairs' first nodes are searched in rounds of one multi-source Dijkstra each
+    (``min_only``, bounded by ``limit_m``): the sources of a round lie more than
+    ``2 * limit_m`` apart in straight line, so their balls of radius ``limit_m`` on the
+    network are disjoint and every node reached belongs to exactly one source's ball.
+    A round costs what its balls hold, not a full row per source.
+    """
     out = np.full(len(pairs), np.inf)
     if len(pairs) == 0:
         return out
-    graph = network.graph  # searched both ways (directed=False)
     sources, row = np.unique(pairs[:, 0], return_inverse=True)
-    batch = max(1, _BATCH_BYTES // (8 * network.n_nodes))
-    for start in range(0, len(sources), batch):
-        chunk = sources[start : start + batch]
-        dist = dijkstra(graph, directed=False, indices=chunk, limit=limit_m)
-        sel = np.flatnonzero((row >= start) & (row < start + len(chunk)))
-        out[sel] = dist[row[sel] - start, pairs[sel, 1]]
+    rounds = _rounds(network.node_xy[sources], spacing_m=2.0 * limit_m * 1.001)
+    for r in range(int(rounds.max()) + 1):
+        chunk = sources[rounds == r]
+        dist, _, origin = dijkstra(
+            network.graph,
+            directed=False,
+            indices=chunk,
+            limit=limit_m,
+            min_only=True,
+            return_predecessors=True,
+        )
+        sel = np.flatnonzero(rounds[row] == r)
+        target = pairs[sel, 1]
+        mine = origin[target] == pairs[sel, 0]
+        out[sel[mine]] = dist[target[mine]]
     return out
+
+
+def _rounds(xy: NDArray[np.float64], *, spacing_m: float) -> NDArray[np.int64]:
+    """A round for each point such that points of one round are at least ``spacing_m``
+    apart: cells of that size coloured like a chessboard of 2 × 2, then the rank of a
+    point within its cell."""
+    cell = np.floor((xy - xy.min(axis=0)) / spacing_m).astype(np.int64)
+    colour = (cell[:, 0] % 2) * 2 + (cell[:, 1] % 2)
+    _, key = np.unique(cell, axis=0, return_inverse=True)
+    order = np.argsort(key.ravel(), kind="stable")
+    first = np.r_[True, key.ravel()[order][1:] != key.ravel()[order][:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    rank = np.empty(len(xy), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - start
+    return rank * 4 + colour
 
 
 def chords(network: Network, *, min_length_m: float = 300.0) -> gpd.GeoDataFrame:
