@@ -19,10 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import networkx as nx
 import numpy as np
@@ -32,6 +29,7 @@ from scipy.spatial import cKDTree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_network import best_of  # noqa: E402
 from geo.network import (  # noqa: E402
     Network,
     build_network_from_arrays,
@@ -43,17 +41,6 @@ from geo.network.quality import missing_links  # noqa: E402
 RAW = ROOT / "data" / "raw"
 GK117 = "EPSG:4548"
 STRAIGHT_M, NETWORK_M = 30.0, 500.0
-T = TypeVar("T")
-
-
-def best_of(repeat: int, work: Callable[[], T]) -> tuple[T, float]:
-    """The result of ``work`` and its best time over ``repeat`` runs."""
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = work()
-        best = min(best, time.perf_counter() - t0)
-    return out, best  # type: ignore[return-value]
 
 
 def lanes_city(n: int, *, spacing_m: float = 100.0, lane_m: float = 20.0) -> Network:

@@ -25,7 +25,14 @@ from geo.network._parts import Filtered, dropped_parts
 from geo.network.filters import WALK_EXCLUDED_HIGHWAYS, walkable
 from geo.network.graph import BuildReport, Network
 
-__all__ = ["Progress", "RawEdges", "assemble_network", "csr_from_edges", "scaled"]
+__all__ = [
+    "Progress",
+    "RawEdges",
+    "assemble_network",
+    "csr_from_edges",
+    "positions_of",
+    "scaled",
+]
 
 #: a progress callback: ``progress(stage, fraction_done)``
 Progress = Callable[[str, float], None]
@@ -197,8 +204,8 @@ def _segments(
     and the filtered-out segments between known nodes."""
     order = np.argsort(node_ids, kind="stable")
     sorted_ids = np.asarray(node_ids)[order]
-    u = _lookup(sorted_ids, order, raw.u_id)
-    v = _lookup(sorted_ids, order, raw.v_id)
+    u = positions_of(sorted_ids, order, raw.u_id)
+    v = positions_of(sorted_ids, order, raw.v_id)
     known = (u >= 0) & (v >= 0)
     off = np.flatnonzero(~ok & known)
     filtered = Filtered(u[off], v[off], np.asarray(raw.highway, dtype=object)[off])
@@ -224,10 +231,11 @@ def _strings(values: NDArray[np.object_]) -> NDArray[np.str_]:
     return pd.Series(values, dtype=object).fillna("").astype(str).to_numpy().astype(str)
 
 
-def _lookup(
+def positions_of(
     sorted_ids: NDArray[np.int64], order: NDArray[np.int64], ids: NDArray[np.int64]
 ) -> NDArray[np.int64]:
-    """Positions of ``ids`` among the nodes (-1 where unknown)."""
+    """Positions of ``ids`` among values whose sorted form is ``sorted_ids`` (``order``
+    sorts them), ``-1`` where absent."""
     pos = np.clip(np.searchsorted(sorted_ids, ids), 0, max(len(sorted_ids) - 1, 0))
     if len(sorted_ids) == 0:
         return np.full(len(ids), -1, dtype=np.int64)

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from geo._errors import EmptyInputError
+from geo.network.build import positions_of
 from geo.network.graph import Network
 from geo.network.quality._findings import findings
 from geo.network.search import pair_search
@@ -90,12 +91,8 @@ def _lookup(
     """Values of the sparse (row, col) pairs at the wanted pairs (``inf`` where absent)."""
     keys = rows * n_cols + cols
     order = np.argsort(keys)
-    want = want_rows.astype(np.int64) * n_cols + want_cols
-    pos = np.clip(np.searchsorted(keys[order], want), 0, max(len(keys) - 1, 0))
-    if len(keys) == 0:
-        return np.full(len(want), np.inf)
-    found = keys[order][pos] == want
-    return np.where(found, vals[order][pos], np.inf)
+    pos = positions_of(keys[order], order, want_rows.astype(np.int64) * n_cols + want_cols)
+    return np.where(pos >= 0, vals[pos], np.inf)
 
 
 def detour_stats(ratios: pd.DataFrame, *, range_m: float = 1000.0) -> dict[str, float]:
