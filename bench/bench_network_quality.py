@@ -2,8 +2,8 @@
 
 1. Suspected missing links (node pairs under 30 m apart in straight line and over 500 m
    apart on the network): mzgis (:func:`geo.network.quality.missing_links`: one KD-tree,
-   then rounds of bounded multi-source Dijkstra on the CSR graph, the sources of a round far
-   apart) against networkx as its users run it
+   then bounded Dijkstra searches tile by tile on small sub-graphs of the CSR graph) against
+   networkx as its users run it
    (``single_source_dijkstra_path_length`` with a cutoff from each pair's first node, over the
    same KD-tree pairs), on the demo walking network and on a synthetic city of street grids
    with back lanes joined at one end only. Both must find the same pairs.

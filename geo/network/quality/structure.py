@@ -1,7 +1,7 @@
 """Checks of the network's structure: parts, dead ends, missing links, chords.
 
 Every check is vectorised over nodes and edges: a KD-tree for "close in straight line",
-bounded multi-source Dijkstra searches on the CSR graph for "far on the network".
+bounded Dijkstra searches on tiles of the CSR graph for "far on the network".
 """
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from geo.network import _polyline
 from geo.network.graph import Network
 from geo.network.quality._findings import findings
+
+#: side of the tiles the missing-link searches run in (at least their limit)
+_TILE_M = 1000.0
+#: memory for one batch of bounded searches in a tile
+_BATCH_BYTES = 64 * 2**20
 
 __all__ = [
     "chords",
@@ -170,47 +176,65 @@ def _pair_distances(
 ) -> NDArray[np.float64]:
     """Network distance between the two nodes of each pair (``inf`` beyond ``limit_m``).
 
-    The pairs' first nodes are searched in rounds of one multi-source Dijkstra each
-    (``min_only``, bounded by ``limit_m``): the sources of a round lie more than
-    ``2 * limit_m`` apart in straight line, so their balls of radius ``limit_m`` on the
-    network are disjoint and every node reached belongs to exactly one source's ball.
-    A round costs what its balls hold, not a full row per source.
+    A walk of at most ``limit_m`` never leaves the disc of that radius around its start, so
+    the pairs are answered tile by tile (tiles of at least ``limit_m``) on the sub-graph of
+    the tile and its eight neighbours, exactly: the cost grows with the city's area, not
+    with its area squared.
     """
     out = np.full(len(pairs), np.inf)
     if len(pairs) == 0:
         return out
-    sources, row = np.unique(pairs[:, 0], return_inverse=True)
-    rounds = _rounds(network.node_xy[sources], spacing_m=2.0 * limit_m * 1.001)
-    for r in range(int(rounds.max()) + 1):
-        chunk = sources[rounds == r]
-        dist, _, origin = dijkstra(
-            network.graph,
-            directed=False,
-            indices=chunk,
-            limit=limit_m,
-            min_only=True,
-            return_predecessors=True,
-        )
-        sel = np.flatnonzero(rounds[row] == r)
-        target = pairs[sel, 1]
-        mine = origin[target] == pairs[sel, 0]
-        out[sel[mine]] = dist[target[mine]]
+    size = max(_TILE_M, limit_m)
+    cell = np.floor((network.node_xy - network.node_xy.min(axis=0)) / size).astype(np.int64)
+    n_x = int(cell[:, 0].max()) + 2
+    key = (cell[:, 1] + 1) * n_x + cell[:, 0] + 1  # a border of empty cells all round
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    pair_tile = key[pairs[:, 0]]
+    by_tile = np.argsort(pair_tile, kind="stable")
+    tiles, first = np.unique(pair_tile[by_tile], return_index=True)
+    bounds = np.r_[first, len(pairs)]
+    local = np.full(network.n_nodes, -1, dtype=np.int64)  # reused: reset after each tile
+    for i, tile in enumerate(tiles.tolist()):
+        around = (tile + np.array([-n_x, 0, n_x])[:, None] + np.array([-1, 0, 1])).ravel()
+        lo = np.searchsorted(sorted_key, around, side="left")
+        hi = np.searchsorted(sorted_key, around, side="right")
+        nodes = np.sort(np.concatenate([order[a:b] for a, b in zip(lo, hi, strict=True)]))
+        sel = by_tile[bounds[i] : bounds[i + 1]]
+        local[nodes] = np.arange(len(nodes))
+        sub = _subgraph(network, nodes, local)
+        local[nodes] = -1
+        out[sel] = _local_distances(sub, np.searchsorted(nodes, pairs[sel]), limit_m=limit_m)
     return out
 
 
-def _rounds(xy: NDArray[np.float64], *, spacing_m: float) -> NDArray[np.int64]:
-    """A round for each point such that points of one round are at least ``spacing_m``
-    apart: cells of that size coloured like a chessboard of 2 × 2, then the rank of a
-    point within its cell."""
-    cell = np.floor((xy - xy.min(axis=0)) / spacing_m).astype(np.int64)
-    colour = (cell[:, 0] % 2) * 2 + (cell[:, 1] % 2)
-    _, key = np.unique(cell, axis=0, return_inverse=True)
-    order = np.argsort(key.ravel(), kind="stable")
-    first = np.r_[True, key.ravel()[order][1:] != key.ravel()[order][:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-    rank = np.empty(len(xy), dtype=np.int64)
-    rank[order] = np.arange(len(order)) - start
-    return rank * 4 + colour
+def _subgraph(network: Network, nodes: NDArray[np.int64], local: NDArray[np.int64]) -> sp.csr_array:
+    """The CSR graph among ``nodes`` (``local``: their new numbers, -1 elsewhere), built
+    from their rows only (never a pass over the whole graph)."""
+    starts, ends = network.indptr[nodes], network.indptr[nodes + 1]
+    counts = (ends - starts).astype(np.int64)
+    entry = _polyline.ranges(starts.astype(np.int64), counts)
+    rows = np.repeat(np.arange(len(nodes)), counts)
+    cols = local[network.indices[entry]]
+    keep = cols >= 0
+    n = len(nodes)
+    return sp.csr_array((network.weights[entry][keep], (rows[keep], cols[keep])), shape=(n, n))
+
+
+def _local_distances(
+    graph: sp.csr_array, pairs: NDArray[np.int64], *, limit_m: float
+) -> NDArray[np.float64]:
+    """:func:`_pair_distances` on one small (sub-)graph: one bounded search per source,
+    in batches that fit in :data:`_BATCH_BYTES`."""
+    out = np.full(len(pairs), np.inf)
+    sources, row = np.unique(pairs[:, 0], return_inverse=True)
+    batch = max(1, _BATCH_BYTES // (8 * graph.shape[0]))
+    for start in range(0, len(sources), batch):
+        chunk = sources[start : start + batch]
+        dist = dijkstra(graph, directed=False, indices=chunk, limit=limit_m)
+        sel = np.flatnonzero((row >= start) & (row < start + batch))
+        out[sel] = dist[row[sel] - start, pairs[sel, 1]]
+    return out
 
 
 def chords(network: Network, *, min_length_m: float = 300.0) -> gpd.GeoDataFrame:
