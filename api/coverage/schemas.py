@@ -110,9 +110,10 @@ class CoverageResponse(BaseModel):
     network_suspects: list[dict[str, Any]] | None = Field(
         default=None,
         description=(
-            "Walking runs: units whose walk to a facility within 1 km is more than 3× the"
-            " straight line, likely across a gap in the walking network"
-            " / 步行模式：到 1 公里内设施的步行距离超过直线 3 倍的单元，多因路网缺口"
+            "Walking runs: units within 1 km of a facility in straight line whose nearest"
+            " facility on foot is more than 3× as far, likely across a gap in the walking"
+            " network / 步行模式：距设施直线 1 公里内、步行最近设施距离超过直线 3 倍的单元，"
+            "多因路网缺口"
         ),
     )
     notes: list[str]

@@ -31,6 +31,7 @@ from api.network.quality import (
     DetourCheck,
     detour_check,
     detour_note,
+    straight_run_detours,
     suspect_note,
     suspect_records,
 )
@@ -265,25 +266,27 @@ def run_coverage(
             network=net,
             radius_m=fca.radius_m if fca.radius_m is not None else result.radius_m,
         )
-    check = _detour_check(catalog, dem, fac, net, network_source)
+    check = _detour_check(catalog, result, dem, fac, network_source)
     return CoverageRun(facilities, demand, result, access, net, _notes(result, mode, check), check)
 
 
 def _detour_check(
     catalog: Catalog,
+    result: CoverageResult,
     demand: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
-    net: Network | None,
     network_source: NetworkSource,
 ) -> DetourCheck | None:
-    """The detours of the demand units on the run's network, else on the store's network
-    when it has one (a straight-line run then states what walking does here)."""
-    if net is None:
-        try:
-            net = network_source(catalog.store)
-        except (InvalidBodyError, NetworkError):
-            return None
-    return detour_check(net, demand, facilities)
+    """The detours of the demand units: from the walking run itself, else measured on the
+    store's network when it has one (a straight-line run then states what walking does
+    here)."""
+    if result.network is not None:
+        return detour_check(result.detour_ratios(), result.network.report.source)
+    try:
+        net = network_source(catalog.store)
+    except (InvalidBodyError, NetworkError):
+        return None
+    return straight_run_detours(net, demand, facilities)
 
 
 def _notes(result: CoverageResult, mode: Mode, check: DetourCheck | None) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ __all__ = [
     "quality_answer",
     "short_detour_note",
     "store_quality",
+    "straight_run_detours",
     "suspect_note",
     "suspect_records",
     "with_street_names",
@@ -116,24 +117,32 @@ class DetourCheck:
 
 
 def detour_check(
-    network: Network,
-    demand: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
+    ratios: pd.DataFrame,
+    source: str,
     *,
     ratio: float = _DEFAULTS.detour_ratio,
     range_m: float = _DEFAULTS.detour_range_m,
 ) -> DetourCheck:
-    """The detours of ``demand`` to ``facilities``; walks are searched only as far as a
-    flag needs (``ratio × range_m``: anything longer is flagged anyway)."""
-    ratios = detour_ratios(network, demand, facilities, cap_m=ratio * range_m * 1.01)
+    """The check of detour ``ratios`` (see :func:`geo.network.quality.detour_ratios`)
+    measured on the network built from ``source``."""
     return DetourCheck(
         ratios,
         detour_stats(ratios, range_m=range_m),
         suspect_detours(ratios, ratio=ratio, range_m=range_m),
-        network.report.source,
+        source,
         ratio,
         range_m,
     )
+
+
+def straight_run_detours(
+    network: Network, demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
+) -> DetourCheck:
+    """The detours of a straight-line run, measured on the store's network with one
+    search bounded where a flag no longer needs it (``ratio × range_m``)."""
+    cap_m = _DEFAULTS.detour_ratio * _DEFAULTS.detour_range_m * 1.01
+    ratios = detour_ratios(network, demand, facilities, cap_m=cap_m)
+    return detour_check(ratios, network.report.source)
 
 
 def detour_note(check: DetourCheck | None, *, mode: str) -> str:
@@ -152,14 +161,14 @@ def detour_note(check: DetourCheck | None, *, mode: str) -> str:
     lead_en = "straight-line distances. " if mode == "euclidean" else ""
     lead_zh = "直线距离。" if mode == "euclidean" else ""
     return (
-        f"{lead_en}On this walking network ({check.source}) the walk from a unit to its"
-        f" nearest facility within {r} m is a median {s['median']:.2f}× the straight line"
-        f" (90 % under {p90}×, {s['count']:,} units). The network may lack links:"
-        " ratios far above this point to gaps rather than real detours"
+        f"{lead_en}On this walking network ({check.source}) the nearest facility on foot is a"
+        f" median {s['median']:.2f}× as far as the nearest in straight line, for the"
+        f" {s['count']:,} units within {r} m of one (90 % under {p90}×). The network may lack"
+        " links: ratios far above this point to gaps rather than real detours"
         " (mzgis network check, /maps/network)"
-        f" / {lead_zh}按本步行路网（{check.source}），{r} 米内单元到最近设施的步行距离"
-        f"中位数为直线距离的 {s['median']:.2f} 倍（90% 低于 {p90} 倍，"
-        f"共 {s['count']:,} 个单元）。路网可能缺少连接，远高于此的比值多因路网缺口而非真实绕行"
+        f" / {lead_zh}按本步行路网（{check.source}），距设施直线 {r} 米内的 {s['count']:,} 个单元，"
+        f"步行最近设施的距离中位数为直线最近设施距离的 {s['median']:.2f} 倍（90% 低于 {p90} 倍）。"
+        "路网可能缺少连接，远高于此的比值多因路网缺口而非真实绕行"
         "（见 mzgis network check、/maps/network）"
     )
 
@@ -171,12 +180,12 @@ def short_detour_note(check: DetourCheck | None) -> tuple[str, str]:
             "步行距离长于直线距离，差多少取决于街道与路网。",
             "Walks are longer than the straight line, by how much depends on the streets.",
         )
-    m, r = check.stats["median"], f"{check.range_m:,.0f}"
+    m = check.stats["median"]
     return (
-        f"本路网上 {r} 米内到最近设施的步行距离中位数为直线距离的 {m:.2f} 倍；"
-        "路网可能有缺口（见路网质量图 /maps/network）。",
-        f"On this network walks to the nearest facility within {r} m are a median {m:.2f}×"
-        " the straight line; the network may have gaps (see /maps/network).",
+        f"本路网上步行最近设施的距离中位数为直线的 {m:.2f} 倍；路网可能有缺口"
+        "（见路网质量图 /maps/network）。",
+        f"On this network the nearest facility on foot is a median {m:.2f}× as far as in"
+        " straight line; the network may have gaps (see /maps/network).",
     )
 
 
@@ -185,12 +194,13 @@ def suspect_note(check: DetourCheck) -> str:
     n = int(check.suspect.sum())
     if n == 0:
         return ""
+    r = f"{check.range_m:,.0f}"
     return (
-        f"{n} units walk more than {check.ratio:g}× the straight line to a facility within"
-        f" {check.range_m:,.0f} m, likely across a gap in the walking network: their walking"
-        f" results are flagged (network_suspects)"
-        f" / {n} 个单元到 {check.range_m:,.0f} 米内设施的步行距离超过直线距离的"
-        f" {check.ratio:g} 倍，多因步行路网缺口，其结果已标记（network_suspects）"
+        f"{n} units within {r} m of a facility in straight line have their nearest facility"
+        f" on foot more than {check.ratio:g}× as far, likely across a gap in the walking"
+        " network: their walking results are flagged (network_suspects)"
+        f" / {n} 个单元距设施直线 {r} 米内，但步行最近设施的距离超过直线的 {check.ratio:g} 倍，"
+        "多因步行路网缺口，其结果已标记（network_suspects）"
     )
 
 

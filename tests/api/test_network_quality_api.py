@@ -32,10 +32,13 @@ def test_the_quality_report_of_the_demo(demo_client: TestClient) -> None:
     assert answer["findings_total"] == sum(summary["findings"].values())
     features = answer["findings"]["features"]
     assert len(features) == 20
-    first = features[0]["properties"]
-    assert first["name"] == "二热社区居委会" and first["severity"] == "high"
-    assert first["network_m"] is None  # no walk found within the search: null, not inf
-    assert 116.3 < first["lon"] < 116.4 and features[0]["geometry"]["type"] == "Point"
+    props = [f["properties"] for f in features]
+    assert [p["kind"] for p in props[:5]] == ["detour"] * 5  # the worst first
+    (erre,) = [p for p in props if p["name"] == "二热社区居委会"]
+    assert erre["severity"] == "high" and erre["street"] == "广安门外街道"
+    assert erre["straight_m"] == pytest.approx(370, abs=1)
+    assert erre["network_m"] == pytest.approx(3984, abs=1)  # the nearest station on foot
+    assert 116.3 < erre["lon"] < 116.4 and features[0]["geometry"]["type"] == "Point"
     assert 1.2 < summary["detours"]["median"] < 3.0
     assert any("中位数" in line for line in answer["lines"])
     stricter = demo_client.get("/analyses/network/quality", params={"detour_ratio": 10})

@@ -122,11 +122,13 @@ def test_check_network_lists_detours_with_names_and_everything_in_lon_lat() -> N
     q = check_network(net, demand=demand, targets=stations)
     assert q.detours is not None
     assert q.detours["straight_m"].tolist() == pytest.approx([40.0, 40.0])
-    # A0 → B0 is 1,020 m walking plus two 10 m access legs; at the east end 10 + 20 + 10
-    assert q.detours["network_m"].tolist() == pytest.approx([1040.0, 40.0])
+    # from south of A0 the nearest station on foot is the east one: 10 + 500 + 20 + 10 m
+    # (the west one is 1,020 m plus the two 10 m legs); at the east end 10 + 20 + 10
+    assert q.detours["network_m"].tolist() == pytest.approx([540.0, 40.0])
+    assert q.detours["walk_target"].tolist() == [1, 1] and q.detours["target"].tolist() == [0, 1]
     detour = q.findings[q.findings["kind"] == "detour"]
     assert detour["name"].tolist() == ["甲社区"] and detour["street"].tolist() == ["东街道"]
-    assert detour["severity"].iloc[0] == "high"  # 26× is beyond twice the threshold
+    assert detour["severity"].iloc[0] == "high"  # 13.5× is beyond twice the threshold
     assert "甲社区（东街道）" in detour["explanation_zh"].iloc[0]
     counts = q.counts()
     assert counts["missing_link"] == 3 and counts["detour"] == 1 and counts["chord"] == 0
@@ -172,6 +174,7 @@ def test_the_demo_report_lists_er_re_among_the_detour_outliers(demo_store: Path)
     erre = detour[detour["name"].str.startswith("二热社区")]
     assert len(erre) == 1 and erre["street"].iloc[0] == "广安门外街道"
     assert erre["straight_m"].iloc[0] < 500 and erre["severity"].iloc[0] == "high"
+    assert erre["ratio"].iloc[0] > 10  # 370 m in straight line, the nearest on foot 3,984 m
     stats = q.detour_stats()
     assert 1.2 < stats["median"] < 3.0 and stats["max"] > 5
     summary = q.summary()

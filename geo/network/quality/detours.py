@@ -1,5 +1,5 @@
-"""Detours: how much longer the walk is than the straight line, from every demand unit to
-its nearest target in straight line (a facility, or another demand unit).
+"""Detours: how much farther the nearest facility is on foot than in straight line, for
+every demand unit (or, without facilities, the walk to the unit's nearest other unit).
 
 At short range a walk several times the straight line is rare in a dense city: where the
 network says so, the network more likely lacks a link. The ratios' distribution is the
@@ -21,10 +21,16 @@ from geo._errors import EmptyInputError
 from geo.network.build import positions_of
 from geo.network.graph import Network
 from geo.network.quality._findings import findings
-from geo.network.search import pair_search
+from geo.network.search import nearest_search, pair_search
 from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
 
-__all__ = ["detour_outliers", "detour_ratios", "detour_stats", "suspect_detours"]
+__all__ = [
+    "detour_outliers",
+    "detour_ratios",
+    "detour_stats",
+    "ratio_table",
+    "suspect_detours",
+]
 
 
 def detour_ratios(
@@ -35,7 +41,12 @@ def detour_ratios(
     cap_m: float = 10_000.0,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
 ) -> pd.DataFrame:
-    """Walk / straight-line ratio from every demand unit to its nearest target.
+    """How much farther the nearest target is on foot than in straight line, per unit.
+
+    With facilities as ``targets`` the ratio is the walk to the nearest facility on foot
+    over the straight line to the nearest facility (one bounded multi-source search, what
+    a coverage result depends on); without, the walk to the unit's nearest other unit in
+    straight line over that straight line (one bounded search per unit).
 
     Parameters
     ----------
@@ -54,8 +65,9 @@ def detour_ratios(
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``demand``: ``target`` (position in ``targets``), ``straight_m``,
-        ``network_m`` (with both access legs; ``inf`` if none within ``cap_m``) and
+        Indexed like ``demand``: ``target`` (position in ``targets`` of the nearest in
+        straight line), ``straight_m``, ``walk_target`` (of the nearest on foot, -1 if
+        none), ``network_m`` (with both access legs; ``inf`` if none within ``cap_m``) and
         ``ratio``.
     """
     crs = network.pyproj_crs
@@ -63,19 +75,41 @@ def detour_ratios(
     txy = dxy if targets is None else points_xy(targets, crs)
     if len(txy) < (2 if targets is None else 1):
         raise EmptyInputError("no targets to measure detours to / 没有可比较绕行的目标")
-    k = 2 if targets is None else 1
-    straight, target = cKDTree(txy).query(dxy, k=k)
-    if k == 2:
-        straight, target = straight[:, 1], target[:, 1]
-    rows, cols, vals = pair_search(
-        network, dxy, txy, cutoff_m=cap_m, max_snap_m=max_snap_m, add_access=True
-    )
-    walk = _lookup(rows, cols, vals, np.arange(len(dxy)), target, n_cols=len(txy))
+    if targets is None:
+        straight, target = (a[:, 1] for a in cKDTree(txy).query(dxy, k=2))
+        rows, cols, vals = pair_search(
+            network, dxy, txy, cutoff_m=cap_m, max_snap_m=max_snap_m, add_access=True
+        )
+        walk = _lookup(rows, cols, vals, np.arange(len(dxy)), target, n_cols=len(txy))
+        walk_target = np.where(np.isfinite(walk), target, -1)
+    else:
+        straight, target = cKDTree(txy).query(dxy)
+        near = nearest_search(
+            network, dxy, txy, cutoff_m=cap_m, max_snap_m=max_snap_m, add_access=True
+        )
+        walk, walk_target = near.distance_m, near.facility
+    return ratio_table(demand.index, straight, target, walk, walk_target)
+
+
+def ratio_table(
+    index: pd.Index,
+    straight_m: NDArray[np.float64],
+    target: NDArray[np.int64],
+    walk_m: NDArray[np.float64],
+    walk_target: NDArray[np.int64],
+) -> pd.DataFrame:
+    """The table :func:`detour_ratios` returns, from its columns (``ratio`` computed)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(straight > 0, walk / straight, np.nan)
+        ratio = np.where(straight_m > 0, walk_m / straight_m, np.nan)
     return pd.DataFrame(
-        {"target": target, "straight_m": straight, "network_m": walk, "ratio": ratio},
-        index=demand.index,
+        {
+            "target": target,
+            "straight_m": straight_m,
+            "walk_target": walk_target,
+            "network_m": walk_m,
+            "ratio": ratio,
+        },
+        index=index,
     )
 
 
@@ -150,12 +184,16 @@ def detour_outliers(
     for nm, st, s, w, f in zip(names, streets, straight, walk, factor, strict=True):
         where = f"{nm} ({st})" if st else nm
         walk_en = (
-            f"{w:,.0f} m walking ({f:.1f}×)" if np.isfinite(w) else f"no walk within {cap_m:,.0f} m"
+            f"the nearest on foot {w:,.0f} m ({f:.1f}×)"
+            if np.isfinite(w)
+            else f"none within {cap_m:,.0f} m on foot"
         )
         walk_zh = (
-            f"步行 {w:,.0f} 米（{f:.1f} 倍）" if np.isfinite(w) else f"{cap_m:,.0f} 米内无步行路径"
+            f"步行最近 {w:,.0f} 米（{f:.1f} 倍）"
+            if np.isfinite(w)
+            else f"步行 {cap_m:,.0f} 米内没有"
         )
-        en.append(f"{where}: nearest target {s:,.0f} m in straight line, {walk_en}")
+        en.append(f"{where}: the nearest target is {s:,.0f} m away in straight line, {walk_en}")
         zh.append(f"{nm}{f'（{st}）' if st else ''}：最近目标直线 {s:,.0f} 米，{walk_zh}")
     points = points_xy(units, crs) if len(units) else np.zeros((0, 2))
     return findings(
