@@ -14,7 +14,6 @@ from api.cli_common import (
     NetworkOption,
     StoreOption,
     console,
-    network_source,
     opened_store,
     run_with_progress,
     user_errors,
@@ -242,6 +241,7 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
     from api.catalog import Catalog
     from api.network.service import store_network
     from api.siting.service import run_siting
+    from geo.network import load_network
 
     request = siting_request_from_options(
         problem=problem, p=p, radius_m=radius_m, cutoff_m=cutoff_m, demand=demand,
@@ -252,9 +252,13 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
         time_limit_s=time_limit_s, mip_gap=mip_gap,
     )  # fmt: skip
 
+    # a network file asked for is read first: a missing one is refused, not replaced by
+    # straight lines as a store without a network is
+    given = None if network is None else load_network(network)
+
     def source(report: Callable[[str], None]) -> NetworkSource:
-        if network is not None:
-            return network_source(network)
+        if given is not None:
+            return lambda _store: given
         return lambda s: store_network(s, progress=_stages(report))
 
     with opened_store(store) as opened:

@@ -131,3 +131,24 @@ def test_over_http_a_store_without_roads_uses_its_saved_network(
         assert answer.json()["network"]["source"] == "edges.csv"
         quality = client.get("/analyses/network/quality", params={"limit": 1})
         assert quality.json()["summary"]["network"]["source"] == "edges.csv"
+
+
+def test_site_and_zones_measure_on_the_network_file(demo_copy: Path, tmp_path: Path) -> None:
+    net = tmp_path / "walk.npz"
+    built = runner.invoke(app, ["network", "build", "--store", str(demo_copy), "--out", str(net)])
+    assert built.exit_code == 0, built.output
+    site = ["site", "--problem", "mclp", "-p", "2", "--radius-m", "800", "--mode", "network"]
+    site += ["--store", str(demo_copy)]
+    with_file = runner.invoke(app, [*site, "--network", str(net), "--out", str(tmp_path / "a.csv")])
+    assert with_file.exit_code == 0, with_file.output
+    from_roads = runner.invoke(app, [*site, "--out", str(tmp_path / "b.csv")])
+    assert from_roads.exit_code == 0, from_roads.output
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "a.csv", encoding="utf-8-sig"),
+        pd.read_csv(tmp_path / "b.csv", encoding="utf-8-sig"),
+    )
+    missing = runner.invoke(app, [*site, "--network", str(tmp_path / "none.npz")])
+    assert missing.exit_code == 1 and "no network file" in missing.output
+    zones = ["zones", "solve", "--mode", "network", "--store", str(demo_copy)]
+    refused = runner.invoke(app, [*zones, "--network", str(tmp_path / "none.npz")])
+    assert refused.exit_code == 1 and "no network file" in refused.output
