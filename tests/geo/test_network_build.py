@@ -192,3 +192,16 @@ def test_progress_is_reported() -> None:
     )
     fractions = [f for _, f in stages]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(stages) >= 4
+
+
+def test_a_short_repr_and_old_reports_still_read() -> None:
+    from geo.network import BuildReport
+
+    net = grid(3, 2, spacing_m=100.0)
+    text = repr(net)
+    assert text == ("Network(nodes=6, edges=7, length=0.7 km, crs=EPSG:4548, source='arrays')")
+    assert len(text) < 120 and "array" not in text.replace("'arrays'", "")
+    assert net.edges_gdf.crs == net.nodes_gdf.crs and len(net.edge_lines) == net.n_edges
+    old = {"source": "x.osm", "nodes": 2, "edges": 1, "length_m": 5.0, "filtered_edges": 3}
+    report = BuildReport.from_dict(old)
+    assert report.filtered_ways == 3 and report.ways == 0 and report.dropped_parts == []
