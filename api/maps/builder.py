@@ -131,6 +131,7 @@ class MapBuilder:
         cluster: bool | None = None,
         tolerance_m: float = 1.0,
         source_url: str | None = None,
+        group: str | None = None,
     ) -> FeatureLayer:
         """Add a toggleable layer with popups and a legend line.
 
@@ -141,7 +142,8 @@ class MapBuilder:
         otherwise. A layer that starts hidden (``show=False``) with a ``source_url`` is not
         embedded: the page fetches its features from that URL of its own server
         (:func:`api.maps.display.features_text` of the columns that
-        :func:`api.maps.spec.prepare_layer` names) the first time it is shown.
+        :func:`api.maps.spec.prepare_layer` names) the first time it is shown. Layers of one
+        ``group`` are shown one at a time (switching one on switches the others off).
         """
         name = name or kind or f"layer{len(self.layers) + 1}"
         if name in self.layers:
@@ -159,7 +161,7 @@ class MapBuilder:
             title=title,
             cluster=cluster,
         )
-        spec = prepared.spec
+        spec = prepared.spec if group is None else {**prepared.spec, "group": group}
         if source_url is not None and not show:
             spec = {**spec, "url": source_url}
             data = "null"

@@ -403,6 +403,30 @@
     });
   }
 
+  /* Layers of one spec.group are shown one at a time. The layer control adds and removes
+     layers in its own order after a click, so the rule is applied once it is done: the layer
+     the person ticked (else the one added last) stays, the others of its group go. */
+  function exclusive(layer) {
+    state.lastAdded = layer;
+    if (state.exclusivePending) return;
+    state.exclusivePending = true;
+    setTimeout(function () {
+      state.exclusivePending = false;
+      var keep = state.entries.filter(function (e) {
+        return e.group._map && (L.Util.stamp(e.group) === state.ticked || e.group === state.lastAdded);
+      });
+      keep.forEach(function (kept) {
+        if (!kept.spec.group) return;
+        state.entries.forEach(function (e) {
+          if (e !== kept && e.spec.group === kept.spec.group && e.group._map &&
+              keep.indexOf(e) < 0) state.map.removeLayer(e.group);
+        });
+      });
+      state.ticked = null;
+      restack();
+    }, 0);
+  }
+
   function setLegendState(layer, on) {
     state.entries.forEach(function (e) {
       if (e.group !== layer) return;
@@ -433,7 +457,17 @@
     L.control.scale({ imperial: false, position: "bottomleft", maxWidth: 160 }).addTo(map);
     map.attributionControl.setPrefix("Leaflet");
     map.on("zoomend", function () { zoomClasses(map); });
-    map.on("overlayadd", function (e) { restack(); setLegendState(e.layer, true); });
+    map.getContainer().addEventListener("click", function (e) {
+      var input = e.target;
+      if (input && input.classList && input.classList.contains("leaflet-control-layers-selector")) {
+        state.ticked = input.checked ? input.layerId : null;
+      }
+    }, true);
+    map.on("overlayadd", function (e) {
+      exclusive(e.layer);
+      restack();
+      setLegendState(e.layer, true);
+    });
     map.on("overlayremove", function (e) { setLegendState(e.layer, false); });
   };
 
