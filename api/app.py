@@ -29,6 +29,9 @@ from api.network.service import NetworkCache
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
 from api.users import routes as users_routes
+from api.web import docs as web_docs
+from api.web import routes as web_routes
+from api.web.access import install_page_errors
 from api.zones import map as zones_map
 from api.zones import routes as zones_routes
 
@@ -37,6 +40,8 @@ __all__ = ["DESCRIPTION", "ROUTERS", "TITLE", "create_app"]
 #: every router of the service, one per job and page (``api/<job>/routes.py`` and ``map.py``)
 ROUTERS: tuple[APIRouter, ...] = (
     home_router,
+    web_routes.router,
+    web_docs.router,
     layers_routes.router,
     health_router,
     inspection_routes.router,
@@ -109,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version=_version(),
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc with local assets: api/web/docs.py
         redoc_url=None,
         lifespan=_lifespan,
     )
@@ -117,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = app.state.catalog = None
     app.state.networks = NetworkCache()  # the walking network, built once per roads version
     register_error_handlers(app)
+    install_page_errors(app)  # browsers get the sign-in page or a page saying why
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing

@@ -43,6 +43,7 @@ __all__ = [
     "PlanNotFoundError",
     "PreconditionRequiredError",
     "error_body",
+    "http_error_handler",
     "register_error_handlers",
 ]
 
@@ -202,7 +203,7 @@ async def _table_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
-async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail: Any = exc.detail
     if isinstance(detail, str):
@@ -299,5 +300,5 @@ def register_error_handlers(app: FastAPI) -> None:
     for cls in ERROR_STATUS:
         app.add_exception_handler(cls, _table_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
-    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, _internal_handler)
