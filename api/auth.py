@@ -96,8 +96,10 @@ class UnauthenticatedError(HTTPException):
 class ForbiddenError(HTTPException):
     """Signed in, but the role or campaign membership does not allow it (HTTP 403)."""
 
-    def __init__(self, reason_en: str, reason_zh: str) -> None:
+    def __init__(self, reason_en: str, reason_zh: str, *, action: Action | None = None) -> None:
         super().__init__(403, f"{reason_en} / {reason_zh}")
+        self.reason_en, self.reason_zh = reason_en, reason_zh
+        self.action = action  # the permission the role lacks, when that is the reason
 
 
 class CsrfError(HTTPException):
@@ -199,6 +201,7 @@ def _permitted(user: User, action: Action) -> User:
         raise ForbiddenError(
             f"role {user.role!r} may not {action.replace('_', ' ')}",
             f"角色 {user.role} 无权执行此操作（{action}）",
+            action=action,
         )
     return user
 

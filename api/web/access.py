@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
-from api.auth import PERMISSIONS, Action
+from api.auth import PERMISSIONS, Action, ForbiddenError
 from api.deps import get_settings
 from api.errors import http_error_handler
 from api.web.i18n import ROLE_LABELS, request_lang
@@ -83,20 +83,27 @@ async def _sign_in_handler(request: Request, exc: Exception) -> Response:
     return _signin_redirect(request)
 
 
+def _roles(action: Action) -> list[str]:
+    return [r for r in _ROLE_ORDER if r in PERMISSIONS[action]]
+
+
 async def _role_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RoleRequiredError)
-    roles = [r for r in _ROLE_ORDER if r in PERMISSIONS[exc.action]]
-    return _forbidden_page(request, roles=roles, reason="")
+    return _forbidden_page(request, roles=_roles(exc.action), reason="")
 
 
 async def _http_handler(request: Request, exc: Exception) -> Response:
-    """Browser navigations: 401 → the sign-in page, 403 → the "not allowed" page; the
-    JSON error for everything else."""
+    """Browser navigations: 401 → the sign-in page, 403 → the "not allowed" page (the
+    roles that may, or the reason in the page's language); the JSON error otherwise."""
     assert isinstance(exc, StarletteHTTPException)
     if wants_html(request) and exc.status_code == 401:
         return _signin_redirect(request)
-    if wants_html(request) and exc.status_code == 403 and page_user(request) is not None:
-        return _forbidden_page(request, roles=[], reason=str(exc.detail))
+    if wants_html(request) and isinstance(exc, ForbiddenError) and page_user(request):
+        if exc.action is not None:
+            return _forbidden_page(request, roles=_roles(exc.action), reason="")
+        lang = request_lang(request, default=get_settings(request).lang)
+        reason = exc.reason_zh if lang == "zh" else exc.reason_en
+        return _forbidden_page(request, roles=[], reason=reason)
     return await http_error_handler(request, exc)
 
 
