@@ -175,7 +175,8 @@ def test_a_role_too_weak_gets_a_page_saying_why(browser: TestClient) -> None:
     sign_in(browser, "viewer")
     answer = browser.get("/users", headers=HTML)  # admin only
     assert answer.status_code == 403 and answer.headers["content-type"].startswith("text/html")
-    assert "无权访问" in answer.text and "viewer" in answer.text
+    assert "无权访问" in answer.text and "Viewer（查看人员）" in answer.text
+    assert "需要以下角色之一：管理员" in answer.text
 
 
 def test_language_toggle_persists(browser: TestClient) -> None:
