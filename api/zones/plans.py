@@ -24,7 +24,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,14 @@ from layers.records import (
     layer_stamps,
 )
 
-__all__ = ["MAX_CACHED", "PlanRegistry", "StoredPlan", "plan_assignment", "plan_summary"]
+__all__ = [
+    "MAX_CACHED",
+    "EditResult",
+    "PlanRegistry",
+    "StoredPlan",
+    "plan_assignment",
+    "plan_summary",
+]
 
 #: problems (and, separately, rebuilt plans) kept in memory per registry
 MAX_CACHED = 8
@@ -77,6 +84,15 @@ class StoredPlan:
     def report(self) -> ZoneReport:
         """The validation report of this version (computed once)."""
         return self.plan.validate()
+
+
+class EditResult(NamedTuple):
+    """An edit: the new version (not saved when previewed), the units whose station
+    changed, and the version it was made on."""
+
+    stored: StoredPlan
+    changed: list[str]
+    before: StoredPlan
 
 
 def plan_assignment(plan: ZonePlan) -> tuple[dict[str, str | None], list[str]]:
@@ -269,11 +285,9 @@ class PlanRegistry:
         )
         return self._remember(saved, plan, request, report, stamps)
 
-    def edit(
-        self, plan_id: str, edit: EditRequest, *, based_on: int, actor: str
-    ) -> tuple[StoredPlan, list[str]]:
-        """Apply ``edit`` to version ``based_on`` and save the result as the next version:
-        the new version and the units whose station changed.
+    def edit(self, plan_id: str, edit: EditRequest, *, based_on: int, actor: str) -> EditResult:
+        """Apply ``edit`` to version ``based_on`` and save the result as the next version
+        (``edit.preview``: compute it, save nothing).
 
         Raises
         ------
@@ -299,6 +313,10 @@ class PlanRegistry:
         plan = dataclasses.replace(plan, version=based_on + 1)
         report = plan.validate()
         _, notes = self.problem(request, stamps)
+        if edit.preview:
+            preview = dataclasses.replace(stored, plan=plan, notes=notes, updated_by=actor)
+            vars(preview)["report"] = report
+            return EditResult(preview, changed, stored)
         assignment, locked = plan_assignment(plan)
         saved = self.records.save_plan_version(
             plan_id,
@@ -311,7 +329,7 @@ class PlanRegistry:
             summary=plan_summary(plan, report, request),
             actor=actor,
         )
-        return self._remember(saved, plan, request, report, stamps), changed
+        return EditResult(self._remember(saved, plan, request, report, stamps), changed, stored)
 
     # -- helpers -------------------------------------------------------------------------
 

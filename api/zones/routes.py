@@ -26,6 +26,7 @@ from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
 from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
 from api.geojson import feature_collection
 from api.tables import json_safe, records
+from api.zones.edits import edit_answer
 from api.zones.plans import PlanRegistry, StoredPlan
 from api.zones.schemas import EditRequest, ValidateRequest, ZoneRequest
 from api.zones.service import station_workload, validate_table
@@ -224,8 +225,14 @@ def edit_plan(
 ) -> Any:
     """Move units and/or lock or unlock them; a move rebalances only the touched zones and
     their neighbours, with the fewest changes. Saves and returns the next version and the
-    changed units (signed-in planners and admins only)."""
+    changed units (signed-in planners and admins only), each with its name and the reason
+    it changed (``changes``: requested, contiguity, band, rebalance), the touched stations'
+    workload against their band before and after, and ``band_warnings`` naming every
+    touched station the edit leaves outside its band. ``preview``: the same answer, nothing
+    saved (the ETag stays the version edited)."""
     based_on = _based_on(if_match)
-    stored, changed = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
-    response.headers["ETag"] = _etag(stored.plan.version)
-    return {**_summary(stored), "based_on": based_on, "changed": changed}
+    result = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
+    stored = result.stored
+    response.headers["ETag"] = _etag(based_on if body.preview else stored.plan.version)
+    explained = edit_answer(registry.catalog, result, body)
+    return {**_summary(stored), "based_on": based_on, "changed": result.changed, **explained}
