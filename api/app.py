@@ -32,6 +32,7 @@ from api.users import routes as users_routes
 from api.web import docs as web_docs
 from api.web import routes as web_routes
 from api.web.access import install_page_errors
+from api.zones import editor as zones_editor
 from api.zones import map as zones_map
 from api.zones import routes as zones_routes
 
@@ -53,6 +54,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     coverage_map.router,
     siting_map.router,
     zones_map.router,
+    zones_editor.router,
 )
 
 TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"

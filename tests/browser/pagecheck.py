@@ -31,21 +31,34 @@ PASSWORD = "correct horse battery"
 
 _OVERLAPS_JS = """() => {
   const sel = 'a[href], button, input:not([type=hidden]), select, textarea, [role=button]';
+  // the part of an element that shows: its box cut by every scrolling or clipping ancestor
+  const shown = el => {
+    let r = el.getBoundingClientRect();
+    let box = {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p);
+      if (o.overflowX === 'visible' && o.overflowY === 'visible') continue;
+      const c = p.getBoundingClientRect();
+      box = {left: Math.max(box.left, c.left), top: Math.max(box.top, c.top),
+             right: Math.min(box.right, c.right), bottom: Math.min(box.bottom, c.bottom)};
+    }
+    return box;
+  };
   const visible = el => {
     const s = getComputedStyle(el);
-    const r = el.getBoundingClientRect();
-    return s.visibility !== 'hidden' && s.display !== 'none' && r.width > 1 && r.height > 1
-      && !el.closest('.leaflet-container, .api-docs, [aria-hidden=true]');
+    const b = shown(el);
+    return s.visibility !== 'hidden' && s.display !== 'none' && b.right - b.left > 1
+      && b.bottom - b.top > 1 && !el.closest('.leaflet-container, .api-docs, [aria-hidden=true]');
   };
   const els = [...document.querySelectorAll(sel)].filter(visible);
   const name = el => (el.id ? '#' + el.id : el.tagName.toLowerCase()) + ' "' +
     (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30) + '"';
   const found = [];
   for (let i = 0; i < els.length; i++) {
-    const a = els[i].getBoundingClientRect();
+    const a = shown(els[i]);
     for (let j = i + 1; j < els.length; j++) {
       if (els[i].contains(els[j]) || els[j].contains(els[i])) continue;
-      const b = els[j].getBoundingClientRect();
+      const b = shown(els[j]);
       const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
       const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
       if (w > 2 && h > 2) found.push(name(els[i]) + ' overlaps ' + name(els[j]));
@@ -100,11 +113,22 @@ def overlapping_controls(page: Page) -> list[str]:
     return found
 
 
-def check_page(tab: MapTab, url: str, *, name: str, viewport: str, status: int = 200) -> PageReport:
-    """Load ``url`` and check it (its HTTP ``status`` too: a page saying why is a 403);
-    the screenshot is ``web-{name}-{viewport}.png``."""
+def check_page(
+    tab: MapTab,
+    url: str,
+    *,
+    name: str,
+    viewport: str,
+    status: int = 200,
+    ready_js: str | None = None,
+) -> PageReport:
+    """Load ``url`` (and wait for ``ready_js`` to be true, for pages that build themselves)
+    and check it, its HTTP ``status`` too (a page saying why is a 403); the screenshot is
+    ``web-{name}-{viewport}.png``; ``load_ms`` runs to ``load``, or to ready."""
     started = time.perf_counter()
     response = tab.page.goto(url, wait_until="load")
+    if ready_js:
+        tab.page.wait_for_function(ready_js, timeout=30_000)
     load_ms = (time.perf_counter() - started) * 1000
     assert response is not None, url
     assert response.status == status, f"{url}: HTTP {response.status}"
@@ -113,6 +137,7 @@ def check_page(tab: MapTab, url: str, *, name: str, viewport: str, status: int =
         tab.console_errors[:] = [e for e in tab.console_errors if expected not in e]
     path = output_dir() / f"web-{name}-{viewport}.png"
     tab.page.screenshot(path=str(path), full_page=True)
-    assert overlapping_controls(tab.page) == [], url
+    overlaps = overlapping_controls(tab.page)
+    assert overlaps == [], f"{url}: {overlaps}"
     tab.assert_clean()
     return PageReport(url, viewport, load_ms, path)
