@@ -23,7 +23,9 @@ from api.health import router as health_router
 from api.home import router as home_router
 from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
+from api.layers import pages as layers_pages
 from api.layers import routes as layers_routes
+from api.layers import uploads as layers_uploads
 from api.maps.routes import install_maps
 from api.network.service import NetworkCache
 from api.siting import map as siting_map
@@ -55,6 +57,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     siting_map.router,
     zones_map.router,
     zones_editor.router,
+    layers_uploads.router,  # before layers_pages: /layers/import is not a layer
+    layers_pages.router,
 )
 
 TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"

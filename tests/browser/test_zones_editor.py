@@ -66,6 +66,13 @@ def neighbours(frame: gpd.GeoDataFrame) -> dict[str, set[str]]:
     return out
 
 
+def wait_saved(page: Page, version: int) -> None:
+    """Wait for the page to say the edit was saved as ``version``."""
+    page.wait_for_function(
+        "v => document.getElementById('status').textContent === `已保存为版本 ${v}。`", arg=version
+    )
+
+
 def open_editor(page: Page, site: WebSite, plan_id: str) -> None:
     page.goto(f"{site.url}/zones?plan={plan_id}")
     page.wait_for_function(READY, timeout=30_000)
@@ -160,9 +167,7 @@ def test_move_warn_confirm_and_the_store_holds_exactly_that(
         assert api(web_site, "GET", f"/analyses/zones/{plan}").json()["version"] == version
         page.check("#confirm-band")
         page.click("#save-button")
-        page.wait_for_function(
-            f"() => document.getElementById('status').textContent.includes('{version + 1}')"
-        )
+        wait_saved(page, version + 1)
         tab.assert_clean()
     after = assignment(web_site, plan)
     changed = {u for u in after if after[u] != before[u]}
@@ -221,9 +226,7 @@ def test_a_second_person_on_the_same_version_gets_412_and_loses_nothing(
         open_editor(second.page, web_site, plan_id)  # both on version 1
         move_in_page(first.page, a_name, a_station)
         _save_shown_preview(first.page)
-        first.page.wait_for_function(
-            "() => document.getElementById('status').textContent.includes('2')"
-        )
+        wait_saved(first.page, 2)
         move_in_page(second.page, b_name, b_station)  # still on version 1: 412
         conflict = second.page.locator("#conflict")
         conflict.wait_for(state="visible")
@@ -234,9 +237,7 @@ def test_a_second_person_on_the_same_version_gets_412_and_loses_nothing(
         second.page.screenshot(path=str(tab_shot("zones-conflict")), full_page=True)
         second.page.click("#reapply-button")
         _save_shown_preview(second.page)
-        second.page.wait_for_function(
-            "() => document.getElementById('status').textContent.includes('3')"
-        )
+        wait_saved(second.page, 3)
         # the 412 answers of the second browser are part of the flow
         second.console_errors[:] = [e for e in second.console_errors if "412" not in e]
         first.assert_clean()
