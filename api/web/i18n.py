@@ -99,6 +99,27 @@ LABELS: dict[str, tuple[str, str]] = {
         "“estimated fields”) are demo estimates, not official data.",
     ),
     "no_layers": ("数据存储中还没有图层。", "The store holds no layers yet."),
+    # the map pages (/maps): a line for each
+    "map_layers": (
+        "全部图层：驿站、助餐点、避难场所、区划与道路。",
+        "Every layer: stations, meal points, shelters, divisions and roads.",
+    ),
+    "map_coverage": (
+        "社区按步行可达比例着色，显示服务范围与缺口。",
+        "Communities shaded by the share within walking reach, service areas and gaps.",
+    ),
+    "map_siting": (
+        "新增设施的建议位置及其新增覆盖。",
+        "Suggested sites for new facilities and the coverage each adds.",
+    ),
+    "map_zones": (
+        "各驿站负责的社区（只读地图；调整请用“责任片区”）。",
+        "Which station serves each community (read-only; edit in “Zones”).",
+    ),
+    "map_inspection": (
+        "界桩最新状况与联检进度（需登录）。",
+        "Markers by latest condition and campaign progress (sign-in needed).",
+    ),
     # sign-in
     "signin_title": ("登录", "Sign in"),
     "username": ("用户名", "Username"),

@@ -91,6 +91,7 @@ def render(
         "other_lang": "en" if lang == "zh" else "zh",
         "t": t,
         "role_label": role,
+        "has_label": LABELS.__contains__,
         "user": user,
         "csrf": csrf_token(request, secret=csrf_secret),
         "here": here,

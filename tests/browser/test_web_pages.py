@@ -11,7 +11,7 @@ from playwright.sync_api import Browser
 
 from tests.browser.conftest import WebSite
 from tests.browser.mapcheck import output_dir
-from tests.browser.pagecheck import VIEWPORTS, check_page, person, sign_in
+from tests.browser.pagecheck import PASSWORD, VIEWPORTS, check_page, person, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -136,3 +136,51 @@ def test_docs_render_offline(web_site: WebSite, chromium: Browser, path: str, re
             # stops it before any request is made (and ReDoc then hides the image)
             tab.console_errors[:] = [e for e in tab.console_errors if REDOC_LOGO not in e]
             tab.assert_clean()
+
+
+#: what a person reads as labels (data such as community names is left out)
+LABELS_JS = """() => [...document.querySelectorAll(
+    'h1, h2, h3, h4, label, legend, summary, .lead, .hint, .job-title, .job-text, '
+    + '.site-nav a, .whoami-role, .lang-toggle, button:not([data-unit]), th[scope=col], '
+    + '.muted, .notice, .crumbs, .site-footer')]
+    .filter(el => el.offsetParent !== null)
+    .map(el => el.innerText.replace('中文', '')).join('\\n')"""
+
+
+def test_every_page_in_english_after_the_toggle(web_site: WebSite, chromium: Browser) -> None:
+    import httpx
+
+    token = httpx.post(
+        f"{web_site.url}/auth/token", data={"username": "planner", "password": PASSWORD}
+    ).json()["access_token"]
+    plan = httpx.post(
+        f"{web_site.url}/analyses/zones",
+        json={},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+    ).json()["plan_id"]
+    pages = {
+        "/": None,
+        "/maps": None,
+        "/layers": None,
+        "/layers/stations": "() => window.mzgisLayer && window.mzgisLayer.ready",
+        "/layers/import": None,
+        f"/zones?plan={plan}": "() => window.mzgisZones && window.mzgisZones.ready",
+        "/signin": None,
+    }
+    with person(chromium) as tab:
+        page = tab.page
+        sign_in(page, web_site.url, "planner")
+        page.click("a.lang-link[hreflang=en]")  # on the home page, once
+        page.wait_for_function("() => document.documentElement.lang === 'en'")
+        page.wait_for_load_state("load")
+        for path, ready in pages.items():
+            page.goto(f"{web_site.url}{path}")
+            if ready:
+                page.wait_for_function(ready)
+            assert page.locator("html").get_attribute("lang") == "en", path
+            shown = page.evaluate(LABELS_JS)
+            assert not HAN.findall(shown), f"{path}: {HAN.findall(shown)[:20]}"
+        page.goto(f"{web_site.url}/maps/layers")  # a map page follows the toggle too
+        assert "Legend" in page.locator("body").inner_text()
+        tab.assert_clean()
