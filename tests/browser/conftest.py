@@ -20,8 +20,8 @@ import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
+from bench.offline_browser import serving
 from tests.browser.mapcheck import CHROMIUM, CHROMIUM_ARGS, MapTab
-from tests.browser.server import serving
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Request
 
 from tests.browser.mapcheck import MapTab, output_dir
 
@@ -71,6 +71,15 @@ _OVERLAPS_JS = """() => {
 }"""
 
 
+class PageTab(MapTab):
+    """A :class:`MapTab` for pages people click through: a request the browser aborts
+    because the person moved on to the next page (``net::ERR_ABORTED``) is not a failure."""
+
+    def _on_failed(self, request: Request) -> None:
+        if request.failure != "net::ERR_ABORTED":
+            super()._on_failed(request)
+
+
 @dataclass(frozen=True)
 class PageReport:
     """A checked page: its load time (navigation to ``load``) and screenshot."""
@@ -90,7 +99,7 @@ def person(browser: Browser, *, viewport: str = "desktop") -> Iterator[MapTab]:
         viewport={"width": width, "height": height}, locale="zh-CN", service_workers="block"
     )
     try:
-        tab = MapTab.open(context)
+        tab = PageTab.open(context)
         yield tab
     finally:
         context.close()

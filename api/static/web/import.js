@@ -5,23 +5,12 @@
   "use strict";
   var data = JSON.parse(document.getElementById("import-data").textContent);
   var W = data.labels;
-  var csrf = document.querySelector("meta[name=csrf-token]").content;
   var state = { upload: null, ready: true };
   window.mzgisImport = state;
 
+  var P = window.mzgisPage, el = P.el, t = P.labels(W);
   function $(id) { return document.getElementById(id); }
-  function t(key, values) {
-    var text = W[key] || key;
-    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
-    return text;
-  }
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function status(text, bad) { var s = $("status"); s.textContent = text || ""; s.className = "status" + (bad ? " bad" : ""); }
+  function status(text, bad) { P.status($("status"), text, bad); }
   function kindOf(name) { return data.kinds.filter(function (k) { return k.kind === name; })[0]; }
   function layerOf(name) { return data.layers.filter(function (l) { return l.name === name; })[0]; }
 
@@ -76,7 +65,7 @@
     form.append("file", $("file").files[0]);
     status(t("loading"));
     state.ready = false;
-    fetch("/layers/uploads", { method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } })
+    fetch("/layers/uploads", { method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRF-Token": P.csrf() } })
       .then(function (r) { return r.json().then(function (d) { return { status: r.status, body: d }; }); })
       .then(function (answer) {
         state.ready = true;
@@ -135,10 +124,7 @@
     if (body.mode === "replace" && layer && $("confirm-replace").checked) body.confirm_replace = layer.count;
     status(t("loading"));
     state.ready = false;
-    fetch("/layers/uploads/" + encodeURIComponent(state.upload.upload_id) + "/import", {
-      method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
-    }).then(function (r) { return r.json().then(function (d) { return { status: r.status, body: d }; }); })
+    P.request("POST", "/layers/uploads/" + encodeURIComponent(state.upload.upload_id) + "/import", body)
       .then(function (answer) {
         state.ready = true;
         if (answer.status === 422 && answer.body.problems) { status(""); showProblems(answer.body); return; }

@@ -11,18 +11,8 @@
   var drawn = L.featureGroup().addTo(map);
   var byIndex = [];
 
+  var P = window.mzgisPage, el = P.el, t = P.labels(W);
   function $(id) { return document.getElementById(id); }
-  function t(key, values) {
-    var text = W[key] || key;
-    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
-    return text;
-  }
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
   function cell(value) {
     if (value === null || value === undefined) return "";
     if (typeof value === "object") return JSON.stringify(value);

@@ -7,7 +7,6 @@
   var boot = JSON.parse(document.getElementById("zones-data").textContent);
   var W = boot.labels;
   var planId = boot.plan_id;
-  var csrf = document.querySelector("meta[name=csrf-token]").content;
   var PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"];
   var state = {
@@ -16,41 +15,9 @@
   };
   window.mzgisZones = state; // for tests and the curious
 
+  var P = window.mzgisPage, el = P.el, clear = P.clear, api = P.request, t = P.labels(W);
   function $(id) { return document.getElementById(id); }
-  function t(key, values) {
-    var text = W[key] || key;
-    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
-    return text;
-  }
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "className") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      if (c !== null && c !== undefined) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
-  function status(text, bad) {
-    var s = $("status");
-    s.textContent = text || "";
-    s.className = "status" + (bad ? " bad" : "");
-  }
-  function api(method, url, body, headers) {
-    var h = Object.assign({ Accept: "application/json" }, headers || {});
-    if (method !== "GET") { h["Content-Type"] = "application/json"; h["X-CSRF-Token"] = csrf; }
-    return fetch(url, { method: method, headers: h, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body) })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (data) {
-          return { status: r.status, etag: r.headers.get("ETag"), body: data };
-        });
-      });
-  }
+  function status(text, bad) { P.status($("status"), text, bad); }
   function fail(answer) {
     var detail = answer.body && answer.body.detail;
     status(t("error") + (typeof detail === "string" ? detail : "HTTP " + answer.status), true);
