@@ -45,6 +45,7 @@ __all__ = [
     "error_body",
     "http_error_handler",
     "register_error_handlers",
+    "table_error_handler",
 ]
 
 logger = logging.getLogger("mzgis.api")
@@ -196,7 +197,7 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
     return status, body
 
 
-async def _table_handler(request: Request, exc: Exception) -> JSONResponse:
+async def table_error_handler(request: Request, exc: Exception) -> JSONResponse:
     status, body = error_body(exc)
     if status >= 500:
         logger.warning("%s %s: %s", request.method, request.url.path, exc)
@@ -298,7 +299,7 @@ def register_error_handlers(app: FastAPI) -> None:
     """Register one handler per row of :data:`ERROR_STATUS`, plus request validation, HTTP
     errors and a last-resort 500 that never leaks a traceback."""
     for cls in ERROR_STATUS:
-        app.add_exception_handler(cls, _table_handler)
+        app.add_exception_handler(cls, table_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, _internal_handler)

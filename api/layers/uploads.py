@@ -236,7 +236,7 @@ def import_upload(
     suffix = upload.path.suffix.lower()
     try:
         report = import_file(
-            store, upload.path, name=body.name, kind=body.kind, columns=body.mapping, **options
+            store, upload.path, name=body.name, kind=body.kind, column_map=body.mapping, **options
         )
     except LayerValidationError as exc:
         problems = [{**p.to_dict(), **_row_label(suffix, p.row)} for p in exc.problems]

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.auth import PERMISSIONS, Action, ForbiddenError
 from api.deps import get_settings
-from api.errors import http_error_handler
+from api.errors import ERROR_STATUS, error_body, http_error_handler, table_error_handler
 from api.web.i18n import ROLE_LABELS, request_lang
 from api.web.render import page_user, render
 from layers.records import User
@@ -107,8 +107,23 @@ async def _http_handler(request: Request, exc: Exception) -> Response:
     return await http_error_handler(request, exc)
 
 
+async def _table_page_handler(request: Request, exc: Exception) -> Response:
+    """Browser navigations get the error (an unknown layer, a bad parameter…) as a page in
+    their language; API clients the JSON error of :mod:`api.errors`."""
+    if not wants_html(request):
+        return await table_error_handler(request, exc)
+    status, body = error_body(exc)
+    detail = str(body.get("detail", ""))
+    en, _, zh = detail.partition(" / ")
+    lang = request_lang(request, default=get_settings(request).lang)
+    shown = (zh or en) if lang == "zh" else en
+    return render(request, "error.html", {"detail": shown}, status_code=status)
+
+
 def install_page_errors(app: FastAPI) -> None:
     """Register the page handlers (after :func:`api.errors.register_error_handlers`)."""
     app.add_exception_handler(SignInRequiredError, _sign_in_handler)
     app.add_exception_handler(RoleRequiredError, _role_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    for cls in ERROR_STATUS:
+        app.add_exception_handler(cls, _table_page_handler)

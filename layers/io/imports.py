@@ -34,7 +34,7 @@ def import_file(
     name: str,
     kind: str,
     region: BBox = CHINA_BOUNDS_LONLAT,
-    columns: Mapping[str, str] | None = None,
+    column_map: Mapping[str, str] | None = None,
     **read_options: Any,
 ) -> ValidationReport:
     """Read a file, validate it as ``kind`` and store it as layer ``name``: all or nothing.
@@ -51,9 +51,9 @@ def import_file(
         Its schema (:data:`layers.schema.SCHEMAS`).
     region
         Expected lon/lat extent; features outside it are errors.
-    columns
-        ``{file column: field}``: columns renamed before validation (a person's column
-        mapping); a file column already named like a mapped field is dropped.
+    column_map
+        Header → field: columns renamed before validation (a person's column mapping); a
+        file column already named like a mapped field is dropped.
     **read_options
         Passed to :func:`layers.io.read_file` (``layer``, ``sheet``, ``crs``, ``lon``,
         ``lat``, ``x``, ``y``).
@@ -75,8 +75,8 @@ def import_file(
     """
     schema = get_schema(kind)
     frame, read_problems = read_with_problems(path, **read_options)
-    if columns:
-        frame = rename_columns(frame, columns)
+    if column_map:
+        frame = rename_columns(frame, column_map)
     if Path(path).suffix.lower() in (".shp", ".zip"):
         frame = _restore_shapefile_names(frame, schema.field_names)
     try:

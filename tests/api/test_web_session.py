@@ -210,3 +210,25 @@ def test_csrf_token_is_bound_to_the_session() -> None:
     one, two = request("mzgis_token=a"), request("mzgis_token=b")
     assert csrf_token(one) != csrf_token(two) and len(csrf_token(one)) == 64
     assert csrf_token(request("")) == ""
+
+
+def test_an_unknown_layer_is_a_page_for_browsers_and_json_for_clients(
+    browser: TestClient,
+) -> None:
+    page = browser.get("/layers/nope", headers=HTML)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "出错了" in page.text and "nope" in page.text
+    api = browser.get("/collections/nope")
+    assert api.status_code == 404 and api.json()["code"] == "unknown_layer"
+
+
+def test_what_people_typed_is_escaped(browser: TestClient, kit: Kit) -> None:
+    from api.auth import hash_password
+    from layers.records import User
+
+    name = '<script>alert("x")</script>'
+    kit.records.add_user(User("mallory", "viewer", name, hash_password(PASSWORD)), actor="test")
+    sign_in(browser, "mallory")
+    page = browser.get("/", headers=HTML)
+    assert name not in page.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
