@@ -13,8 +13,8 @@ from typing import Any
 
 from api.catalog import Catalog
 from api.tables import json_safe
-from api.zones.plans import EditResult
 from api.zones.schemas import EditRequest
+from api.zones.stored import EditResult
 from geo.zones import band_states, explain_changes
 from layers.schema import SCHEMAS
 

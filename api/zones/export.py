@@ -16,7 +16,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from api.zones.plans import StoredPlan
+from api.zones.stored import StoredPlan
 from geo.zones import band_states
 
 __all__ = ["plan_workbook", "write_rows"]

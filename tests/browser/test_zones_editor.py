@@ -274,3 +274,25 @@ def test_history_compare_and_export(web_site: WebSite, chromium: Browser, plan: 
     body = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert len(body) == len(last) and all(body[u][3] == s for u, s in last.items())
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_lock_and_unlock_in_the_page(web_site: WebSite, chromium: Browser) -> None:
+    plan_id = api(web_site, "POST", "/analyses/zones", json={}).json()["plan_id"]
+    ((unit, name, _),) = _free_moves(web_site, plan_id, 1)
+    with person(chromium, viewport="phone") as tab:
+        page = tab.page
+        sign_in(page, web_site.url, "planner")
+        open_editor(page, web_site, plan_id)
+        for button, saved_as, locked in (("锁定", 2, True), ("解除锁定", 3, False)):
+            page.fill("#f-search", name)
+            page.locator("#unit-list button").first.click()
+            assert page.locator("#lock-button").inner_text() == button
+            page.click("#lock-button")
+            page.locator("#preview").wait_for(state="visible")
+            assert name in page.locator("#preview .locks").inner_text()
+            assert "没有社区改变驿站" in page.locator("#preview").inner_text()
+            page.click("#save-button")
+            wait_saved(page, saved_as)
+            rows = api(web_site, "GET", f"/analyses/zones/{plan_id}").json()["assignment"]
+            assert next(r["locked"] for r in rows if str(r["unit_id"]) == unit) is locked
+        tab.assert_clean()
