@@ -41,8 +41,16 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.deps import get_settings, get_store
+from api.throttle import SignInThrottle
 from api.web.session import CSRF_HEADER, SESSION_COOKIE, csrf_matches
-from layers.records import Record, RecordStore, User, open_record_store, sha256_hex
+from layers.records import (
+    Record,
+    RecordNotFoundError,
+    RecordStore,
+    User,
+    open_record_store,
+    sha256_hex,
+)
 
 __all__ = [
     "COOKIE_NAME",
@@ -53,6 +61,7 @@ __all__ = [
     "ForbiddenError",
     "RecordsDep",
     "UnauthenticatedError",
+    "authenticate",
     "can_edit",
     "current_user",
     "get_records",
@@ -128,6 +137,31 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def authenticate(
+    records: RecordStore, username: str, password: str, *, throttle: SignInThrottle
+) -> User:
+    """The active user ``username`` if ``password`` is theirs.
+
+    Raises
+    ------
+    UnauthenticatedError
+        Unknown user, disabled user or wrong password (one message for all three).
+    api.throttle.TooManyAttemptsError
+        Too many failed attempts for this username lately (HTTP 429).
+    """
+    throttle.check(username)
+    try:
+        user: User | None = records.get_user(username)
+    except RecordNotFoundError:
+        user = None
+    known_hash = user.password_hash if user is not None and user.active else None
+    if not verify_password(known_hash, password) or user is None:
+        throttle.failed(username)
+        raise UnauthenticatedError("wrong username or password")
+    throttle.succeeded(username)
+    return user
 
 
 def new_token() -> str:

@@ -58,15 +58,22 @@ def store_summary(request: Request) -> StoreSummary:
     if cached is not None and cached[0] == key:
         return cached[1]
     dates = sorted(i.updated_at[:10] for i in infos if i.updated_at)
+    layers = [
+        {
+            "name": i.name,
+            "kind": i.kind,
+            "count": i.count,
+            "updated": i.updated_at[:10],
+            "estimated": bool(i.count) and _has_estimates(store, i.name),
+        }
+        for i in infos
+    ]
     summary = StoreSummary(
         name=store_label(store),
-        layers=[
-            {"name": i.name, "kind": i.kind, "count": i.count, "updated": i.updated_at[:10]}
-            for i in infos
-        ],
+        layers=layers,
         oldest=dates[0] if dates else None,
         newest=dates[-1] if dates else None,
-        estimated=any(_has_estimates(store, i.name) for i in infos if i.count),
+        estimated=any(row["estimated"] for row in layers),
     )
     request.app.state.home_summary = (key, summary)
     return summary

@@ -98,6 +98,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "Note: some values (population, capacity, …, listed in each feature's "
         "“estimated fields”) are demo estimates, not official data.",
     ),
+    "estimated_col": ("估算数据", "Estimated data"),
+    "estimated_yes": ("含估算值", "has estimates"),
     "no_layers": ("数据存储中还没有图层。", "The store holds no layers yet."),
     # the map pages (/maps): a line for each
     "map_layers": (
@@ -126,6 +128,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "password": ("密码", "Password"),
     "signin_button": ("登录", "Sign in"),
     "signin_failed": ("用户名或密码错误。", "Wrong username or password."),
+    "signin_throttled": (
+        "该用户名登录失败次数过多，请几分钟后再试。",
+        "Too many failed sign-ins for this username; try again in a few minutes.",
+    ),
     "signin_expired": (
         "页面已过期，请重新提交。",
         "The page expired; please submit again.",

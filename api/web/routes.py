@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import RecordsDep, issue_token, token_digest, verify_password
+from api.auth import RecordsDep, UnauthenticatedError, authenticate, issue_token, token_digest
+from api.throttle import TooManyAttemptsError, throttle_of
 from api.web.i18n import LANG_COOKIE
 from api.web.render import page_user, render
 from api.web.session import (
@@ -26,7 +27,6 @@ from api.web.session import (
     session_token,
     set_session,
 )
-from layers.records import RecordNotFoundError
 
 __all__ = ["router"]
 
@@ -70,11 +70,12 @@ def signin(
     if not csrf_matches(request, csrf_token):
         return _signin_page(request, next_url=target, error="signin_expired", status_code=400)
     try:
-        user = records.get_user(username.strip())
-    except RecordNotFoundError:
-        user = None
-    known_hash = user.password_hash if user is not None and user.active else None
-    if not verify_password(known_hash, password) or user is None:
+        user = authenticate(records, username.strip(), password, throttle=throttle_of(request))
+    except TooManyAttemptsError as exc:
+        error = _signin_page(request, next_url=target, error="signin_throttled", status_code=429)
+        error.headers["Retry-After"] = str(exc.retry_after_s)
+        return error
+    except UnauthenticatedError:
         return _signin_page(request, next_url=target, error="signin_failed", status_code=401)
     token, _ = issue_token(
         records, user.username, actor=user.username, label="web session", days=SESSION_DAYS
