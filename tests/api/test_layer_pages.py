@@ -1,11 +1,12 @@
 """The layers pages: the index and a layer's page (HTML), the rows behind the table (search,
 sort, pages, the page's features), and importing a file from the browser: preview, column
 mapping for Chinese headers, GCJ-02 coordinates, a bad row reported with its Excel row and
-nothing imported, and a replace that must be confirmed with the number of features lost."""
+nothing imported, and a replace that must be confirmed with the number of features lost; on
+both store backends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
@@ -24,8 +25,9 @@ WGS84_POINTS = [(116.3901, 39.9101), (116.3952, 39.9133), (116.4003, 39.9166)]
 
 
 @pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
-    with build_kit(tmp_path_factory.mktemp("layer-pages") / "pages.gpkg") as kit:
+def kit(new_location: Callable[[str], str]) -> Iterator[Kit]:
+    """The module's world, on a GeoPackage and on PostGIS in turn."""
+    with build_kit(new_location("pages")) as kit:
         yield kit
 
 

@@ -1,11 +1,12 @@
 """The browser session: sign-in and sign-out pages, the session cookie's flags, CSRF on
 cookie-authenticated writes, safe ``next=`` targets, the "needs a role" page and the sign-in
-redirect of pages (the inspection map included), the language toggle, ``/`` by ``Accept``."""
+redirect of pages (the inspection map included), the language toggle, ``/`` by ``Accept``;
+on both store backends."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,8 +19,9 @@ HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
 @pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
-    with build_kit(tmp_path_factory.mktemp("web") / "web.gpkg") as kit:
+def kit(new_location: Callable[[str], str]) -> Iterator[Kit]:
+    """The module's world, on a GeoPackage and on PostGIS in turn."""
+    with build_kit(new_location("web")) as kit:
         yield kit
 
 

@@ -14,7 +14,7 @@
   function kindOf(name) { return data.kinds.filter(function (k) { return k.kind === name; })[0]; }
   function layerOf(name) { return data.layers.filter(function (l) { return l.name === name; })[0]; }
 
-  data.kinds.forEach(function (k) { $("kind").appendChild(el("option", { value: k.kind }, k.label + "（" + k.kind + "）")); });
+  data.kinds.forEach(function (k) { $("kind").appendChild(el("option", { value: k.kind }, k.label + P.paren(k.kind))); });
 
   function mapping() {
     var body = $("mapping").querySelector("tbody");
@@ -29,7 +29,7 @@
         select.appendChild(o);
       });
       var tr = el("tr");
-      tr.appendChild(el("th", { scope: "row" }, f.label + "（" + f.name + "）" + (f.required ? " *" : "")));
+      tr.appendChild(el("th", { scope: "row" }, f.label + P.paren(f.name) + (f.required ? " *" : "")));
       var td = el("td"); td.appendChild(select); tr.appendChild(td);
       body.appendChild(tr);
     });

@@ -46,11 +46,18 @@ window.mzgisPage = (function () {
       });
   }
 
+  // punctuation of the page's language: Chinese full-width, English half-width
+  var zh = document.documentElement.lang.indexOf("zh") === 0;
+  var marks = zh ? { open: "（", close: "）", colon: "：", comma: "，", semi: "；" }
+    : { open: " (", close: ")", colon: ": ", comma: ", ", semi: "; " };
+  function paren(text) { return marks.open + text + marks.close; }
+
   // the text of a status line: role=status element, "bad" for an error
   function status(node, text, bad) {
     node.textContent = text || "";
     node.className = "status" + (bad ? " bad" : "");
   }
 
-  return { labels: labels, el: el, clear: clear, csrf: csrf, request: request, status: status };
+  return { labels: labels, el: el, clear: clear, csrf: csrf, request: request, status: status,
+    marks: marks, paren: paren };
 })();

@@ -24,12 +24,12 @@
   }
   function unitLabel(code) {
     var u = state.units[code];
-    return u && u.name ? u.name + "（" + code + "）" : String(code);
+    return u && u.name ? u.name + P.paren(code) : String(code);
   }
   function stationLabel(id) {
     if (!id) return "—";
     var s = state.stations[id];
-    return s && s.name ? s.name + "（" + id + "）" : String(id);
+    return s && s.name ? s.name + P.paren(id) : String(id);
   }
   function bandText(band) { return t("band_" + band); }
   function num(v) { return v === null || v === undefined ? "—" : Math.round(v * 10) / 10; }
@@ -103,7 +103,7 @@
     group.addTo(map);
     context.stations.forEach(function (s) {
       L.circleMarker([s.lat, s.lon], { radius: 5, color: "#222", weight: 1.5, fillColor: "#fff", fillOpacity: 1 })
-        .bindTooltip(s.name + "（" + s.id + "）").addTo(map);
+        .bindTooltip(s.name + P.paren(s.id)).addTo(map);
     });
     state.group = group;
   }
@@ -164,7 +164,7 @@
       el("dt", { text: t("workload") }), el("dd", { text: String(num(row.workload)) }),
       el("dt", { text: t("walk") }), el("dd", { text: row.walk_m == null ? "—" : Math.round(row.walk_m) + " " + t("metres") }),
       el("dt", { text: t("station") + " " + t("workload") }),
-      el("dd", { text: w.workload === undefined ? "—" : num(w.workload) + " / " + num(w.capacity) + "（" + bandText(w.band) + "）" }),
+      el("dd", { text: w.workload === undefined ? "—" : num(w.workload) + " / " + num(w.capacity) + P.paren(bandText(w.band)) }),
       el("dt", { text: t("locked") }), el("dd", { className: row.locked ? "locked-mark" : "", text: row.locked ? t("locked") : t("not_locked") }),
     ]));
     var target = el("select", { id: "move-target" });
@@ -225,8 +225,8 @@
         el("th", { scope: "row", text: stationLabel(s.station_id) }),
         el("td", { className: "num", text: String(num(s.capacity)) }),
         el("td", { className: "num", text: num(s.lower) + "–" + num(s.upper) }),
-        el("td", { className: "num band-" + s.before.band, text: num(s.before.workload) + "（" + bandText(s.before.band) + "）" }),
-        el("td", { className: "num band-" + s.after.band, text: num(s.after.workload) + "（" + bandText(s.after.band) + "）" }),
+        el("td", { className: "num band-" + s.before.band, text: num(s.before.workload) + P.paren(bandText(s.before.band)) }),
+        el("td", { className: "num band-" + s.after.band, text: num(s.after.workload) + P.paren(bandText(s.after.band)) }),
       ]));
     });
     return el("div", { className: "table-wrap" }, [el("table", { className: "data stations" }, [
@@ -247,7 +247,7 @@
     }
     var locks = answer.locked.map(function (u) { return t("lock") + " " + unitLabel(u); })
       .concat(answer.unlocked.map(function (u) { return t("unlock") + " " + unitLabel(u); }));
-    if (locks.length) panel.appendChild(el("p", { className: "locks", text: t("locks_change") + "：" + locks.join("；") }));
+    if (locks.length) panel.appendChild(el("p", { className: "locks", text: t("locks_change") + P.marks.colon + locks.join(P.marks.semi) }));
     if (answer.stations_touched.length) {
       panel.appendChild(el("h4", { text: t("stations_touched") }));
       panel.appendChild(stationTable(answer.stations_touched));
@@ -256,7 +256,7 @@
     if (answer.out_of_band) {
       var list = el("ul", {}, answer.band_warnings.map(function (w) {
         var s = answer.stations_touched.filter(function (r) { return r.station_id === w.station_id; })[0];
-        return el("li", { text: stationLabel(w.station_id) + "：" + num(s.after.workload) + "（" + bandText(w.band) + "，" + t("band") + " " + num(s.lower) + "–" + num(s.upper) + "）" });
+        return el("li", { text: stationLabel(w.station_id) + P.marks.colon + num(s.after.workload) + P.paren(bandText(w.band) + P.marks.comma + t("band") + " " + num(s.lower) + "–" + num(s.upper)) });
       }));
       panel.appendChild(el("div", { className: "alert band-warning", role: "alert" }, [el("p", { text: t("band_warning") }), list]));
       var box = el("input", { type: "checkbox", id: "confirm-band" });
@@ -316,7 +316,7 @@
       panel.hidden = false;
       panel.appendChild(el("p", { className: "notice", role: "alert",
         text: t("conflict", { who: plan.updated_by, v: plan.version }) }));
-      panel.appendChild(el("h4", { text: t("their_changes") + "（" + t("version") + " " + basedOn + " → " + plan.version + "）" }));
+      panel.appendChild(el("h4", { text: t("their_changes") + P.paren(t("version") + " " + basedOn + " → " + plan.version) }));
       panel.appendChild(theirs.length ? changeTable(theirs.map(function (c) { return Object.assign(c, { reason: "rebalance" }); }))
         : el("p", { text: t("no_changes") }));
       var again = el("button", { type: "button", id: "reapply-button", className: "primary", text: t("reapply") });
