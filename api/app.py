@@ -23,8 +23,10 @@ from api.health import router as health_router
 from api.home import router as home_router
 from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
+from api.layers import pages as layers_pages
 from api.layers import routes as layers_routes
 from api.layers import tiles as layers_tiles
+from api.layers import uploads as layers_uploads
 from api.maps.routes import install_maps
 from api.network import map as network_map
 from api.network import routes as network_routes
@@ -32,6 +34,10 @@ from api.network.service import NetworkCache
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
 from api.users import routes as users_routes
+from api.web import docs as web_docs
+from api.web import routes as web_routes
+from api.web.access import install_page_errors
+from api.zones import editor as zones_editor
 from api.zones import map as zones_map
 from api.zones import routes as zones_routes
 
@@ -40,6 +46,8 @@ __all__ = ["DESCRIPTION", "ROUTERS", "TITLE", "create_app"]
 #: every router of the service, one per job and page (``api/<job>/routes.py`` and ``map.py``)
 ROUTERS: tuple[APIRouter, ...] = (
     home_router,
+    web_routes.router,
+    web_docs.router,
     layers_routes.router,
     layers_tiles.router,
     health_router,
@@ -54,6 +62,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     siting_map.router,
     zones_map.router,
     network_map.router,
+    zones_editor.router,
+    layers_uploads.router,  # before layers_pages: /layers/import is not a layer
+    layers_pages.router,
 )
 
 TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"
@@ -117,7 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version=_version(),
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc with local assets: api/web/docs.py
         redoc_url=None,
         lifespan=_lifespan,
     )
@@ -125,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = app.state.catalog = None
     app.state.networks = NetworkCache()  # the walking network, built once per roads version
     register_error_handlers(app)
+    install_page_errors(app)  # browsers get the sign-in page or a page saying why
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing

@@ -18,7 +18,9 @@ manage users         yes    no       no         no
 
 Tokens are 256-bit random strings shown once; the store keeps their SHA-256 only. Passwords
 are hashed with argon2id (argon2-cffi). A browser may send the token as the ``mzgis_token``
-cookie on GET requests (the map pages); writes need the ``Authorization`` header.
+session cookie (set by the sign-in page): on GET requests as it is, on writes only with the
+session's CSRF token in the ``X-CSRF-Token`` header (:mod:`api.web.session`; 403 without it).
+Clients sending ``Authorization: Bearer`` never need a CSRF token.
 
 The layers (``/collections``), the map pages (``/maps``) and the analyses are open to anyone
 while ``MZGIS_PUBLIC_READ`` is on (the default, so the demo opens in a browser); when it is
@@ -39,16 +41,27 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.deps import get_settings, get_store
-from layers.records import Record, RecordStore, User, open_record_store, sha256_hex
+from api.throttle import SignInThrottle
+from api.web.session import CSRF_HEADER, SESSION_COOKIE, csrf_matches
+from layers.records import (
+    Record,
+    RecordNotFoundError,
+    RecordStore,
+    User,
+    open_record_store,
+    sha256_hex,
+)
 
 __all__ = [
     "COOKIE_NAME",
     "PERMISSIONS",
     "TOKEN_PREFIX",
     "Action",
+    "CsrfError",
     "ForbiddenError",
     "RecordsDep",
     "UnauthenticatedError",
+    "authenticate",
     "can_edit",
     "current_user",
     "get_records",
@@ -72,7 +85,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     "audit": frozenset({"admin"}),
     "manage_users": frozenset({"admin"}),
 }
-COOKIE_NAME = "mzgis_token"
+COOKIE_NAME = SESSION_COOKIE
 TOKEN_PREFIX = "mzgis_"
 DEFAULT_TOKEN_DAYS = 30
 
@@ -92,8 +105,22 @@ class UnauthenticatedError(HTTPException):
 class ForbiddenError(HTTPException):
     """Signed in, but the role or campaign membership does not allow it (HTTP 403)."""
 
-    def __init__(self, reason_en: str, reason_zh: str) -> None:
+    def __init__(self, reason_en: str, reason_zh: str, *, action: Action | None = None) -> None:
         super().__init__(403, f"{reason_en} / {reason_zh}")
+        self.reason_en, self.reason_zh = reason_en, reason_zh
+        self.action = action  # the permission the role lacks, when that is the reason
+
+
+class CsrfError(HTTPException):
+    """A write authenticated by the session cookie without this session's CSRF token (403)."""
+
+    def __init__(self) -> None:
+        detail = (
+            f"a write signed in by cookie must send the page's CSRF token ({CSRF_HEADER});"
+            " reload the page and try again"
+            f" / 通过浏览器登录的写操作须携带页面的 CSRF 令牌（{CSRF_HEADER}），请刷新页面后重试"
+        )
+        super().__init__(403, detail)
 
 
 # -- passwords and tokens ----------------------------------------------------------------
@@ -110,6 +137,31 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def authenticate(
+    records: RecordStore, username: str, password: str, *, throttle: SignInThrottle
+) -> User:
+    """The active user ``username`` if ``password`` is theirs.
+
+    Raises
+    ------
+    UnauthenticatedError
+        Unknown user, disabled user or wrong password (one message for all three).
+    api.throttle.TooManyAttemptsError
+        Too many failed attempts for this username lately (HTTP 429).
+    """
+    throttle.check(username)
+    try:
+        user: User | None = records.get_user(username)
+    except RecordNotFoundError:
+        user = None
+    known_hash = user.password_hash if user is not None and user.active else None
+    if not verify_password(known_hash, password) or user is None:
+        throttle.failed(username)
+        raise UnauthenticatedError("wrong username or password")
+    throttle.succeeded(username)
+    return user
 
 
 def new_token() -> str:
@@ -160,9 +212,14 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 def current_user(
     request: Request, records: RecordsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> User:
-    """The user whose bearer token came with the request (401 otherwise)."""
-    if token is None and request.method in ("GET", "HEAD"):
+    """The user whose bearer token came with the request (401 otherwise): the
+    ``Authorization`` header, else the session cookie (on a write only with the session's
+    CSRF token: :class:`CsrfError` otherwise)."""
+    if token is None:
         token = request.cookies.get(COOKIE_NAME)
+        safe = request.method in ("GET", "HEAD", "OPTIONS")
+        if token and not safe and not csrf_matches(request, request.headers.get(CSRF_HEADER)):
+            raise CsrfError()
     if not token:
         raise UnauthenticatedError()
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -178,6 +235,7 @@ def _permitted(user: User, action: Action) -> User:
         raise ForbiddenError(
             f"role {user.role!r} may not {action.replace('_', ' ')}",
             f"角色 {user.role} 无权执行此操作（{action}）",
+            action=action,
         )
     return user
 

@@ -28,8 +28,8 @@ from playwright.sync_api import Page, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from api.app import create_app
 from api.config import Settings
-from bench.bench_maps import serve, synthetic_frames
-from bench.offline_browser import CHROMIUM, CHROMIUM_ARGS, offline_route
+from bench.bench_maps import synthetic_frames
+from bench.offline_browser import CHROMIUM, CHROMIUM_ARGS, offline_route, serving
 from layers.store import open_store
 
 LAYER = "communities"
@@ -104,7 +104,7 @@ def run(n: int, anchor_n: int, *, pg_url: str | None) -> None:
         results = {}
         for label, location in targets:
             app = create_app(Settings(store=location, tiled_min_features=min(n, anchor_n) - 1))
-            with serve(app) as base:
+            with serving(app) as base:
                 cold = time_tiled(new_page(), f"{base}/maps/layers")
                 r = results[label] = time_tiled(new_page(), f"{base}/maps/layers")
             print(
@@ -115,7 +115,7 @@ def run(n: int, anchor_n: int, *, pg_url: str | None) -> None:
                 f"({r['all_bytes'] / 1e6:.2f} MB of tiles in all)"
             )
         app = create_app(Settings(store=small, tiled_min_features=10**9))
-        with serve(app) as base:
+        with serving(app) as base:
             time_embedded(new_page(), f"{base}/maps/layers")  # the page built and cached
             anchor_ms = time_embedded(new_page(), f"{base}/maps/layers")
         print(

@@ -4,45 +4,45 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import (
-    COOKIE_NAME,
+    DEFAULT_TOKEN_DAYS,
     Admin,
     Reader,
     RecordsDep,
-    UnauthenticatedError,
+    authenticate,
     hash_password,
     issue_token,
-    verify_password,
 )
+from api.throttle import throttle_of
 from api.users.schemas import UserCreate
-from layers.records import RecordNotFoundError, User
+from api.web.session import set_session
+from layers.records import User
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["users / 用户"])
 
 
-@router.post("/auth/token", summary="Sign in: a bearer token / 登录并获取令牌")
+@router.post(
+    "/auth/token",
+    summary="Sign in: a bearer token / 登录并获取令牌",
+    responses={429: {"description": "Too many failed sign-ins / 登录失败次数过多"}},
+)
 def sign_in(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], records: RecordsDep
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], records: RecordsDep
 ) -> JSONResponse:
     """Exchange a username and password for a bearer token (also set as a cookie for the
-    map pages). The token is shown once."""
-    try:
-        user: User | None = records.get_user(form.username)
-    except RecordNotFoundError:
-        user = None
-    known_hash = user.password_hash if user is not None and user.active else None
-    if not verify_password(known_hash, form.password) or user is None:
-        raise UnauthenticatedError("wrong username or password")
+    map pages). The token is shown once. After 10 failed attempts for a username within
+    5 minutes, it waits (429)."""
+    user = authenticate(records, form.username, form.password, throttle=throttle_of(request))
     token, expires_at = issue_token(records, user.username, actor=user.username, label="sign-in")
     body = {"access_token": token, "token_type": "bearer", "expires_at": expires_at}
     answer = JSONResponse(body)
-    answer.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", max_age=30 * 86400)
+    set_session(request, answer, token, days=DEFAULT_TOKEN_DAYS)
     return answer
 
 

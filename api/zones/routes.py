@@ -26,6 +26,9 @@ from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
 from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
 from api.geojson import feature_collection
 from api.tables import json_safe, records
+from api.web.session import session_token
+from api.zones.edits import edit_answer, layer_names
+from api.zones.export import plan_workbook
 from api.zones.plans import PlanRegistry, StoredPlan
 from api.zones.schemas import EditRequest, ValidateRequest, ZoneRequest
 from api.zones.service import station_workload, validate_table
@@ -39,6 +42,7 @@ router = APIRouter(
 )
 
 ANONYMOUS = "anonymous"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such plan / 方案不存在"},
@@ -56,7 +60,10 @@ _EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "Role may not plan / 角色无权编辑方案"},
     428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
 }
-Format = Annotated[Literal["json", "geojson"], Query(description="json / geojson (zone polygons)")]
+Format = Annotated[
+    Literal["json", "geojson", "xlsx"],
+    Query(description="json / geojson (zone polygons) / xlsx (assignment and stations)"),
+]
 PlanId = Annotated[str, Path(max_length=64, description="Plan id / 方案编号")]
 
 
@@ -72,8 +79,9 @@ def plans(request: Request) -> PlanRegistry:
 
 
 def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
-    """The user of the bearer token, when one is sent (a bad one is 401); else anonymous."""
-    if token is None:
+    """The user of the bearer token or of the page's session (a bad one is 401, a session
+    write without its CSRF token 403), when one is sent; else anonymous."""
+    if token is None and session_token(request) is None:
         return ANONYMOUS
     return current_user(request, get_records(request), token).username
 
@@ -122,9 +130,20 @@ def _summary(stored: StoredPlan) -> dict[str, Any]:
     )
 
 
-def _plan_body(stored: StoredPlan, format: str) -> Any:
-    """The assignment table (JSON) or the zone polygons (GeoJSON) of one version."""
+def _plan_body(registry: PlanRegistry, stored: StoredPlan, format: str) -> Any:
+    """The assignment table (JSON), the zone polygons (GeoJSON) or a workbook (XLSX) of
+    one version."""
     etag = _etag(stored.plan.version)
+    if format == "xlsx":
+        request, catalog = stored.request, registry.catalog
+        data = plan_workbook(
+            stored,
+            unit_names=layer_names(catalog, request.units_layer),
+            station_names=layer_names(catalog, request.stations_layer),
+        )
+        name = f"zones-{stored.plan_id[:8]}-v{stored.plan.version}.xlsx"
+        headers = {"ETag": etag, "Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(data, media_type=XLSX, headers=headers)
     if format == "geojson":
         zones = stored.plan.zones_gdf().to_crs(4326)
         text = feature_collection(
@@ -172,7 +191,7 @@ def validate_assignment(
 def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> Any:
     """The current version's assignment table, or (``format=geojson``) its dissolved zone
     polygons."""
-    return _plan_body(registry.get(plan_id), format)
+    return _plan_body(registry, registry.get(plan_id), format)
 
 
 @router.get(
@@ -197,7 +216,7 @@ def read_version(
     format: Format = "json",
 ) -> Any:
     """An older (or the current) version's assignment table or zone polygons."""
-    return _plan_body(registry.get(plan_id, version=version), format)
+    return _plan_body(registry, registry.get(plan_id, version=version), format)
 
 
 @router.get("/zones/{plan_id}/report", summary="Plan report / 片区校验报告", responses=_RESPONSES)
@@ -224,8 +243,14 @@ def edit_plan(
 ) -> Any:
     """Move units and/or lock or unlock them; a move rebalances only the touched zones and
     their neighbours, with the fewest changes. Saves and returns the next version and the
-    changed units (signed-in planners and admins only)."""
+    changed units (signed-in planners and admins only), each with its name and the reason
+    it changed (``changes``: requested, contiguity, band, rebalance), the touched stations'
+    workload against their band before and after, and ``band_warnings`` naming every
+    touched station the edit leaves outside its band. ``preview``: the same answer, nothing
+    saved (the ETag stays the version edited)."""
     based_on = _based_on(if_match)
-    stored, changed = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
-    response.headers["ETag"] = _etag(stored.plan.version)
-    return {**_summary(stored), "based_on": based_on, "changed": changed}
+    result = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
+    stored = result.stored
+    response.headers["ETag"] = _etag(based_on if body.preview else stored.plan.version)
+    explained = edit_answer(registry.catalog, result, body)
+    return {**_summary(stored), "based_on": based_on, "changed": result.changed, **explained}

@@ -54,6 +54,11 @@ class EditRequest(StrictModel):
     lock_moved: bool = Field(default=True, description="Lock moved units / 锁定被移动的单元")
     locks: list[Id] = Field(default_factory=list, max_length=5000)
     unlocks: list[Id] = Field(default_factory=list, max_length=5000)
+    preview: bool = Field(
+        default=False,
+        description="Compute and explain the edit without saving it (the editor shows it "
+        "before the person confirms) / 仅预览：计算并说明结果，不保存",
+    )
 
 
 class AssignmentRow(StrictModel):

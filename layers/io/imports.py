@@ -3,6 +3,7 @@ nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from layers.schema import CHINA_BOUNDS_LONLAT, get_schema
 from layers.store.base import BBox, Store
 from layers.validate import ValidationReport, validate
 
-__all__ = ["ROADS_KIND", "import_file"]
+__all__ = ["ROADS_KIND", "import_file", "rename_columns"]
 
 ROADS_KIND = "roads"
 #: how far around the points roads are read for the shift check (GCJ-02 moves ~600 m)
@@ -33,6 +34,7 @@ def import_file(
     name: str,
     kind: str,
     region: BBox = CHINA_BOUNDS_LONLAT,
+    column_map: Mapping[str, str] | None = None,
     **read_options: Any,
 ) -> ValidationReport:
     """Read a file, validate it as ``kind`` and store it as layer ``name``: all or nothing.
@@ -49,6 +51,9 @@ def import_file(
         Its schema (:data:`layers.schema.SCHEMAS`).
     region
         Expected lon/lat extent; features outside it are errors.
+    column_map
+        Header → field: columns renamed before validation (a person's column mapping); a
+        file column already named like a mapped field is dropped.
     **read_options
         Passed to :func:`layers.io.read_file` (``layer``, ``sheet``, ``crs``, ``lon``,
         ``lat``, ``x``, ``y``).
@@ -70,6 +75,8 @@ def import_file(
     """
     schema = get_schema(kind)
     frame, read_problems = read_with_problems(path, **read_options)
+    if column_map:
+        frame = rename_columns(frame, column_map)
     if Path(path).suffix.lower() in (".shp", ".zip"):
         frame = _restore_shapefile_names(frame, schema.field_names)
     try:
@@ -83,6 +90,14 @@ def import_file(
         report.warnings.extend(_shift_warnings(store, clean))
     store.write(name, clean, kind=kind)
     return report
+
+
+def rename_columns(frame: gpd.GeoDataFrame, columns: Mapping[str, str]) -> gpd.GeoDataFrame:
+    """``frame`` with columns renamed by ``columns`` (``{old: new}``, missing ones ignored);
+    an unmapped column already called like a new name is dropped first."""
+    renames = {old: new for old, new in columns.items() if old in frame.columns and old != new}
+    shadowed = [c for c in renames.values() if c in frame.columns and c not in renames]
+    return frame.drop(columns=shadowed).rename(columns=renames)
 
 
 def _restore_shapefile_names(frame: gpd.GeoDataFrame, fields: list[str]) -> gpd.GeoDataFrame:

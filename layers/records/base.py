@@ -77,6 +77,10 @@ class RecordStore(ABC):
     def revoke_tokens(self, username: str, *, actor: str) -> int:
         """Revoke every token of a user; returns how many were revoked."""
 
+    @abstractmethod
+    def revoke_token(self, token_hash: str, *, actor: str) -> bool:
+        """Revoke one token (a browser signing out); whether it was live."""
+
     # -- campaigns ---------------------------------------------------------------------
 
     @abstractmethod

@@ -10,20 +10,17 @@ Use them for any map page::
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
+from bench.offline_browser import serving
 from tests.browser.mapcheck import CHROMIUM, CHROMIUM_ARGS, MapTab
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -39,59 +36,53 @@ def _app(store: Path) -> FastAPI:
     return app
 
 
-@contextlib.contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            msg = "the test server did not start"
-            raise RuntimeError(msg)
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
 @pytest.fixture(scope="session")
 def map_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL (``http://127.0.0.1:PORT``) of the app serving a copy of the demo store
     (the pages save zone plans, and other tests share the demo store)."""
     store = tmp_path_factory.mktemp("served") / demo_store.name
     shutil.copyfile(demo_store, store)
-    with serve(_app(store)) as url:
+    with serving(_app(store)) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    """A Chromium context with a fresh user-data-dir, 1280×800, Chinese locale."""
+def playwright() -> Iterator[Playwright]:
+    """One Playwright driver for the session (it cannot be started twice in a thread)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: bash scripts/install.sh --test installs it")
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 800},
-            locale="zh-CN",
-            service_workers="block",
-        )
-        yield context
-        context.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser_context(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BrowserContext]:
+    """A Chromium context with a fresh user-data-dir, 1280×800, Chinese locale."""
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 800},
+        locale="zh-CN",
+        service_workers="block",
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless, for tests that need several independent contexts
+    (two people, two screen sizes): ``chromium.new_context(...)``."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -100,3 +91,40 @@ def map_tab(browser_context: BrowserContext) -> Iterator[MapTab]:
     tab = MapTab.open(browser_context)
     yield tab
     tab.close()
+
+
+@dataclass(frozen=True)
+class WebSite:
+    """The app on a private copy of the demo store, with people who sign in with
+    :data:`tests.browser.pagecheck.PASSWORD`: ``admin``, ``planner`` (王规划), ``viewer``."""
+
+    url: str
+    store: Path
+
+
+@pytest.fixture(scope="session")
+def web_site(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
+    """The web pages served by uvicorn on a copy of the demo store (with the demo's
+    inspection campaign) and three users."""
+    from api.auth import hash_password
+    from api.inspection.seed import seed_demo_records
+    from layers.records import User, open_record_store
+    from layers.store import open_store
+    from tests.browser.pagecheck import PASSWORD
+
+    path = tmp_path_factory.mktemp("web") / demo_store.name
+    shutil.copyfile(demo_store, path)
+    store = open_store(path)
+    records = open_record_store(store)
+    seed_demo_records(store, records)  # campaign 2025-0001 for the inspection map
+    password = hash_password(PASSWORD)
+    for username, role, name in (
+        ("admin", "admin", "管理员甲"),
+        ("planner", "planner", "王规划"),
+        ("viewer", "viewer", "李查看"),
+    ):
+        records.add_user(User(username, role, name, password), actor="test")  # type: ignore[arg-type]
+    records.close()
+    store.close()
+    with serving(_app(path)) as url:
+        yield WebSite(url, path)

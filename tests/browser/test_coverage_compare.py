@@ -12,8 +12,8 @@ import httpx
 import numpy as np
 import pytest
 
+from bench.offline_browser import serving as serve
 from layers.store import open_store
-from tests.browser.conftest import serve
 from tests.browser.mapcheck import MapTab, check_map_page, click_feature, toggle_layer
 
 pytestmark = pytest.mark.browser

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.offline_browser import serving as serve
 from layers.store import open_store
-from tests.browser.conftest import serve
 from tests.browser.mapcheck import MapTab, check_map_page
 
 pytestmark = pytest.mark.browser
