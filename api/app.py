@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.catalog import Catalog, open_service_store
 from api.config import Settings
+from api.coverage import dashboard as coverage_dashboard
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
 from api.errors import register_error_handlers
@@ -59,6 +60,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     zones_routes.router,
     network_routes.router,
     coverage_map.router,
+    coverage_dashboard.router,
     siting_map.router,
     zones_map.router,
     network_map.router,

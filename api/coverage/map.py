@@ -32,7 +32,7 @@ from api.maps.routes import LangQuery, map_page, page_builder
 from api.network.quality import short_detour_note
 from layers._errors import UnknownLayerError
 
-__all__ = ["SHARE_CLASSES", "coverage_map", "facility_layers", "router"]
+__all__ = ["SHARE_CLASSES", "coverage_map", "facility_layer", "facility_layers", "router"]
 
 router = APIRouter(prefix="/maps", tags=["maps"], dependencies=[Depends(read_access)])
 
@@ -162,7 +162,7 @@ def _tiers(radius_m: float | None, tiers: str | None) -> list[float] | None:
     return None if radius_m is None else [radius_m]
 
 
-def _facility_layer(catalog: Catalog, name: str, field: str) -> str:
+def facility_layer(catalog: Catalog, name: str, field: str) -> str:
     """``name`` if it is a facility layer of the store, else a 400 naming ``field``."""
     try:
         kind = catalog.kind(name)
@@ -207,8 +207,8 @@ def coverage_page(  # noqa: PLR0917 - one parameter per query option
     planned layer beside it: covered shares before and after and the change per community."""
     language: Lang = lang or settings.lang
     tiers_m = _tiers(radius_m, tiers)
-    layer = _facility_layer(catalog, facilities or kind, "facilities")
-    other = _facility_layer(catalog, compare, "compare") if compare else None
+    layer = facility_layer(catalog, facilities or kind, "facilities")
+    other = facility_layer(catalog, compare, "compare") if compare else None
     store = catalog.store
     key = ("coverage", layer, other, tuple(tiers_m or ()), mode, language)
 

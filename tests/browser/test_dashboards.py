@@ -1,0 +1,92 @@
+"""The coverage dashboard in Chromium, offline, at 1366×768 and 390×844: one canvas per
+chart, the charts' numbers equal to the API's answer, the street table, and the print view
+rendered to PDF (A4 and A3 landscape) holding the title, parameters, date and data notice."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+import httpx
+import pytest
+from playwright.sync_api import Browser
+from pypdf import PdfReader
+
+from tests.browser.conftest import WebSite
+from tests.browser.mapcheck import output_dir
+from tests.browser.pagecheck import VIEWPORTS, check_page, person
+
+pytestmark = pytest.mark.browser
+
+URL = "/dashboards/coverage?facilities=stations&tiers=300,500,1000"
+
+
+def _answer(base: str) -> dict:
+    body = {"facilities": "stations", "tiers_m": [300, 500, 1000], "levels": ["street"],
+            "per_demand": "none", "gaps": 15}  # fmt: skip
+    response = httpx.post(f"{base}/analyses/coverage", json=body, timeout=120)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_dashboard_charts_equal_the_api(
+    web_site: WebSite, chromium: Browser, viewport: str
+) -> None:
+    answer = _answer(web_site.url)
+    with person(chromium, viewport=viewport) as tab:
+        report = check_page(
+            tab, f"{web_site.url}{URL}", name="dashboard-coverage", viewport=viewport
+        )
+        page = tab.page
+        page.wait_for_function("() => window.mzgisDashboard && mzgisDashboard.ready")
+        for chart in ("chart-streets", "chart-distance", "chart-gaps"):
+            assert page.locator(f"#{chart} canvas").count() == 1
+        shown = page.evaluate("() => mzgisDashboard.charts")
+        # covered share by street at 1,000 m, as the API rolls it up
+        api = {
+            r["street_code"]: r["elderly_60_plus_covered_share_1000m"]
+            for r in answer["rollups"]["street"]
+        }
+        codes = page.locator("#streets-table tbody tr").evaluate_all(
+            "rows => rows.map(r => r.dataset.code)"
+        )
+        assert sorted(codes) == sorted(api)
+        by_code = dict(zip(codes, shown["chart-streets"]["series"][2], strict=True))
+        for code, share in api.items():
+            assert by_code[code] == pytest.approx(round(share * 1000) / 10, abs=0.051)
+        # the gaps, most uncovered first (the chart lists them bottom-up)
+        gaps = [g["elderly_60_plus_uncovered_1000m"] for g in answer["gaps"]]
+        assert shown["chart-gaps"]["series"][0][::-1] == gaps
+        # the distance histogram counts every community once per mode
+        units = answer["summary"]["units"]
+        assert [sum(s) for s in shown["chart-distance"]["series"]] == [units, units]
+        headline = page.locator(".figure[data-tier='1000m']").get_attribute("data-share")
+        share = answer["summary"]["weights"]["elderly_60_plus"]["tiers"]["1000m"]["share"]
+        assert float(headline or "nan") == pytest.approx(share, abs=1e-6)
+        print(f"\n{viewport}: coverage dashboard {report.load_ms:.0f} ms")
+        tab.assert_clean()
+
+
+@pytest.mark.parametrize("paper", ["A4", "A3"])
+def test_dashboard_prints(web_site: WebSite, chromium: Browser, paper: str) -> None:
+    with person(chromium) as tab:
+        page = tab.page
+        page.goto(f"{web_site.url}{URL}")
+        page.wait_for_function("() => window.mzgisDashboard && mzgisDashboard.ready")
+        page.emulate_media(media="print")
+        pdf = page.pdf(format=paper, landscape=True, print_background=True)
+        (output_dir() / f"dashboard-coverage-{paper}.pdf").write_bytes(pdf)
+        text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
+        # NFKC: a PDF's font may map some characters to their compatibility forms (⽣ → 生)
+        compact = unicodedata.normalize("NFKC", "".join(text.split()))
+        for words in (
+            "覆盖分析看板",
+            "生成时间（北京时间）",
+            "服务半径（米）300,500,1000",
+            "估算值",
+            "街道明细",
+        ):
+            assert unicodedata.normalize("NFKC", words) in compact, words
+        assert "退出登录" not in compact and "更新" not in compact  # controls are not printed
+        tab.assert_clean()
