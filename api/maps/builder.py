@@ -290,6 +290,12 @@ class MapBuilder:
         note = text("estimated_note", self.lang) if self._estimated else None
         return {
             "title": title,
+            "print": {
+                "madeAt": text("made_at", self.lang),
+                "notice": text("print_notice", self.lang),
+                "north": text("north", self.lang),
+                "export": text("export_png", self.lang),
+            },
             "legend": legend_html(
                 [*self.legend, *self._base_legend], title=text("legend", self.lang), note=note
             ),

@@ -4,17 +4,14 @@ rendered to PDF (A4 and A3 landscape) holding the title, parameters, date and da
 
 from __future__ import annotations
 
-import io
-import unicodedata
-
 import httpx
 import pytest
 from playwright.sync_api import Browser
-from pypdf import PdfReader
 
 from tests.browser.conftest import WebSite
 from tests.browser.mapcheck import output_dir
 from tests.browser.pagecheck import VIEWPORTS, check_page, person
+from tests.browser.pdftext import pdf_text, plain
 
 pytestmark = pytest.mark.browser
 
@@ -77,9 +74,7 @@ def test_dashboard_prints(web_site: WebSite, chromium: Browser, paper: str) -> N
         page.emulate_media(media="print")
         pdf = page.pdf(format=paper, landscape=True, print_background=True)
         (output_dir() / f"dashboard-coverage-{paper}.pdf").write_bytes(pdf)
-        text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
-        # NFKC: a PDF's font may map some characters to their compatibility forms (⽣ → 生)
-        compact = unicodedata.normalize("NFKC", "".join(text.split()))
+        compact = pdf_text(pdf)
         for words in (
             "覆盖分析看板",
             "生成时间（北京时间）",
@@ -87,6 +82,6 @@ def test_dashboard_prints(web_site: WebSite, chromium: Browser, paper: str) -> N
             "估算值",
             "街道明细",
         ):
-            assert unicodedata.normalize("NFKC", words) in compact, words
+            assert plain(words) in compact, words
         assert "退出登录" not in compact and "更新" not in compact  # controls are not printed
         tab.assert_clean()

@@ -484,7 +484,57 @@
     new Box({ position: position }).addTo(map);
   }
 
+  /* The map as a PNG file: what the page shows but the controls people click. */
+  function exportPng(map, words) {
+    var skip = ["leaflet-control-zoom", "leaflet-control-layers", "leaflet-control-fullscreen",
+      "leaflet-control-measure", "mzgis-export"];
+    var keep = function (node) {
+      return !(node.classList && skip.some(function (c) { return node.classList.contains(c); }));
+    };
+    return window.htmlToImage.toPng(map.getContainer(), { filter: keep, pixelRatio: 1 })
+      .then(function (url) {
+        var link = document.createElement("a");
+        link.href = url;
+        link.download = (document.title || "map").replace(/[\\/:*?"<>|]+/g, "_") + ".png";
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+      })
+      .catch(function (err) { console.error("mzgis: PNG export failed: " + err.message); });
+  }
+
+  /* What a printed map needs and a screen may show too: a north arrow, the date and the data
+     notice (shown in print only), and the PNG export button. */
+  function addPrintParts(map, words) {
+    addBox(map, "topright", "mzgis-north", '<span aria-hidden="true">▲</span>' + esc(words.north));
+    var made = new Date().toLocaleString(NUMBER_LOCALE[state.lang], {
+      timeZone: "Asia/Shanghai", hour12: false, year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit",
+    });
+    addBox(map, "bottomleft", "mzgis-print-note",
+      esc(words.madeAt) + " " + esc(made) + "　" + esc(words.notice));
+    var Button = L.Control.extend({
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "leaflet-bar mzgis-export");
+        var button = L.DomUtil.create("a", "", box);
+        button.href = "#";
+        button.title = words.export;
+        button.setAttribute("role", "button");
+        button.setAttribute("aria-label", words.export);
+        button.textContent = "PNG";
+        L.DomEvent.on(button, "click", function (e) {
+          L.DomEvent.preventDefault(e);
+          exportPng(map, words);
+        });
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      },
+    });
+    new Button({ position: "topleft" }).addTo(map);
+  }
+
   mzgis.finish = function (map, opts) {
+    if (opts.print) addPrintParts(map, opts.print);
     if (opts.title) addBox(map, "topleft", "mzgis-title leaflet-bar", opts.title);
     if (opts.legend) addBox(map, "bottomright", "mzgis-legend leaflet-bar", opts.legend);
     state.entries.forEach(function (e) { if (!e.group._map) setLegendState(e.group, false); });
