@@ -38,6 +38,7 @@ from api.users import routes as users_routes
 from api.web import docs as web_docs
 from api.web import routes as web_routes
 from api.web.access import install_page_errors
+from api.zones import dashboard as zones_dashboard
 from api.zones import editor as zones_editor
 from api.zones import map as zones_map
 from api.zones import routes as zones_routes
@@ -61,6 +62,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     network_routes.router,
     coverage_map.router,
     coverage_dashboard.router,
+    zones_dashboard.router,
     siting_map.router,
     zones_map.router,
     network_map.router,

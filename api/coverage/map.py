@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 import folium
 from fastapi import APIRouter, Depends, Query, Request
@@ -107,6 +108,7 @@ def _form(
     """The page's GET form (facility layer, comparison, radii, distance), the figures and
     the network's detour note."""
     layers = facility_layers(catalog, lang)
+    dashboard = urlencode({"facilities": chosen[0], "tiers": radius_text, "mode": mode})
     modes = [("network", pick(lang, "步行距离", "walking")),
              ("euclidean", pick(lang, "直线距离", "straight line"))]  # fmt: skip
     compare = [("", pick(lang, "（不对比）", "(none)")), *layers]
@@ -124,7 +126,8 @@ def _form(
         f"<label>{pick(lang, '距离', 'Distance')} "
         f'<select name="mode">{_options(modes, mode)}</select></label>'
         f'<input type="hidden" name="lang" value="{lang}">'
-        f'<button type="submit">{pick(lang, "更新", "Update")}</button>'
+        f'<button type="submit">{pick(lang, "更新", "Update")}</button> '
+        f'<a href="/dashboards/coverage?{escape(dashboard)}">{pick(lang, "看板", "Dashboard")}</a>'
         f"{figures}<p>{note}</p></form>"
     )
 

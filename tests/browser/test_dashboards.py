@@ -85,3 +85,33 @@ def test_dashboard_prints(web_site: WebSite, chromium: Browser, paper: str) -> N
             assert plain(words) in compact, words
         assert "退出登录" not in compact and "更新" not in compact  # controls are not printed
         tab.assert_clean()
+
+
+def test_zones_dashboard_workloads_against_band(web_site: WebSite, chromium: Browser) -> None:
+    from api.catalog import Catalog
+    from api.zones.map import DEFAULT_REQUEST
+    from api.zones.service import solve_zones
+    from layers.store import open_store
+
+    store = open_store(web_site.store)
+    try:
+        plan, _ = solve_zones(Catalog.build(store), DEFAULT_REQUEST)
+    finally:
+        store.close()
+    expected = plan.validate().stations.set_index("station_id")["workload"]
+    ready = "() => window.mzgisDashboard && mzgisDashboard.ready"
+    with person(chromium) as tab:
+        url = f"{web_site.url}/dashboards/zones"
+        check_page(tab, url, name="dashboard-zones", viewport="desktop", ready_js=ready)
+        page = tab.page
+        assert page.locator("#chart-workload canvas").count() == 1
+        shown = page.evaluate("() => mzgisDashboard.charts['chart-workload']")
+        rows = page.locator("#stations-table tbody tr")
+        ids = rows.evaluate_all("rows => rows.map(r => r.dataset.id)")
+        assert sorted(ids) == sorted(expected.index.astype(str))
+        # the chart's workloads are the plan's, station by station (fullest first)
+        assert shown["series"][0] == [round(float(expected[i])) for i in ids]
+        counts = [int(page.locator(f".figure[data-band='{b}']").get_attribute("data-count") or "-1")
+                  for b in ("ok", "over", "under")]  # fmt: skip
+        assert sum(counts) == len(ids)
+        tab.assert_clean()

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("dashboard-data").textContent);
+  // the coverage dashboard has streets, distance and gaps; the zones dashboard stations
   var t = window.mzgisPage.labels(JSON.parse(document.getElementById("labels").textContent));
   var COLORS = ["#9ecae1", "#4292c6", "#08519c", "#6a51a3"];
   var charts = {};
@@ -68,9 +69,32 @@
     }, { names: names, series: [values] });
   }
 
-  streets();
-  distance();
-  gaps();
+  /* each station's workload as a bar, its band as a range behind it */
+  function workload() {
+    var rows = data.stations;
+    var names = rows.map(function (s) { return s.name; });
+    var values = rows.map(function (s) { return Math.round(s.workload); });
+    var colour = { ok: "#4292c6", over: "#d73027", under: "#fdae61" };
+    draw("chart-workload", {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 56, right: 16, top: 32, bottom: 96 },
+      dataZoom: rows.length > 40 ? [{ type: "slider", bottom: 8 }, { type: "inside" }] : [],
+      xAxis: { type: "category", data: names, axisLabel: { rotate: 60, fontSize: 10 } },
+      yAxis: { type: "value", name: t("workload") },
+      series: [
+        { name: t("band"), type: "bar", barGap: "-100%", silent: true, itemStyle: { color: "#e0e0e0" },
+          data: rows.map(function (s) { return Math.round(s.upper); }) },
+        { name: t("band"), type: "bar", silent: true, itemStyle: { color: "#ffffff" }, barGap: "-100%",
+          data: rows.map(function (s) { return Math.round(s.lower); }) },
+        { name: t("workload"), type: "bar", barWidth: "40%", barGap: "-70%",
+          data: rows.map(function (s) { return { value: Math.round(s.workload), itemStyle: { color: colour[s.band] || "#888" } }; }) },
+      ],
+    }, { names: names, series: [values] });
+  }
+
+  if (data.streets) { streets(); distance(); gaps(); }
+  if (data.stations) workload();
   window.addEventListener("resize", function () {
     Object.keys(charts).forEach(function (id) { charts[id].resize(); });
   });
