@@ -45,13 +45,14 @@ KIND_NAMES = {
     "cemeteries": ("公墓", "Cemeteries"),
 }
 _FORM_CSS = (
-    "<style>.mzgis-cov-form{position:fixed;left:10px;bottom:24px;z-index:1000;"
+    "<style>.mzgis-cov-panel{position:fixed;left:10px;bottom:24px;z-index:1000;"
     "background:rgba(255,255,255,.94);padding:6px 10px;font:12px/1.6 sans-serif;"
     "border-radius:4px;box-shadow:0 1px 5px rgba(0,0,0,.4);max-width:320px}"
+    ".mzgis-cov-panel summary{cursor:pointer;font-weight:600}"
     ".mzgis-cov-form label{display:block}.mzgis-cov-form p{margin:4px 0 0;color:#666}"
     ".mzgis-cov-form table{border-collapse:collapse;margin:4px 0}"
     ".mzgis-cov-form td,.mzgis-cov-form th{padding:1px 6px;text-align:right}"
-    "@media (max-width:600px){.mzgis-cov-form{max-width:60vw;bottom:34px}}</style>"
+    "@media (max-width:700px){.mzgis-cov-panel{max-width:58vw;bottom:34px}}</style>"
 )
 
 
@@ -116,7 +117,9 @@ def _form(
         lang, "半径可填多级，如 300,500,1000（米）。", " Radii may be tiers, e.g. 300,500,1000 (m)."
     )
     return (
-        f'{_FORM_CSS}<form class="mzgis-cov-form" method="get" action="coverage">'
+        f'{_FORM_CSS}<details class="mzgis-panel mzgis-cov-panel" open>'
+        f"<summary>{pick(lang, '分析参数与结果', 'Settings and figures')}</summary>"
+        f'<form class="mzgis-cov-form" method="get" action="coverage">'
         f"<label>{pick(lang, '设施图层', 'Facilities')} "
         f'<select name="facilities">{_options(layers, chosen[0])}</select></label>'
         f"<label>{pick(lang, '对比规划图层', 'Compare with')} "
@@ -128,7 +131,7 @@ def _form(
         f'<input type="hidden" name="lang" value="{lang}">'
         f'<button type="submit">{pick(lang, "更新", "Update")}</button> '
         f'<a href="/dashboards/coverage?{escape(dashboard)}">{pick(lang, "看板", "Dashboard")}</a>'
-        f"{figures}<p>{note}</p></form>"
+        f"{figures}<p>{note}</p></form></details>"
     )
 
 

@@ -265,7 +265,8 @@ class MapBuilder:
         """The page's HTML: layer control, title, legend and view added, assets made local."""
         for key in ("mzgis_layer_control", "mzgis_finish"):
             self.map._children.pop(key, None)
-        control = folium.LayerControl(collapsed=False, position="topright")
+        # collapsed: the page script opens it where the screen is wide enough (map.js)
+        control = folium.LayerControl(collapsed=True, position="topright")
         self.map.add_child(control, name="mzgis_layer_control")
         self.map.add_child(PageFinish(self._finish_options()), name="mzgis_finish")
         self._setup.set_options(

@@ -54,3 +54,39 @@ def test_map_exports_a_png(map_server: str, map_tab: MapTab) -> None:
     assert download.value.suggested_filename.endswith(".png")
     (output_dir() / "map-layers-export.png").write_bytes(data)
     map_tab.assert_clean()
+
+
+_BOXES_JS = """() => {
+  const sel = ['.mzgis-title', '.mzgis-legend', '.leaflet-control-layers', '.mzgis-panel',
+               '.leaflet-control-zoom', '.mzgis-north', '.mzgis-export', '.leaflet-control-scale'];
+  const out = [];
+  for (const s of sel) for (const el of document.querySelectorAll(s)) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) out.push([s, r.left, r.top, r.right, r.bottom]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)])
+@pytest.mark.parametrize("name", ["layers", "coverage"])
+def test_no_control_covers_the_title_or_legend(
+    map_server: str, browser_context: object, name: str, viewport: tuple[int, int]
+) -> None:
+    page = browser_context.new_page()  # type: ignore[attr-defined]
+    try:
+        page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+        page.goto(f"{map_server}{PAGES[name][0]}")
+        page.wait_for_function("() => window.mzgis && mzgis.ready", timeout=90_000)
+        page.screenshot(path=str(output_dir() / f"map-{name}-{viewport[0]}x{viewport[1]}.png"))
+        boxes = page.evaluate(_BOXES_JS)
+        clashes = [
+            (a[0], b[0])
+            for i, a in enumerate(boxes)
+            for b in boxes[i + 1 :]
+            if a[1] < b[3] - 1 and b[1] < a[3] - 1 and a[2] < b[4] - 1 and b[2] < a[4] - 1
+        ]
+        assert clashes == [], clashes
+        assert {b[0] for b in boxes} >= {".mzgis-title", ".mzgis-legend"}
+    finally:
+        page.close()

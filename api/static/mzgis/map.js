@@ -15,7 +15,10 @@
   var KEY_UNITS = [[/_m2$/, " m²"], [/_deg$/, "°"], [/_m$/, " m"], [/_s$/, " s"]];
   var LABEL_ZOOMS = [12, 13, 14, 15, 16];
 
-  var state = { lang: "zh", entries: [], map: null, codeNames: {} };
+  var state = { lang: "zh", entries: [], map: null, codeNames: {}, layerControls: [] };
+  /* screens narrower than this start with the layer list, legend and panels folded */
+  var NARROW = "(max-width: 700px)";
+  L.Control.Layers.addInitHook(function () { state.layerControls.push(this); });
   var mzgis = {
     ready: false,
     readyMs: null,
@@ -533,10 +536,39 @@
     new Button({ position: "topleft" }).addTo(map);
   }
 
+  /* Wide screens show the layer list, legend and panels open; narrow ones (phones) fold
+     them, each opened with a tap on its heading, so nothing covers the map's title. */
+  function fold(map) {
+    var narrow = window.matchMedia && window.matchMedia(NARROW).matches;
+    state.layerControls.forEach(function (c) {
+      if (c._layersLink) c._layersLink.title = state.lang === "zh" ? "图层" : "Layers";
+      if (narrow || !c._container) return;
+      /* stay open: without the hover and map-click handlers of the folded mode (Leaflet 1.9) */
+      c.options.collapsed = false;
+      L.DomEvent.off(c._container, { mouseenter: c._expandSafely, mouseleave: c.collapse }, c);
+      if (c._map) c._map.off("click", c.collapse, c);
+      c.expand();
+    });
+    var legend = map.getContainer().querySelector(".mzgis-legend");
+    if (legend) {
+      var head = legend.querySelector("h4");
+      if (narrow) legend.classList.add("mzgis-folded");
+      if (head) {
+        head.setAttribute("role", "button");
+        head.setAttribute("tabindex", "0");
+        L.DomEvent.on(head, "click", function () { legend.classList.toggle("mzgis-folded"); });
+      }
+    }
+    if (narrow) {
+      document.querySelectorAll("details.mzgis-panel[open]").forEach(function (d) { d.open = false; });
+    }
+  }
+
   mzgis.finish = function (map, opts) {
     if (opts.print) addPrintParts(map, opts.print);
     if (opts.title) addBox(map, "topleft", "mzgis-title leaflet-bar", opts.title);
     if (opts.legend) addBox(map, "bottomright", "mzgis-legend leaflet-bar", opts.legend);
+    fold(map);
     state.entries.forEach(function (e) { if (!e.group._map) setLegendState(e.group, false); });
     mzgis.finishMs = performance.now();
     zoomClasses(map);
