@@ -99,7 +99,12 @@ def run(n: int, anchor_n: int, *, pg_url: str | None) -> None:
         if pg_url:
             from layers.store.copy import copy_store
 
-            copy_store(big, pg_url)
+            source, target = open_store(big), open_store(pg_url)
+            try:
+                copy_store(source, target)
+            finally:
+                source.close()
+                target.close()
             targets.append(("PostGIS", pg_url))
         results = {}
         for label, location in targets:
