@@ -118,7 +118,9 @@ def test_import_page_at_both_sizes_and_a_viewer_is_told_why(
     for viewport in VIEWPORTS:
         with person(chromium, viewport=viewport) as tab:
             sign_in(tab.page, web_site.url, "planner")
-            check_page(tab, f"{web_site.url}/layers/import", name="import", viewport=viewport)
+            url = f"{web_site.url}/layers/import"
+            report = check_page(tab, url, name="import", viewport=viewport)
+            print(f"\nimport page {viewport}: {report.load_ms:.0f} ms")
     with person(chromium) as tab:
         sign_in(tab.page, web_site.url, "viewer")
         url = f"{web_site.url}/layers/import"

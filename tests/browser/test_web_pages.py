@@ -5,6 +5,7 @@ pages, and /docs and /redoc rendering from local assets."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Browser
@@ -125,10 +126,14 @@ def test_language_toggle_switches_labels_and_persists(web_site: WebSite, chromiu
 def test_docs_render_offline(web_site: WebSite, chromium: Browser, path: str, ready: str) -> None:
     for viewport in VIEWPORTS:
         with person(chromium, viewport=viewport) as tab:
+            started = time.perf_counter()
             response = tab.page.goto(f"{web_site.url}{path}")
             assert response is not None and response.ok
             title = tab.page.locator(f"#api-docs {ready}").first
             title.wait_for(timeout=20_000)
+            print(
+                f"\n{path} {viewport}: rendered in {(time.perf_counter() - started) * 1000:.0f} ms"
+            )
             assert "mzgis" in title.inner_text()
             name = path.strip("/")
             tab.page.screenshot(path=str(output_dir() / f"web-{name}-{viewport}.png"))
