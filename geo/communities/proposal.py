@@ -1,0 +1,213 @@
+"""A proposal for one community (or one with its merged under-size neighbours): its blocks,
+the split into parts, provisional codes and names, and hand edits that move blocks.
+
+Every edit names the proposal version it was based on; any other version is refused with
+:class:`~geo.zones.StalePlanError` (HTTP 412). Moving a block reuses the zones editor
+(:func:`geo.zones.move_units`): the moved block is locked in its new part and only the parts
+it touches and their neighbours are rebalanced to keep the band and contiguity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from geo._errors import AnalysisError
+from geo.communities._split import Split, reasons_of
+from geo.communities.blocks import COUNT_COLUMNS
+from geo.zones import move_units
+
+__all__ = ["Proposal", "move_blocks", "rename_parts"]
+
+#: precision (m) of the dissolved parts: blocks of two polygonizations meet within it
+_GRID_M = 0.01
+
+
+@dataclass(frozen=True, eq=False)
+class Proposal:
+    """The proposed parts of one community.
+
+    Attributes
+    ----------
+    community_code
+        The flagged community; ``replaces`` also lists the merged under-size neighbours.
+    street_code, flag
+        Its street and why it was taken (``split``, ``resize`` or ``asked``).
+    blocks
+        Its blocks (projected CRS) with counts, ``anchors`` (how many anchors each holds)
+        and ``cut`` (edges not along a road).
+    split
+        The split (:class:`geo.communities._split.Split`); its plan's stations are the
+        parts ``part-1 …``.
+    codes, names
+        Provisional code and editable name of every part.
+    band
+        Households every part must hold.
+    anchored
+        Whether every part must hold an anchor.
+    version
+        1, and one more for every edit.
+    """
+
+    community_code: str
+    replaces: tuple[str, ...]
+    street_code: str
+    flag: str
+    blocks: gpd.GeoDataFrame
+    split: Split
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    band: tuple[float, float]
+    anchored: bool = False
+    version: int = 1
+
+    @property
+    def parts(self) -> int:
+        return len(self.codes)
+
+    @property
+    def status(self) -> str:
+        """``proposed`` when every part meets band, contiguity and anchors, else
+        ``infeasible`` (see :attr:`reasons`)."""
+        return "proposed" if self.split.ok else "infeasible"
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.split.reasons
+
+    def check_version(self, based_on: int) -> None:
+        """Raise :class:`~geo.zones.StalePlanError` unless ``based_on`` is the version."""
+        if self.split.plan is not None:
+            self.split.plan.check_version(based_on)
+        elif int(based_on) != self.version:
+            from geo.zones import StalePlanError
+
+            raise StalePlanError(based_on=int(based_on), current=self.version)
+
+    def anchor_counts(self) -> NDArray[np.int64] | None:
+        """Anchors per block, ``None`` when the proposal has no anchor rule."""
+        if not self.anchored:
+            return None
+        return self.blocks["anchors"].to_numpy(dtype=np.int64)
+
+    def block_parts(self) -> NDArray[np.object_]:
+        """The part code of every block (``None`` when unassigned)."""
+        out = np.full(len(self.blocks), None, dtype=object)
+        on = self.split.part >= 0
+        out[on] = np.asarray(self.codes, dtype=object)[self.split.part[on]]
+        return out
+
+    def parts_gdf(self) -> gpd.GeoDataFrame:
+        """One polygon per part (dissolved blocks, projected CRS) with its counts, area,
+        perimeter, compactness (Polsby–Popper ``4πA/P²``), anchors and cut blocks."""
+        part = self.split.part
+        if (part < 0).all():
+            return gpd.GeoDataFrame(
+                {"code": pd.Series(dtype=object)}, geometry=[], crs=self.blocks.crs
+            )
+        frame = pd.DataFrame(self.blocks.drop(columns="geometry"))
+        frame["part"] = part
+        frame = frame[part >= 0]
+        counts = [c for c in COUNT_COLUMNS if c in frame.columns]
+        sums = frame.groupby("part")[[*counts, "anchors", "cut"]].sum()
+        geoms = [
+            shapely.union_all(self.blocks.geometry.values[part == j], grid_size=_GRID_M)
+            for j in sums.index
+        ]
+        out = gpd.GeoDataFrame(sums.reset_index(drop=True), geometry=geoms, crs=self.blocks.crs)
+        out.insert(0, "code", np.asarray(self.codes, dtype=object)[sums.index])
+        out.insert(1, "name", np.asarray(self.names, dtype=object)[sums.index])
+        out.insert(2, "street_code", self.street_code)
+        out.insert(3, "replaces", ",".join(self.replaces))
+        out["n_blocks"] = frame.groupby("part").size().to_numpy()
+        out = out.rename(columns={"cut": "cut_blocks"})
+        return with_shape_measures(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (without geometries)."""
+        return {
+            "community_code": self.community_code,
+            "replaces": list(self.replaces),
+            "street_code": self.street_code,
+            "flag": self.flag,
+            "status": self.status,
+            "reasons": list(self.reasons),
+            "parts": self.parts,
+            "codes": list(self.codes),
+            "names": list(self.names),
+            "code_provisional": True,
+            "version": self.version,
+            "cost": self.split.cost,
+            "bound": self.split.bound,
+            "gap": self.split.gap,
+        }
+
+
+def with_shape_measures(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` (projected) with ``area_m2``, ``perimeter_m`` and ``compactness``."""
+    out = frame.copy()
+    area = shapely.area(out.geometry.values)
+    perimeter = shapely.length(out.geometry.values)
+    out["area_m2"] = area
+    out["perimeter_m"] = perimeter
+    out["compactness"] = 4 * np.pi * area / np.maximum(perimeter, 1e-9) ** 2
+    return out
+
+
+def move_blocks(proposal: Proposal, moves: Mapping[Hashable, str], *, based_on: int) -> Proposal:
+    """Move blocks to other parts (``{block_id: part code}``) and rebalance nearby parts.
+
+    Returns the next version; the moved blocks stay locked in their new part.
+
+    Raises
+    ------
+    StalePlanError
+        ``based_on`` is not the current version (HTTP 412).
+    AnalysisError
+        Unknown blocks or part codes, or a proposal without a split.
+    """
+    plan = proposal.split.plan
+    if plan is None:
+        raise AnalysisError("the proposal has no split to edit / 该方案无分区可编辑")
+    proposal.check_version(based_on)
+    index = {code: f"part-{j + 1}" for j, code in enumerate(proposal.codes)}
+    bad = [str(code) for code in moves.values() if code not in index]
+    if bad:
+        msg = f"unknown part codes: {', '.join(bad)} / 未知分区代码：{', '.join(bad)}"
+        raise AnalysisError(msg)
+    edited = move_units(plan, {b: index[c] for b, c in moves.items()}, based_on=based_on)
+    split = replace(
+        proposal.split,
+        part=edited.assignment.copy(),
+        plan=edited,
+        reasons=tuple(reasons_of(edited, proposal.anchor_counts())),
+    )
+    return replace(proposal, split=split, version=edited.version)
+
+
+def rename_parts(proposal: Proposal, names: Mapping[str, str], *, based_on: int) -> Proposal:
+    """Give parts new names (``{part code: name}``); the next version."""
+    proposal.check_version(based_on)
+    bad = [c for c in names if c not in proposal.codes]
+    if bad:
+        msg = f"unknown part codes: {', '.join(bad)} / 未知分区代码：{', '.join(bad)}"
+        raise AnalysisError(msg)
+    empty = [c for c, n in names.items() if not str(n).strip()]
+    if empty:
+        msg = f"empty names for parts: {', '.join(empty)} / 分区名称为空：{', '.join(empty)}"
+        raise AnalysisError(msg)
+    new = tuple(
+        str(names.get(c, n)).strip() for c, n in zip(proposal.codes, proposal.names, strict=True)
+    )
+    plan = proposal.split.plan
+    split = proposal.split
+    if plan is not None:
+        split = replace(split, plan=plan.revised(plan.assignment.copy(), plan.locks, plan.info))
+    return replace(proposal, names=new, split=split, version=proposal.version + 1)
