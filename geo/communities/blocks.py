@@ -42,7 +42,7 @@ def _faces(polygon: shapely.Geometry, roads: NDArray[np.object_]) -> NDArray[np.
     noded = shapely.union_all(np.concatenate([[shapely.boundary(polygon)], lines]))
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     faces = faces[shapely.area(faces) > 0]
-    inside = shapely.within(shapely.point_on_surface(faces), polygon)
+    inside = shapely.intersects(shapely.point_on_surface(faces), polygon)
     return faces[inside] if inside.any() else np.array([polygon], dtype=object)
 
 

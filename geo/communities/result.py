@@ -120,7 +120,7 @@ class ResizeResult:
                     "households": int(p.blocks["households"].sum()),
                     "band_ok": bool(report and not (report.overloaded or report.underloaded)),
                     "contiguous": bool(report and not report.fragmented),
-                    "anchors_ok": bool((parts["anchors"] >= 1).all()) if p.anchored else None,
+                    "anchors_ok": _anchors_ok(parts) if p.anchored else None,
                     "cut_blocks": int(p.blocks["cut"].sum()),
                     "cost": p.split.cost,
                     "bound": p.split.bound,
@@ -180,6 +180,10 @@ class ResizeResult:
             return layer.copy()
         out = pd.concat([kept, *new], ignore_index=True)
         return gpd.GeoDataFrame(out, geometry=layer.geometry.name, crs=layer.crs)
+
+
+def _anchors_ok(parts: gpd.GeoDataFrame) -> bool:
+    return len(parts) > 0 and bool((parts["anchors"] >= 1).all())
 
 
 def _as_layer_rows(p: Proposal, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
