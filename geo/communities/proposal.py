@@ -108,10 +108,6 @@ class Proposal:
         """One polygon per part (dissolved blocks, projected CRS) with its counts, area,
         perimeter, compactness (Polsby–Popper ``4πA/P²``), anchors and cut blocks."""
         part = self.split.part
-        if (part < 0).all():
-            return gpd.GeoDataFrame(
-                {"code": pd.Series(dtype=object)}, geometry=[], crs=self.blocks.crs
-            )
         frame = pd.DataFrame(self.blocks.drop(columns="geometry"))
         frame["part"] = part
         frame = frame[part >= 0]
