@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from geo.communities.blocks import COUNT_COLUMNS, apportion, block_counts, cut_blocks, street_blocks
 from geo.communities.codes import CodeBook, part_name
-from geo.communities.proposal import Proposal, move_blocks, rename_parts
+from geo.communities.proposal import Proposal, move_blocks, rename_parts, restore_proposal
 from geo.communities.resize import flag_communities, parts_for, resize_communities
 from geo.communities.result import ResizeResult
 
@@ -31,5 +31,6 @@ __all__ = [
     "parts_for",
     "rename_parts",
     "resize_communities",
+    "restore_proposal",
     "street_blocks",
 ]

@@ -38,7 +38,7 @@ from geo.costs import CostMatrix
 from geo.zones import ZonePlan, ZoneProblem, solve
 from geo.zones._repair import viol
 
-__all__ = ["Split", "reasons_of", "split_blocks"]
+__all__ = ["Split", "reasons_of", "split_blocks", "split_problem"]
 
 IntArray = NDArray[np.intp]
 FloatArray = NDArray[np.float64]
@@ -123,39 +123,34 @@ def _precheck(
     return reasons
 
 
-def _plan(
-    dist: FloatArray,
+def split_problem(
+    xy: FloatArray,
     households: FloatArray,
     adjacency: sp.csr_array,
     centres: IntArray,
     *,
     band: tuple[float, float],
     block_ids: NDArray[np.object_],
-    exact_max_units: int,
-) -> ZonePlan:
-    """The zones plan for fixed centres (best effort: a plan even when a band is missed)."""
+) -> ZoneProblem:
+    """The zones problem for fixed centres: parts ``part-1 …`` as stations at the centre
+    blocks, capacity at the middle of the band and a band reaching both ends, costs the
+    squared distances (m²) from the blocks to the centres."""
     lo, hi = band
-    mid = (lo + hi) / 2
     half = (hi - lo) / (hi + lo)
+    d2 = ((xy[:, None, :] - xy[None, centres, :]) ** 2).sum(axis=2)
     costs = CostMatrix.from_dense(
-        dist[:, centres],
+        d2,
         demand_ids=block_ids,
         facility_ids=np.array([f"part-{j + 1}" for j in range(centres.size)], dtype=object),
     )
-    problem = ZoneProblem.from_cost_matrix(
+    return ZoneProblem.from_cost_matrix(
         costs,
         workload=households,
-        capacity=np.full(centres.size, mid),
+        capacity=np.full(centres.size, (lo + hi) / 2),
         adjacency=adjacency,
         band=(half, half),
         homes=block_ids[centres],
         detour=1.0,
-    )
-    return solve(
-        problem,
-        best_effort=True,
-        exact_max_units=exact_max_units,
-        exact_max_stations=max(8, centres.size),
     )
 
 
@@ -290,8 +285,12 @@ def split_blocks(
     dist = (xy[:, None, 0] - xy[None, :, 0]) ** 2 + (xy[:, None, 1] - xy[None, :, 1]) ** 2
 
     def plan_for(centres: IntArray) -> ZonePlan:
-        return _plan(
-            dist, w, adj, centres, band=band, block_ids=ids, exact_max_units=exact_max_units
+        problem = split_problem(xy, w, adj, centres, band=band, block_ids=ids)
+        return solve(
+            problem,
+            best_effort=True,  # a plan even when a band is missed, to show and to compare
+            exact_max_units=exact_max_units,
+            exact_max_stations=max(8, centres.size),
         )
 
     if math.comb(cand.size, parts) * n <= exhaustive_max:

@@ -9,7 +9,7 @@ it touches and their neighbours are rebalanced to keep the band and contiguity.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,14 +20,23 @@ import shapely
 from numpy.typing import NDArray
 
 from geo._errors import AnalysisError
-from geo.communities._split import Split, reasons_of
+from geo.communities._split import Split, reasons_of, split_problem
 from geo.communities.blocks import COUNT_COLUMNS
-from geo.zones import move_units
+from geo.zones import ZonePlan, move_units, polygon_adjacency
 
-__all__ = ["Proposal", "move_blocks", "rename_parts"]
+__all__ = ["Proposal", "block_inputs", "move_blocks", "rename_parts", "restore_proposal"]
 
 #: precision (m) of the dissolved parts: blocks of two polygonizations meet within it
 _GRID_M = 0.01
+#: gap (m) allowed between blocks that should touch (blocks of neighbouring communities)
+TOUCH_M = 0.05
+
+
+def block_inputs(blocks: gpd.GeoDataFrame) -> tuple[NDArray[np.float64], Any]:
+    """Centroids (m) and rook adjacency of projected blocks: what a split is made on."""
+    geoms = blocks.geometry.values
+    xy = shapely.get_coordinates(shapely.centroid(geoms))
+    return xy, polygon_adjacency(geoms, tolerance_m=TOUCH_M)
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,6 +105,24 @@ class Proposal:
         if not self.anchored:
             return None
         return self.blocks["anchors"].to_numpy(dtype=np.int64)
+
+    def centre_ids(self) -> list[str]:
+        """The block id of each part's centre, in part order."""
+        ids = self.blocks["block_id"].astype(str).to_numpy()
+        return [str(ids[i]) for i in self.split.centres]
+
+    def assignment(self) -> dict[str, str | None]:
+        """``{block_id: part code or None}``."""
+        ids = self.blocks["block_id"].astype(str)
+        return dict(zip(ids, self.block_parts(), strict=True))
+
+    def locked(self) -> list[str]:
+        """Blocks held in their part by hand edits."""
+        plan = self.split.plan
+        if plan is None:
+            return []
+        ids = self.blocks["block_id"].astype(str).to_numpy()
+        return [str(ids[i]) for i in np.flatnonzero(plan.locks >= 0)]
 
     def block_parts(self) -> NDArray[np.object_]:
         """The part code of every block (``None`` when unassigned)."""
@@ -207,3 +234,79 @@ def rename_parts(proposal: Proposal, names: Mapping[str, str], *, based_on: int)
     if plan is not None:
         split = replace(split, plan=plan.revised(plan.assignment.copy(), plan.locks, plan.info))
     return replace(proposal, names=new, split=split, version=proposal.version + 1)
+
+
+def restore_proposal(
+    blocks: gpd.GeoDataFrame,
+    *,
+    community_code: str,
+    replaces: Sequence[str],
+    street_code: str,
+    flag: str,
+    band: tuple[float, float],
+    anchored: bool,
+    codes: Sequence[str],
+    names: Sequence[str],
+    centres: Sequence[str],
+    assignment: Mapping[str, str | None],
+    locked: Sequence[str] = (),
+    version: int = 1,
+) -> Proposal:
+    """A stored proposal rebuilt on its blocks: the parts of ``codes`` centred on the
+    blocks ``centres``, ``assignment`` ``{block_id: part code or None}``, ``locked`` blocks
+    held by hand, at ``version``.
+
+    Raises
+    ------
+    AnalysisError
+        Centres, blocks or part codes the blocks do not have (the layers changed).
+    """
+    ids = blocks["block_id"].astype(str).to_numpy(dtype=object)
+    index = pd.Index(ids)
+    centre_index = index.get_indexer(list(centres))
+    unknown = [b for b in assignment if b not in index] + [
+        c for c, i in zip(centres, centre_index, strict=True) if i < 0
+    ]
+    bad_codes = [c for c in assignment.values() if c is not None and c not in codes]
+    if unknown or bad_codes or len(codes) != len(centres):
+        shown = ", ".join(str(b) for b in [*unknown, *bad_codes][:10])
+        msg = (
+            f"the stored proposal does not match its blocks ({shown}); run it again"
+            f" / 已保存方案与当前街区不符（{shown}），请重新生成"
+        )
+        raise AnalysisError(msg)
+    xy, adjacency = block_inputs(blocks)
+    problem = split_problem(
+        xy,
+        blocks["households"].to_numpy(dtype=float),
+        adjacency,
+        centre_index.astype(np.intp),
+        band=band,
+        block_ids=ids,
+    )
+    station = {code: f"part-{j + 1}" for j, code in enumerate(codes)}
+    table = pd.DataFrame(
+        {
+            "unit_id": list(assignment),
+            "station_id": [None if c is None else station[c] for c in assignment.values()],
+            "locked": [b in set(locked) for b in assignment],
+        }
+    )
+    plan = ZonePlan.from_table(problem, table, version=version)
+    counts = blocks["anchors"].to_numpy(dtype=np.int64) if anchored else None
+    split = Split(
+        plan.assignment.copy(), centre_index.astype(np.intp), plan, tuple(reasons_of(plan, counts))
+    )
+    return Proposal(
+        community_code=community_code,
+        replaces=tuple(replaces),
+        street_code=street_code,
+        flag=flag,
+        blocks=blocks,
+        split=split,
+        codes=tuple(codes),
+        names=tuple(names),
+        band=band,
+        anchored=anchored,
+        version=version,
+    )

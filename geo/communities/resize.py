@@ -25,10 +25,9 @@ from geo._errors import AnalysisError, CRSMismatchError, EmptyInputError
 from geo.communities._split import split_blocks
 from geo.communities.blocks import COUNT_COLUMNS, block_counts, cut_blocks, street_blocks
 from geo.communities.codes import CodeBook, part_name
-from geo.communities.proposal import Proposal
+from geo.communities.proposal import Proposal, block_inputs
 from geo.communities.result import ResizeResult
 from geo.projection import measuring_crs
-from geo.zones import polygon_adjacency
 
 __all__ = ["flag_communities", "parts_for", "resize_communities"]
 
@@ -306,12 +305,12 @@ def _propose(
     book: CodeBook,
 ) -> Proposal:
     """Split one community (group) and name its parts."""
-    geoms = blocks.geometry.values
+    xy, adjacency = block_inputs(blocks)
     anchor_blocks = np.repeat(np.arange(len(blocks)), blocks["anchors"].to_numpy())
     split = split_blocks(
-        shapely.get_coordinates(shapely.centroid(geoms)),
+        xy,
         blocks["households"].to_numpy(dtype=float),
-        polygon_adjacency(geoms, tolerance_m=_TOUCH_M / 10),
+        adjacency,
         parts=k,
         band=band,
         anchors=anchor_blocks if anchored else None,

@@ -14,6 +14,7 @@ import shapely
 from geo._errors import AnalysisError
 from geo.communities import (
     CodeBook,
+    Proposal,
     ResizeResult,
     flag_communities,
     move_blocks,
@@ -248,3 +249,34 @@ def test_bad_options_refused() -> None:
     with pytest.raises(AnalysisError, match="households"):
         resize_communities(no_hh, roads=roads)
     assert np.isfinite(resize_communities(communities, roads=roads).summary()["seconds"])
+
+
+def test_restored_proposal_equals_the_saved_one() -> None:
+    from geo.communities import restore_proposal
+
+    communities, roads = _town()
+    (p,) = resize_communities(communities, roads=roads).proposals
+    edited = move_blocks(p, {str(p.blocks["block_id"].iloc[0]): p.codes[1]}, based_on=1)
+
+    def restored(q: Proposal) -> Proposal:
+        return restore_proposal(
+            q.blocks, community_code=q.community_code, replaces=q.replaces,
+            street_code=q.street_code, flag=q.flag, band=q.band, anchored=q.anchored,
+            codes=q.codes, names=q.names, centres=q.centre_ids(),
+            assignment=q.assignment(), locked=q.locked(), version=q.version,
+        )  # fmt: skip
+
+    again = restored(edited)
+    assert again.version == 2 and again.locked() == edited.locked() != []
+    assert again.block_parts().tolist() == edited.block_parts().tolist()
+    assert again.status == edited.status
+    assert again.split.cost == pytest.approx(edited.split.cost)
+    third = move_blocks(again, {str(p.blocks["block_id"].iloc[1]): p.codes[0]}, based_on=2)
+    assert third.version == 3
+    with pytest.raises(AnalysisError, match="does not match"):
+        restore_proposal(
+            p.blocks, community_code=p.community_code, replaces=p.replaces,
+            street_code=p.street_code, flag=p.flag, band=p.band, anchored=False,
+            codes=p.codes, names=p.names, centres=["nope", "nope2"],
+            assignment=p.assignment(),
+        )  # fmt: skip
