@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from api.schemas import Id, Name, StrictModel
 
-__all__ = ["Move", "ProposalEdit", "ResizeRequest"]
+__all__ = ["AcceptRequest", "Move", "ProposalEdit", "ResizeRequest"]
 
 Households = Annotated[float, Field(gt=0, le=1_000_000)]
 
@@ -73,4 +73,12 @@ class ProposalEdit(StrictModel):
     moves: list[Move] = Field(default_factory=list, max_length=500)
     names: dict[Id, Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=dict, max_length=50, description="{part code: name} / 分区名称"
+    )
+
+
+class AcceptRequest(StrictModel):
+    """Accepting a proposal replaces communities: say so."""
+
+    confirm: bool = Field(
+        default=False, description="Replace the communities it replaces / 确认替换原社区"
     )

@@ -20,7 +20,7 @@ from api.errors import InvalidBodyError
 from api.tables import json_safe, records
 from geo.communities import ResizeResult, resize_communities
 
-__all__ = ["result_body", "run_resize", "workbook_sheets"]
+__all__ = ["layer_names", "resize_inputs", "result_body", "run_resize", "workbook_sheets"]
 
 
 def _anchors(catalog: Catalog, names: list[str], crs: Any) -> gpd.GeoDataFrame | None:
@@ -41,15 +41,20 @@ def _known_codes(request: ResizeRequest, communities: gpd.GeoDataFrame) -> None:
             raise InvalidBodyError(field, bad[0], "unknown community code", "未知社区代码")
 
 
-def run_resize(catalog: Catalog, request: ResizeRequest) -> ResizeResult:
-    """Flag the communities and propose splits (see :func:`resize_communities`).
+def layer_names(request: ResizeRequest) -> list[str]:
+    """Every layer a request reads."""
+    blocks = request.units_layer if request.units_layer is not None else request.roads_layer
+    extra = [request.households_layer] if request.households_layer is not None else []
+    return [request.communities_layer, blocks, *extra, *request.anchors_layers]
+
+
+def resize_inputs(catalog: Catalog, request: ResizeRequest) -> dict[str, Any]:
+    """The layers of a request, by the keyword :func:`resize_communities` takes them.
 
     Raises
     ------
     api.errors.InvalidBodyError
         A layer the store does not have, or an unknown community code (HTTP 422).
-    geo.AnalysisError
-        Inputs the analysis cannot use (HTTP 422).
     """
     communities = catalog.read(request.communities_layer, field="communities_layer", nonempty=True)
     _known_codes(request, communities)
@@ -60,12 +65,29 @@ def run_resize(catalog: Catalog, request: ResizeRequest) -> ResizeResult:
         roads = catalog.read(request.roads_layer, field="roads_layer", nonempty=True)
     if request.households_layer is not None:
         households = catalog.read(request.households_layer, field="households_layer")
+    return {
+        "communities": communities,
+        "roads": roads,
+        "units": units,
+        "households": households,
+        "anchors": _anchors(catalog, request.anchors_layers, communities.crs),
+    }
+
+
+def run_resize(catalog: Catalog, request: ResizeRequest) -> ResizeResult:
+    """Flag the communities and propose splits (see :func:`resize_communities`).
+
+    Raises
+    ------
+    api.errors.InvalidBodyError
+        A layer the store does not have, or an unknown community code (HTTP 422).
+    geo.AnalysisError
+        Inputs the analysis cannot use (HTTP 422).
+    """
+    inputs = resize_inputs(catalog, request)
     return resize_communities(
-        communities,
-        roads=roads,
-        units=units,
-        households=households,
-        anchors=_anchors(catalog, request.anchors_layers, communities.crs),
+        inputs.pop("communities"),
+        **inputs,
         split_threshold_households=request.split_threshold_households,
         resize_threshold_households=request.resize_threshold_households,
         band_households=(request.band_lower_households, request.band_upper_households),

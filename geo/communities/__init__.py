@@ -14,7 +14,12 @@ from __future__ import annotations
 from geo.communities.blocks import COUNT_COLUMNS, apportion, block_counts, cut_blocks, street_blocks
 from geo.communities.codes import CodeBook, part_name
 from geo.communities.proposal import Proposal, move_blocks, rename_parts, restore_proposal
-from geo.communities.resize import flag_communities, parts_for, resize_communities
+from geo.communities.resize import (
+    community_blocks,
+    flag_communities,
+    parts_for,
+    resize_communities,
+)
 from geo.communities.result import ResizeResult
 
 __all__ = [
@@ -24,6 +29,7 @@ __all__ = [
     "ResizeResult",
     "apportion",
     "block_counts",
+    "community_blocks",
     "cut_blocks",
     "flag_communities",
     "move_blocks",

@@ -36,13 +36,16 @@ _LINES = (1, 5)  # LineString, MultiLineString
 
 
 def _faces(polygon: shapely.Geometry, roads: NDArray[np.object_]) -> NDArray[np.object_]:
-    """The faces of ``roads`` clipped to ``polygon`` and noded with its boundary."""
-    clipped = shapely.get_parts(shapely.intersection(roads, polygon))
-    lines = clipped[np.isin(shapely.get_type_id(clipped), _LINES)]
+    """The faces inside ``polygon`` of ``roads`` noded with its boundary.
+
+    The roads are noded whole (not clipped first): a clipped road ends a hair off the
+    boundary and would leave its face open."""
+    lines = shapely.get_parts(roads)
+    lines = lines[np.isin(shapely.get_type_id(lines), _LINES)]
     noded = shapely.union_all(np.concatenate([[shapely.boundary(polygon)], lines]))
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     faces = faces[shapely.area(faces) > 0]
-    inside = shapely.intersects(shapely.point_on_surface(faces), polygon)
+    inside = shapely.within(shapely.point_on_surface(faces), polygon)
     return faces[inside] if inside.any() else np.array([polygon], dtype=object)
 
 

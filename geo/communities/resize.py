@@ -29,7 +29,7 @@ from geo.communities.proposal import Proposal, block_inputs
 from geo.communities.result import ResizeResult
 from geo.projection import measuring_crs
 
-__all__ = ["flag_communities", "parts_for", "resize_communities"]
+__all__ = ["community_blocks", "flag_communities", "parts_for", "resize_communities"]
 
 _NEEDED = ("code", "name", "street_code", "households")
 #: gap (m) allowed between blocks of neighbouring communities that should touch
@@ -171,6 +171,40 @@ def _anchor_counts(blocks: gpd.GeoDataFrame, anchors: gpd.GeoDataFrame | None) -
     return out
 
 
+def community_blocks(
+    communities: gpd.GeoDataFrame,
+    codes: Iterable[str],
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    households: gpd.GeoDataFrame | None = None,
+    anchors: gpd.GeoDataFrame | None = None,
+    band_households: tuple[float, float] | None = (1000, 3000),
+    min_block_area_m2: float = 3000.0,
+    min_block_width_m: float = 20.0,
+) -> gpd.GeoDataFrame:
+    """The blocks of the communities ``codes`` as a split uses them (projected): the user's
+    units or street blocks with their counts, blocks above the band's upper end cut into
+    cells of about its lower end (unless ``band_households`` is ``None``), ``anchors`` (how
+    many anchor points each holds) and ``cut``. Options as in :func:`resize_communities`."""
+    subset = communities[communities["code"].isin(list(codes))]
+    blocks = _blocks(
+        subset,
+        roads=roads,
+        units=units,
+        households=households,
+        min_area_m2=min_block_area_m2,
+        min_width_m=min_block_width_m,
+    )
+    if band_households is not None:
+        lo, hi = band_households
+        blocks = cut_blocks(blocks, max_households=hi, piece_households=lo)
+    blocks = blocks.to_crs(measuring_crs(blocks)) if len(blocks) else blocks
+    blocks["anchors"] = _anchor_counts(blocks, anchors)
+    blocks["cut"] = blocks.get("cut", False)
+    return blocks
+
+
 def resize_communities(
     communities: gpd.GeoDataFrame,
     *,
@@ -250,21 +284,17 @@ def resize_communities(
         if merge_undersize
         else {c: [c] for c in chosen}
     )
-    members = [c for g in groups.values() for c in g]
-    subset = communities[communities["code"].isin(members)]
-    blocks = _blocks(
-        subset,
+    blocks = community_blocks(
+        communities,
+        [c for g in groups.values() for c in g],
         roads=roads,
         units=units,
         households=households,
-        min_area_m2=min_block_area_m2,
-        min_width_m=min_block_width_m,
+        anchors=anchors,
+        band_households=band if cut_oversize_blocks else None,
+        min_block_area_m2=min_block_area_m2,
+        min_block_width_m=min_block_width_m,
     )
-    if cut_oversize_blocks:
-        blocks = cut_blocks(blocks, max_households=band[1], piece_households=band[0])
-    blocks = blocks.to_crs(measuring_crs(blocks)) if len(blocks) else blocks
-    blocks["anchors"] = _anchor_counts(blocks, anchors)
-    blocks["cut"] = blocks.get("cut", False)
     book = CodeBook(communities["code"].astype(str))
     info = {str(r["code"]): r for r in flags.to_dict("records")}
     proposals = []
