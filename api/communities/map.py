@@ -4,7 +4,9 @@ households, band and compactness in their popups) and the street blocks they are
 (households, estimated or not, cut where no road divides them).
 
 ``?codes=`` limits the page to some communities (comma-separated); without it the page
-shows every community over the resize threshold with the default options. The parts lie on
+shows every community over the resize threshold with the default options.
+``?proposal_id=`` shows a stored proposal (its current version, or ``&version=``) as edited
+by hand. The parts lie on
 top (a click anywhere inside opens a part); hide them to click a block or an old boundary.
 """
 
@@ -17,6 +19,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import read_access
+from api.catalog import Catalog
+from api.communities.routes import proposals
 from api.communities.schemas import ResizeRequest
 from api.communities.service import run_resize
 from api.deps import CatalogDep, SettingsDep
@@ -24,7 +28,7 @@ from api.errors import InvalidParameterError
 from api.maps import PALETTE, CategoryStyle, LayerStyle, PopupField
 from api.maps.i18n import Lang, pick
 from api.maps.routes import LangQuery, map_page, page_builder
-from geo.communities import ResizeResult
+from geo.communities import ResizeResult, flag_communities
 from layers.store import Store
 
 __all__ = ["communities_map", "router"]
@@ -121,6 +125,17 @@ CodesQuery = Annotated[
 ]
 
 
+def _stored(
+    request: Request, catalog: Catalog, proposal_id: str, version: int | None
+) -> tuple[tuple[object, ...], ResizeResult]:
+    """The page key and a one-proposal result of a stored proposal."""
+    stored = proposals(request).get(proposal_id, version=version)
+    p = stored.proposal
+    layer = catalog.read(stored.request.communities_layer, field="communities_layer")
+    result = ResizeResult(flag_communities(layer), (p,), layer, p.band, 0.0)
+    return ("communities", proposal_id, p.version), result
+
+
 @router.get(
     "/communities", response_class=HTMLResponse, summary="Community size adjustment / 社区规模调整"
 )
@@ -131,9 +146,22 @@ def communities_page(
     settings: SettingsDep,
     lang: LangQuery = None,
     codes: CodesQuery = None,
+    proposal_id: Annotated[
+        str | None, Query(max_length=64, description="Stored proposal / 已保存方案编号")
+    ] = None,
+    version: Annotated[int | None, Query(ge=1, description="Its version / 方案版本")] = None,
 ) -> Response:
-    """The proposals for ``codes`` (or every flagged community) on the map."""
+    """The proposals for ``codes`` (or every flagged community), or a stored proposal, on
+    the map."""
     language: Lang = lang or settings.lang
+    if proposal_id is not None:
+        key, stored = _stored(request, catalog, proposal_id, version)
+        return map_page(
+            request,
+            catalog.store,
+            (*key, language),
+            lambda: communities_map(stored, catalog.store, lang=language, settings=settings),
+        )
     chosen = [c.strip() for c in codes.split(",") if c.strip()] if codes else None
     if chosen is not None and not chosen:
         raise InvalidParameterError("codes", codes, "names no community", "未给出社区代码")

@@ -11,8 +11,9 @@ each with capacity at the middle of the band and a band that reaches both ends, 
 block its home. The zones engine solves it (exactly, with lazy contiguity cuts, for the block
 counts of a community) and gives the LP bound. The centres are then chosen around it:
 
-* when there are few candidate sets (``C(candidates, k) · n <= exhaustive_max``) every set is
-  solved and the best plan kept, which makes the split optimal over centres too;
+* when there are few candidate sets (``C(candidates, k) <= exhaustive_max``) they are
+  searched by branch and bound (a set costs at least what sending every block to its nearest
+  centre costs), which makes the split optimal over centres too;
 * else, from a start that cuts the blocks into ``k`` household quantiles along their main
   axis, each part's centre moves to its medoid (the candidate inside the part with the least
   household-weighted distance to the part) and the zones are solved again, until the centres
@@ -198,6 +199,34 @@ def _initial(xy: FloatArray, households: FloatArray, candidates: IntArray, k: in
     return np.array(chosen, dtype=np.intp)
 
 
+def _enumerate_centres(
+    plan_for: Callable[[IntArray], ZonePlan],
+    candidates: IntArray,
+    k: int,
+    *,
+    dist: FloatArray,
+    households: FloatArray,
+) -> tuple[ZonePlan, int]:
+    """The best plan over every set of ``k`` centres, by branch and bound: a set's cost is
+    at least that of sending every block to its nearest centre (no band, no contiguity), so
+    sets are solved in the order of that bound until it reaches the best plan that meets
+    every band and is contiguous. The best plan and the number of solves."""
+    combos = np.array(list(itertools.combinations(candidates, k)), dtype=np.intp)
+    bound = households @ dist[:, combos].min(axis=2)
+    best: ZonePlan | None = None
+    solves = 0
+    for i in np.argsort(bound, kind="stable"):
+        feasible = best is not None and _score(best)[:2] == (0.0, 0)
+        if feasible and best is not None and bound[i] >= best.cost * (1 - 1e-9):
+            break
+        trial = plan_for(combos[i])
+        solves += 1
+        if best is None or _score(trial) < _score(best):
+            best = trial
+    assert best is not None
+    return best, solves
+
+
 def _descend(
     plan_for: Callable[[IntArray], ZonePlan],
     centres: IntArray,
@@ -235,7 +264,7 @@ def split_blocks(
     band: tuple[float, float] = (1000.0, 3000.0),
     anchors: IntArray | None = None,
     block_ids: NDArray[np.object_] | None = None,
-    exhaustive_max: int = 1000,
+    exhaustive_max: int = 5000,
     max_rounds: int = 8,
     exact_max_units: int = 60,
 ) -> Split:
@@ -259,7 +288,7 @@ def split_blocks(
     block_ids
         Ids used in messages and in the plan (default ``0..n-1``).
     exhaustive_max, max_rounds
-        Solve every candidate set of centres when their number times the blocks is at most
+        Search every candidate set of centres (branch and bound) when there are at most
         ``exhaustive_max``, else move the centres to their parts' medoids for at most
         ``max_rounds`` rounds.
     exact_max_units
@@ -293,9 +322,8 @@ def split_blocks(
             exact_max_stations=max(8, centres.size),
         )
 
-    if math.comb(cand.size, parts) * n <= exhaustive_max:
-        plans = [plan_for(np.array(c, dtype=np.intp)) for c in itertools.combinations(cand, parts)]
-        best, solves = min(plans, key=_score), len(plans)
+    if math.comb(cand.size, parts) <= exhaustive_max:
+        best, solves = _enumerate_centres(plan_for, cand, parts, dist=dist, households=w)
     else:
         best, solves = _descend(
             plan_for,

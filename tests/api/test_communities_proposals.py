@@ -85,6 +85,11 @@ def test_save_read_edit_and_history(town_client: tuple[TestClient, dict[str, str
     r = client.post(f"{url}/edits", json=bad, headers={**planner, "If-Match": '"2"'})
     assert r.status_code == 422 and "moves.0.block" in r.text
     assert client.get(f"{URL}/nope").status_code == 404
+    page = client.get("/maps/communities", params={"proposal_id": saved["proposal_id"]})
+    assert page.status_code == 200 and "新名社区" in page.text
+    old = {"proposal_id": saved["proposal_id"], "version": 1}
+    assert "新名社区" not in client.get("/maps/communities", params=old).text
+    assert client.get("/maps/communities", params={"proposal_id": "nope"}).status_code == 404
 
 
 def test_accept_asks_then_writes_and_refuses_when_layers_changed(
