@@ -28,7 +28,7 @@ from api.errors import InvalidParameterError
 from api.maps import PALETTE, CategoryStyle, LayerStyle, PopupField
 from api.maps.i18n import Lang, pick
 from api.maps.routes import LangQuery, map_page, page_builder
-from geo.communities import ResizeResult, flag_communities
+from geo.communities import ResizeResult
 from layers.store import Store
 
 __all__ = ["communities_map", "router"]
@@ -132,8 +132,7 @@ def _stored(
     stored = proposals(request).get(proposal_id, version=version)
     p = stored.proposal
     layer = catalog.read(stored.request.communities_layer, field="communities_layer")
-    result = ResizeResult(flag_communities(layer), (p,), layer, p.band, 0.0)
-    return ("communities", proposal_id, p.version), result
+    return ("communities", proposal_id, p.version), ResizeResult.of_proposal(p, layer)
 
 
 @router.get(

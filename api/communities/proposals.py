@@ -31,7 +31,6 @@ from geo.communities import (
     Proposal,
     ResizeResult,
     community_blocks,
-    flag_communities,
     move_blocks,
     rename_parts,
     restore_proposal,
@@ -251,8 +250,7 @@ class ProposalRegistry:
         if taken:
             msg = f"provisional codes already in use: {', '.join(taken)} / 暂定代码已被占用"
             raise ConflictError(msg)
-        result = ResizeResult(flag_communities(layer), (p,), layer, p.band, 0.0)
-        accepted = result.accepted([p.community_code])
+        accepted = ResizeResult.of_proposal(p, layer).accepted([p.community_code])
         self.store.import_frame(accepted, name=request.communities_layer, kind="communities")
         return self.store.info(request.communities_layer), dropped
 

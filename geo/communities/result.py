@@ -34,6 +34,13 @@ class ResizeResult:
     band: tuple[float, float]
     seconds: float
 
+    @classmethod
+    def of_proposal(cls, proposal: Proposal, communities: gpd.GeoDataFrame) -> ResizeResult:
+        """A result holding one (stored) proposal, on the current ``communities``."""
+        from geo.communities.resize import flag_communities
+
+        return cls(flag_communities(communities), (proposal,), communities, proposal.band, 0.0)
+
     def proposal(self, code: str) -> Proposal:
         """The proposal of community ``code``."""
         for p in self.proposals:
