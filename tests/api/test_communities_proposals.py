@@ -1,12 +1,11 @@
 """Stored resize proposals (``/analyses/communities/proposals``) on the small town of
 tests/api/test_communities.py: saved by a run, read at any version, edited by a planner with
 If-Match (a stale edit 412, nothing saved), kept apart from zone plans, and accepted as the
-communities layer (asked first; refused once the layers changed)."""
+communities layer (asked first; refused once the layers changed); on both store backends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,8 +22,11 @@ URL = "/analyses/communities/proposals"
 
 
 @pytest.fixture
-def town_client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    copy = tmp_path / "town.gpkg"
+def town_client(
+    new_location: Callable[[str], str],
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The town on each store backend (GeoPackage, PostGIS), with planner and viewer."""
+    copy = new_location("town")
     store = open_store(copy)
     for kind, frame in _town().items():
         store.import_frame(frame, name=kind, kind=kind)
@@ -35,7 +37,7 @@ def town_client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
         headers[role] = f"Bearer {issue_token(records, role, actor='test')[0]}"
     records.close()
     store.close()
-    with TestClient(create_app(Settings(store=str(copy)))) as client:
+    with TestClient(create_app(Settings(store=copy))) as client:
         yield client, headers
 
 
@@ -100,11 +102,13 @@ def test_accept_asks_then_writes_and_refuses_when_layers_changed(
     again = _saved(client)
     url = f"{URL}/{saved['proposal_id']}/accept"
     planner = {"Authorization": headers["planner"], "If-Match": '"1"'}
+    layer_version = client.app.state.store.info("communities").version
     asked = client.post(url, json={}, headers=planner)
     assert asked.status_code == 422 and BIG in asked.text and "confirm" in asked.text
     r = client.post(url, json={"confirm": True}, headers=planner)
     assert r.status_code == 200, r.text
     assert r.json()["dropped"] == [BIG] and r.json()["layer"]["count"] == 4
+    assert r.json()["layer"]["version"] > layer_version  # a new version of the layer
     items = client.get("/collections/communities/items").json()["features"]
     codes = {f["properties"]["code"] for f in items}
     assert codes == {SMALL, MID, *saved["codes"]}
