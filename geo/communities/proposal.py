@@ -26,8 +26,6 @@ from geo.zones import ZonePlan, move_units, polygon_adjacency
 
 __all__ = ["Proposal", "block_inputs", "move_blocks", "rename_parts", "restore_proposal"]
 
-#: precision (m) of the dissolved parts: blocks of two polygonizations meet within it
-_GRID_M = 0.01
 #: gap (m) allowed between blocks that should touch (blocks of neighbouring communities)
 TOUCH_M = 0.05
 
@@ -140,10 +138,7 @@ class Proposal:
         frame = frame[part >= 0]
         counts = [c for c in COUNT_COLUMNS if c in frame.columns]
         sums = frame.groupby("part")[[*counts, "anchors", "cut"]].sum()
-        geoms = [
-            shapely.union_all(self.blocks.geometry.values[part == j], grid_size=_GRID_M)
-            for j in sums.index
-        ]
+        geoms = [shapely.union_all(self.blocks.geometry.values[part == j]) for j in sums.index]
         out = gpd.GeoDataFrame(sums.reset_index(drop=True), geometry=geoms, crs=self.blocks.crs)
         out.insert(0, "code", np.asarray(self.codes, dtype=object)[sums.index])
         out.insert(1, "name", np.asarray(self.names, dtype=object)[sums.index])

@@ -9,6 +9,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo._errors import AnalysisError
 from geo.communities.blocks import COUNT_COLUMNS
@@ -17,6 +18,8 @@ from geo.projection import measuring_crs
 
 __all__ = ["ResizeResult"]
 
+#: how far (degrees, ~1 mm) a part's vertex may be from an old vertex to be put back on it
+_SNAP_DEG, _SNAP_M = 1e-8, 1e-3
 _TABLE = ("households", "population", "elderly_60_plus", "area_m2", "perimeter_m", "compactness")
 
 
@@ -193,9 +196,24 @@ def _anchors_ok(parts: gpd.GeoDataFrame) -> bool:
     return len(parts) > 0 and bool((parts["anchors"] >= 1).all())
 
 
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Each geometry's polygons (a repaired one may also hold a stray line or point)."""
+    out = geoms.copy()
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == 7):  # GeometryCollection
+        parts = shapely.get_parts(geoms[i])
+        out[i] = shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
+    return out
+
+
 def _as_layer_rows(p: Proposal, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The parts of ``p`` as rows of the communities layer."""
     parts = p.parts_gdf().to_crs(layer.crs)
+    old = shapely.union_all(layer.loc[layer["code"].isin(p.replaces)].geometry.values)
+    # the round trip through the projected CRS moves vertices by ~1e-9 m: put the outer
+    # boundary back on the old communities' own vertices, which their neighbours share
+    tolerance = _SNAP_DEG if layer.crs is not None and layer.crs.is_geographic else _SNAP_M
+    snapped = shapely.snap(parts.geometry.values, old, tolerance=tolerance)
+    parts = parts.set_geometry(_polygonal(shapely.make_valid(snapped)), crs=layer.crs)
     estimated = ["code"]
     if bool(p.blocks["estimated"].any()):
         estimated += [c for c in COUNT_COLUMNS if c in layer.columns]
