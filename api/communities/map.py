@@ -25,7 +25,7 @@ from api.communities.schemas import ResizeRequest
 from api.communities.service import run_resize
 from api.deps import CatalogDep, SettingsDep
 from api.errors import InvalidParameterError
-from api.maps import PALETTE, CategoryStyle, LayerStyle, PopupField
+from api.maps import PALETTE, CategoryStyle, LayerStyle, MapBuilder, PopupField
 from api.maps.i18n import Lang, pick
 from api.maps.routes import LangQuery, map_page, page_builder
 from geo.communities import ResizeResult
@@ -43,6 +43,44 @@ def _parts(result: ResizeResult, lang: Lang) -> gpd.GeoDataFrame:
         {True: pick(lang, "区间内", "in band"), False: pick(lang, "超出区间", "out of band")}
     )
     return parts
+
+
+def _add_blocks(b: MapBuilder, result: ResizeResult, lang: Lang) -> None:
+    b.add_layer(
+        result.blocks_gdf().to_crs(4326),
+        name="blocks",
+        label=pick(lang, "街区", "Blocks"),
+        style=LayerStyle("#616161", weight=0.6, fill=False, z=40),
+        fields=[
+            PopupField("block_id", pick(lang, "街区", "block")),
+            PopupField("part_code", pick(lang, "所属分区", "part")),
+            PopupField("households", pick(lang, "户数", "households"), "", "int"),
+            PopupField("estimated", pick(lang, "按面积估算", "estimated by area")),
+            PopupField("cut", pick(lang, "无道路分隔", "cut, no road")),
+        ],
+    )
+
+
+def _add_parts(b: MapBuilder, result: ResizeResult, lang: Lang) -> None:
+    b.add_layer(
+        _parts(result, lang),
+        name="parts",
+        label=pick(lang, "调整后社区（暂定代码）", "Proposed parts (provisional codes)"),
+        style=LayerStyle("#333333", weight=1.5, fill_opacity=0.5, z=60),
+        category=CategoryStyle("code", palette=PALETTE),
+        fields=[
+            PopupField("code", pick(lang, "暂定代码", "provisional code")),
+            PopupField("name", pick(lang, "名称", "name")),
+            PopupField("replaces", pick(lang, "原社区", "replaces")),
+            PopupField("households", pick(lang, "户数", "households"), "", "int"),
+            PopupField("population", pick(lang, "人口", "population"), "", "int"),
+            PopupField("elderly_60_plus", pick(lang, "60岁以上", "aged 60+"), "", "int"),
+            PopupField("band", pick(lang, "户数区间", "band")),
+            PopupField("area_m2", pick(lang, "面积", "area"), "m²", "float"),
+            PopupField("compactness", pick(lang, "紧凑度", "compactness"), "", "float"),
+            PopupField("cut_blocks", pick(lang, "非道路切分街区", "blocks cut"), "", "int"),
+        ],
+    )
 
 
 def communities_map(
@@ -84,38 +122,8 @@ def communities_map(
             PopupField("status", pick(lang, "状态", "status")),
         ],
     )
-    b.add_layer(
-        result.blocks_gdf().to_crs(4326),
-        name="blocks",
-        label=pick(lang, "街区", "Blocks"),
-        style=LayerStyle("#616161", weight=0.6, fill=False, z=40),
-        fields=[
-            PopupField("block_id", pick(lang, "街区", "block")),
-            PopupField("part_code", pick(lang, "所属分区", "part")),
-            PopupField("households", pick(lang, "户数", "households"), "", "int"),
-            PopupField("estimated", pick(lang, "按面积估算", "estimated by area")),
-            PopupField("cut", pick(lang, "无道路分隔", "cut, no road")),
-        ],
-    )
-    b.add_layer(
-        _parts(result, lang),
-        name="parts",
-        label=pick(lang, "调整后社区（暂定代码）", "Proposed parts (provisional codes)"),
-        style=LayerStyle("#333333", weight=1.5, fill_opacity=0.5, z=60),
-        category=CategoryStyle("code", palette=PALETTE),
-        fields=[
-            PopupField("code", pick(lang, "暂定代码", "provisional code")),
-            PopupField("name", pick(lang, "名称", "name")),
-            PopupField("replaces", pick(lang, "原社区", "replaces")),
-            PopupField("households", pick(lang, "户数", "households"), "", "int"),
-            PopupField("population", pick(lang, "人口", "population"), "", "int"),
-            PopupField("elderly_60_plus", pick(lang, "60岁以上", "aged 60+"), "", "int"),
-            PopupField("band", pick(lang, "户数区间", "band")),
-            PopupField("area_m2", pick(lang, "面积", "area"), "m²", "float"),
-            PopupField("compactness", pick(lang, "紧凑度", "compactness"), "", "float"),
-            PopupField("cut_blocks", pick(lang, "非道路切分街区", "blocks cut"), "", "int"),
-        ],
-    )
+    _add_blocks(b, result, lang)
+    _add_parts(b, result, lang)
     return b.render()
 
 

@@ -101,6 +101,19 @@ def _unknown(codes: Iterable[str], known: pd.Index, what: str) -> None:
         raise AnalysisError(msg)
 
 
+def _chosen(flags: pd.DataFrame, asked: dict[str, int], codes: Iterable[str] | None) -> list[str]:
+    """The communities to split: flagged ``split`` or ``resize``, or given ``parts``; only
+    those of ``codes`` when given. Unknown codes are refused."""
+    known = pd.Index(flags["code"])
+    _unknown(asked, known, "parts")
+    wanted = set(flags.loc[flags["flag"].isin(["split", "resize"]), "code"]) | set(asked)
+    if codes is not None:
+        only = list(codes)
+        _unknown(only, known, "codes")
+        wanted &= set(only)
+    return sorted(wanted)
+
+
 def _merge_groups(
     communities: gpd.GeoDataFrame, chosen: list[str], undersize: float
 ) -> dict[str, list[str]]:
@@ -270,15 +283,8 @@ def resize_communities(
         resize_threshold_households=resize_threshold_households,
         undersize_households=undersize_households,
     )
-    known = pd.Index(flags["code"])
     asked = dict(parts or {})
-    _unknown(asked, known, "parts")
-    wanted = set(flags.loc[flags["flag"].isin(["split", "resize"]), "code"]) | set(asked)
-    if codes is not None:
-        only = list(codes)
-        _unknown(only, known, "codes")
-        wanted &= set(only)
-    chosen = sorted(wanted)
+    chosen = _chosen(flags, asked, codes)
     groups = (
         _merge_groups(communities, chosen, undersize_households)
         if merge_undersize
