@@ -104,6 +104,13 @@ class Proposal:
             return None
         return self.blocks["anchors"].to_numpy(dtype=np.int64)
 
+    def estimated_fields(self) -> str:
+        """The counts apportioned by area rather than counted (comma-separated; empty when
+        a household layer gave them), as the layers' ``estimated_fields`` says."""
+        if not bool(self.blocks["estimated"].any()):
+            return ""
+        return ",".join(c for c in COUNT_COLUMNS if c in self.blocks.columns)
+
     def centre_ids(self) -> list[str]:
         """The block id of each part's centre, in part order."""
         ids = self.blocks["block_id"].astype(str).to_numpy()
@@ -145,6 +152,7 @@ class Proposal:
         out.insert(2, "street_code", self.street_code)
         out.insert(3, "replaces", ",".join(self.replaces))
         out["n_blocks"] = frame.groupby("part").size().to_numpy()
+        out["estimated_fields"] = self.estimated_fields()
         out = out.rename(columns={"cut": "cut_blocks"})
         return with_shape_measures(out)
 

@@ -86,6 +86,7 @@ class ResizeResult:
             blocks = p.blocks.copy()
             blocks["part_code"] = p.block_parts()
             blocks["proposal"] = p.community_code
+            blocks["estimated_fields"] = p.estimated_fields()
             frames.append(blocks)
         if not frames:
             return gpd.GeoDataFrame({"block_id": []}, geometry=[], crs=self.communities.crs)
@@ -214,9 +215,8 @@ def _as_layer_rows(p: Proposal, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     tolerance = _SNAP_DEG if layer.crs is not None and layer.crs.is_geographic else _SNAP_M
     snapped = shapely.snap(parts.geometry.values, old, tolerance=tolerance)
     parts = parts.set_geometry(_polygonal(shapely.make_valid(snapped)), crs=layer.crs)
-    estimated = ["code"]
-    if bool(p.blocks["estimated"].any()):
-        estimated += [c for c in COUNT_COLUMNS if c in layer.columns]
+    counts = set(p.estimated_fields().split(","))
+    estimated = ["code", *(c for c in COUNT_COLUMNS if c in counts and c in layer.columns)]
     rows = gpd.GeoDataFrame(
         {
             "code": parts["code"],

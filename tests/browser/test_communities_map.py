@@ -38,6 +38,7 @@ def test_communities_map_of_one_proposal(
     popup = click_feature(map_tab, "parts", int(inside.to_numpy().argmax()))
     assert "暂定代码" in popup and "户数" in popup and CODE in popup
     assert any(code in popup for code in proposal.codes)
+    assert "估算" in popup  # the demo's households are spread by area, and say so
     map_tab.page.evaluate("() => mzgis.featureAt('parts', 0)._map.closePopup()")
     toggle_layer(map_tab, "调整后社区")  # parts lie on top: hide them to reach a block
     block = click_feature(map_tab, "blocks", 0)
