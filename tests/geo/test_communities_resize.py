@@ -306,3 +306,18 @@ def test_restored_proposal_equals_the_saved_one() -> None:
             codes=p.codes, names=p.names, centres=["nope", "nope2"],
             assignment=p.assignment(),
         )  # fmt: skip
+
+
+def test_own_units_layer_gives_the_same_proposal() -> None:
+    """A street office's own blocks (a units layer) instead of the roads."""
+    from geo.communities import block_counts, street_blocks
+
+    communities, roads = _town()
+    units = block_counts(street_blocks(communities, roads), communities)
+    from_roads = resize_communities(communities, roads=roads)
+    from_units = resize_communities(communities, units=units.to_crs(4326))
+    (a,), (b,) = from_roads.proposals, from_units.proposals
+    assert a.block_parts().tolist() == b.block_parts().tolist()
+    assert a.codes == b.codes and b.status == "proposed"
+    with pytest.raises(AnalysisError, match="block_id"):
+        resize_communities(communities, units=units.drop(columns="block_id"))
