@@ -4,9 +4,10 @@ synthetic city of 500 flagged communities, with spopt's AZP on the demo's blocks
 mzgis cuts each flagged community into street blocks (roads polygonized inside it, slivers
 merged, counts apportioned by area), then splits it into ``k`` contiguous parts of 1,000–3,000
 households with the zones engine. Printed per case: communities, blocks, time to make the
-blocks and to split, proposals within the band, the cost above the LP bound (the exact optimum
-where a community is solved exactly, for the centres chosen), parts, mean compactness and
-blocks cut for lack of a road.
+blocks and to split, proposals within the band, the gap to the best bound (the exact optimum
+for the centres chosen, where a community is solved exactly) and the cost above the
+transportation LP's bound (band kept, contiguity dropped), parts, mean compactness and blocks
+cut for lack of a road.
 
 Target: the demo's 35 communities over 3,000 households resized in <= 10 s in all.
 
@@ -63,11 +64,13 @@ def report(result: ResizeResult, label: str, *, target: bool) -> None:
     parts = result.parts_gdf()
     blocks = result.blocks_gdf()
     gaps = valid["gap"].dropna().clip(lower=0.0)
+    above_lp = valid["lp_gap"].dropna().clip(lower=0.0)
     proposed = int((valid["status"] == "proposed").sum())
     print(f"\n{label}: {len(valid)} communities, {len(blocks):,} blocks, {len(parts)} parts")
     print(f"  time: {result.seconds:.2f} s (blocks + split)")
     print(f"  proposals within band, contiguous: {proposed} of {len(valid)}")
-    print(f"  cost above the LP bound: max {gaps.max():.3%}, mean {gaps.mean():.3%}")
+    print(f"  gap to the best bound: max {gaps.max():.3%}, mean {gaps.mean():.3%}")
+    print(f"  cost above the LP bound: max {above_lp.max():.2%}, mean {above_lp.mean():.2%}")
     print(f"  parts in band: {parts['in_band'].mean():.1%}")
     print(f"  mean compactness (Polsby-Popper): {parts['compactness'].mean():.3f}")
     print(f"  blocks cut for lack of a road: {int(blocks['cut'].sum())}")

@@ -73,14 +73,29 @@ class Split:
 
     @property
     def bound(self) -> float:
-        """The LP bound on the cost for these centres (the optimum when solved exactly)."""
+        """The best lower bound on the cost for these centres: the exact optimum when the
+        zones engine solved the community exactly, else its LP bound."""
         info = None if self.plan is None else self.plan.info
         return float("nan") if info is None else info.bound
 
     @property
     def gap(self) -> float:
+        """``(cost - bound) / bound``."""
         info = None if self.plan is None else self.plan.info
         return float("nan") if info is None else info.gap
+
+    @property
+    def lp_bound(self) -> float:
+        """The transportation LP's bound for these centres (band kept, one part per block
+        relaxed, contiguity dropped)."""
+        info = None if self.plan is None else self.plan.info
+        return float("nan") if info is None else info.lp_bound
+
+    @property
+    def lp_gap(self) -> float:
+        """How far the cost lies above the LP bound: ``cost / lp_bound - 1``."""
+        lp = self.lp_bound
+        return self.cost / lp - 1 if lp > 0 else float("nan")
 
 
 def _precheck(

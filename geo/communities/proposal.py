@@ -173,6 +173,8 @@ class Proposal:
             "cost": self.split.cost,
             "bound": self.split.bound,
             "gap": self.split.gap,
+            "lp_bound": self.split.lp_bound,
+            "lp_gap": self.split.lp_gap,
         }
 
 

@@ -117,7 +117,9 @@ class ResizeResult:
     def validation(self) -> pd.DataFrame:
         """One row per proposal: status, parts, whether every part is in the band,
         contiguous and holds an anchor (``None``: no anchor rule), cut blocks, the cost
-        (households × m² to the part centres), its LP bound and gap, and the reasons."""
+        (households × m² to the part centres), the best bound and gap (the exact optimum
+        for the centres when solved exactly), the LP bound and the cost above it, and the
+        reasons."""
         rows = []
         for p in self.proposals:
             plan = p.split.plan
@@ -136,6 +138,8 @@ class ResizeResult:
                     "cost": p.split.cost,
                     "bound": p.split.bound,
                     "gap": p.split.gap,
+                    "lp_bound": p.split.lp_bound,
+                    "lp_gap": p.split.lp_gap,
                     "version": p.version,
                     "reasons": "; ".join(p.reasons),
                 }

@@ -24,3 +24,4 @@ def test_bench_communities_smoke() -> None:
     assert "proposals within band, contiguous: 12 of 12" in out
     assert "ratio spopt / mzgis:" in out
     assert out.count("cost above the LP bound: max") == 2
+    assert out.count("gap to the best bound: max") == 2
