@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_common import StoreOption, console, opened_store, run_with_progress, user_errors
+from api.cli_common import (
+    StoreOption,
+    cli_actor,
+    console,
+    opened_store,
+    run_with_progress,
+    user_errors,
+)
 from api.communities.output import print_result, write_result
 
 if TYPE_CHECKING:
@@ -52,6 +59,8 @@ def _parts(values: list[str]) -> dict[str, int]:
 
 def _accept(store: Store, result: ResizeResult, layer: str, *, yes: bool) -> None:
     """Write the accepted communities layer after saying what it replaces."""
+    from layers.records import open_record_store
+
     chosen = [p for p in result.proposals if p.status == "proposed"]
     out = console()
     if not chosen:
@@ -68,7 +77,14 @@ def _accept(store: Store, result: ResizeResult, layer: str, *, yes: bool) -> Non
     if not yes and not typer.confirm("write the new layer? / 写入新图层？"):
         raise typer.Exit(code=1)
     store.import_frame(result.accepted(), name=layer, kind="communities")
-    out.print(f"wrote layer / 已写入图层 {layer}", markup=False)
+    info = store.info(layer)
+    detail = {"layer": layer, "layer_version": info.version, "dropped": dropped}
+    records = open_record_store(store)
+    try:
+        records.audit("community_proposal.accept", f"layer:{layer}", detail, actor=cli_actor())
+    finally:
+        records.close()
+    out.print(f"wrote layer / 已写入图层 {layer} (v{info.version})", markup=False)
 
 
 @app.command()

@@ -215,10 +215,11 @@ class ProposalRegistry:
         return self.get(proposal_id)
 
     def accept(
-        self, proposal_id: str, *, based_on: int, confirm: bool
+        self, proposal_id: str, *, based_on: int, confirm: bool, actor: str
     ) -> tuple[LayerInfo, list[str]]:
         """Write the communities layer with version ``based_on`` of the proposal in place of
-        the communities it replaces; the new layer's info and the codes dropped.
+        the communities it replaces (audit action ``community_proposal.accept``); the new
+        layer's info and the codes dropped.
 
         Raises
         ------
@@ -252,7 +253,18 @@ class ProposalRegistry:
             raise ConflictError(msg)
         accepted = ResizeResult.of_proposal(p, layer).accepted([p.community_code])
         self.store.import_frame(accepted, name=request.communities_layer, kind="communities")
-        return self.store.info(request.communities_layer), dropped
+        info = self.store.info(request.communities_layer)
+        detail = {
+            "version": based_on,
+            "layer": info.name,
+            "layer_version": info.version,
+            "dropped": dropped,
+            "added": list(p.codes),
+        }
+        self.records.audit(
+            "community_proposal.accept", f"zone_plan:{proposal_id}", detail, actor=actor
+        )
+        return info, dropped
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -183,6 +183,9 @@ def accept_proposal(
 ) -> Any:
     """Write the communities layer with the proposal's parts in place of the communities it
     replaces (send ``confirm: true``; without it the answer says what would be dropped)."""
-    info, dropped = registry.accept(proposal_id, based_on=based_on(if_match), confirm=body.confirm)
+    version = based_on(if_match)
+    info, dropped = registry.accept(
+        proposal_id, based_on=version, confirm=body.confirm, actor=user.username
+    )
     registry.catalog.refresh()
     return {"layer": info.to_dict(), "dropped": dropped, "accepted_by": user.username}

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app
 from api.config import Settings
+from layers.records import open_record_store
 from layers.store import open_store
 
 X0, Y0 = 116.38, 39.90
@@ -188,11 +189,16 @@ def test_cli_accept_asks_and_writes_the_layer(town: Path, tmp_path: Path) -> Non
     code, output = _resize("--store", str(copy), "--accept", "--yes", "--merge-undersize")
     assert code == 0, output
     store = open_store(copy)
+    records = open_record_store(store)
     try:
         layer = store.read("communities")
+        entry = records.audit_log()[-1]
     finally:
+        records.close()
         store.close()
     assert set(layer["code"]) == {MID, "110101001004", "110101001005"}
+    assert entry.action == "community_proposal.accept"
+    assert entry.detail["dropped"] == [BIG, SMALL] and entry.actor.startswith("cli:")
     assert layer["households"].sum() == 6100
 
 

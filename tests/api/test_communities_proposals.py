@@ -109,6 +109,9 @@ def test_accept_asks_then_writes_and_refuses_when_layers_changed(
     assert r.status_code == 200, r.text
     assert r.json()["dropped"] == [BIG] and r.json()["layer"]["count"] == 4
     assert r.json()["layer"]["version"] > layer_version  # a new version of the layer
+    entry = client.app.state.records.audit_log()[-1]
+    assert entry.action == "community_proposal.accept" and entry.actor == "planner"
+    assert entry.detail["dropped"] == [BIG] and entry.detail["added"] == saved["codes"]
     items = client.get("/collections/communities/items").json()["features"]
     codes = {f["properties"]["code"] for f in items}
     assert codes == {SMALL, MID, *saved["codes"]}
