@@ -38,6 +38,7 @@ from scipy.sparse.csgraph import connected_components
 from geo.costs import CostMatrix
 from geo.zones import ZonePlan, ZoneProblem, solve
 from geo.zones._repair import viol
+from geo.zones.validate import pair_pieces
 
 __all__ = ["Split", "reasons_of", "split_blocks", "split_problem"]
 
@@ -356,22 +357,23 @@ def split_blocks(
 def reasons_of(plan: ZonePlan, anchor_counts: NDArray[np.int64] | None) -> list[str]:
     """What a plan misses: parts out of band, parts in pieces, parts without an anchor
     (``anchor_counts``: anchors per block, ``None`` when there is no anchor rule)."""
-    report = plan.validate()
-    out = []
-    missed = report.overloaded + report.underloaded
-    if missed:
-        names = ", ".join(str(s) for s in missed)
-        out.append(f"parts outside the household band: {names} / 分区户数超出区间：{names}")
-    if report.fragmented:
-        names = ", ".join(str(s) for s in report.fragmented)
-        out.append(f"parts not contiguous: {names} / 分区不连通：{names}")
+    p, z = plan.problem, plan.assignment
+    on = np.flatnonzero(z >= 0)
+    load = plan.loads
+    faults = [
+        (viol(load, p.lower, p.upper) > 1e-9 * max(1.0, float(load.sum())),
+         "parts outside the household band", "分区户数超出区间"),
+        (pair_pieces(p, on, z[on]) > 1, "parts not contiguous", "分区不连通"),
+    ]  # fmt: skip
     if anchor_counts is not None:
-        on = plan.assignment >= 0
-        held = np.bincount(
-            plan.assignment[on], weights=anchor_counts[on], minlength=plan.problem.n_stations
-        )
-        empty = plan.problem.station_ids[held < 1]
-        if empty.size:
-            names = ", ".join(str(s) for s in empty)
-            out.append(f"parts without an anchor: {names} / 分区内无锚点：{names}")
+        held = np.bincount(z[on], weights=anchor_counts[on], minlength=p.n_stations)
+        faults.append((held < 1, "parts without an anchor", "分区内无锚点"))
+    out = []
+    for mask, en, zh in faults:
+        if mask.any():
+            names = ", ".join(str(s) for s in p.station_ids[mask])
+            out.append(f"{en}: {names} / {zh}：{names}")
+    if on.size < z.size:
+        names = ", ".join(str(b) for b in p.unit_ids[z < 0][:20])
+        out.append(f"blocks in no part: {names} / 街区未分配：{names}")
     return out
