@@ -33,8 +33,8 @@ def test_communities_map_of_one_proposal(
         expected_features={"parts": proposal.parts, "blocks": len(proposal.blocks), "old": 1},
         screenshot="communities.png",
     )
-    parts = expected.parts_gdf()
-    inside = parts.geometry.contains(parts.geometry.centroid)  # where a click lands in it
+    parts = expected.parts_gdf().to_crs(3857).geometry  # Leaflet's plane, where it clicks
+    inside = parts.contains(parts.centroid)
     popup = click_feature(map_tab, "parts", int(inside.to_numpy().argmax()))
     assert "暂定代码" in popup and "户数" in popup and CODE in popup
     assert any(code in popup for code in proposal.codes)
