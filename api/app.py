@@ -15,6 +15,8 @@ from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.catalog import Catalog, open_service_store
+from api.communities import map as communities_map
+from api.communities import routes as communities_routes
 from api.config import Settings
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
@@ -27,6 +29,8 @@ from api.layers import pages as layers_pages
 from api.layers import routes as layers_routes
 from api.layers import uploads as layers_uploads
 from api.maps.routes import install_maps
+from api.network import map as network_map
+from api.network import routes as network_routes
 from api.network.service import NetworkCache
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
@@ -53,9 +57,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     siting_routes.router,
     coverage_routes.router,
     zones_routes.router,
+    communities_routes.router,
+    network_routes.router,
     coverage_map.router,
     siting_map.router,
     zones_map.router,
+    communities_map.router,
+    network_map.router,
     zones_editor.router,
     layers_uploads.router,  # before layers_pages: /layers/import is not a layer
     layers_pages.router,

@@ -53,14 +53,17 @@ from layers.records import (
 )
 
 __all__ = [
+    "ANONYMOUS",
     "COOKIE_NAME",
     "PERMISSIONS",
     "TOKEN_PREFIX",
     "Action",
+    "Actor",
     "CsrfError",
     "ForbiddenError",
     "RecordsDep",
     "UnauthenticatedError",
+    "actor_name",
     "authenticate",
     "can_edit",
     "current_user",
@@ -288,3 +291,17 @@ Planner = Annotated[User, Depends(require("plan"))]
 Exporter = Annotated[User, Depends(require("export"))]
 Auditor = Annotated[User, Depends(require("audit"))]
 Admin = Annotated[User, Depends(require("manage_users"))]
+
+#: who an analysis run is recorded as when no token is sent
+ANONYMOUS = "anonymous"
+
+
+def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
+    """The user of the bearer token or of the page's session (a bad one is 401, a session
+    write without its CSRF token 403), when one is sent; else anonymous."""
+    if token is None and request.cookies.get(COOKIE_NAME) is None:
+        return ANONYMOUS
+    return current_user(request, get_records(request), token).username
+
+
+Actor = Annotated[str, Depends(actor_name)]

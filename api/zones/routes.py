@@ -4,8 +4,9 @@ edit it by hand with a local rebalance, validate it or a hand-drawn assignment.
 
 Solving, validating and reading are open like the other analyses (while
 ``MZGIS_PUBLIC_READ`` is on, see :func:`api.auth.read_access`); a solve records the user of
-the bearer token when one is sent (else ``anonymous``). Editing a saved plan needs a
-signed-in user with the ``plan`` permission (401 without a token, 403 for other roles).
+the bearer token or of the page's session when one is sent (else ``anonymous``). Editing a
+saved plan needs a signed-in user with the ``plan`` permission (401 without a token, 403
+for other roles).
 
 A plan's version is its ETag; an edit must send ``If-Match`` with the version it was based
 on (428 without it, 412 when it is stale or another edit is saved first: the plan is left
@@ -19,14 +20,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import Planner, current_user, get_records, read_access
+from api.auth import Actor, Planner, get_records, read_access
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
-from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
+from api.errors import ERROR_RESPONSES, ErrorBody
+from api.etags import based_on, etag
 from api.geojson import feature_collection
 from api.tables import json_safe, records
-from api.web.session import session_token
 from api.zones.edits import edit_answer, layer_names
 from api.zones.export import plan_workbook
 from api.zones.plans import PlanRegistry, StoredPlan
@@ -41,9 +41,7 @@ router = APIRouter(
     dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
 )
 
-ANONYMOUS = "anonymous"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such plan / 方案不存在"},
     412: {"model": ErrorBody, "description": "Stale version / 版本已过期"},
@@ -78,32 +76,7 @@ def plans(request: Request) -> PlanRegistry:
     return registry
 
 
-def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
-    """The user of the bearer token or of the page's session (a bad one is 401, a session
-    write without its CSRF token 403), when one is sent; else anonymous."""
-    if token is None and session_token(request) is None:
-        return ANONYMOUS
-    return current_user(request, get_records(request), token).username
-
-
 Registry = Annotated[PlanRegistry, Depends(plans)]
-Actor = Annotated[str, Depends(actor_name)]
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def _based_on(if_match: str | None) -> int:
-    if if_match is None:
-        raise PreconditionRequiredError()
-    text = if_match.strip().removeprefix("W/").strip('"')
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidParameterError(
-            "If-Match", if_match, "must be a plan version (ETag)", "应为方案版本（ETag）"
-        ) from None
 
 
 def _meta(stored: StoredPlan) -> dict[str, Any]:
@@ -133,7 +106,7 @@ def _summary(stored: StoredPlan) -> dict[str, Any]:
 def _plan_body(registry: PlanRegistry, stored: StoredPlan, format: str) -> Any:
     """The assignment table (JSON), the zone polygons (GeoJSON) or a workbook (XLSX) of
     one version."""
-    etag = _etag(stored.plan.version)
+    tag = etag(stored.plan.version)
     if format == "xlsx":
         request, catalog = stored.request, registry.catalog
         data = plan_workbook(
@@ -142,16 +115,16 @@ def _plan_body(registry: PlanRegistry, stored: StoredPlan, format: str) -> Any:
             station_names=layer_names(catalog, request.stations_layer),
         )
         name = f"zones-{stored.plan_id[:8]}-v{stored.plan.version}.xlsx"
-        headers = {"ETag": etag, "Content-Disposition": f'attachment; filename="{name}"'}
+        headers = {"ETag": tag, "Content-Disposition": f'attachment; filename="{name}"'}
         return Response(data, media_type=XLSX, headers=headers)
     if format == "geojson":
         zones = stored.plan.zones_gdf().to_crs(4326)
         text = feature_collection(
             zones, members={"plan_id": stored.plan_id, "version": stored.plan.version}
         )
-        return Response(text, media_type="application/geo+json", headers={"ETag": etag})
+        return Response(text, media_type="application/geo+json", headers={"ETag": tag})
     body = {**_meta(stored), "assignment": records(stored.plan.assignment_table())}
-    return JSONResponse(json_safe(body), headers={"ETag": etag})
+    return JSONResponse(json_safe(body), headers={"ETag": tag})
 
 
 @router.post("/zones", summary="Responsibility zones: solve / 责任片区划分", responses=_RESPONSES)
@@ -160,7 +133,7 @@ def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneR
     and return its id, solve info (method, objective, LP bound, gap), per-station workload
     and validation report."""
     stored = registry.solve(body, actor=actor)
-    response.headers["ETag"] = _etag(stored.plan.version)
+    response.headers["ETag"] = etag(stored.plan.version)
     return _summary(stored)
 
 
@@ -223,7 +196,7 @@ def read_version(
 def plan_report(response: Response, registry: Registry, plan_id: PlanId) -> Any:
     """The validation report and per-station workload of the plan's current version."""
     stored = registry.get(plan_id)
-    response.headers["ETag"] = _etag(stored.plan.version)
+    response.headers["ETag"] = etag(stored.plan.version)
     return _summary(stored)
 
 
@@ -248,9 +221,9 @@ def edit_plan(
     workload against their band before and after, and ``band_warnings`` naming every
     touched station the edit leaves outside its band. ``preview``: the same answer, nothing
     saved (the ETag stays the version edited)."""
-    based_on = _based_on(if_match)
-    result = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
+    version = based_on(if_match)
+    result = registry.edit(plan_id, body, based_on=version, actor=user.username)
     stored = result.stored
-    response.headers["ETag"] = _etag(based_on if body.preview else stored.plan.version)
+    response.headers["ETag"] = etag(version if body.preview else stored.plan.version)
     explained = edit_answer(registry.catalog, result, body)
-    return {**_summary(stored), "based_on": based_on, "changed": result.changed, **explained}
+    return {**_summary(stored), "based_on": version, "changed": result.changed, **explained}
