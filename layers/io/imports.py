@@ -141,7 +141,12 @@ def import_file(
     if crs is None or isinstance(parse_crs(crs), CRS):  # declared WGS84 or another CRS
         report.warnings.extend(_shift_warnings(store, clean))
     existing = None if current is None else store.read(name)
-    merged, plan = merge(existing, clean, kind=kind, mode=mode or "append")
+    try:
+        merged, plan = merge(existing, clean, kind=kind, mode=mode or "append")
+    except LayerValidationError as exc:  # append: ids already stored
+        raise LayerValidationError(
+            kind, _locate(exc.problems, clean, path, mapping, kind)
+        ) from None
     out = ImportReport(kind, report.rows, report.warnings, mapping, plan, _preview(clean))
     if dry_run:
         return out
