@@ -317,8 +317,8 @@ def _to_str(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return text.astype(object).where(~blank, None), np.zeros(len(raw), dtype=bool)
 
 
-_TRUE = {"true", "1", "yes", "y", "t", "是"}
-_FALSE = {"false", "0", "no", "n", "f", "否"}
+_TRUE = {"true", "1", "yes", "y", "t", "是", "是 yes"}
+_FALSE = {"false", "0", "no", "n", "f", "否", "否 no"}
 
 
 def _to_bool(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
