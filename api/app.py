@@ -24,6 +24,7 @@ from api.home import router as home_router
 from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
 from api.layers import routes as layers_routes
+from api.layers import versions as layers_versions
 from api.maps.routes import install_maps
 from api.network.service import NetworkCache
 from api.siting import map as siting_map
@@ -38,6 +39,7 @@ __all__ = ["DESCRIPTION", "ROUTERS", "TITLE", "create_app"]
 ROUTERS: tuple[APIRouter, ...] = (
     home_router,
     layers_routes.router,
+    layers_versions.router,
     health_router,
     inspection_routes.router,
     inspection_map.router,
