@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from api.coverage.service import CoverageRun
+    from layers.io.sheets import Lang
     from layers.store import Store
 
 __all__ = [
@@ -204,10 +205,22 @@ def print_result(
         out.print(note, markup=False)
 
 
-def write_result(run: CoverageRun, out: Path) -> Path:
-    """Write the per-unit table to ``out`` (format by suffix)."""
+def write_result(
+    run: CoverageRun,
+    out: Path,
+    *,
+    level: Level = "street",
+    names: dict[str, str] | None = None,
+    store: str = "",
+    lang: Lang = "zh",
+) -> Path:
+    """Write the result to ``out``: ``.xlsx`` the coverage workbook, ``.csv`` its
+    per-community table (:mod:`api.coverage.workbook`), GIS formats the per-unit layer."""
+    from api.coverage.workbook import write_coverage
     from layers.io import write_file
 
+    if out.suffix.lower() in (".xlsx", ".csv"):
+        return write_coverage(run, out, level=level, names=names or {}, store=store, lang=lang)
     return write_file(run.result.to_gdf(), out, layer="coverage")
 
 
@@ -237,9 +250,11 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Per-unit table: .gpkg .geojson .csv .xlsx / 输出文件", show_default=False
+            help="Results: .xlsx workbook, .csv table, .gpkg .geojson layer / 输出文件",
+            show_default=False,
         ),
     ] = None,
+    lang: Annotated[str, typer.Option(help="Headers of --out: zh or en / 表头语言")] = "zh",
     store: StoreOption = None,
     scheduler: Annotated[
         str | None,
@@ -282,7 +297,12 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
             weights=weight,
         )
         names = division_names(opened, cast(Level, by))
+        every_name = {**division_names(opened, "street"), **names}
+        url = opened.url
     print_result(run, level=cast(Level, by), weight=_weight(run, weight), names=names)
     if out is not None:
-        written = write_result(run, out)
+        language = cast("Lang", lang if lang in ("zh", "en") else "zh")
+        written = write_result(
+            run, out, level=cast(Level, by), names=every_name, store=url, lang=language
+        )
         console().print(f"written / 已写入: {written}", markup=False)
