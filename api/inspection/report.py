@@ -244,7 +244,10 @@ def report_xlsx(report: CampaignReport) -> bytes:
         "处理措施 actions": report.actions,
         "待解决问题 problems": report.problems,
     }
-    tables = [Sheet(*name.split(" ", 1), table) for name, table in sheets.items()]
+    tables = []
+    for name, table in sheets.items():
+        zh, en = name.split(" ", 1)
+        tables.append(Sheet(zh, en, table))
     return workbook_bytes(tables)  # notes and details stay text, never formulas
 
 

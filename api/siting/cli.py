@@ -115,15 +115,19 @@ def siting_request_from_options(
     )
 
 
-def write_outputs(run: SitingRun, out: Path) -> list[Path]:
-    """Write the open sites, the demand with its coverage and the assignment. A GeoPackage
-    gets three layers (``sites``, ``demand``, ``assignment``); any other format gets the
-    sites in ``out`` and the others beside it (``out_demand.csv``, ``out_assignment.csv``).
-    CSV and XLSX place demand at a point inside each unit (lon/lat columns)."""
+def write_outputs(run: SitingRun, out: Path, *, store: str = "") -> list[Path]:
+    """Write the open sites, the demand with its coverage and the assignment. An XLSX is one
+    workbook for people (:mod:`api.siting.workbook`); a GeoPackage gets three layers
+    (``sites``, ``demand``, ``assignment``); any other format gets the sites in ``out`` and
+    the others beside it (``out_demand.csv``, ``out_assignment.csv``). CSV places demand at
+    a point inside each unit (lon/lat columns)."""
     from api.siting.output import assignment_frame, demand_frame, sites_frame
+    from api.siting.workbook import write_siting
     from layers.io import write_file
 
     suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        return [write_siting(run, out, store=store)]
     demand = demand_frame(run)
     if suffix in _TABLE_SUFFIXES:
         demand = demand.set_geometry(demand.geometry.representative_point())
@@ -251,7 +255,8 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
                 progress=report,
             ),
         )
+        url = opened.url
     print_summary(run)
     if out is not None:
-        for path in write_outputs(run, out):
+        for path in write_outputs(run, out, store=url):
             console().print(f"wrote / 已写入 {path}", markup=False)

@@ -128,14 +128,15 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
     request = ZoneRequest.model_validate(
         {**_problem_fields(units, workload, band, mode, cross_street), "best_effort": best_effort}
     )
+    out_console = console()
     with opened_store(store) as opened:
         plan, notes = _solved(opened, request, by=by, scheduler=scheduler, workers=workers)
         plan_id = save_plan(opened, plan, request, notes) if save else None
-    _print_solved(plan, notes)
-    out_console = console()
-    if out is not None:
-        for path in write_plan(plan, out):
-            out_console.print(f"wrote / 已写入 {path}", markup=False)
+        _print_solved(plan, notes)
+        if out is not None:
+            layers = (request.stations_layer, request.units_layer)
+            for path in write_plan(plan, out, store=opened, layers=layers):
+                out_console.print(f"wrote / 已写入 {path}", markup=False)
     if plan_id is not None:
         out_console.print(f"saved plan / 已保存方案 {plan_id}", markup=False)
 

@@ -140,10 +140,11 @@ def export_plan(
     / 将已保存方案的片区与分配表写入文件"""
     from api.zones.output import write_plan
 
-    with _opened(store) as registry:
+    with opened_store(store) as opened, _registry(opened) as registry:
         stored = _plan(registry, plan_id, version)
-    for path in write_plan(stored.plan, out):
-        console().print(f"wrote / 已写入 {path}", markup=False)
+        layers = (stored.request.stations_layer, stored.request.units_layer)
+        for path in write_plan(stored.plan, out, store=opened, layers=layers):
+            console().print(f"wrote / 已写入 {path}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
