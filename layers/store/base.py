@@ -16,6 +16,8 @@ leaves them behind (they are rebuilt where they are needed).
 Versions: a write keeps the data of the version it replaces (and a delete the last data),
 so :meth:`Store.restore` can bring any kept version back as a new version; see
 :mod:`layers.store._versions` for the history, the encoding and the retention setting.
+:meth:`Store.write` is the one write path of layer data; :meth:`Store.put_features` and
+:meth:`Store.delete_features` edit single features through it (for OGC API Part 4).
 """
 
 from __future__ import annotations
@@ -218,6 +220,53 @@ class Store(ABC):
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and any(info.name == name for info in self.layers())
+
+    def put_features(
+        self,
+        name: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        source: str = "",
+        expected_version: int | None = None,
+    ) -> LayerInfo:
+        """Create or replace features by id (an upsert, :mod:`layers.merge`) as a new
+        version of layer ``name``; the features are validated first.
+
+        ``expected_version`` defaults to the version read, so a change made meanwhile by
+        someone else is refused (:class:`PreconditionFailedError`), never overwritten."""
+        from layers.merge import merge
+
+        info = self.info(name)
+        clean, _ = validate(gdf, info.kind)
+        merged, _ = merge(self.read(name), clean, kind=info.kind, mode="upsert")
+        expected = info.version if expected_version is None else expected_version
+        note = source or f"edit of {len(clean)} feature(s) / 编辑要素"
+        return self.write(name, merged, kind=info.kind, source=note, expected_version=expected)
+
+    def delete_features(
+        self,
+        name: str,
+        ids: list[str | int],
+        *,
+        source: str = "",
+        expected_version: int | None = None,
+    ) -> LayerInfo:
+        """Remove features by id as a new version of layer ``name`` (the removed ones stay
+        in the version before); :class:`FeatureNotFoundError` for an id it does not hold."""
+        from layers._errors import FeatureNotFoundError
+        from layers.schema import get_schema
+
+        info = self.info(name)
+        frame = self.read(name)
+        id_field = get_schema(info.kind).id_field
+        stored = frame[id_field].astype(str)
+        missing = [i for i in ids if str(i) not in set(stored)]
+        if missing:
+            raise FeatureNotFoundError(name, missing[0])
+        kept = frame[~stored.isin([str(i) for i in ids])].reset_index(drop=True)
+        expected = info.version if expected_version is None else expected_version
+        note = source or f"deletion of {len(ids)} feature(s) / 删除要素"
+        return self.write(name, kept, kind=info.kind, source=note, expected_version=expected)
 
     def import_frame(
         self,

@@ -14,7 +14,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from layers import ConflictError, PreconditionFailedError, UnknownLayerError, validate
+from layers import (
+    ConflictError,
+    FeatureNotFoundError,
+    PreconditionFailedError,
+    UnknownLayerError,
+    validate,
+)
 from layers.store import GeoPackageStore, Store
 from layers.store._versions import beijing_time, decode, encode
 
@@ -186,3 +192,22 @@ def test_encoding_round_trips_and_beijing_time() -> None:
     frame = inspections(5)
     assert_same(decode(encode(frame)), frame)
     assert beijing_time("2026-12-07T16:30:00.123456Z") == "2026-12-08 00:30:00"
+
+
+def test_single_feature_edits_are_versions(store: Store) -> None:
+    store.write("stations", stations(3), kind="stations")
+    changed = stations(1, tag="新").assign(station_id="S0001")
+    added = stations(1, tag="加", start=7)
+    info = store.put_features("stations", pd.concat([changed, added]))
+    assert (info.version, info.count) == (2, 4)
+    frame = store.read("stations")
+    assert frame["station_id"].tolist() == ["S0000", "S0001", "S0002", "S0007"]
+    assert frame["name"].tolist()[1] == "新驿站0"
+    info = store.delete_features("stations", ["S0000"])
+    assert (info.version, info.count) == (3, 3)
+    with pytest.raises(FeatureNotFoundError):
+        store.delete_features("stations", ["S9999"])
+    with pytest.raises(PreconditionFailedError):
+        store.put_features("stations", added, expected_version=2)
+    store.restore("stations", 1)
+    assert store.read("stations")["station_id"].tolist() == ["S0000", "S0001", "S0002"]
