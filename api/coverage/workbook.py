@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from layers.io.sheets import Column, Lang, Sheet, summary_sheet, write_csv, write_workbook
+from layers.io.sheets import (
+    Column,
+    Lang,
+    Sheet,
+    has_estimates,
+    summary_sheet,
+    write_csv,
+    write_workbook,
+)
 from layers.schema import SCHEMAS
 
 if TYPE_CHECKING:
@@ -49,9 +57,7 @@ def coverage_sheets(
     """Summary, totals, roll-up, communities and gaps."""
     result = run.result
     weights = [w for w in SHOWN_WEIGHTS if w in result.weights] or ["count"]
-    demand = result.demand
-    flags = demand.get("estimated_fields", pd.Series(dtype=object))
-    estimated = bool(flags.fillna("").astype(str).str.strip().ne("").any())
+    estimated = has_estimates(result.demand)
     facility_names = _facility_names(run)
     return [
         _summary(run, level=level, store=store, estimated=estimated),

@@ -11,7 +11,7 @@ import shapely
 
 from api.siting.output import assignment_frame, demand_frame, gains_frame, sites_frame
 from api.siting.service import SitingRun
-from layers.io.sheets import Column, Lang, Sheet, summary_sheet, write_workbook
+from layers.io.sheets import Column, Lang, Sheet, has_estimates, summary_sheet, write_workbook
 
 __all__ = ["siting_sheets", "write_siting"]
 
@@ -107,7 +107,5 @@ def _summary(run: SitingRun, store: str) -> Sheet:
         ("覆盖率（新）", "covered after", f"{r.covered_after / total:.1%}"),
         *((note, "note", "") for note in run.notes),
     ]
-    estimated = "estimated_fields" in run.inputs.demand.columns and bool(
-        run.inputs.demand["estimated_fields"].fillna("").astype(str).str.strip().ne("").any()
-    )
+    estimated = has_estimates(run.inputs.demand)
     return summary_sheet("设施选址 siting", rows, store=store, estimated=estimated)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.io.sheets import Column, Lang, Sheet, summary_sheet, write_workbook
+from layers.io.sheets import Column, Lang, Sheet, has_estimates, summary_sheet, write_workbook
 
 if TYPE_CHECKING:
     from geo.zones import ZonePlan, ZoneReport
@@ -107,8 +107,7 @@ def store_labels(store: Store, layers: tuple[str, ...]) -> tuple[dict[str, str],
         id_field = SCHEMAS[info.kind].id_field
         if {"name", id_field} <= set(frame.columns):
             names |= dict(zip(frame[id_field].astype(str), frame["name"].astype(str), strict=True))
-        flags = frame.get("estimated_fields", pd.Series(dtype=object))
-        estimated |= bool(flags.fillna("").astype(str).str.strip().ne("").any())
+        estimated |= has_estimates(frame)
     return names, estimated
 
 

@@ -27,9 +27,10 @@ from layers._errors import LayerWriteError
 from layers.coords import from_wgs84_frame
 from layers.io.sheets import (
     Column,
-    Format,
     Lang,
     Sheet,
+    guess_format,
+    has_estimates,
     summary_sheet,
     write_csv,
     write_workbook,
@@ -144,20 +145,14 @@ def add_data_columns(path: Path, table: str, kind: str) -> None:
 
 
 def _column(name: str, spec: Field | None, values: pd.Series) -> Column:
-    fmt: Format = "text"
-    if _is_int(values):
-        fmt = "int"
-    elif pd.api.types.is_float_dtype(values):
-        fmt = "metres" if spec is not None and spec.unit == "m" else "float"
+    fmt = guess_format(values)
+    if fmt == "float" and spec is not None and spec.unit == "m":
+        fmt = "metres"
     if spec is None:
         return Column(name, name, name, fmt=fmt)
     if spec.dtype == "datetime":
         return Column(name, spec.zh, spec.en, "北京时间", "Beijing time")
     return Column(name, spec.zh, spec.en, spec.unit, _UNITS_EN.get(spec.unit, spec.unit), fmt)
-
-
-def _is_int(values: pd.Series) -> bool:
-    return pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
 def _values(values: pd.Series) -> pd.Series:
@@ -177,8 +172,7 @@ def _summary(
     store: Store, info: LayerInfo, frame: gpd.GeoDataFrame, *, bbox: BBox | None, crs: str
 ) -> Sheet:
     schema = get_schema(info.kind)
-    flags = frame["estimated_fields"] if "estimated_fields" in frame.columns else pd.Series()
-    estimated = bool(flags.fillna("").astype(str).str.strip().ne("").any())
+    estimated = has_estimates(frame)
     rows = [
         ("图层", "layer", f"{info.name}（{schema.zh} {schema.en}）"),
         ("版本", "version", info.version),

@@ -35,6 +35,8 @@ __all__ = [
     "Format",
     "Lang",
     "Sheet",
+    "guess_format",
+    "has_estimates",
     "neutralise",
     "summary_sheet",
     "unneutralise",
@@ -98,7 +100,16 @@ class Sheet:
     def resolved(self) -> list[Column]:
         if self.columns:
             return self.columns
-        return [Column(str(c), str(c), str(c), fmt=_guess(self.frame[c])) for c in self.frame]
+        return [Column(str(c), str(c), str(c), fmt=guess_format(self.frame[c])) for c in self.frame]
+
+
+def has_estimates(frame: pd.DataFrame) -> bool:
+    """Whether any row of a layer flags estimated values (its ``estimated_fields``), which
+    the summary sheet's notice must then say."""
+    if "estimated_fields" not in frame.columns:
+        return False
+    flags = frame["estimated_fields"].fillna("").astype(str).str.strip()
+    return bool(flags.ne("").any())
 
 
 def neutralise(value: Any) -> Any:
@@ -263,7 +274,8 @@ def _text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _guess(values: pd.Series) -> Format:
+def guess_format(values: pd.Series) -> Format:
+    """The format of a column from its dtype: ``int``, ``float`` or ``text``."""
     if pd.api.types.is_bool_dtype(values):
         return "text"
     if pd.api.types.is_integer_dtype(values):
