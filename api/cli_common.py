@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_NO_STORE",
+    "ExportCrsOption",
     "StoreOption",
     "WorkersOption",
     "cli_actor",
@@ -44,6 +45,22 @@ R = TypeVar("R")
 #: workers of a local Dask cluster (the partitioned commands)
 WorkersOption = Annotated[
     int, typer.Option(min=1, help="Workers of a local cluster / 本地集群工作进程数")
+]
+def _export_crs(value: str) -> str:
+    if value not in ("wgs84", "gcj02", "bd09"):
+        msg = f"{value!r}: use wgs84, gcj02 or bd09 / 输出坐标系须为 wgs84、gcj02 或 bd09"
+        raise typer.BadParameter(msg)
+    return value
+
+
+#: the coordinates of an export: WGS84, or the web maps' GCJ-02 (高德) / BD-09 (百度)
+ExportCrsOption = Annotated[
+    str,
+    typer.Option(
+        "--crs",
+        help="Coordinates of --out: wgs84, gcj02 (AMap) or bd09 (Baidu) / 输出坐标系",
+        callback=_export_crs,
+    ),
 ]
 StoreOption = Annotated[
     str | None,

@@ -23,6 +23,7 @@ __all__ = [
     "CHINESE_SYSTEMS",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "from_wgs84",
     "from_wgs84_frame",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
@@ -185,6 +186,16 @@ def to_wgs84_frame(gdf: gpd.GeoDataFrame, source: str | int | CRS) -> gpd.GeoDat
 
 
 _FROM_WGS84 = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
+
+
+def from_wgs84(lon: ArrayLike, lat: ArrayLike, target: str) -> tuple[Array, Array]:
+    """WGS84 lon/lat arrays in ``target``: ``wgs84`` (unchanged), ``gcj02`` or ``bd09``."""
+    if target == "wgs84":
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if target not in _FROM_WGS84:
+        msg = f"crs {target!r} is not wgs84, gcj02 or bd09 / 坐标系须为 wgs84、gcj02 或 bd09"
+        raise LayerReadError(msg)
+    return _FROM_WGS84[target](lon, lat)
 
 
 def from_wgs84_frame(gdf: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:

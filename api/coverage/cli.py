@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 import typer
 
 from api.cli_common import (
+    ExportCrsOption,
     StoreOption,
     WorkersOption,
     console,
@@ -213,15 +214,23 @@ def write_result(
     names: dict[str, str] | None = None,
     store: str = "",
     lang: Lang = "zh",
+    crs: str = "wgs84",
 ) -> Path:
     """Write the result to ``out``: ``.xlsx`` the coverage workbook, ``.csv`` its
-    per-community table (:mod:`api.coverage.workbook`), GIS formats the per-unit layer."""
+    per-community table (:mod:`api.coverage.workbook`), GIS formats the per-unit layer;
+    coordinates in ``crs`` (``gcj02``/``bd09`` for 高德/百度)."""
     from api.coverage.workbook import write_coverage
+    from layers.coords import from_wgs84_frame
     from layers.io import write_file
 
     if out.suffix.lower() in (".xlsx", ".csv"):
-        return write_coverage(run, out, level=level, names=names or {}, store=store, lang=lang)
-    return write_file(run.result.to_gdf(), out, layer="coverage")
+        return write_coverage(
+            run, out, level=level, names=names or {}, store=store, lang=lang, crs=crs
+        )
+    layer = run.result.to_gdf()
+    return write_file(
+        layer if crs == "wgs84" else from_wgs84_frame(layer, crs), out, layer="coverage"
+    )
 
 
 @app.callback()
@@ -255,6 +264,7 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
         ),
     ] = None,
     lang: Annotated[str, typer.Option(help="Headers of --out: zh or en / 表头语言")] = "zh",
+    crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
     scheduler: Annotated[
         str | None,
@@ -303,6 +313,6 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
     if out is not None:
         language = cast("Lang", lang if lang in ("zh", "en") else "zh")
         written = write_result(
-            run, out, level=cast(Level, by), names=every_name, store=url, lang=language
+            run, out, level=cast(Level, by), names=every_name, store=url, lang=language, crs=crs
         )
         console().print(f"written / 已写入: {written}", markup=False)

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import shapely
 
 from layers.io.sheets import (
     Column,
     Lang,
     Sheet,
+    add_lonlat,
     has_estimates,
     summary_sheet,
     write_csv,
@@ -43,16 +45,17 @@ def write_coverage(
     names: dict[str, str],
     store: str,
     lang: Lang = "zh",
+    crs: str = "wgs84",
 ) -> Path:
-    """The workbook (``.xlsx``) or the per-community table (``.csv``)."""
-    sheets = coverage_sheets(run, level=level, names=names, store=store)
+    """The workbook (``.xlsx``) or the per-community table (``.csv``); lon/lat in ``crs``."""
+    sheets = coverage_sheets(run, level=level, names=names, store=store, crs=crs)
     if path.suffix.lower() == ".csv":
         return write_csv(sheets[3], path, lang=lang)
     return write_workbook(sheets, path, lang=lang)
 
 
 def coverage_sheets(
-    run: CoverageRun, *, level: str, names: dict[str, str], store: str
+    run: CoverageRun, *, level: str, names: dict[str, str], store: str, crs: str = "wgs84"
 ) -> list[Sheet]:
     """Summary, totals, roll-up, communities and gaps."""
     result = run.result
@@ -63,7 +66,7 @@ def coverage_sheets(
         _summary(run, level=level, store=store, estimated=estimated),
         _totals(run, weights),
         _rollup(run, weights, level=level, names=names),
-        _units(run, weights, facility_names, names),
+        _units(run, weights, facility_names, names, crs),
         _gaps(run, facility_names, names),
     ]
 
@@ -150,17 +153,18 @@ def _rollup(run: CoverageRun, weights: list[str], *, level: str, names: dict[str
 
 
 def _units(
-    run: CoverageRun, weights: list[str], facilities: dict[str, str], names: dict[str, str]
+    run: CoverageRun,
+    weights: list[str],
+    facilities: dict[str, str],
+    names: dict[str, str],
+    crs: str,
 ) -> Sheet:
     demand = run.result.demand
-    geoms = demand.geometry.to_numpy()
-    import shapely
-
-    centres = shapely.centroid(geoms)
     frame = pd.DataFrame(demand.drop(columns=demand.geometry.name))
     frame["street_name"] = frame.get("street_code", pd.Series(dtype=str)).astype(str).map(names)
     frame["facility_name"] = frame["facility_id"].astype(str).map(facilities)
-    frame["lon"], frame["lat"] = shapely.get_x(centres), shapely.get_y(centres)
+    centres = shapely.centroid(demand.geometry.to_crs(4326).to_numpy())
+    lonlat = add_lonlat(frame, centres, crs=crs, zh="中心", en="centre ")
     walk = "步行距离" if run.result.mode == "network" else "直线距离"
     columns = [
         Column("code", "社区代码", "community code"),
@@ -171,8 +175,7 @@ def _units(
         Column("facility_name", "最近设施名称", "nearest facility name"),
         Column("distance_m", f"{walk}", "distance", "m", fmt="metres"),
         *_share_columns(run, weights),
-        Column("lon", "中心经度", "centre lon", "WGS84", fmt="lonlat"),
-        Column("lat", "中心纬度", "centre lat", "WGS84", fmt="lonlat"),
+        *lonlat,
     ]
     present = [c for c in columns if c.key in frame.columns]
     return Sheet("社区", "communities", frame, present)

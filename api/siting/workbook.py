@@ -6,33 +6,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
-import shapely
 
 from api.siting.output import assignment_frame, demand_frame, gains_frame, sites_frame
 from api.siting.service import SitingRun
-from layers.io.sheets import Column, Lang, Sheet, has_estimates, summary_sheet, write_workbook
+from layers.io.sheets import (
+    Column,
+    Lang,
+    Sheet,
+    add_lonlat,
+    has_estimates,
+    summary_sheet,
+    write_workbook,
+)
 
 __all__ = ["siting_sheets", "write_siting"]
 
 _STATUS = {"existing": "现有 existing", "new": "新建 new"}
 _COVERAGE = {"before": "原已覆盖 before", "new": "新增覆盖 new", "none": "未覆盖 none"}
-_LONLAT = [
-    Column("lon", "经度", "lon", "WGS84", fmt="lonlat"),
-    Column("lat", "纬度", "lat", "WGS84", fmt="lonlat"),
-]
 
 
-def write_siting(run: SitingRun, path: Path, *, store: str, lang: Lang = "zh") -> Path:
-    return write_workbook(siting_sheets(run, store=store), path, lang=lang)
+def write_siting(
+    run: SitingRun, path: Path, *, store: str, lang: Lang = "zh", crs: str = "wgs84"
+) -> Path:
+    return write_workbook(siting_sheets(run, store=store, crs=crs), path, lang=lang)
 
 
-def siting_sheets(run: SitingRun, *, store: str) -> list[Sheet]:
-    """Summary, sites, gains, demand and assignment."""
-    sites = _with_lonlat(sites_frame(run))
+def siting_sheets(run: SitingRun, *, store: str, crs: str = "wgs84") -> list[Sheet]:
+    """Summary, sites, gains, demand and assignment (lon/lat in ``crs``)."""
+    sites, lonlat = _with_lonlat(sites_frame(run), crs)
     sites["site_status"] = sites["site_status"].map(_STATUS)
     names = dict(zip(sites["facility_id"], sites["name"].astype(str), strict=True))
-    demand = _with_lonlat(demand_frame(run).assign(geometry=lambda f: f.representative_point()))
+    points = demand_frame(run).assign(geometry=lambda f: f.representative_point())
+    demand, _ = _with_lonlat(points, crs)
     demand["coverage"] = demand["coverage"].map(_COVERAGE)
     demand["facility_name"] = demand["facility_id"].map(names)
     gains = gains_frame(run)
@@ -49,7 +56,7 @@ def siting_sheets(run: SitingRun, *, store: str) -> list[Sheet]:
             Column("rank", "新建顺序", "order of gain", fmt="int"),
             Column("gain", "新增覆盖", "gain", *weight[2:], fmt="int"),
             Column("assigned_weight", "分配需求", "assigned demand", *weight[2:], fmt="int"),
-            *_LONLAT,
+            *lonlat,
         ]),
         Sheet("增益曲线", "gain curve", gains, [
             Column("rank", "顺序", "rank", fmt="int"),
@@ -67,7 +74,7 @@ def siting_sheets(run: SitingRun, *, store: str) -> list[Sheet]:
             Column("facility_name", "服务设施名称", "serving site name"),
             Column("distance_m", "距离", "distance", "m", fmt="metres"),
             Column("coverage", "覆盖情况", "coverage"),
-            *_LONLAT,
+            *lonlat,
         ]),
         Sheet("分配", "assignment", assignment, [
             Column("demand_id", "需求编号", "demand id"),
@@ -80,11 +87,10 @@ def siting_sheets(run: SitingRun, *, store: str) -> list[Sheet]:
     ]  # fmt: skip
 
 
-def _with_lonlat(frame: pd.DataFrame) -> pd.DataFrame:
-    geoms = frame.geometry.to_numpy()
+def _with_lonlat(frame: gpd.GeoDataFrame, crs: str) -> tuple[pd.DataFrame, list[Column]]:
     out = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    out["lon"], out["lat"] = shapely.get_x(geoms), shapely.get_y(geoms)
-    return out
+    columns = add_lonlat(out, frame.geometry.to_crs(4326).to_numpy(), crs=crs)
+    return out, columns
 
 
 def _summary(run: SitingRun, store: str) -> Sheet:

@@ -23,6 +23,7 @@ import typer
 
 from api.cli_common import (
     EXIT_BAD_INPUT,
+    ExportCrsOption,
     StoreOption,
     WorkersOption,
     console,
@@ -118,6 +119,7 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
         Path | None,
         typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
     ] = None,
+    crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
 ) -> None:
     """Assign every unit to one station within its band (exit 1 if unmet, unless --best-effort)
@@ -135,7 +137,7 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
         _print_solved(plan, notes)
         if out is not None:
             layers = (request.stations_layer, request.units_layer)
-            for path in write_plan(plan, out, store=opened, layers=layers):
+            for path in write_plan(plan, out, store=opened, layers=layers, crs=crs):
                 out_console.print(f"wrote / 已写入 {path}", markup=False)
     if plan_id is not None:
         out_console.print(f"saved plan / 已保存方案 {plan_id}", markup=False)

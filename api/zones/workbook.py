@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.io.sheets import Column, Lang, Sheet, has_estimates, summary_sheet, write_workbook
+from layers.io.sheets import (
+    Column,
+    Lang,
+    Sheet,
+    add_lonlat,
+    has_estimates,
+    summary_sheet,
+    write_workbook,
+)
 
 if TYPE_CHECKING:
     from geo.zones import ZonePlan, ZoneReport
@@ -31,6 +39,7 @@ def write_zones(
     store: str = "",
     estimated: bool = False,
     lang: Lang = "zh",
+    crs: str = "wgs84",
 ) -> Path:
     """Write the plan as one workbook; ``names`` gives station and unit names by id,
     ``estimated`` whether its inputs hold estimated values (:func:`store_labels`)."""
@@ -40,8 +49,8 @@ def write_zones(
     stations["name"] = stations["station_id"].astype(str).map(names)
     stations["band"] = stations["band"].map(_BAND)
     stations["load"] = stations["workload"] / stations["capacity"].replace(0, np.nan)
-    centres = _centres(plan, stations["station_id"])
-    stations["lon"], stations["lat"] = centres[:, 0], centres[:, 1]
+    centres = shapely.points(_centres(plan, stations["station_id"]))
+    lonlat = add_lonlat(stations, centres, crs=crs, zh="片区中心", en="zone centre ")
     units = plan.assignment_table()
     units["unit_name"] = units["unit_id"].astype(str).map(names)
     units["station_name"] = units["station_id"].astype(str).map(names)
@@ -62,8 +71,7 @@ def write_zones(
             Column("pieces", "片数", "pieces", fmt="int"),
             Column("longest_walk_m", "最远距离", "longest walk", "m", fmt="metres"),
             Column("mean_walk_m", "平均距离", "mean walk", "m", fmt="metres"),
-            Column("lon", "片区中心经度", "zone centre lon", "WGS84", fmt="lonlat"),
-            Column("lat", "片区中心纬度", "zone centre lat", "WGS84", fmt="lonlat"),
+            *lonlat,
         ]),
         Sheet("分配", "assignment", units, [
             Column("unit_id", "单元编号", "unit id"),

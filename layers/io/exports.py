@@ -26,9 +26,11 @@ import shapely
 from layers._errors import LayerWriteError
 from layers.coords import from_wgs84_frame
 from layers.io.sheets import (
+    CRS_LABELS,
     Column,
     Lang,
     Sheet,
+    add_lonlat,
     guess_format,
     has_estimates,
     summary_sheet,
@@ -44,7 +46,6 @@ __all__ = ["EXPORT_CRS", "add_data_columns", "export_layer", "layer_sheet"]
 #: what ``crs`` may say: stored lon/lat, or the Chinese web-map systems
 EXPORT_CRS = ("wgs84", "gcj02", "bd09")
 _UNITS_EN = {"人": "persons", "户": "households", "餐/日": "meals/day", "穴": "plots"}
-_CRS_LABEL = {"wgs84": "WGS84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 _DATA_COLUMNS = """
 CREATE TABLE IF NOT EXISTS gpkg_data_columns (
   table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT,
@@ -74,8 +75,6 @@ def export_layer(
         raise LayerWriteError(msg)
     info = store.info(name)
     frame = store.read(name, bbox=bbox)
-    if crs != "wgs84":
-        frame = from_wgs84_frame(frame, crs)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".csv"):
@@ -84,6 +83,8 @@ def export_layer(
             return write_csv(sheet, path, lang=lang)
         summary = _summary(store, info, frame, bbox=bbox, crs=crs)
         return write_workbook([summary, sheet], path, lang=lang)
+    if crs != "wgs84":
+        frame = from_wgs84_frame(frame, crs)
     written = write_file(frame, path, layer=name)
     if suffix == ".gpkg":
         add_data_columns(written, name, info.kind)
@@ -105,15 +106,10 @@ def layer_sheet(
         columns.append(_column(str(column), spec, frame[column]))
     geoms = frame.geometry.to_numpy()
     points = len(geoms) > 0 and bool((shapely.get_type_id(geoms) == 0).all())
-    centres = geoms if points else shapely.centroid(geoms)
-    label = _CRS_LABEL[crs]
-    prefix_zh, prefix_en = ("", "") if points else ("中心", "centre ")
-    data["lon"], data["lat"] = shapely.get_x(centres), shapely.get_y(centres)
-    columns += [
-        Column("lon", f"{prefix_zh}经度", f"{prefix_en}lon", label, fmt="lonlat"),
-        Column("lat", f"{prefix_zh}纬度", f"{prefix_en}lat", label, fmt="lonlat"),
-    ]
     table = pd.DataFrame(data, index=range(len(frame)))
+    centres = geoms if points else shapely.centroid(geoms)
+    columns += add_lonlat(table, centres, crs=crs, zh="" if points else "中心",
+                          en="" if points else "centre ")  # fmt: skip
     return Sheet(schema.zh, title or schema.en, table, columns)
 
 
@@ -178,6 +174,6 @@ def _summary(
         ("版本", "version", info.version),
         ("要素数", "features", len(frame)),
         ("范围", "bbox", "全部 all" if bbox is None else ", ".join(f"{v:g}" for v in bbox)),
-        ("坐标系", "coordinates", _CRS_LABEL[crs]),
+        ("坐标系", "coordinates", CRS_LABELS[crs]),
     ]
     return summary_sheet("图层导出 layer export", rows, store=store.url, estimated=estimated)

@@ -24,17 +24,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+import shapely
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 __all__ = [
+    "CRS_LABELS",
     "FORMULA_STARTS",
     "SUMMARY_SHEET",
     "Column",
     "Format",
     "Lang",
     "Sheet",
+    "add_lonlat",
     "guess_format",
     "has_estimates",
     "neutralise",
@@ -53,6 +56,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: the summary sheet's name; readers skip it when looking for a table
 SUMMARY_SHEET = "概况 summary"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
+#: how the coordinate systems of lon/lat columns are named in headers
+CRS_LABELS = {"wgs84": "WGS84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 _NUMBER_FORMATS: dict[str, str] = {
     "int": "#,##0",
     "float": "#,##0.00",
@@ -101,6 +106,29 @@ class Sheet:
         if self.columns:
             return self.columns
         return [Column(str(c), str(c), str(c), fmt=guess_format(self.frame[c])) for c in self.frame]
+
+
+def add_lonlat(
+    frame: pd.DataFrame,
+    points: Any,
+    *,
+    crs: str = "wgs84",
+    zh: str = "",
+    en: str = "",
+) -> list[Column]:
+    """Put the lon/lat of ``points`` (shapely points in WGS84, one per row) into
+    ``frame["lon"]``/``frame["lat"]``, in ``crs`` (``wgs84``, or ``gcj02``/``bd09`` for
+    pasting into 高德/百度 maps), and return their two columns (``zh``/``en`` prefix the
+    headers: ``中心`` / ``centre``)."""
+    from layers.coords import from_wgs84
+
+    lon, lat = from_wgs84(shapely.get_x(points), shapely.get_y(points), crs)
+    frame["lon"], frame["lat"] = lon, lat
+    label = CRS_LABELS[crs]
+    return [
+        Column("lon", f"{zh}经度", f"{en}lon", label, fmt="lonlat"),
+        Column("lat", f"{zh}纬度", f"{en}lat", label, fmt="lonlat"),
+    ]
 
 
 def has_estimates(frame: pd.DataFrame) -> bool:

@@ -83,3 +83,27 @@ def test_english_headers(store_copy: Path, tmp_path: Path) -> None:
     assert book.sheetnames[:2] == ["summary", "totals"]
     headers = [c.value for c in book["communities"][1]]
     assert "residents aged 60+ covered ≤ 800m (%)" in headers
+
+
+def test_gcj02_workbook_round_trips_within_1_cm(store_copy: Path, tmp_path: Path) -> None:
+    from pyproj import Geod
+
+    from layers.coords import gcj02_to_wgs84
+
+    args = ["coverage", "--facilities", "stations", "--radius", "800", "--mode", "euclidean"]
+    tables = {}
+    for crs in ("wgs84", "gcj02"):
+        out = tmp_path / f"{crs}.xlsx"
+        result = runner.invoke(
+            app, [*args, "--crs", crs, "--store", str(store_copy), "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        rows = list(openpyxl.load_workbook(out)["社区 communities"].values)
+        assert rows[0][-1] == ("中心纬度（WGS84）" if crs == "wgs84" else "中心纬度（GCJ-02）")
+        tables[crs] = [(r[-2], r[-1]) for r in rows[1:]]
+    lon, lat = zip(*tables["gcj02"], strict=True)
+    back_lon, back_lat = gcj02_to_wgs84(list(lon), list(lat))
+    want_lon, want_lat = zip(*tables["wgs84"], strict=True)
+    _, _, shift_m = Geod(ellps="WGS84").inv(want_lon, want_lat, lon, lat)
+    _, _, error_m = Geod(ellps="WGS84").inv(want_lon, want_lat, back_lon, back_lat)
+    assert min(shift_m) > 100 and max(error_m) < 0.01

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -211,3 +213,16 @@ def test_solve_xlsx_is_one_workbook_with_names(grid_store: Path, tmp_path: Path)
     assert load.number_format == "0.0%" and 0.85 <= load.value <= 1.15
     units = list(book["分配 assignment"].values)
     assert len(units) == 1 + 24 and units[0][:4] == ("单元编号", "单元名称", "驿站编号", "驿站名称")
+
+
+def test_zones_export_for_amap(grid_store: Path, tmp_path: Path) -> None:
+    for crs in ("wgs84", "bd09"):
+        out = tmp_path / f"{crs}.geojson"
+        args = ("solve", "--store", str(grid_store), "--out", str(out), "--band", "0.1")
+        code, output = _run(*args, "--crs", crs)
+        assert code == 0, output
+    plain, baidu = (gpd.read_file(tmp_path / f"{c}.geojson") for c in ("wgs84", "bd09"))
+    shift = shapely.get_x(shapely.centroid(baidu.geometry.to_numpy())) - shapely.get_x(
+        shapely.centroid(plain.geometry.to_numpy())
+    )
+    assert (shift > 0.005).all()  # BD-09 lies ~0.006° east of WGS84 in Beijing
