@@ -46,6 +46,8 @@ R = TypeVar("R")
 WorkersOption = Annotated[
     int, typer.Option(min=1, help="Workers of a local cluster / 本地集群工作进程数")
 ]
+
+
 def _export_crs(value: str) -> str:
     if value not in ("wgs84", "gcj02", "bd09"):
         msg = f"{value!r}: use wgs84, gcj02 or bd09 / 输出坐标系须为 wgs84、gcj02 或 bd09"
@@ -155,9 +157,12 @@ def check_store_exists(location: str) -> None:
 
 
 @contextlib.contextmanager
-def opened_store(store: str | None, *, create: bool = False) -> Iterator[Store]:
+def opened_store(
+    store: str | None, *, create: bool = False, writes: bool = False
+) -> Iterator[Store]:
     """Open the store of the ``--store`` option (building the demo first if needed);
-    a missing path is refused unless ``create``."""
+    a missing path is refused unless ``create``; a command that ``writes`` says which store
+    it writes to (a forgotten ``--store`` writes to the demo)."""
     from layers.store import open_store
 
     location = resolve_store(store)
@@ -165,6 +170,8 @@ def opened_store(store: str | None, *, create: bool = False) -> Iterator[Store]:
         check_store_exists(location)
     build_demo_if_missing(location)
     opened = open_store(location)
+    if writes:
+        err_console().print(f"store / 存储: {opened.url}", markup=False)  # stdout stays clean
     try:
         yield opened
     finally:

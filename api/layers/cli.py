@@ -148,7 +148,7 @@ def import_layer(  # noqa: PLR0917 - one parameter per CLI option
     options = _read_options(layer=layer, sheet=sheet, crs=crs, lon=lon, lat=lat, x=x, y=y)
     options |= {"mode": mode, "column_map": _column_map(column_map), "dry_run": dry_run}
     target = name or kind
-    with opened_store(store, create=create) as opened:
+    with opened_store(store, create=create, writes=not dry_run) as opened:
         report = _import_confirmed(opened, file, name=target, kind=kind, yes=yes, **options)
         url = opened.url
     _print_import(report, target=target, url=url)
@@ -238,7 +238,7 @@ def restore(
     / 恢复图层的早期版本（作为新版本写入，可再撤销）"""
     from api.cli_common import cli_actor
 
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         note = f"restore of version {version} by {cli_actor()} / 恢复版本 {version}"
         info = opened.restore(name, version, source=note)
         url = opened.url

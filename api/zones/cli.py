@@ -131,7 +131,7 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
         {**_problem_fields(units, workload, band, mode, cross_street), "best_effort": best_effort}
     )
     out_console = console()
-    with opened_store(store) as opened:
+    with opened_store(store, writes=save) as opened:
         plan, notes = _solved(opened, request, by=by, scheduler=scheduler, workers=workers)
         plan_id = save_plan(opened, plan, request, notes) if save else None
         _print_solved(plan, notes)
