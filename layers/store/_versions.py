@@ -178,7 +178,7 @@ def encode(frame: gpd.GeoDataFrame) -> bytes:
         "geometry": [None if g is None else str(g) for g in wkb.tolist()],
     }
     try:
-        text = json.dumps(payload, ensure_ascii=False, allow_nan=True)
+        text = json.dumps(payload, ensure_ascii=False, allow_nan=True, default=_json_default)
     except (TypeError, ValueError) as exc:
         msg = f"cannot keep the layer's previous version: {exc} / 无法保存图层的上一版本"
         raise StoreError(msg) from exc
@@ -202,26 +202,21 @@ def _encode_column(name: str, values: pd.Series) -> dict[str, Any]:
     dtype = str(values.dtype)
     if pd.api.types.is_datetime64_any_dtype(values):
         nanos = values.dt.as_unit("ns")
-        ints = nanos.to_numpy(dtype="datetime64[ns]").view("i8").tolist()
-        present = nanos.notna().to_numpy()
-        out: list[Any] = [v if ok else None for v, ok in zip(ints, present, strict=True)]
-        return {"name": name, "dtype": dtype, "nanoseconds": True, "values": out}
+        ints = nanos.to_numpy(dtype="datetime64[ns]").view("i8").astype(object)
+        ints[nanos.isna().to_numpy()] = None
+        return {"name": name, "dtype": dtype, "nanoseconds": True, "values": ints.tolist()}
     if pd.api.types.is_float_dtype(values):
         return {"name": name, "dtype": dtype, "values": values.to_numpy(dtype=float).tolist()}
-    plain = values.astype(object)
-    present = values.notna().to_numpy() if values.dtype != object else _present(plain)
-    out = [_plain(v) if ok else None for v, ok in zip(plain.tolist(), present, strict=True)]
-    return {"name": name, "dtype": dtype, "values": out}
+    plain = values.astype(object)  # lists and dicts (JSON columns) are never "missing"
+    return {"name": name, "dtype": dtype, "values": plain.where(values.notna(), None).tolist()}
 
 
-def _present(values: pd.Series) -> list[bool]:
-    return [isinstance(v, list | dict) or not pd.isna(v) for v in values.tolist()]
-
-
-def _plain(value: Any) -> Any:
+def _json_default(value: Any) -> Any:
+    """numpy scalars as Python numbers; anything else cannot be kept exactly."""
     if isinstance(value, np.generic):
         return value.item()
-    return value
+    msg = f"a value of type {type(value).__name__} cannot be kept"
+    raise TypeError(msg)
 
 
 def _decode_column(column: dict[str, Any]) -> pd.Series:
