@@ -195,12 +195,12 @@ def _problem_line(problem: dict[str, Any]) -> str:
     if problem.get("line") is not None:  # a spreadsheet's row, as Excel shows it
         ident = f" (id {problem['record_id']!r})" if problem.get("record_id") else ""
         where = f"row {problem['line']}{ident} / 第 {problem['line']} 行"
+    field = repr(problem.get("field"))
     if problem.get("column") and problem["column"] != problem.get("field"):
-        problem = {**problem, "field": f"{problem.get('field')}, column {problem['column']!r}"}
+        field += f" (column {problem['column']!r})"
     flag = " (warning / 警告)" if problem.get("severity") == "warning" else ""
     return (
-        f"  - {where}, field {problem.get('field')!r}, value {problem.get('value')!r}:"
-        f" {problem.get('reason')}{flag}"
+        f"  - {where}, field {field}, value {problem.get('value')!r}: {problem.get('reason')}{flag}"
     )
 
 
