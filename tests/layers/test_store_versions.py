@@ -211,3 +211,30 @@ def test_single_feature_edits_are_versions(store: Store) -> None:
         store.put_features("stations", added, expected_version=2)
     store.restore("stations", 1)
     assert store.read("stations")["station_id"].tolist() == ["S0000", "S0001", "S0002"]
+
+
+def test_racing_writers_based_on_one_version_one_wins(store: Store) -> None:
+    """Six writers read version 1 and write at once: one new version, five refusals, and
+    the winner's predecessor kept (nothing lost)."""
+    import threading
+
+    store.write("stations", stations(2), kind="stations")
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def writer(k: int) -> None:
+        barrier.wait()
+        try:
+            store.write("stations", stations(3 + k, tag=f"W{k}"), kind="stations",
+                        expected_version=1)  # fmt: skip
+            outcomes.append("written")
+        except PreconditionFailedError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["refused"] * 5 + ["written"]
+    assert [(h.version, h.kept) for h in store.history("stations")] == [(1, True), (2, False)]
