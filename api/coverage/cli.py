@@ -238,6 +238,7 @@ def write_result(
     store: str = "",
     lang: Lang = "zh",
     crs: str = "wgs84",
+    demand_kind: str | None = None,
 ) -> Path:
     """Write the result to ``out``: ``.xlsx`` the coverage workbook, ``.csv`` its
     per-community table (:mod:`api.coverage.workbook`), GIS formats the per-unit layer;
@@ -245,15 +246,19 @@ def write_result(
     from api.coverage.workbook import write_coverage
     from layers.coords import from_wgs84_frame
     from layers.io import write_file
+    from layers.io.exports import add_data_columns
 
     if out.suffix.lower() in (".xlsx", ".csv"):
         return write_coverage(
             run, out, level=level, names=names or {}, store=store, lang=lang, crs=crs
         )
     layer = run.result.to_gdf()
-    return write_file(
+    written = write_file(
         layer if crs == "wgs84" else from_wgs84_frame(layer, crs), out, layer="coverage"
     )
+    if written.suffix.lower() == ".gpkg" and demand_kind:  # Chinese field names in QGIS
+        add_data_columns(written, "coverage", demand_kind)
+    return written
 
 
 @app.callback()
@@ -333,11 +338,18 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
         )
         names = division_names(opened, cast(Level, by))
         every_name = {**division_names(opened, "street"), **names}
-        url = opened.url
+        url, demand_kind = opened.url, opened.info(demand).kind
     print_result(run, level=cast(Level, by), weight=_weight(run, weight), names=names)
     if out is not None:
         language = cast("Lang", lang if lang in ("zh", "en") else "zh")
         written = write_result(
-            run, out, level=cast(Level, by), names=every_name, store=url, lang=language, crs=crs
+            run,
+            out,
+            level=cast(Level, by),
+            names=every_name,
+            store=url,
+            lang=language,
+            crs=crs,
+            demand_kind=demand_kind,
         )
         console().print(f"written / 已写入: {written}", markup=False)

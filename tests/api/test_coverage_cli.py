@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +30,9 @@ def test_euclidean_by_street_to_csv_and_geopackage(store_copy: Path, tmp_path: P
     result = runner.invoke(app, [*args, "--store", str(store_copy), "--out", str(layer)])
     assert result.exit_code == 0, result.output
     frame = gpd.read_file(layer)
+    with sqlite3.connect(layer) as con:  # QGIS shows the Chinese field names
+        aliases = dict(con.execute("SELECT column_name, name FROM gpkg_data_columns").fetchall())
+    assert aliases["elderly_60_plus"] == "60岁以上老人" and aliases["name"] == "名称"
     assert (
         frame["elderly_60_plus_covered_800m"] + frame["elderly_60_plus_uncovered_800m"]
         == frame["elderly_60_plus"]
