@@ -29,8 +29,14 @@ CHARTS = {
     "02_siting.ipynb": {"siting_gain_curve.png"},
     "03_zones.ipynb": {"zone_workload_vs_band.png"},
     "04_inspection.ipynb": set(),
+    "05_communities.ipynb": set(),
 }
-MAPS = {"01_coverage.ipynb": 1, "02_siting.ipynb": 1, "03_zones.ipynb": 1}
+MAPS = {
+    "01_coverage.ipynb": 1,
+    "02_siting.ipynb": 1,
+    "03_zones.ipynb": 1,
+    "05_communities.ipynb": 1,
+}
 CDN = re.compile(r"cdn\.jsdelivr|code\.jquery|bootstrapcdn|cdnjs\.cloudflare|unpkg\.com")
 
 
