@@ -244,11 +244,9 @@ def report_xlsx(report: CampaignReport) -> bytes:
         "处理措施 actions": report.actions,
         "待解决问题 problems": report.problems,
     }
-    tables = []
-    for name, table in sheets.items():
-        zh, en = name.split(" ", 1)
-        tables.append(Sheet(zh, en, table))
-    return workbook_bytes(tables)  # notes and details stay text, never formulas
+    return workbook_bytes(
+        [Sheet.titled(name, table) for name, table in sheets.items()]
+    )  # notes and details stay text, never formulas
 
 
 def _summary_rows(report: CampaignReport) -> list[tuple[str, Any]]:

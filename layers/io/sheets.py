@@ -98,6 +98,13 @@ class Sheet:
     frame: pd.DataFrame
     columns: list[Column] = field(default_factory=list)
 
+    @classmethod
+    def titled(cls, title: str, frame: pd.DataFrame) -> Sheet:
+        """A table named ``"中文 english"`` (split at the first space), its columns headed
+        by their own names."""
+        zh, _, en = title.partition(" ")
+        return cls(zh, en or zh, frame)
+
     def name(self, lang: Lang) -> str:
         text = self.en if lang == "en" or self.zh == self.en else f"{self.zh} {self.en}"
         return text.translate(_SHEET_FORBIDDEN)[:31]
