@@ -80,6 +80,7 @@ def _version() -> str:
 
 def _open(app: FastAPI, settings: Settings) -> None:
     store = open_service_store(settings.store)
+    store.versions_kept = settings.layer_versions_kept
     app.state.store = store
     app.state.catalog = Catalog.build(store)
 

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from api.config import Settings
     from api.network.service import NetworkSource
     from layers.store import Store
 
@@ -116,13 +117,15 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def resolve_store(store: str | None) -> str:
-    """The ``--store`` given, else the configured one (``MZGIS_STORE`` or the demo)."""
-    if store:
-        return store
+def _settings() -> Settings:
     from api.config import Settings
 
-    return Settings().store
+    return Settings()
+
+
+def resolve_store(store: str | None) -> str:
+    """The ``--store`` given, else the configured one (``MZGIS_STORE`` or the demo)."""
+    return store or _settings().store
 
 
 def run_with_progress(title: str, work: Callable[[Callable[[str], None]], R]) -> R:
@@ -194,6 +197,7 @@ def opened_store(
         check_store_exists(location)
     build_demo_if_missing(location)
     opened = open_store(location)
+    opened.versions_kept = _settings().layer_versions_kept
     if writes:
         err_console().print(f"store / 存储: {opened.url}", markup=False)  # stdout stays clean
     try:

@@ -119,3 +119,21 @@ def test_export_for_amap_and_in_english(small_store: Path, tmp_path: Path, lang:
     book = openpyxl.load_workbook(out)
     headers = [c.value for c in book.worksheets[1][1]]
     assert headers[-1] == ("纬度（GCJ-02）" if lang == "zh" else "lat (GCJ-02)")
+
+
+def test_retention_setting_from_the_environment(store_copy: Path, tmp_path: Path) -> None:
+    xlsx = sheet(tmp_path / "s.xlsx", ["N1"])
+    args = ["layers", "import", str(xlsx), "--kind", "stations", "--mode", "upsert"]
+    for _ in range(3):
+        result = runner.invoke(
+            app,
+            [*args, "--store", str(store_copy)],
+            env={"COLUMNS": "200", "MZGIS_LAYER_VERSIONS_KEPT": "1"},
+        )
+        assert result.exit_code == 0, result.output
+    opened = open_store(store_copy)
+    try:
+        kept = [(v.version, v.kept) for v in opened.history("stations")]
+    finally:
+        opened.close()
+    assert kept == [(1, False), (2, False), (3, True), (4, False)]
