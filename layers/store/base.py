@@ -22,10 +22,11 @@ from typing import Any
 
 import geopandas as gpd
 
+from layers._errors import PreconditionFailedError
 from layers.schema import CHINA_BOUNDS_LONLAT
 from layers.validate import ValidationReport, validate
 
-__all__ = ["ArtifactInfo", "BBox", "LayerInfo", "Store"]
+__all__ = ["ArtifactInfo", "BBox", "LayerInfo", "Store", "check_expected"]
 
 BBox = tuple[float, float, float, float]
 
@@ -97,9 +98,28 @@ class Store(ABC):
         """The one feature whose id column equals ``fid``; :class:`FeatureNotFoundError`."""
 
     @abstractmethod
-    def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:
+    def write(
+        self,
+        name: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        kind: str,
+        expected_version: int | None = None,
+    ) -> LayerInfo:
         """Replace (or create) a layer with a frame already validated for ``kind``,
-        atomically."""
+        atomically.
+
+        Parameters
+        ----------
+        name, gdf, kind
+            The layer, its whole new content and its kind.
+        expected_version
+            The version the new content was based on (``0``: the layer must not exist),
+            checked inside the write's transaction, so that two writers (threads, processes,
+            app instances on one database) cannot both replace the same version: another
+            current version refuses the write with :class:`PreconditionFailedError` (412)
+            and changes nothing. ``None`` writes whatever the current version is.
+        """
 
     @abstractmethod
     def delete(self, name: str) -> None:
@@ -155,3 +175,15 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (connections, pools)."""
+
+
+def check_expected(name: str, expected: int | None, current: int) -> None:
+    """Refuse a write based on another version than the current one (0: no layer)."""
+    if expected is None or expected == current:
+        return
+    msg = (
+        f"layer {name!r} is at version {current}, the change was based on version {expected};"
+        f" reload and try again / 图层 {name!r} 已是版本 {current}，此修改基于版本 {expected}，"
+        "请重新读取后再试"
+    )
+    raise PreconditionFailedError(msg)

@@ -24,7 +24,7 @@ from layers._errors import ConflictError, FeatureNotFoundError, StoreError, Unkn
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
 from layers.store import _artifacts, _blob, _sql
 from layers.store._sql import quote
-from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
+from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store, check_expected
 
 __all__ = ["GeoPackageStore"]
 
@@ -196,7 +196,14 @@ class GeoPackageStore(Store):
 
     # -- writing -----------------------------------------------------------------------
 
-    def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:
+    def write(
+        self,
+        name: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        kind: str,
+        expected_version: int | None = None,
+    ) -> LayerInfo:
         _check_name(name)
         schema = get_schema(kind)
         columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -207,8 +214,9 @@ class GeoPackageStore(Store):
             blobs, *(_to_sql(gdf[c], t) for c, t in zip(columns, types, strict=True)), strict=True
         )
         try:
-            with self.transaction() as con:
+            with self.transaction() as con:  # BEGIN IMMEDIATE: one writer at a time
                 _check_collision(con, name)
+                check_expected(name, expected_version, _current_version(con, name))
                 self._drop(con, name)
                 defs = ", ".join(f"{quote(c)} {t}" for c, t in zip(columns, types, strict=True))
                 gtype = _sql.geometry_type_name(geoms)
@@ -324,6 +332,12 @@ def _check_name(name: str) -> None:
         raise StoreError(msg)
     if name.lower().startswith(("gpkg_", "rtree_", "mzgis_", "sqlite_")):
         raise StoreError(f"layer name {name!r} is reserved / 图层名 {name!r} 为保留名")
+
+
+def _current_version(con: sqlite3.Connection, name: str) -> int:
+    """The layer's current version (0 when there is no such layer)."""
+    row = con.execute("SELECT version FROM mzgis_layers WHERE name = ?", (name,)).fetchone()
+    return 0 if row is None else int(row[0])
 
 
 def _check_collision(con: sqlite3.Connection, name: str) -> None:

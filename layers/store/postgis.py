@@ -29,7 +29,7 @@ from psycopg import sql
 from layers._errors import ConflictError, FeatureNotFoundError, StoreError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
 from layers.store import _artifacts, _pg_conn, _pg_sql
-from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
+from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store, check_expected
 
 __all__ = ["PostGISStore"]
 
@@ -200,7 +200,14 @@ class PostGISStore(Store):
 
     # -- writing -----------------------------------------------------------------------
 
-    def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:
+    def write(
+        self,
+        name: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        kind: str,
+        expected_version: int | None = None,
+    ) -> LayerInfo:
         _pg_sql.check_pg_name(name)
         schema = get_schema(kind)
         columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -213,6 +220,7 @@ class PostGISStore(Store):
             with self.pool.connection() as con, con.transaction():
                 _pg_conn.advisory_lock(con, self.schema, "layer", name.lower())
                 self._check_collision(con, name)
+                check_expected(name, expected_version, self._current_version(con, name))
                 gtype = _pg_sql.geometry_type_name(geoms)
                 id_field = schema.id_field if schema.id_field in columns else None
                 self._build(con, name, defs, gtype, rows, id_field=id_field)
@@ -304,6 +312,14 @@ class PostGISStore(Store):
             sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(history),
             (name, kind, version, now),
         )
+
+    def _current_version(self, con: Con, name: str) -> int:
+        """The layer's current version (0 when there is none), read under the layer's lock."""
+        row = con.execute(
+            sql.SQL("SELECT version FROM {} WHERE name = %s").format(self._t("mzgis_layers")),
+            (name,),
+        ).fetchone()
+        return 0 if row is None else int(row[0])
 
     def _check_collision(self, con: Con, name: str) -> None:
         """Names differing only in case are refused, as in a GeoPackage (where SQLite names
