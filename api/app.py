@@ -24,6 +24,7 @@ from api.home import router as home_router
 from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
 from api.layers import routes as layers_routes
+from api.layers.service import LayerLocks
 from api.maps.routes import install_maps
 from api.network.service import NetworkCache
 from api.siting import map as siting_map
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings if settings is not None else Settings()
     app.state.store = app.state.catalog = None
     app.state.networks = NetworkCache()  # the walking network, built once per roads version
+    app.state.layer_locks = LayerLocks()  # Part 4 writes of one layer queue in this process
     register_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

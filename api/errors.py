@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -38,10 +39,12 @@ __all__ = [
     "ERROR_RESPONSES",
     "ERROR_STATUS",
     "ErrorBody",
+    "FeatureValidationError",
     "InvalidBodyError",
     "InvalidParameterError",
     "PlanNotFoundError",
     "PreconditionRequiredError",
+    "ReadOnlyLayerError",
     "error_body",
     "register_error_handlers",
 ]
@@ -98,6 +101,41 @@ class PreconditionRequiredError(ValueError):
         )
 
 
+class ReadOnlyLayerError(Exception):
+    """A write to a layer that is derived (``roads``) or kept as records (``inspections``),
+    or of any other kind its schema does not mark editable (HTTP 405, ``Allow: GET, HEAD``)."""
+
+    def __init__(self, layer: str, kind: str) -> None:
+        self.layer, self.kind = layer, kind
+        self.headers = {"Allow": "GET, HEAD"}
+        super().__init__(
+            f"layer {layer!r} ({kind}) is read-only: it is derived or kept as records, so its"
+            " features cannot be created, replaced, updated or deleted here"
+            f" / 图层 {layer}（{kind}）为只读图层（派生数据或业务记录），"
+            "不能在此新增、替换、修改或删除要素"
+        )
+
+
+@dataclass
+class FeatureValidationError(LayerValidationError):
+    """A feature sent to a layer breaks the layer's schema (HTTP 422); nothing was changed."""
+
+    layer: str = ""
+    feature_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        errors = self.errors
+        which = f" {self.feature_id!r}" if self.feature_id is not None else ""
+        head = (
+            f"feature{which} of layer {self.layer!r}: {len(errors)} problem(s), nothing was"
+            f" changed / 图层 {self.layer} 的要素{which}有 {len(errors)} 处错误，"
+            "未做任何修改"
+        )
+        lines = [f"  - field {p.field!r}, value {p.value!r}: {p.reason}" for p in errors]
+        return "\n".join([head, *lines])
+
+
 MAX_VALUE_CHARS = 80
 
 
@@ -125,6 +163,8 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str | None]] = {
     sqlite3.Error: (503, "store_unavailable"),  # a GeoPackage the store could not read
     PlanNotFoundError: (404, "plan_not_found"),
     PreconditionRequiredError: (428, "precondition_required"),
+    ReadOnlyLayerError: (405, "read_only_layer"),
+    FeatureValidationError: (422, "invalid_feature"),
 }
 
 #: the Chinese shown after an English-only message, by status
@@ -199,7 +239,7 @@ async def _table_handler(request: Request, exc: Exception) -> JSONResponse:
     status, body = error_body(exc)
     if status >= 500:
         logger.warning("%s %s: %s", request.method, request.url.path, exc)
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=getattr(exc, "headers", None))
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
