@@ -27,6 +27,7 @@ from api.layers import routes as layers_routes
 from api.layers.service import LayerLocks
 from api.maps.routes import install_maps
 from api.network.service import NetworkCache
+from api.openapi import install_openapi
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
 from api.users import routes as users_routes
@@ -122,4 +123,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing
+    install_openapi(app)  # every error response described as the ErrorBody it really is
     return app

@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo._errors import AnalysisError, SchedulerError
@@ -39,6 +39,7 @@ __all__ = [
     "ERROR_RESPONSES",
     "ERROR_STATUS",
     "ErrorBody",
+    "ErrorProblem",
     "FeatureValidationError",
     "InvalidBodyError",
     "InvalidParameterError",
@@ -184,12 +185,26 @@ _ZH_BY_STATUS = {
 }
 
 
-class ErrorBody(BaseModel):
-    """The body of every error response."""
+class ErrorProblem(BaseModel):
+    """One problem of a refused request: the parameter or body field (``location`` says
+    which) or the row and field of a layer or feature, the value sent and why."""
 
-    code: str
-    detail: str
-    problems: list[dict[str, Any]] | None = None
+    field: str = Field(description="Parameter, body field or column / 参数、字段或列")
+    reason: str = Field(description="Why, English / 中文 / 原因")
+    value: Any = Field(None, description="The value sent / 提交的值")
+    location: str | None = Field(None, description="query, path, header, body / 位置")
+    row: int | None = Field(None, description="Row of a layer (0-based) / 行号")
+    severity: str | None = Field(None, description="error or warning / 错误或警告")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response (4xx and 5xx)."""
+
+    code: str = Field(description="Machine-readable code, e.g. invalid_body / 错误代码")
+    detail: str = Field(description="What went wrong, English / 中文 / 错误说明")
+    problems: list[ErrorProblem] | None = Field(
+        None, description="Every problem found, when there is a list / 全部问题"
+    )
 
 
 #: the error responses most routes can give, for their OpenAPI description

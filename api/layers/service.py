@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import threading
+import time
 import uuid
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, replace
@@ -54,8 +56,11 @@ __all__ = [
     "read_item",
 ]
 
-#: tries of a write whose layer another writer changed meanwhile, before a 409
-MAX_ATTEMPTS = 5
+#: tries of a write whose layer another writer changed meanwhile, before a 409: a retry
+#: happens only when another write succeeded, so edits as a whole always progress
+MAX_ATTEMPTS = 20
+#: the longest pause before a retry grows by this much per attempt (jittered), seconds
+BACKOFF_STEP_S = 0.01
 ETAG_HEX_CHARS = 32
 
 
@@ -236,7 +241,9 @@ class FeatureEditor:
         actor: str,
     ) -> Item | None:
         with self.locks(info.name):
-            for _ in range(MAX_ATTEMPTS):
+            for attempt in range(MAX_ATTEMPTS):
+                if attempt:
+                    time.sleep(random.uniform(0, BACKOFF_STEP_S * attempt))
                 current = self.store.info(info.name)
                 before = None
                 if feature_id is not None:
