@@ -104,11 +104,11 @@ class PreconditionRequiredError(ValueError):
 
 class ReadOnlyLayerError(Exception):
     """A write to a layer that is derived (``roads``) or kept as records (``inspections``),
-    or of any other kind its schema does not mark editable (HTTP 405, ``Allow: GET, HEAD``)."""
+    or of any other kind its schema does not mark editable (HTTP 405, ``Allow: GET``)."""
 
     def __init__(self, layer: str, kind: str) -> None:
         self.layer, self.kind = layer, kind
-        self.headers = {"Allow": "GET, HEAD"}
+        self.headers = {"Allow": "GET"}
         super().__init__(
             f"layer {layer!r} ({kind}) is read-only: it is derived or kept as records, so its"
             " features cannot be created, replaced, updated or deleted here"
