@@ -373,3 +373,14 @@ def test_an_edited_station_shows_up_in_the_next_coverage_run(world: World) -> No
     assert world.client.patch(f"{ITEMS}/S2", json=move, headers=headers).status_code == 200
     facility, distance_m = nearest("110101001001")
     assert facility == "S2" and distance_m < 1.0
+
+
+def test_a_write_refreshes_the_catalog_and_drops_cached_map_pages(world: World) -> None:
+    assert world.client.get("/maps/layers").status_code == 200
+    pages = world.client.app.state.map_pages  # type: ignore[attr-defined]
+    assert len(pages) == 1
+    before = world.client.get("/collections/stations").json()["numberOfFeatures"]
+    created = world.client.post(ITEMS, json=station(), headers=world.auth("planner"))
+    assert created.status_code == 201
+    assert len(pages) == 0
+    assert world.client.get("/collections/stations").json()["numberOfFeatures"] == before + 1
