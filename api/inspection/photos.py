@@ -110,6 +110,7 @@ _UPLOAD_OPENAPI: dict[str, Any] = {
     openapi_extra=_UPLOAD_OPENAPI,
     responses={
         200: {"description": "Already received / 照片已上传过"},
+        409: {"model": ErrorBody, "description": "Record approved or rejected / 记录已审核完毕"},
         413: {"model": ErrorBody, "description": "Photo too large / 照片过大"},
         415: {"model": ErrorBody, "description": "Not an image / 不是图片"},
         422: {"model": ErrorBody, "description": "SHA-256 mismatch / 哈希不符"},

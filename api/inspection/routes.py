@@ -61,6 +61,7 @@ _SUBMIT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorBody, "description": "Same record id, other body / 记录编号相同而内容不同"},
 }
 _CHANGE: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "Approved or rejected / 记录已审核完毕"},
     412: {"model": ErrorBody, "description": "Stale If-Match / 记录已被修改"},
     428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
 }

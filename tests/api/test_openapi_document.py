@@ -217,6 +217,14 @@ def test_inspection_records_match_their_models(
         headers={**auth["planner"], "If-Match": changed.headers["ETag"]},
     )
     check(document, review, "POST", "/inspections/{record_id}/review")
+    late = client.post(f"{one}/photos", files=files, data=digest, headers=auth["admin"])
+    assert late.status_code == 409  # approved: no more photos
+    check(document, late, "POST", "/inspections/{record_id}/photos")
+    closed = client.patch(
+        one, json={"notes": "y"}, headers={**auth["admin"], "If-Match": review.headers["ETag"]}
+    )
+    assert closed.status_code == 409
+    check(document, closed, "PATCH", "/inspections/{record_id}")
     read = client.get(one, headers=auth["admin"])
     assert read.json()["reviews"]
     check(document, read, "GET", "/inspections/{record_id}")
