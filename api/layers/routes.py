@@ -149,12 +149,28 @@ def items(
     response_class=GeoJSONResponse,
     name="item",
     summary="One feature / 单个要素",
-    responses={**_GEOJSON_OK, 200: {**_GEOJSON_OK[200], "headers": _ETAG}},
+    responses={
+        **_GEOJSON_OK,
+        200: {**_GEOJSON_OK[200], "headers": _ETAG},
+        304: {"description": "Unchanged since the ETag held / 自所持版本以来未修改"},
+    },
 )
-def item(request: Request, store: StoreDep, info: LayerDep, feature_id: FeatureId) -> Response:
+def item(
+    request: Request,
+    store: StoreDep,
+    info: LayerDep,
+    feature_id: FeatureId,
+    if_none_match: Annotated[
+        str | None, Header(description="ETag already held: 304 if unchanged / 已有的版本标记")
+    ] = None,
+) -> Response:
     """One feature by the value of its layer's id column (404 when there is none), with its
-    ``ETag``."""
-    return _item_response(request, info, read_item(store, info, feature_id))
+    ``ETag`` (304 without a body when ``If-None-Match`` names it)."""
+    found = read_item(store, info, feature_id)
+    held = [t.strip().removeprefix("W/") for t in (if_none_match or "").split(",")]
+    if found.etag in held:
+        return Response(status_code=304, headers={"ETag": found.etag})
+    return _item_response(request, info, found)
 
 
 @router.post(

@@ -211,6 +211,18 @@ def test_stale_or_missing_if_match_changes_nothing(world: World) -> None:
     assert world.client.get(f"{ITEMS}/S1").json()["properties"]["name"] == "甲"
 
 
+def test_a_get_with_the_current_etag_is_304(world: World) -> None:
+    etag = world.etag("S1")
+    unchanged = world.client.get(f"{ITEMS}/S1", headers={"If-None-Match": etag})
+    assert (unchanged.status_code, unchanged.content, unchanged.headers["ETag"]) == (304, b"", etag)
+    weak = world.client.get(f"{ITEMS}/S1", headers={"If-None-Match": f'"x", W/{etag}'})
+    assert weak.status_code == 304  # If-None-Match compares weakly
+    headers = world.auth("planner", **{"If-Match": etag})
+    world.client.patch(f"{ITEMS}/S1", json={"properties": {"name": "新"}}, headers=headers)
+    changed = world.client.get(f"{ITEMS}/S1", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.json()["properties"]["name"] == "新"
+
+
 def test_an_item_etag_survives_edits_of_other_items(world: World) -> None:
     s3 = world.etag("S3")
     headers = world.auth("planner", **{"If-Match": world.etag("S2")})
