@@ -5,6 +5,7 @@ coverage run."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -118,6 +119,14 @@ def test_create_takes_the_feature_id_or_makes_one(world: World) -> None:
     assert made.status_code == 201
     new_id = made.json()["id"]
     assert len(new_id) == 32 and made.headers["Location"].endswith(new_id)
+
+
+def test_create_takes_geojson_media_type(world: World) -> None:
+    text = json.dumps(station("S6"), ensure_ascii=False).encode()
+    headers = world.auth("planner", **{"Content-Type": "application/geo+json"})
+    response = world.client.post(ITEMS, content=text, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.headers["content-type"] == "application/geo+json"
 
 
 def test_create_with_a_taken_id_is_409_and_changes_nothing(world: World) -> None:
