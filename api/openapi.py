@@ -10,7 +10,9 @@ responses by what the handlers of :mod:`api.errors` send:
 - 422 where it has a request body (and where FastAPI declared its own 422);
 - 401 and 403 where it names a security scheme (a bearer token is read);
 - 404 where its path has a parameter (a layer, feature, plan, campaign or record by id);
-- 405, 409, 412, 428 and the rest where a route declares them itself (``responses=``).
+- 405, 409, 412, 428 and the rest where a route declares them itself (``responses=``);
+- ``4XX`` for any other refusal (a 413 photo, a 415 image type) and 503 when the store
+  cannot be reached, on every operation.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ ERROR_DESCRIPTIONS = {
     "403": "The role may not do this / 角色无权执行此操作",
     "404": "Not found / 未找到",
     "422": "Invalid request body / 请求体无效",
+    "4XX": "Refused / 请求被拒绝",
+    "503": "Store unavailable / 数据存储不可用",
 }
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -55,13 +59,14 @@ def _errors_of(path: str, operation: dict[str, Any]) -> dict[str, dict[str, Any]
         errors["401"], errors["403"] = _error("401"), _error("403")
     if "{" in path:
         errors["404"] = _error("404")
+    errors["4XX"], errors["503"] = _error("4XX"), _error("503")
     return errors
 
 
 def _rewrite(path: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     for status, response in responses.items():
-        if status.startswith("4") and "content" in response:
+        if status.startswith(("4", "5")) and "content" in response:
             # the handlers answer JSON whatever the route's own media type (GeoJSON, HTML)
             response["content"] = _error(status, response.get("description"))["content"]
     declared = responses.get("422")

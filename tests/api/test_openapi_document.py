@@ -81,8 +81,9 @@ def test_the_document_names_no_fastapi_validation_error(document: dict[str, Any]
     assert "HTTPValidationError" not in text and '"ValidationError"' not in text
     for path, item in document["paths"].items():
         for method, operation in item.items():
+            assert {"4XX", "503"} <= set(operation["responses"]), (method, path)
             for status, response in operation["responses"].items():
-                if status.startswith("4"):
+                if status.startswith(("4", "5")):
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path)
 
