@@ -39,6 +39,9 @@ def two_instances(new_location: Callable[[str], str]) -> Iterator[Instances]:
             TestClient(create_app(Settings(store=location))) as first,
             TestClient(create_app(Settings(store=location))) as second,
         ):
+            for client in (first, second):  # FastAPI builds a route's state on first use
+                assert client.get(f"{ITEMS}/S1").status_code == 200
+                assert client.patch(f"{ITEMS}/S1", json={}, headers=auth).status_code == 428
             yield first, second, auth, location
     finally:
         records.close()
