@@ -15,6 +15,8 @@ from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.catalog import Catalog, open_service_store
+from api.communities import map as communities_map
+from api.communities import routes as communities_routes
 from api.config import Settings
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
@@ -49,10 +51,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     siting_routes.router,
     coverage_routes.router,
     zones_routes.router,
+    communities_routes.router,
     network_routes.router,
     coverage_map.router,
     siting_map.router,
     zones_map.router,
+    communities_map.router,
     network_map.router,
 )
 
