@@ -27,10 +27,12 @@ from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
 from api.layers import routes as layers_routes
 from api.layers import versions as layers_versions
+from api.layers.service import LayerLocks
 from api.maps.routes import install_maps
 from api.network import map as network_map
 from api.network import routes as network_routes
 from api.network.service import NetworkCache
+from api.openapi import install_openapi
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
 from api.users import routes as users_routes
@@ -127,8 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings if settings is not None else Settings()
     app.state.store = app.state.catalog = None
     app.state.networks = NetworkCache()  # the walking network, built once per roads version
+    app.state.layer_locks = LayerLocks()  # Part 4 writes of one layer queue in this process
     register_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing
+    install_openapi(app)  # every error response described as the ErrorBody it really is
     return app
