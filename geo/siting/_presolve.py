@@ -16,6 +16,10 @@ instances (a few tenths of a percent), so the steps are:
 4. the structural reductions again on the fixed model (rows covered by a fixed-open site
    become a constant, dominated candidates and identical rows once more), and HiGHS from
    the incumbent. With integer weights any bound below the incumbent + 1 proves it.
+
+Beyond :data:`LP_MAX_PAIRS` pairs (a city of 250,000 demand points and 5,000 candidates)
+even the LP is too slow, and :mod:`geo.siting._large` takes over: a Lagrangian bound by
+subgradient steps and a search that re-solves windows of the solution exactly.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from geo.siting._large import lagrangian_bound, window_search
 from geo.siting._reduce import dominated_columns, greedy_cover, merge_identical_rows, swap_improve
 from geo.siting.solve import (
     Milp,
@@ -37,8 +42,16 @@ from geo.siting.solve import (
     solve_milp,
 )
 
-__all__ = ["CoverSolution", "lagrangian_fixing", "mclp_milp", "solve_cover_mclp"]
+__all__ = [
+    "LP_MAX_PAIRS",
+    "CoverSolution",
+    "lagrangian_fixing",
+    "mclp_milp",
+    "solve_cover_mclp",
+]
 
+#: above this many (row, candidate) pairs the LP is too slow: the city-scale path instead
+LP_MAX_PAIRS = 300_000
 #: relative safety margin of the Lagrangian test (sums of many weights in float64)
 _FIX_TOL = 1e-7
 
@@ -156,6 +169,30 @@ def _pad(x: NDArray[np.bool_], p: int) -> NDArray[np.bool_]:
     return out
 
 
+def _solve_large(
+    a: sp.csc_array,
+    wr: NDArray[np.float64],
+    x: NDArray[np.bool_],
+    p: int,
+    *,
+    t0: float,
+    time_limit_s: float,
+    mip_gap: float,
+) -> CoverSolution:
+    """City scale (:mod:`geo.siting._large`): the Lagrangian bound on up to a third of the
+    time, then windows re-solved until the gap is met or the time is up."""
+    incumbent = _value(a, wr, x)
+    bound, _ = lagrangian_bound(a, wr, p, incumbent, time_limit_s=time_limit_s / 3)
+    if np.all(wr == np.round(wr)):
+        bound = float(np.floor(bound + 1e-6))
+    left = time_limit_s - (time.perf_counter() - t0)
+    x = window_search(a, wr, x, time_limit_s=left, enough=bound / (1.0 + mip_gap))
+    value = _value(a, wr, x)
+    bound = max(bound, value)
+    status: Status = "optimal" if relative_gap(value, bound) <= mip_gap else "time_limit"
+    return CoverSolution(_pad(x, p), status, bound, time.perf_counter() - t0)
+
+
 def solve_cover_mclp(
     sub: sp.csr_array,
     wr: NDArray[np.float64],
@@ -163,15 +200,19 @@ def solve_cover_mclp(
     *,
     time_limit_s: float,
     mip_gap: float,
+    lp_max_pairs: int = LP_MAX_PAIRS,
 ) -> CoverSolution:
     """Solve the reduced MCLP (more columns than ``p``, every row coverable) as the
-    module describes. ``bound`` bounds the covered weight of ``sub``'s rows."""
+    module describes (the city-scale path above ``lp_max_pairs`` pairs). ``bound`` bounds
+    the covered weight of ``sub``'s rows."""
     t0 = time.perf_counter()
     a = sp.csc_array(sub)
     m = sub.shape[1]
     x = np.zeros(m, dtype=bool)
     x[greedy_cover(a, wr, n_sites=p)] = True
     x = swap_improve(a, wr, _pad(x, p))
+    if sub.nnz > lp_max_pairs:
+        return _solve_large(a, wr, x, p, t0=t0, time_limit_s=time_limit_s, mip_gap=mip_gap)
     milp = mclp_milp(sub, wr, p, 0.0)
     try:
         lp: MilpSolution | None = solve_milp(

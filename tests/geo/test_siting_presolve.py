@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from geo.costs import CostMatrix
 from geo.distance import cost_matrix_xy
 from geo.siting import LSCP, MCLP
+from geo.siting._large import lagrangian_bound, window_search
 from geo.siting._presolve import lagrangian_fixing, mclp_milp, solve_cover_mclp
 from geo.siting._reduce import implied_rows, pattern
 from geo.siting.solve import Milp, MilpSolution, solve_milp
@@ -139,3 +140,49 @@ def test_lagrangian_fixing_fixes_with_a_tight_incumbent() -> None:
     zero, one = lagrangian_fixing(sp.csc_array(a), w, lp.row_dual[:6], 2, 180.0)
     assert one.tolist() == [True, True, False, False, False]
     assert zero.tolist() == [False, False, True, True, True]
+
+
+# --- city scale: Lagrangian bound and window search ------------------------------------
+
+
+def _reduced(seed: int, n: int, m: int) -> tuple[sp.csr_array, NDArray[np.float64]]:
+    costs, w = _clustered(seed, n, m)
+    cover = pattern(costs.within(1000.0))
+    keep = np.diff(cover.indptr) > 0
+    return sp.csr_array(cover[keep]), w[keep]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lagrangian_bound_is_above_the_optimum_and_near_the_lp(seed: int) -> None:
+    sub, w = _reduced(30 + seed, 1500, 150)
+    p = 12
+    best = _full_mclp(sub, w, p)
+    lp = _lp(mclp_milp(sub, w, p, 0.0)).objective
+    bound, lam = lagrangian_bound(sp.csc_array(sub), w, p, 0.98 * best, time_limit_s=20)
+    assert bound >= lp - 1e-6 * lp  # no multipliers beat the LP
+    assert bound <= 1.02 * lp  # and the steps get close to it
+    assert ((lam >= 0) & (lam <= w)).all()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_window_search_improves_and_keeps_p_sites(seed: int) -> None:
+    sub, w = _reduced(40 + seed, 2000, 200)
+    a, p = sp.csc_array(sub), 15
+    x = np.zeros(sub.shape[1], dtype=bool)
+    x[np.random.default_rng(seed).choice(sub.shape[1], p, replace=False)] = True  # a poor start
+    before = float(w @ ((a @ x.astype(float)) > 0))
+    after_x = window_search(a, w, x, time_limit_s=30)
+    after = float(w @ ((a @ after_x.astype(float)) > 0))
+    assert int(after_x.sum()) == p
+    assert before < after <= _full_mclp(sub, w, p) + 1e-6
+
+
+def test_city_scale_path_states_an_honest_gap() -> None:
+    sub, w = _reduced(50, 3000, 300)
+    p = 25
+    best = _full_mclp(sub, w, p)
+    sol = solve_cover_mclp(sub, w, p, time_limit_s=30, mip_gap=0.0, lp_max_pairs=0)
+    value = float(w @ ((sub @ sol.chosen.astype(float)) > 0))
+    assert int(sol.chosen.sum()) == p
+    assert value <= best + 1e-6 <= sol.bound + 1e-6
+    assert value >= 0.99 * best  # greedy, swaps and windows come close
