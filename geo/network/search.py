@@ -133,18 +133,10 @@ def pair_search(
     """Every (demand row, facility column, distance) within ``cutoff_m``: by sweeps of
     well-separated facilities (:mod:`geo.network.sweep`) when the cutoff is finite, else
     one search per facility."""
-    if np.isfinite(cutoff_m):
-        from geo.network.sweep import sweep_pairs
+    from geo.network.sweep import sweep_pairs
 
-        return sweep_pairs(
-            network,
-            demand_xy,
-            facility_xy,
-            cutoff_m=cutoff_m,
-            max_snap_m=max_snap_m,
-            add_access=add_access,
-        )
-    return pair_search_each(
+    search = sweep_pairs if np.isfinite(cutoff_m) else pair_search_each
+    return search(
         network,
         demand_xy,
         facility_xy,
