@@ -12,6 +12,7 @@ Lagrangian fixing).
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -157,6 +158,7 @@ def solve_mclp(problem: SitingProblem, *, time_limit_s: float, mip_gap: float) -
     cover = _covering(problem)
     if problem.capacity is not None:
         return solve_capacitated(problem, cover, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    t0 = time.perf_counter()
     p, fixed, w = int(problem.p or 0), problem.fixed, problem.weights
     by_fixed = (cover @ fixed.astype(np.float64)) > 0
     constant = float(w[by_fixed].sum())
@@ -164,19 +166,25 @@ def solve_mclp(problem: SitingProblem, *, time_limit_s: float, mip_gap: float) -
     rows = np.flatnonzero(problem.need & ~by_fixed)
     sub = sp.csr_array(cover[rows][:, free])
     reach = np.diff(sub.indptr) > 0
-    sub, wr = sp.csr_array(sub[reach]), w[rows[reach]]
+    sub, wr, _ = merge_identical_rows(sp.csr_array(sub[reach]), w[rows[reach]])
     dominated = dominated_columns(sub) if p > 0 else np.ones(len(free), dtype=bool)
     cols = free[~dominated]
     sub, wr, _ = merge_identical_rows(sp.csr_array(sub[:, ~dominated]), wr)
     if len(cols) <= p:
         return _open_all(problem, cover, cols, free[dominated], p)
-    sol = solve_cover_mclp(sub, wr, p, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    left = max(time_limit_s - (time.perf_counter() - t0), 0.1)
+    sol = solve_cover_mclp(sub, wr, p, time_limit_s=left, mip_gap=mip_gap)
     is_open = fixed.copy()
     is_open[cols[sol.chosen]] = True
     objective = float(w[problem.need & ((cover @ is_open.astype(np.float64)) > 0)].sum())
     bound = max(sol.bound + constant, objective)
     return Outcome(
-        is_open, sol.status, objective, bound, relative_gap(objective, bound), sol.solve_s
+        is_open,
+        sol.status,
+        objective,
+        bound,
+        relative_gap(objective, bound),
+        time.perf_counter() - t0,
     )
 
 
