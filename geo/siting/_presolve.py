@@ -193,6 +193,62 @@ def _solve_large(
     return CoverSolution(_pad(x, p), status, bound, time.perf_counter() - t0)
 
 
+def _relaxation(milp: Milp, *, time_limit_s: float) -> MilpSolution | None:
+    """The LP relaxation solved to optimality, or ``None`` when time ran out."""
+    try:
+        lp = solve_milp(
+            replace(milp, integer=np.zeros(len(milp.cost), dtype=bool)),
+            time_limit_s=time_limit_s,
+            mip_gap=0.0,
+        )
+    except SolveTimeoutError:
+        return None
+    return lp if lp.status == "optimal" else None
+
+
+def _solve_fixed(
+    sub: sp.csr_array,
+    wr: NDArray[np.float64],
+    x: NDArray[np.bool_],
+    p: int,
+    lp: MilpSolution,
+    *,
+    time_limit_s: float,
+    mip_gap: float,
+) -> tuple[NDArray[np.bool_], float, Status]:
+    """Steps 3 and 4 of the module: fix by the Lagrangian bound of the LP duals, reduce,
+    and let HiGHS finish from ``x``. Returns the solution, its bound and status."""
+    a = sp.csc_array(sub)
+    incumbent, bound = _value(a, wr, x), lp.objective
+    assert lp.row_dual is not None
+    zero, one = lagrangian_fixing(a, wr, lp.row_dual[: sub.shape[0]], p, incumbent)
+    rest, w_rest, cols, constant = _reduce_fixed(sub, wr, zero, one)
+    p_rest = p - int(one.sum())
+    if len(cols) <= p_rest or rest.shape[0] == 0:  # open all that is left: optimal
+        chosen = one.copy()
+        chosen[cols] = True
+        return chosen, _value(a, wr, chosen), "optimal"
+    integral = bool(np.all(wr == np.round(wr)))
+    sol = solve_milp(
+        mclp_milp(rest, w_rest, p_rest, constant),
+        time_limit_s=max(time_limit_s, 0.1),
+        mip_gap=mip_gap,
+        start=_start(sp.csc_array(rest), x[cols]),
+        options={"mip_heuristic_effort": 0.0, "mip_allow_restart": False}
+        | ({"mip_abs_gap": 1.0 - 1e-6} if integral else {}),
+    )
+    chosen = one.copy()
+    chosen[cols[sol.x[: len(cols)] > 0.5]] = True
+    if _value(a, wr, chosen) < incumbent:  # HiGHS stopped before reaching the start
+        chosen = x
+    final = min(bound, sol.bound)
+    if integral:
+        final = float(np.floor(final + 1e-6))
+    value = _value(a, wr, chosen)
+    final = max(final, value)
+    return chosen, final, "optimal" if relative_gap(value, final) <= mip_gap else sol.status
+
+
 def solve_cover_mclp(
     sub: sp.csr_array,
     wr: NDArray[np.float64],
@@ -214,55 +270,17 @@ def solve_cover_mclp(
     if sub.nnz > lp_max_pairs:
         return _solve_large(a, wr, x, p, t0=t0, time_limit_s=time_limit_s, mip_gap=mip_gap)
     milp = mclp_milp(sub, wr, p, 0.0)
-    try:
-        lp: MilpSolution | None = solve_milp(
-            replace(milp, integer=np.zeros(len(milp.cost), dtype=bool)),
-            time_limit_s=time_limit_s,
-            mip_gap=0.0,
-        )
-    except SolveTimeoutError:
-        lp = None
-    if lp is None or lp.status != "optimal":  # out of time: the start, the trivial bound
+    lp = _relaxation(milp, time_limit_s=time_limit_s)
+    if lp is None:  # out of time: the start and the trivial bound
         return CoverSolution(_pad(x, p), "time_limit", float(wr.sum()), time.perf_counter() - t0)
+    if relative_gap(_value(a, wr, x), lp.objective) > mip_gap:
+        left = time_limit_s - (time.perf_counter() - t0)
+        guided = _rens(milp, lp.x[:m], m, time_limit_s=max(left / 4, 0.1))
+        if guided is not None and _value(a, wr, guided) > _value(a, wr, x):
+            x = guided
     bound = lp.objective
-
-    integral = bool(np.all(wr == np.round(wr)))
-
-    def done(status: Status) -> CoverSolution:
-        return CoverSolution(_pad(x, p), status, bound, time.perf_counter() - t0)
-
-    if relative_gap(_value(a, wr, x), bound) <= mip_gap:
-        return done("optimal")
-    left = time_limit_s - (time.perf_counter() - t0)
-    guided = _rens(milp, lp.x[:m], m, time_limit_s=max(left / 4, 0.1))
-    if guided is not None and _value(a, wr, guided) > _value(a, wr, x):
-        x = guided
-    incumbent = _value(a, wr, x)
-    if relative_gap(incumbent, bound) <= mip_gap or lp.row_dual is None:
-        return done("optimal" if relative_gap(incumbent, bound) <= mip_gap else "time_limit")
-    zero, one = lagrangian_fixing(a, wr, lp.row_dual[: sub.shape[0]], p, incumbent)
-    rest, w_rest, cols, constant = _reduce_fixed(sub, wr, zero, one)
-    p_rest = p - int(one.sum())
-    if len(cols) <= p_rest or rest.shape[0] == 0:  # open all that is left: optimal
-        x = one.copy()
-        x[cols] = True
-        bound = _value(a, wr, x)
-        return done("optimal")
-    left = time_limit_s - (time.perf_counter() - t0)
-    sol = solve_milp(
-        mclp_milp(rest, w_rest, p_rest, constant),
-        time_limit_s=max(left, 0.1),
-        mip_gap=mip_gap,
-        start=_start(sp.csc_array(rest), x[cols]),
-        options={"mip_heuristic_effort": 0.0, "mip_allow_restart": False}
-        | ({"mip_abs_gap": 1.0 - 1e-6} if integral else {}),
-    )
-    chosen = one.copy()
-    chosen[cols[sol.x[: len(cols)] > 0.5]] = True
-    if _value(a, wr, chosen) < incumbent:  # HiGHS stopped before reaching the start
-        chosen = x
-    final = min(bound, sol.bound)
-    if integral:
-        final = float(np.floor(final + 1e-6))
-    x, bound = chosen, max(final, _value(a, wr, chosen))
-    return done("optimal" if relative_gap(_value(a, wr, x), bound) <= mip_gap else sol.status)
+    status: Status = "optimal" if relative_gap(_value(a, wr, x), bound) <= mip_gap else "time_limit"
+    if status == "time_limit" and lp.row_dual is not None:
+        left = time_limit_s - (time.perf_counter() - t0)
+        x, bound, status = _solve_fixed(sub, wr, x, p, lp, time_limit_s=left, mip_gap=mip_gap)
+    return CoverSolution(_pad(x, p), status, bound, time.perf_counter() - t0)
