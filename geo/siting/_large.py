@@ -4,7 +4,8 @@ where HiGHS cannot even solve the LP relaxation in a minute.
 - Bound: the Lagrangian relaxation of the coverage rows, ``L(lam) = sum(w - lam) +
   top_p(A' lam)`` for ``lam`` in ``[0, w]``, minimised by subgradient steps (Polyak step
   towards the incumbent, halved when the bound stalls). Every ``L(lam)`` is a valid upper
-  bound; its minimum equals the LP bound.
+  bound; its minimum equals the LP bound. The steps start from multipliers shaped by the
+  starting solution (what an LP optimum near it would have).
 - Solution: the greedy cover improved by swaps, then a large-neighbourhood search by
   windows: around a chosen site, the sites whose candidate sets overlap its own within two
   steps are freed, and HiGHS re-solves that window exactly (same number of sites, the rest
@@ -26,8 +27,8 @@ from geo.siting.solve import solve_milp
 
 __all__ = ["lagrangian_bound", "window_search"]
 
-#: subgradient: steps without a better bound before the step factor is halved
-_STALL = 15
+#: subgradient: first step factor, and steps without a better bound before it is halved
+_THETA, _STALL = 4.0, 8
 #: subgradient stops when the step factor falls below this
 _MIN_THETA = 1e-3
 
@@ -40,16 +41,18 @@ def lagrangian_bound(
     a: sp.csc_array,
     w: NDArray[np.float64],
     p: int,
-    incumbent: float,
+    x: NDArray[np.bool_],
     *,
     time_limit_s: float,
     max_steps: int = 2000,
 ) -> tuple[float, NDArray[np.float64]]:
-    """The best Lagrangian bound found within the time (and its multipliers)."""
+    """The best Lagrangian bound found within the time (and its multipliers), starting
+    from multipliers shaped by the solution ``x`` (see :func:`_start`)."""
     t0 = time.perf_counter()
     at = sp.csr_array(a.T)
-    lam = 0.5 * w
-    best, best_lam, theta, stall = np.inf, lam, 1.0, 0
+    incumbent = _value(a, w, x)
+    lam = _start(a, w, x)
+    best, best_lam, theta, stall = np.inf, lam, _THETA, 0
     for _ in range(max_steps):
         c = at @ lam
         top = np.argpartition(-c, p - 1)[:p]
@@ -60,15 +63,22 @@ def lagrangian_bound(
             stall += 1
             if stall >= _STALL:
                 theta, stall = theta / 2, 0
-        x = np.zeros(len(c))
-        x[top] = 1.0
-        count = a @ x
+        chosen = np.zeros(len(c))
+        chosen[top] = 1.0
+        count = a @ chosen
         g = count - np.where(lam < w, 1.0, np.minimum(1.0, count))
         norm = float(g @ g)
         if norm == 0 or theta < _MIN_THETA or time.perf_counter() - t0 > time_limit_s:
             break
         lam = np.clip(lam - theta * max(bound - incumbent, 1e-9) / norm * g, 0.0, w)
     return best, best_lam
+
+
+def _start(a: sp.csc_array, w: NDArray[np.float64], x: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Multipliers as at an LP optimum near ``x``: a row ``x`` leaves uncovered is worth
+    its weight, one covered twice or more nothing, one covered once half its weight."""
+    count = a @ x.astype(np.float64)
+    return np.where(count == 0, w, np.where(count == 1, 0.5 * w, 0.0))
 
 
 def _windows(a: sp.csc_array, x: NDArray[np.bool_]) -> list[NDArray[np.intp]]:

@@ -181,8 +181,7 @@ def _solve_large(
 ) -> CoverSolution:
     """City scale (:mod:`geo.siting._large`): the Lagrangian bound on up to a quarter of
     the time, then windows re-solved until the gap is met or the time is up."""
-    incumbent = _value(a, wr, x)
-    bound, _ = lagrangian_bound(a, wr, p, incumbent, time_limit_s=time_limit_s / 4)
+    bound, _ = lagrangian_bound(a, wr, p, x, time_limit_s=time_limit_s / 4)
     if np.all(wr == np.round(wr)):
         bound = float(np.floor(bound + 1e-6))
     left = time_limit_s - (time.perf_counter() - t0)
