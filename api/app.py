@@ -15,6 +15,8 @@ from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.catalog import Catalog, open_service_store
+from api.communities import map as communities_map
+from api.communities import routes as communities_routes
 from api.config import Settings
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
@@ -25,6 +27,8 @@ from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
 from api.layers import routes as layers_routes
 from api.maps.routes import install_maps
+from api.network import map as network_map
+from api.network import routes as network_routes
 from api.network.service import NetworkCache
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
@@ -45,9 +49,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     siting_routes.router,
     coverage_routes.router,
     zones_routes.router,
+    communities_routes.router,
+    network_routes.router,
     coverage_map.router,
     siting_map.router,
     zones_map.router,
+    communities_map.router,
+    network_map.router,
 )
 
 TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"

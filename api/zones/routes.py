@@ -19,11 +19,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import Planner, current_user, get_records, read_access
+from api.auth import Actor, Planner, get_records, read_access
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
-from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
+from api.errors import ERROR_RESPONSES, ErrorBody
+from api.etags import based_on, etag
 from api.geojson import feature_collection
 from api.tables import json_safe, records
 from api.zones.plans import PlanRegistry, StoredPlan
@@ -38,8 +38,6 @@ router = APIRouter(
     dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
 )
 
-ANONYMOUS = "anonymous"
-_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such plan / 方案不存在"},
     412: {"model": ErrorBody, "description": "Stale version / 版本已过期"},
@@ -71,31 +69,7 @@ def plans(request: Request) -> PlanRegistry:
     return registry
 
 
-def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
-    """The user of the bearer token, when one is sent (a bad one is 401); else anonymous."""
-    if token is None:
-        return ANONYMOUS
-    return current_user(request, get_records(request), token).username
-
-
 Registry = Annotated[PlanRegistry, Depends(plans)]
-Actor = Annotated[str, Depends(actor_name)]
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def _based_on(if_match: str | None) -> int:
-    if if_match is None:
-        raise PreconditionRequiredError()
-    text = if_match.strip().removeprefix("W/").strip('"')
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidParameterError(
-            "If-Match", if_match, "must be a plan version (ETag)", "应为方案版本（ETag）"
-        ) from None
 
 
 def _meta(stored: StoredPlan) -> dict[str, Any]:
@@ -124,15 +98,15 @@ def _summary(stored: StoredPlan) -> dict[str, Any]:
 
 def _plan_body(stored: StoredPlan, format: str) -> Any:
     """The assignment table (JSON) or the zone polygons (GeoJSON) of one version."""
-    etag = _etag(stored.plan.version)
+    tag = etag(stored.plan.version)
     if format == "geojson":
         zones = stored.plan.zones_gdf().to_crs(4326)
         text = feature_collection(
             zones, members={"plan_id": stored.plan_id, "version": stored.plan.version}
         )
-        return Response(text, media_type="application/geo+json", headers={"ETag": etag})
+        return Response(text, media_type="application/geo+json", headers={"ETag": tag})
     body = {**_meta(stored), "assignment": records(stored.plan.assignment_table())}
-    return JSONResponse(json_safe(body), headers={"ETag": etag})
+    return JSONResponse(json_safe(body), headers={"ETag": tag})
 
 
 @router.post("/zones", summary="Responsibility zones: solve / 责任片区划分", responses=_RESPONSES)
@@ -141,7 +115,7 @@ def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneR
     and return its id, solve info (method, objective, LP bound, gap), per-station workload
     and validation report."""
     stored = registry.solve(body, actor=actor)
-    response.headers["ETag"] = _etag(stored.plan.version)
+    response.headers["ETag"] = etag(stored.plan.version)
     return _summary(stored)
 
 
@@ -204,7 +178,7 @@ def read_version(
 def plan_report(response: Response, registry: Registry, plan_id: PlanId) -> Any:
     """The validation report and per-station workload of the plan's current version."""
     stored = registry.get(plan_id)
-    response.headers["ETag"] = _etag(stored.plan.version)
+    response.headers["ETag"] = etag(stored.plan.version)
     return _summary(stored)
 
 
@@ -225,7 +199,7 @@ def edit_plan(
     """Move units and/or lock or unlock them; a move rebalances only the touched zones and
     their neighbours, with the fewest changes. Saves and returns the next version and the
     changed units (signed-in planners and admins only)."""
-    based_on = _based_on(if_match)
-    stored, changed = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
-    response.headers["ETag"] = _etag(stored.plan.version)
-    return {**_summary(stored), "based_on": based_on, "changed": changed}
+    version = based_on(if_match)
+    stored, changed = registry.edit(plan_id, body, based_on=version, actor=user.username)
+    response.headers["ETag"] = etag(stored.plan.version)
+    return {**_summary(stored), "based_on": version, "changed": changed}

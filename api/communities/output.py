@@ -1,0 +1,71 @@
+"""What ``mzgis communities resize`` prints and writes: the proposals table, and the parts,
+blocks and tables written to a file whose suffix names the format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from api.cli_common import console
+
+if TYPE_CHECKING:
+    from geo.communities import ResizeResult
+
+__all__ = ["print_result", "write_result"]
+
+
+def print_result(result: ResizeResult) -> None:
+    """One line per proposal: community, households, parts and their households, status,
+    gap to the LP bound; then the reasons of infeasible ones."""
+    out = console()
+    s = result.summary()
+    flags = ", ".join(f"{k} {v}" for k, v in sorted(s["flags"].items()))
+    out.print(f"flags / 标记: {flags}", markup=False)
+    names = result.communities.set_index("code")["name"]
+    for p in result.proposals:
+        loads = "/".join(str(int(h)) for h in p.parts_gdf().get("households", []))
+        gap = "" if p.split.plan is None else f" gap {max(p.split.gap, 0.0):.2%}"
+        out.print(
+            f"{p.community_code} {names.get(p.community_code, '')} [{p.flag}]"
+            f" {int(p.blocks['households'].sum())} → {p.parts} ({loads or '-'})"
+            f" {p.status}{gap}",
+            markup=False,
+        )
+        for reason in p.reasons:
+            out.print(f"    {reason}", markup=False)
+    out.print(
+        f"proposed / 已生成方案 {s['proposed']} of {s['proposals']},"
+        f" infeasible / 不可行 {s['infeasible']}, {s['seconds']:.2f} s",
+        markup=False,
+    )
+
+
+def write_result(result: ResizeResult, out: Path) -> list[Path]:
+    """Write the parts, the blocks and the tables. ``.gpkg``: layers ``parts`` and
+    ``blocks``; ``.xlsx``: a workbook (before/after, validation, parts, flags); any other
+    format: the parts in ``out`` and the blocks beside it (``<stem>_blocks<suffix>``)."""
+    from layers.io import write_file
+
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        return [_write_workbook(result, out)]
+    blocks = result.blocks_gdf()
+    if suffix == ".gpkg":
+        write_file(result.parts_gdf(), out, layer="parts")
+        write_file(blocks, out, layer="blocks")
+        return [out]
+    target = out.with_name(f"{out.stem}_blocks{out.suffix}")
+    return [write_file(result.parts_gdf(), out), write_file(blocks, target)]
+
+
+def _write_workbook(result: ResizeResult, out: Path) -> Path:
+    import pandas as pd
+
+    from api.communities.service import workbook_sheets
+    from api.tables import spreadsheet_safe
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for name, table in workbook_sheets(result).items():
+            spreadsheet_safe(table).to_excel(writer, sheet_name=name[:31], index=False)
+    return out
