@@ -26,6 +26,7 @@ from api.home import router as home_router
 from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
 from api.layers import routes as layers_routes
+from api.layers import versions as layers_versions
 from api.maps.routes import install_maps
 from api.network import map as network_map
 from api.network import routes as network_routes
@@ -42,6 +43,7 @@ __all__ = ["DESCRIPTION", "ROUTERS", "TITLE", "create_app"]
 ROUTERS: tuple[APIRouter, ...] = (
     home_router,
     layers_routes.router,
+    layers_versions.router,
     health_router,
     inspection_routes.router,
     inspection_map.router,
@@ -78,6 +80,7 @@ def _version() -> str:
 
 def _open(app: FastAPI, settings: Settings) -> None:
     store = open_service_store(settings.store)
+    store.versions_kept = settings.layer_versions_kept
     app.state.store = store
     app.state.catalog = Catalog.build(store)
 

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from geo._errors import AnalysisError, InfeasibleError
+from geo._highs import new_highs
 
 __all__ = [
     "Milp",
@@ -103,8 +104,7 @@ def _highs(milp: Milp, *, time_limit_s: float, mip_gap: float) -> highspy.Highs:
     a.sort_indices()
     n_row, n_col = a.shape
     inf = highspy.kHighsInf
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     h.passModel(
