@@ -28,10 +28,13 @@ from api.inspection import routes as inspection_routes
 from api.layers import pages as layers_pages
 from api.layers import routes as layers_routes
 from api.layers import uploads as layers_uploads
+from api.layers import versions as layers_versions
+from api.layers.service import LayerLocks
 from api.maps.routes import install_maps
 from api.network import map as network_map
 from api.network import routes as network_routes
 from api.network.service import NetworkCache
+from api.openapi import install_openapi
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
 from api.users import routes as users_routes
@@ -50,6 +53,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     web_routes.router,
     web_docs.router,
     layers_routes.router,
+    layers_versions.router,
     health_router,
     inspection_routes.router,
     inspection_map.router,
@@ -89,6 +93,7 @@ def _version() -> str:
 
 def _open(app: FastAPI, settings: Settings) -> None:
     store = open_service_store(settings.store)
+    store.versions_kept = settings.layer_versions_kept
     app.state.store = store
     app.state.catalog = Catalog.build(store)
 
@@ -135,9 +140,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings if settings is not None else Settings()
     app.state.store = app.state.catalog = None
     app.state.networks = NetworkCache()  # the walking network, built once per roads version
+    app.state.layer_locks = LayerLocks()  # Part 4 writes of one layer queue in this process
     register_error_handlers(app)
     install_page_errors(app)  # browsers get the sign-in page or a page saying why
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing
+    install_openapi(app)  # every error response described as the ErrorBody it really is
     return app

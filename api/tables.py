@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["json_safe", "records", "spreadsheet_safe"]
+__all__ = ["json_safe", "records"]
 
 
 def json_safe(value: Any) -> Any:
@@ -32,19 +32,3 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     plain = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
     table = plain.astype(object).where(plain.notna(), None)
     return [json_safe(row) for row in table.to_dict(orient="records")]
-
-
-#: first characters that make a spreadsheet read a cell as a formula
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every text cell that a spreadsheet would read as a formula prefixed
-    by an apostrophe (``'=1+1`` shows as text), numbers untouched."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    return out

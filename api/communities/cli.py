@@ -154,7 +154,7 @@ def resize(  # noqa: PLR0917 - one parameter per CLI option
         )
         print_result(result)
         if out is not None:
-            for path in write_result(result, out):
+            for path in write_result(result, out, store=opened.url):
                 console().print(f"wrote / 已写入 {path}", markup=False)
         if accept:
             _accept(opened, result, request.communities_layer, yes=yes)

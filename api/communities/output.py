@@ -40,15 +40,16 @@ def print_result(result: ResizeResult) -> None:
     )
 
 
-def write_result(result: ResizeResult, out: Path) -> list[Path]:
+def write_result(result: ResizeResult, out: Path, *, store: str = "") -> list[Path]:
     """Write the parts, the blocks and the tables. ``.gpkg``: layers ``parts`` and
-    ``blocks``; ``.xlsx``: a workbook (before/after, validation, parts, flags); any other
-    format: the parts in ``out`` and the blocks beside it (``<stem>_blocks<suffix>``)."""
+    ``blocks``; ``.xlsx``: one workbook (summary, before/after, validation, parts, flags,
+    by :mod:`layers.io.sheets`); any other format: the parts in ``out`` and the blocks
+    beside it (``<stem>_blocks<suffix>``)."""
     from layers.io import write_file
 
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
-        return [_write_workbook(result, out)]
+        return [_write_workbook(result, out, store=store)]
     blocks = result.blocks_gdf()
     if suffix == ".gpkg":
         write_file(result.parts_gdf(), out, layer="parts")
@@ -58,14 +59,23 @@ def write_result(result: ResizeResult, out: Path) -> list[Path]:
     return [write_file(result.parts_gdf(), out), write_file(blocks, target)]
 
 
-def _write_workbook(result: ResizeResult, out: Path) -> Path:
-    import pandas as pd
-
+def _write_workbook(result: ResizeResult, out: Path, *, store: str) -> Path:
     from api.communities.service import workbook_sheets
-    from api.tables import spreadsheet_safe
+    from layers.io.sheets import Sheet, has_estimates, summary_sheet, write_workbook
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, table in workbook_sheets(result).items():
-            spreadsheet_safe(table).to_excel(writer, sheet_name=name[:31], index=False)
-    return out
+    s = result.summary()
+    rows = [
+        ("标记", "flags", "，".join(f"{k} {v}" for k, v in s["flags"].items())),
+        ("方案数", "proposals", s["proposals"]),
+        ("已生成", "proposed", s["proposed"]),
+        ("不可行", "infeasible", s["infeasible"]),
+        ("最大差距", "largest gap", f"{s['max_gap']:.2%}"),
+    ]
+    summary = summary_sheet(
+        "社区规模调整 community size adjustment",
+        rows,
+        store=store,
+        estimated=has_estimates(result.flags),
+    )
+    tables = [Sheet.titled(name, table) for name, table in workbook_sheets(result).items()]
+    return write_workbook([summary, *tables], out)

@@ -30,7 +30,17 @@ from api.tables import json_safe, records
 from api.zones.edits import edit_answer, layer_names
 from api.zones.export import plan_workbook
 from api.zones.plans import PlanRegistry, StoredPlan
-from api.zones.schemas import EditRequest, ValidateRequest, ZoneRequest
+from api.zones.schemas import (
+    EditRequest,
+    PlanAssignmentPublic,
+    PlanEditPublic,
+    PlanHistoryPublic,
+    PlanListPublic,
+    PlanSummaryPublic,
+    ValidateRequest,
+    ZoneReportPublic,
+    ZoneRequest,
+)
 from api.zones.service import station_workload, validate_table
 
 __all__ = ["plans", "router"]
@@ -57,6 +67,16 @@ _EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Not signed in / 未登录"},
     403: {"model": ErrorBody, "description": "Role may not plan / 角色无权编辑方案"},
     428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
+}
+#: a version as JSON (the model), its zone polygons (``format=geojson``) or a workbook
+_PLAN_BODY: dict[int | str, dict[str, Any]] = {
+    **_RESPONSES,
+    200: {
+        "content": {
+            "application/geo+json": {"schema": {"type": "object"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        }
+    },
 }
 Format = Annotated[
     Literal["json", "geojson", "xlsx"],
@@ -127,7 +147,12 @@ def _plan_body(registry: PlanRegistry, stored: StoredPlan, format: str) -> Any:
     return JSONResponse(json_safe(body), headers={"ETag": tag})
 
 
-@router.post("/zones", summary="Responsibility zones: solve / 责任片区划分", responses=_RESPONSES)
+@router.post(
+    "/zones",
+    response_model=PlanSummaryPublic,
+    summary="Responsibility zones: solve / 责任片区划分",
+    responses=_RESPONSES,
+)
 def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneRequest) -> Any:
     """Assign every unit to one station within the workload band; save the plan (version 1)
     and return its id, solve info (method, objective, LP bound, gap), per-station workload
@@ -137,7 +162,12 @@ def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneR
     return _summary(stored)
 
 
-@router.get("/zones", summary="Saved zone plans / 已保存的责任片区方案", responses=_RESPONSES)
+@router.get(
+    "/zones",
+    response_model=PlanListPublic,
+    summary="Saved zone plans / 已保存的责任片区方案",
+    responses=_RESPONSES,
+)
 def list_plans(
     registry: Registry,
     limit: Annotated[int, Query(ge=1, le=1000, description="Plans per page / 每页方案数")] = 100,
@@ -150,7 +180,10 @@ def list_plans(
 
 
 @router.post(
-    "/zones/validate", summary="Validate a hand-drawn plan / 校验手绘片区", responses=_RESPONSES
+    "/zones/validate",
+    response_model=ZoneReportPublic,
+    summary="Validate a hand-drawn plan / 校验手绘片区",
+    responses=_RESPONSES,
 )
 def validate_assignment(
     catalog: CatalogDep, network_source: NetworkDep, body: ValidateRequest
@@ -160,7 +193,12 @@ def validate_assignment(
     return json_safe(report.to_dict())
 
 
-@router.get("/zones/{plan_id}", summary="A zone plan / 责任片区方案", responses=_RESPONSES)
+@router.get(
+    "/zones/{plan_id}",
+    response_model=PlanAssignmentPublic,
+    summary="A zone plan / 责任片区方案",
+    responses=_PLAN_BODY,
+)
 def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> Any:
     """The current version's assignment table, or (``format=geojson``) its dissolved zone
     polygons."""
@@ -168,7 +206,10 @@ def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> A
 
 
 @router.get(
-    "/zones/{plan_id}/versions", summary="A plan's history / 方案历史版本", responses=_RESPONSES
+    "/zones/{plan_id}/versions",
+    response_model=PlanHistoryPublic,
+    summary="A plan's history / 方案历史版本",
+    responses=_RESPONSES,
 )
 def plan_versions(registry: Registry, plan_id: PlanId) -> Any:
     """Every version of the plan, oldest first: who saved it, when, the units it moved and
@@ -179,8 +220,9 @@ def plan_versions(registry: Registry, plan_id: PlanId) -> Any:
 
 @router.get(
     "/zones/{plan_id}/versions/{version}",
+    response_model=PlanAssignmentPublic,
     summary="One version of a plan / 方案的某一版本",
-    responses=_RESPONSES,
+    responses=_PLAN_BODY,
 )
 def read_version(
     registry: Registry,
@@ -192,7 +234,12 @@ def read_version(
     return _plan_body(registry, registry.get(plan_id, version=version), format)
 
 
-@router.get("/zones/{plan_id}/report", summary="Plan report / 片区校验报告", responses=_RESPONSES)
+@router.get(
+    "/zones/{plan_id}/report",
+    response_model=PlanSummaryPublic,
+    summary="Plan report / 片区校验报告",
+    responses=_RESPONSES,
+)
 def plan_report(response: Response, registry: Registry, plan_id: PlanId) -> Any:
     """The validation report and per-station workload of the plan's current version."""
     stored = registry.get(plan_id)
@@ -202,6 +249,7 @@ def plan_report(response: Response, registry: Registry, plan_id: PlanId) -> Any:
 
 @router.post(
     "/zones/{plan_id}/edits",
+    response_model=PlanEditPublic,
     summary="Edit a plan (move, lock) / 调整责任片区",
     responses=_EDIT_RESPONSES,
 )
