@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Annotated
+from typing import Annotated, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -84,8 +84,30 @@ def layer_page(request: Request, info: LayerDep) -> HTMLResponse:
         "kind_label": kind_label(info.kind, lang),
         "labels": labels_for(request),
         "can_import": _can_plan(request),
+        "edit": _edit_spec(info, lang) if _can_plan(request) else None,
     }
     return render(request, "layer.html", context)
+
+
+def _edit_spec(info: LayerInfo, lang: str) -> dict[str, Any] | None:
+    """What the page's editor needs of an editable layer (OGC API Part 4): its id field,
+    whether features are points (draggable), and the fields with their types and choices."""
+    schema = SCHEMAS.get(info.kind)
+    if schema is None or not schema.editable:
+        return None
+    fields = [
+        {
+            "name": f.name,
+            "label": f.zh if lang == "zh" else f.en,
+            "type": f.dtype,
+            "choices": list(f.choices or ()),
+            "required": f.required,
+        }
+        for f in schema.fields
+        if f.name != schema.id_field
+    ]
+    points = all("Point" in g for g in schema.geometry_types)
+    return {"id_field": schema.id_field, "points": points, "fields": fields}
 
 
 def _frame(request: Request, store: Store, info: LayerInfo) -> gpd.GeoDataFrame:

@@ -35,6 +35,21 @@ LAYERS_LABELS: dict[str, tuple[str, str]] = {
     "estimated": ("估算", "estimated"),
     "loading": ("正在载入……", "Loading…"),
     "error": ("出错了：", "Something went wrong: "),
+    # editing a feature (planners, editable layers)
+    "edit_title": ("修改要素 {id}", "Edit feature {id}"),
+    "edit_save": ("保存修改", "Save changes"),
+    "edit_saved": ("✓ 已保存。", "✓ Saved."),
+    "edit_nothing": ("没有修改。", "Nothing changed."),
+    "edit_drag": ("拖动地图上的标记可修改位置。", "Drag the marker on the map to move the point."),
+    "edit_moved": (
+        "位置已移动到 {lon}, {lat}（尚未保存）",
+        "Moved to {lon}, {lat} (not saved yet)",
+    ),
+    "edit_conflict": (
+        "保存前已有其他人修改了该要素：已载入最新内容，您改过的值仍保留，请检查后再保存。",
+        "Someone changed this feature before you saved: the latest is loaded, the values you "
+        "changed are kept; check them and save again.",
+    ),
     # import
     "import_title": ("导入文件为图层", "Import a file as a layer"),
     "import_lead": (
