@@ -1,28 +1,62 @@
-"""The world of the field-app tests: the inspection kit (:mod:`tests.api.test_inspection_kit`:
-line 0001 with 7 markers, users of every role, campaign 2025-0001) plus a long line 0003 of
-200 markers every 100 m, roads crossing it (and one far away), the two districts it
-separates, and campaign 2025-0003 on it with the kit's two inspectors.
+"""The world of the field app's tests and benchmark (``tests/browser/test_field_*.py``,
+``bench/bench_field_outbox.py``): line 0003 with 200 markers every 100 m (σ 0.2 m, three
+reference objects each), roads crossing it every kilometre (and one far away, which the
+offline bundle must leave out), the two districts it separates, users (two inspectors, one
+for each side, a planner who reviews, an admin), and campaign 2025-0003 on the line with
+both inspectors as members.
 
-Line 0003 runs east along the parallel 5 km north of the kit's origin, from 0 to 19.9 km.
+The line runs east along the parallel 5 km north of (116.38°E, 39.90°N), from 0 to 19.9 km,
+measured in the CGCS2000 Gauss-Krüger zone of 117°E.
 """
 
 from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
-from layers.records import Campaign
+from api.auth import hash_password, issue_token
+from layers.records import Campaign, RecordStore, User, open_record_store
 from layers.store import open_store
-from tests.api.test_inspection_kit import SIGMA_M, Kit, build_kit, lonlat_at
 
+GK = "EPSG:4548"
+ORIGIN_LONLAT = (116.38, 39.90)
+SIGMA_M = 0.2
+PASSWORD = "correct horse battery"
+#: username → (role, side in the campaign or None)
+USERS = {
+    "insp_left": ("inspector", "left"),
+    "insp_right": ("inspector", "right"),
+    "planner": ("planner", None),
+    "admin": ("admin", None),
+}
 LONG_LINE = "0003"
 LONG_CAMPAIGN = "2025-0003"
 LONG_MARKERS = 200
 SPACING_M = 100.0
 LINE_NORTH_M = 5000.0
 TYPES = "QABCDE"
+
+
+@functools.cache
+def _transformers() -> tuple[Transformer, Transformer]:
+    return (
+        Transformer.from_crs(4326, GK, always_xy=True),
+        Transformer.from_crs(GK, 4326, always_xy=True),
+    )
+
+
+def lonlat_at(dx_m: float, dy_m: float) -> tuple[float, float]:
+    """The lon/lat of a point ``dx_m`` east and ``dy_m`` north of the origin (in GK)."""
+    to_plane, to_lonlat = _transformers()
+    x0, y0 = to_plane.transform(*ORIGIN_LONLAT)
+    lon, lat = to_lonlat.transform(x0 + dx_m, y0 + dy_m)
+    return float(lon), float(lat)
 
 
 def long_marker_no(i: int) -> str:
@@ -33,12 +67,6 @@ def long_marker_no(i: int) -> str:
 def long_marker_lonlat(i: int, *, dx_m: float = 0.0, dy_m: float = 0.0) -> tuple[float, float]:
     """Lon/lat of the ``i``-th marker of line 0003, moved ``dx_m`` east and ``dy_m`` north."""
     return lonlat_at(i * SPACING_M + dx_m, LINE_NORTH_M + dy_m)
-
-
-def _append(store: object, name: str, frame: gpd.GeoDataFrame) -> None:
-    old = store.read(name)  # type: ignore[attr-defined]
-    both = gpd.GeoDataFrame(pd.concat([old, frame], ignore_index=True), crs=4326)
-    store.write(name, both, kind=name)  # type: ignore[attr-defined]
 
 
 def _long_layers() -> dict[str, gpd.GeoDataFrame]:
@@ -83,23 +111,40 @@ def _long_layers() -> dict[str, gpd.GeoDataFrame]:
     return {"boundary_lines": lines, "markers": markers, "roads": roads, "districts": districts}
 
 
-def build_field_world(location: str) -> Kit:
-    """The kit at ``location`` with line 0003, its base layers and campaign 2025-0003."""
-    kit = build_kit(location)
+@dataclass
+class FieldWorld:
+    """A built world: the store's location, its record store, a token per user."""
+
+    location: str
+    records: RecordStore
+    tokens: dict[str, str]
+
+    def auth(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def close(self) -> None:
+        self.records.close()
+
+
+def build_field_world(location: str) -> FieldWorld:
+    """Layers, users, and campaign 2025-0003 in the new store at ``location`` (close it)."""
     store = open_store(location)
     try:
         for name, frame in _long_layers().items():
-            if name in ("boundary_lines", "markers"):
-                _append(store, name, frame)
-            else:
-                store.write(name, frame, kind=name)
+            store.write(name, frame, kind=name)
     finally:
         store.close()
+    records = open_record_store(location)
+    password_hash = hash_password(PASSWORD)
+    for name, (role, _) in USERS.items():
+        records.add_user(User(name, role, name.title(), password_hash), actor="cli")  # type: ignore[arg-type]
     campaign = Campaign(
         LONG_CAMPAIGN, LONG_LINE, 1, 2025, "2025年朝阳区—丰台区界线联检",
         "110105", "朝阳区", "110106", "丰台区",
     )  # fmt: skip
-    kit.records.add_campaign(campaign, actor="planner")
-    kit.records.add_member(LONG_CAMPAIGN, "insp_left", side="left", actor="planner")
-    kit.records.add_member(LONG_CAMPAIGN, "insp_right", side="right", actor="planner")
-    return kit
+    records.add_campaign(campaign, actor="planner")
+    for name, (_, side) in USERS.items():
+        if side is not None:
+            records.add_member(LONG_CAMPAIGN, name, side=side, actor="planner")
+    tokens = {name: issue_token(records, name, actor="cli")[0] for name in USERS}
+    return FieldWorld(location, records, tokens)
