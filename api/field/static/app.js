@@ -26,13 +26,13 @@ function watchPosition() {
   );
 }
 
-/** A fresh GPS fix (rejects after 15 s without one). */
+/** A GPS fix at most 5 s old (rejects after 15 s without one). */
 export function currentPosition() {
   return new Promise((resolve, reject) => {
     navigator.geolocation.getCurrentPosition(
       (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy_m: p.coords.accuracy }),
       reject,
-      { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 5000 },
     );
   });
 }
