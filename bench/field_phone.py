@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,7 +180,12 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout_s: float = 60.0) -> None:
+    def start(
+        self, timeout_s: float = 60.0, *, pause: Callable[[float], None] = time.sleep
+    ) -> None:
+        """Start and wait until it answers; ``pause(seconds)`` waits between tries (pass
+        ``lambda s: page.wait_for_timeout(s * 1000)`` while a page routes requests:
+        Playwright's route handlers run only while its calls run)."""
         env = {**os.environ, "MZGIS_STORE": self.location}
         command = [
             sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
@@ -198,7 +203,7 @@ class ServiceProcess:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 msg = f"the service did not start on port {self.port}"
                 raise RuntimeError(msg)
-            time.sleep(0.1)
+            pause(0.1)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush, like a power cut."""

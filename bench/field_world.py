@@ -12,7 +12,9 @@ measured in the CGCS2000 Gauss-Krüger zone of 117°E.
 from __future__ import annotations
 
 import functools
+import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -148,3 +150,34 @@ def build_field_world(location: str) -> FieldWorld:
             records.add_member(LONG_CAMPAIGN, name, side=side, actor="planner")
     tokens = {name: issue_token(records, name, actor="cli")[0] for name in USERS}
     return FieldWorld(location, records, tokens)
+
+
+def marker_body(i: int, *, notes: str | None = None, offset_m: float = 0.3) -> dict[str, Any]:
+    """A valid marker inspection of marker ``i`` of line 0003 as the app builds it (every
+    optional field spelled out, times in UTC to the second), found ``offset_m`` east of its
+    registered position with an RTK-grade fix; no photos yet."""
+    lon, lat = long_marker_lonlat(i, dx_m=offset_m)
+    return {
+        "record_id": str(uuid.uuid4()),
+        "campaign_id": LONG_CAMPAIGN,
+        "marker_no": long_marker_no(i),
+        "inspected_at": "2025-04-08T01:30:00Z",
+        "condition": "完好",
+        "damage_detail": None,
+        "position": {
+            "lon": lon,
+            "lat": lat,
+            "accuracy_m": 0.5,
+            "fix_type": "single",
+            "source": "browser geolocation",
+            "crs": "wgs84",
+        },
+        "reference_status": [{"name": "电线杆", "status": "完好", "note": None}],
+        "notes": notes,
+        "actions": ["拍照记录"],
+        "photos": [],
+        "inspectors": [
+            {"name": "Insp_Left", "side": "left", "username": "insp_left"},
+            {"name": "insp_right", "side": "right", "username": None},
+        ],
+    }

@@ -115,14 +115,12 @@ def api_get(service: ServiceProcess, world: FieldWorld, path: str, user: str) ->
         return json.loads(answer.read())
 
 
-def wait_until(predicate: Any, timeout_s: float, page: Page | None = None) -> float:
-    """Seconds until ``predicate()`` holds; fails after ``timeout_s``."""
+def wait_until(page: Page, predicate: Any, timeout_s: float) -> float:
+    """Seconds until ``predicate()`` holds; fails after ``timeout_s``. Waits with the page,
+    so that Playwright keeps serving the phone's routed requests meanwhile."""
     start = time.monotonic()
     while not predicate():
         if time.monotonic() - start > timeout_s:
             pytest.fail(f"not within {timeout_s} s")
-        if page is not None:
-            page.wait_for_timeout(200)
-        else:
-            time.sleep(0.2)
+        page.wait_for_timeout(200)
     return time.monotonic() - start

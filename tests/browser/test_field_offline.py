@@ -103,7 +103,7 @@ def test_offline_download_record_reopen_and_drain(
         screenshot(reopened, "outbox-queued")
 
         phone.go_online()
-        took = wait_until(lambda: phone.counts(reopened)["waiting"] == 0, 30, reopened)
+        took = wait_until(reopened, lambda: phone.counts(reopened)["waiting"] == 0, 30)
         reopened.wait_for_selector("#sent-count:text('7')")
         screenshot(reopened, "outbox-sent")
         markers, segments = _server_records(world)
