@@ -129,6 +129,7 @@ function shown(field, value) {
   if (value === null || value === undefined || value === "") return "–";
   if (field === "position") return `${value.lon.toFixed(6)}, ${value.lat.toFixed(6)} ±${value.accuracy_m} m (${value.fix_type})`;
   if (field === "photos") return String(value.length);
+  if (field === "review_state") return t(`review_${value}`);
   if (field === "reference_status") return value.map((r) => `${r.name}:${r.status}`).join("，");
   if (Array.isArray(value)) return value.join("，");
   return String(value);
