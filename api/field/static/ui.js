@@ -1,5 +1,5 @@
 // Building the page from data without ever parsing it as HTML: every value reaches the page
-// as a text node or a property (no innerHTML), which the CSP of /field/ backs up.
+// as a text node or a property (never parsed as markup), which the CSP of /field/ backs up.
 
 /** An element: ``h("li", {class: "x", onclick: f}, "text", child)``. */
 export function h(tag, props, ...children) {
