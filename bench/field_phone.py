@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Route
@@ -32,6 +33,7 @@ from bench.offline_browser import is_local_url
 __all__ = ["Phone", "ServiceProcess", "free_port", "service_process"]
 
 os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+ROOT = Path(__file__).resolve().parents[1]
 READY = "() => window.mzfield !== undefined && window.mzfield.ready === true"
 
 #: queue records through the app's own outbox (the path of the forms after validation);
@@ -186,7 +188,8 @@ class ServiceProcess:
         """Start and wait until it answers; ``pause(seconds)`` waits between tries (pass
         ``lambda s: page.wait_for_timeout(s * 1000)`` while a page routes requests:
         Playwright's route handlers run only while its calls run)."""
-        env = {**os.environ, "MZGIS_STORE": self.location}
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "MZGIS_STORE": self.location, "PYTHONPATH": path}
         command = [
             sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",

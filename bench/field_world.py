@@ -12,6 +12,7 @@ measured in the CGCS2000 Gauss-Krüger zone of 117°E.
 from __future__ import annotations
 
 import functools
+import io
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from PIL import Image
 from pyproj import Transformer
 
 from api.auth import hash_password, issue_token
@@ -181,3 +183,14 @@ def marker_body(i: int, *, notes: str | None = None, offset_m: float = 0.3) -> d
             {"name": "insp_right", "side": "right", "username": None},
         ],
     }
+
+
+def jpeg(seed: int, *, width: int = 900, height: int = 675, quality: int = 85) -> bytes:
+    """A distinct JPEG (smooth colours plus noise, so every seed hashes differently)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack([x * 255 // width, y * 255 // height, np.full_like(x, seed * 37 % 255)], -1)
+    pixels = np.clip(base + rng.normal(0, 18, base.shape), 0, 255).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=quality)
+    return out.getvalue()

@@ -3,7 +3,6 @@ phone moved to each marker before its form is filled (``bench.field_phone``)."""
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import urllib.request
@@ -12,9 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from PIL import Image
 from playwright.sync_api import Browser, Page
 
 from bench.field_phone import Phone, ServiceProcess
@@ -28,17 +25,6 @@ from bench.field_world import (
 from tests.browser.mapcheck import output_dir
 
 CAMPAIGN_PATH = f"/field/#/c/{LONG_CAMPAIGN}"
-
-
-def jpeg(seed: int, *, width: int = 900, height: int = 675, quality: int = 85) -> bytes:
-    """A distinct JPEG (smooth colours plus noise, so every seed hashes differently)."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width]
-    base = np.stack([x * 255 // width, y * 255 // height, np.full_like(x, seed * 37 % 255)], -1)
-    pixels = np.clip(base + rng.normal(0, 18, base.shape), 0, 255).astype(np.uint8)
-    out = io.BytesIO()
-    Image.fromarray(pixels).save(out, "JPEG", quality=quality)
-    return out.getvalue()
 
 
 @contextmanager

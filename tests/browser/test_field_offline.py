@@ -15,13 +15,12 @@ from PIL import Image
 from playwright.sync_api import Browser
 
 from bench.field_phone import Phone, ServiceProcess
-from bench.field_world import LONG_CAMPAIGN, LONG_MARKERS, FieldWorld, long_marker_no
+from bench.field_world import LONG_CAMPAIGN, LONG_MARKERS, FieldWorld, jpeg, long_marker_no
 from layers.records import RecordFilter
 from tests.browser.field_steps import (
     api_get,
     check_segment,
     inspect_marker,
-    jpeg,
     open_list,
     phone_at,
     screenshot,

@@ -11,11 +11,10 @@ import pytest
 from playwright.sync_api import Browser
 
 from bench.field_phone import Phone, ServiceProcess, free_port
-from bench.field_world import LONG_CAMPAIGN, PASSWORD, FieldWorld, marker_body
+from bench.field_world import LONG_CAMPAIGN, PASSWORD, FieldWorld, jpeg, marker_body
 from layers.records import RecordFilter
 from tests.browser.field_steps import (
     inspect_marker,
-    jpeg,
     phone_at,
     signed_in_with_campaign,
     wait_until,
