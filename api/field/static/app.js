@@ -203,7 +203,8 @@ async function start() {
   document.getElementById("lang").onclick = () => {
     document.getElementById("lang").textContent = toggleLang() === "en" ? "中" : "EN";
     applyLabels(document);
-    render();
+    if (document.querySelector("form.record")) window.dispatchEvent(new Event("mzfield-lang"));
+    else render();
   };
   document.getElementById("outbox-button").onclick = () => (location.hash = "#/outbox");
   document.getElementById("back").onclick = () => history.back();

@@ -6,7 +6,7 @@ import { displacement, formatM } from "./geo.js";
 import { pick, t } from "./i18n.js";
 import * as outbox from "./outbox.js";
 import { preparePhoto } from "./photos.js";
-import { fill, h, newId, notice, nowUtc } from "./ui.js";
+import { L, fill, h, newId, notice, nowUtc } from "./ui.js";
 import { CONDITIONS, FIX_TYPES, REFERENCE_STATES, SEGMENT_STATES, validateMarker, validateSegment } from "./validate.js";
 import { currentPosition, state } from "./app.js";
 import { campaignRecords } from "./views.js";
@@ -72,14 +72,14 @@ function commonFields(bundle, record, photos) {
   const kept = record ? record.photos.length : 0;
   const comments = ((record && record.reviews) || []).filter((v) => v.comment);
   return [
-    h("label", {}, t("actions"), h("textarea", { name: "actions", value: record ? record.actions.join("\n") : "" })),
-    h("label", {}, t("notes"), h("textarea", { name: "notes", value: (record && record.notes) || "" })),
-    h("label", {}, `${t("photos")}${kept ? ` (+${kept})` : ""}`, input),
+    h("label", {}, L("actions"), h("textarea", { name: "actions", value: record ? record.actions.join("\n") : "" })),
+    h("label", {}, L("notes"), h("textarea", { name: "notes", value: (record && record.notes) || "" })),
+    h("label", {}, L("photos"), kept ? ` (+${kept})` : "", input),
     thumbs,
-    h("fieldset", {}, h("legend", {}, t("inspectors")),
-      h("label", {}, `${t("left_side")} · ${bundle.campaign.left_name}`, h("input", { name: "side_left", value: sides.left.join("，") })),
-      h("label", {}, `${t("right_side")} · ${bundle.campaign.right_name}`, h("input", { name: "side_right", value: sides.right.join("，") }))),
-    comments.length ? h("div", { id: "review-comments" }, h("h3", {}, t("reviewer_comments")),
+    h("fieldset", {}, h("legend", {}, L("inspectors")),
+      h("label", {}, L("left_side"), ` · ${bundle.campaign.left_name}`, h("input", { name: "side_left", value: sides.left.join("，") })),
+      h("label", {}, L("right_side"), ` · ${bundle.campaign.right_name}`, h("input", { name: "side_right", value: sides.right.join("，") }))),
+    comments.length ? h("div", { id: "review-comments" }, h("h3", {}, L("reviewer_comments")),
       comments.map((v) => h("div", { class: "review" }, `${v.reviewer} · ${t(`review_${v.to_state}`)}: ${v.comment}`))) : null,
   ];
 }
@@ -94,6 +94,7 @@ function commonBody(form, record, photos) {
 }
 
 function showProblems(box, problems) {
+  box.problems = problems;
   fill(box, problems.map((p) => h("div", { class: "field-error", dataset: { field: p.field } }, `${pick([p.zh, p.en])}`)));
   box.hidden = problems.length === 0;
   if (problems.length) box.scrollIntoView({ block: "center" });
@@ -120,9 +121,20 @@ function saveButtons(form, { problemsBox, build, check, kind, record, photos, ba
     save(false);
   });
   return h("div", { class: "actions" },
-    h("button", { type: "button", id: "save-draft", onclick: () => save(true) }, t("save_draft")),
-    h("button", { type: "submit", class: "primary", id: "submit" }, t("submit")),
-    h("button", { type: "button", onclick: () => (location.hash = back) }, t("cancel")));
+    h("button", { type: "button", id: "save-draft", onclick: () => save(true) }, L("save_draft")),
+    h("button", { type: "submit", class: "primary", id: "submit" }, L("submit")),
+    h("button", { type: "button", onclick: () => (location.hash = back) }, L("cancel")));
+}
+
+/** On a language switch, a form keeps what was typed: its texts change in place. */
+function onLanguage(form, redraw) {
+  const listener = () => {
+    if (!form.isConnected) return window.removeEventListener("mzfield-lang", listener);
+    const box = form.querySelector("#problems");
+    if (box.problems) showProblems(box, box.problems);
+    redraw();
+  };
+  window.addEventListener("mzfield-lang", listener);
 }
 
 async function existing(campaignId, recordId) {
@@ -133,12 +145,12 @@ async function existing(campaignId, recordId) {
 
 function positionFields(marker, record, onChange) {
   const p = record && record.position;
-  const fix = h("select", { name: "fix_type" }, FIX_TYPES.map((f) => h("option", { value: f, selected: p ? p.fix_type === f : f === "single" }, t(`fix_${f}`))));
+  const fix = h("select", { name: "fix_type" }, FIX_TYPES.map((f) => h("option", { value: f, selected: p ? p.fix_type === f : f === "single", dataset: { i18n: `fix_${f}` } }, t(`fix_${f}`))));
   const num = (name, value, step) => h("input", { name, type: "number", step, inputmode: "decimal", value: value ?? "" });
   const lon = num("lon", p && p.lon, "any");
   const lat = num("lat", p && p.lat, "any");
   const acc = num("accuracy_m", p && p.accuracy_m, "any");
-  const gps = h("button", { type: "button", id: "use-gps" }, t("use_gps"));
+  const gps = h("button", { type: "button", id: "use-gps" }, L("use_gps"));
   const shown = h("div", { class: "displacement", id: "displacement" });
   gps.onclick = async () => {
     try {
@@ -156,9 +168,9 @@ function positionFields(marker, record, onChange) {
   acc.addEventListener("input", onChange);
   fix.addEventListener("change", onChange);
   return {
-    nodes: h("fieldset", {}, h("legend", {}, t("observed_position")), h("div", { class: "row" }, gps, h("span", { class: "muted" }, `${t("place_by_hand")}: ${t("lon")}/${t("lat")}`)),
-      h("div", { class: "row" }, h("label", { class: "grow" }, t("lon"), lon), h("label", { class: "grow" }, t("lat"), lat)),
-      h("div", { class: "row" }, h("label", { class: "grow" }, t("accuracy_m"), acc), h("label", { class: "grow" }, t("fix_type"), fix)), shown),
+    nodes: h("fieldset", {}, h("legend", {}, L("observed_position")), h("div", { class: "row" }, gps, h("span", { class: "muted" }, L("place_by_hand"), ": ", L("lon"), "/", L("lat"))),
+      h("div", { class: "row" }, h("label", { class: "grow" }, L("lon"), lon), h("label", { class: "grow" }, L("lat"), lat)),
+      h("div", { class: "row" }, h("label", { class: "grow" }, L("accuracy_m"), acc), h("label", { class: "grow" }, L("fix_type"), fix)), shown),
     read() {
       if (lon.value === "" && lat.value === "") return null;
       const manual = fix.value === "manual";
@@ -187,7 +199,7 @@ export async function renderMarkerForm(root, bundle, markerNo, recordId) {
   const position = positionFields(marker, record, () => showDisplacement(position.shown, marker, position.read(), bundle));
   const refs = (marker.reference_objects || []).map((r) => {
     const before = record && record.reference_status.find((x) => x.name === r.name);
-    return h("label", {}, r.name, h("select", { name: `ref_${r.name}`, dataset: { ref: r.name } }, REFERENCE_STATES.map((s) => h("option", { value: s, selected: before ? before.status === s : s === "完好" }, t(REF_LABELS[s])))));
+    return h("label", {}, r.name, h("select", { name: `ref_${r.name}`, dataset: { ref: r.name } }, REFERENCE_STATES.map((s) => h("option", { value: s, selected: before ? before.status === s : s === "完好", dataset: { i18n: REF_LABELS[s] } }, t(REF_LABELS[s])))));
   });
   const build = () => ({
     record_id: record ? record.record_id : newId(),
@@ -205,14 +217,15 @@ export async function renderMarkerForm(root, bundle, markerNo, recordId) {
   fill(form,
     h("p", { class: "muted" }, `${marker.marker_type} · ${registered}${marker.last ? ` · ${t("last_condition")} ${marker.last.condition}` : ""}`),
     problemsBox,
-    h("label", {}, t("condition")), choices("condition", CONDITIONS, (c) => c, record && record.condition),
-    h("label", {}, t("damage_detail"), h("textarea", { name: "damage_detail", value: (record && record.damage_detail) || "" })),
+    h("label", {}, L("condition")), choices("condition", CONDITIONS, (c) => c, record && record.condition),
+    h("label", {}, L("damage_detail"), h("textarea", { name: "damage_detail", value: (record && record.damage_detail) || "" })),
     position.nodes,
-    refs.length ? h("fieldset", {}, h("legend", {}, t("reference_status")), refs) : null,
+    refs.length ? h("fieldset", {}, h("legend", {}, L("reference_status")), refs) : null,
     commonFields(bundle, record, photos),
     saveButtons(form, { problemsBox, build, check: (b) => validateMarker(b, bundle), kind: "marker", record, photos, back }));
   fill(root, form);
   showDisplacement(position.shown, marker, position.read(), bundle);
+  onLanguage(form, () => showDisplacement(position.shown, marker, position.read(), bundle));
 }
 
 /** The segment check form between two neighbouring markers. */
@@ -235,10 +248,11 @@ export async function renderSegmentForm(root, bundle, fromMarker, toMarker, reco
   });
   document.getElementById("title").textContent = t("segment_form");
   fill(form, problemsBox,
-    h("div", { class: "row" }, h("label", { class: "grow" }, t("from_marker"), select("from_marker", fromMarker)), h("label", { class: "grow" }, t("to_marker"), select("to_marker", toMarker))),
-    h("label", {}, t("segment_status")), choices("status", SEGMENT_STATES, (s) => t(`seg_${s}`), record && record.status),
-    h("label", {}, t("description"), h("textarea", { name: "description", value: (record && record.description) || "" })),
+    h("div", { class: "row" }, h("label", { class: "grow" }, L("from_marker"), select("from_marker", fromMarker)), h("label", { class: "grow" }, L("to_marker"), select("to_marker", toMarker))),
+    h("label", {}, L("segment_status")), choices("status", SEGMENT_STATES, (s) => L(`seg_${s}`), record && record.status),
+    h("label", {}, L("description"), h("textarea", { name: "description", value: (record && record.description) || "" })),
     commonFields(bundle, record, photos),
     saveButtons(form, { problemsBox, build, check: (b) => validateSegment(b, bundle), kind: "segment", record, photos, back }));
   fill(root, form);
+  onLanguage(form, () => {});
 }

@@ -57,9 +57,10 @@ export function inChina(lon, lat) {
   return lon >= x0 && lon <= x1 && lat >= y0 && lat <= y1;
 }
 
-/** "12 m", "1.3 km". */
+/** "0.31 m", "3.0 m", "12 m", "1.3 km". */
 export function formatM(metres) {
   if (!Number.isFinite(metres)) return "–";
+  if (metres < 1) return `${metres.toFixed(2)} m`;
   if (metres < 1000) return `${metres < 10 ? metres.toFixed(1) : Math.round(metres)} m`;
   return `${(metres / 1000).toFixed(metres < 10000 ? 2 : 1)} km`;
 }

@@ -1,4 +1,4 @@
-// The campaign map (Leaflet, served by the app; no tiles): the two divisions and the roads
+// The campaign map (Leaflet, served by the app; no tiles; SVG, 200 markers draw at once): the two divisions and the roads
 // near the line from the offline bundle, the line, the markers coloured by status, and the
 // phone's position with its accuracy circle.
 
@@ -20,7 +20,7 @@ function label(text) {
  */
 export function showMap(box, bundle, status, onMarker) {
   const L = window.L;
-  const map = L.map(box, { attributionControl: false, preferCanvas: true, zoomSnap: 0.5 });
+  const map = L.map(box, { attributionControl: false, zoomSnap: 0.5 });
   const line = L.geoJSON(bundle.line.geometry, { style: { color: "#7b2d8b", weight: 4, dashArray: "8 4" } });
   map.fitBounds(line.getBounds(), { padding: [20, 20] }); // a view first: layers need one
   L.geoJSON(bundle.base.divisions, { style: { color: "#7a6fa3", weight: 1, fillOpacity: 0.06 }, interactive: false }).addTo(map);
@@ -28,7 +28,7 @@ export function showMap(box, bundle, status, onMarker) {
   line.addTo(map);
   for (const m of bundle.markers) {
     const s = (status.get(m.marker_no) || { status: "todo" }).status;
-    const dot = L.circleMarker([m.lat, m.lon], { radius: 7, color: "#fff", weight: 2, fillColor: COLOURS[s], fillOpacity: 1 });
+    const dot = L.circleMarker([m.lat, m.lon], { radius: 7, color: "#fff", weight: 2, fillColor: COLOURS[s], fillOpacity: 1, className: `mz-marker mz-st-${s}` });
     dot.bindTooltip(label(m.marker_no), { direction: "top" });
     dot.on("click", () => onMarker(m));
     dot.addTo(map);
@@ -40,8 +40,9 @@ export function showMap(box, bundle, status, onMarker) {
     setPosition(p) {
       const at = [p.lat, p.lon];
       if (!here) {
+        if (line.getBounds().pad(0.5).contains(at)) map.setView(at, 15); // near the line: zoom in
         ring = L.circle(at, { radius: p.accuracy_m, color: "#1f6feb", weight: 1, fillOpacity: 0.1, interactive: false }).addTo(map);
-        here = L.circleMarker(at, { radius: 6, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(map);
+        here = L.circleMarker(at, { radius: 6, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1, className: "mz-here" }).addTo(map);
       } else {
         here.setLatLng(at);
         ring.setLatLng(at).setRadius(p.accuracy_m);

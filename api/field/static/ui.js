@@ -1,6 +1,8 @@
 // Building the page from data without ever parsing it as HTML: every value reaches the page
 // as a text node or a property (never parsed as markup), which the CSP of /field/ backs up.
 
+import { t } from "./i18n.js";
+
 /** An element: ``h("li", {class: "x", onclick: f}, "text", child)``. */
 export function h(tag, props, ...children) {
   const el = document.createElement(tag);
@@ -17,6 +19,11 @@ export function h(tag, props, ...children) {
     el.append(child instanceof Node ? child : String(child));
   }
   return el;
+}
+
+/** A label that follows the language toggle (``data-i18n``, see i18n.applyLabels). */
+export function L(key) {
+  return h("span", { dataset: { i18n: key } }, t(key));
 }
 
 /** Replace the children of ``parent``. */
