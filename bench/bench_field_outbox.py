@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import os
 import sys
 import tempfile
 import time
@@ -127,6 +128,7 @@ def run(n: int, photo_kb: float, *, anchor: bool) -> dict[str, float]:
         finally:
             world.close()
     mean_kb = sum(len(p) for p in photos) / len(photos) / 1024
+    print("load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"outbox drain: {n} records with one {mean_kb:.0f} kB photo each in {took:.2f} s "
           f"(target ≤ {TARGET_S:.0f} s: {'met' if took <= TARGET_S else 'MISSED'})")  # fmt: skip
     print(f"on the server: {counts['records']} records, {counts['photos']} photos; "
