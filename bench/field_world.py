@@ -130,6 +130,25 @@ class FieldWorld:
         self.records.close()
 
 
+def staff_campaign(
+    records: RecordStore,
+    campaign: Campaign,
+    users: dict[str, tuple[str, str | None]],
+    *,
+    password: str,
+) -> dict[str, str]:
+    """Add ``users`` (username → role and side, all with ``password``) and ``campaign``
+    with the users who have a side as its members; returns a new token for each user."""
+    password_hash = hash_password(password)
+    for name, (role, _) in users.items():
+        records.add_user(User(name, role, name.title(), password_hash), actor="cli")  # type: ignore[arg-type]
+    records.add_campaign(campaign, actor="planner")
+    for name, (_, side) in users.items():
+        if side is not None:
+            records.add_member(campaign.campaign_id, name, side=side, actor="planner")
+    return {name: issue_token(records, name, actor="cli")[0] for name in users}
+
+
 def build_field_world(location: str) -> FieldWorld:
     """Layers, users, and campaign 2025-0003 in the new store at ``location`` (close it)."""
     store = open_store(location)
@@ -139,18 +158,11 @@ def build_field_world(location: str) -> FieldWorld:
     finally:
         store.close()
     records = open_record_store(location)
-    password_hash = hash_password(PASSWORD)
-    for name, (role, _) in USERS.items():
-        records.add_user(User(name, role, name.title(), password_hash), actor="cli")  # type: ignore[arg-type]
     campaign = Campaign(
         LONG_CAMPAIGN, LONG_LINE, 1, 2025, "2025年朝阳区—丰台区界线联检",
         "110105", "朝阳区", "110106", "丰台区",
     )  # fmt: skip
-    records.add_campaign(campaign, actor="planner")
-    for name, (_, side) in USERS.items():
-        if side is not None:
-            records.add_member(LONG_CAMPAIGN, name, side=side, actor="planner")
-    tokens = {name: issue_token(records, name, actor="cli")[0] for name in USERS}
+    tokens = staff_campaign(records, campaign, USERS, password=PASSWORD)
     return FieldWorld(location, records, tokens)
 
 
