@@ -26,11 +26,11 @@ from api.maps.assets import vendor_url
 __all__ = ["CSP", "STATIC_DIR", "field_config", "router", "shell_urls"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-#: the app's own modules, style and icon under /field/app/
+#: the app's own modules, style and icons under /field/app/
 ASSETS = frozenset(
     p.name
     for p in STATIC_DIR.iterdir()
-    if p.suffix in (".js", ".css", ".svg") and p.name != "sw.js"
+    if p.suffix in (".js", ".css", ".svg", ".png") and p.name != "sw.js"
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -38,7 +38,12 @@ CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _NO_CACHE = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-_MEDIA = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+_MEDIA = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
 
 router = APIRouter(prefix="/field", tags=["field app / 外业应用"], include_in_schema=False)
 

@@ -4,11 +4,13 @@ name and the shell, and the configured photo size reaches the app."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from api.app import create_app
 from api.config import Settings
@@ -64,3 +66,20 @@ def test_app_code_never_parses_data_as_html() -> None:
         text = path.read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in text, f"{path.name} uses {sink}"
+
+
+def test_manifest_makes_the_app_installable(client: TestClient) -> None:
+    answer = client.get("/field/manifest.webmanifest")
+    assert answer.headers["content-type"].startswith("application/manifest+json")
+    manifest = answer.json()
+    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == (
+        "/field/",
+        "/field/",
+        "standalone",
+    )
+    for icon in manifest["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200 and image.headers["content-type"] == icon["type"]
+        if icon["type"] == "image/png":
+            size = Image.open(io.BytesIO(image.content)).size
+            assert f"{size[0]}x{size[1]}" == icon["sizes"]

@@ -17,7 +17,13 @@ from bench.field_world import (
     long_marker_no,
 )
 from layers.records import RecordFilter
-from tests.browser.field_steps import open_list, phone_at, screenshot, signed_in_with_campaign
+from tests.browser.field_steps import (
+    open_list,
+    phone_at,
+    screenshot,
+    signed_in_with_campaign,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -68,9 +74,18 @@ def test_form_checks_like_the_api_and_shows_displacement(
         page.click("#submit")
         page.wait_for_selector("#marker-list")
         assert page.locator("#badge").inner_text() == "2"
+        _fill_from_gps(page, phone, 5, 0.2)
+        page.click("#save-draft")  # a draft stays on the phone until submitted
+        page.wait_for_selector("#marker-list")
+        assert page.locator("#badge").inner_text() == "2"
 
         phone.go_online()
-        assert phone.wait_drained(page, 30)["sent"] == 2
+        counts = phone.wait_drained(page, 30)
+        assert (counts["sent"], counts["draft"]) == (2, 1)
+        page.evaluate("location.hash = '#/outbox'")
+        page.locator("#outbox-list li[data-state='draft'] button.primary").click()
+        wait_until(page, lambda: Phone.counts(page)["sent"] == 3, 30)
+        assert Phone.counts(page)["waiting"] == 0
         flt = RecordFilter(campaign_id=LONG_CAMPAIGN)
         by_marker = {r.body["marker_no"]: r for r in world.records.list_records("marker", flt)[0]}
         displaced, fine = (
@@ -85,6 +100,6 @@ def test_form_checks_like_the_api_and_shows_displacement(
         counts = {
             s: page.locator(f"#field-map path.mz-st-{s}").count() for s in ("todo", "done", "issue")
         }
-        assert counts == {"todo": LONG_MARKERS - 2, "done": 1, "issue": 1}
+        assert counts == {"todo": LONG_MARKERS - 3, "done": 2, "issue": 1}
         screenshot(page, "map")
         assert not phone.blocked and not phone.errors, (phone.blocked, phone.errors)
