@@ -1,6 +1,7 @@
 """What the server refuses never disappears from the phone: a record whose UUID the server
 holds with another body (409) and a record the server's checks refuse (422) go to "needs
-attention" with the server's word, while the records queued after them are still sent."""
+attention" with the server's word, while the records queued after them are still sent; the
+inspector keeps the phone's version of the first and corrects the second."""
 
 from __future__ import annotations
 
@@ -40,9 +41,10 @@ def test_conflicting_and_refused_records_wait_for_the_inspector(
         # another device already used the first record's UUID, with another body
         assert _post(service, world, {**taken, "notes": "另一台设备"}) == 201
         phone.go_online()
-        wait_until(page, lambda: Phone.counts(page)["attention"] == 2, 30)
+        # the third one is sent all the same
+        wait_until(page, lambda: Phone.counts(page)["sent"] == 1, 30)
         counts = Phone.counts(page)
-        assert (counts["sent"], counts["waiting"]) == (1, 2)  # the third one was still sent
+        assert (counts["attention"], counts["waiting"]) == (2, 2)
 
         page.evaluate("location.hash = '#/outbox'")
         conflict = page.locator(f"#outbox-list li[data-record='{taken['record_id']}']")
@@ -52,12 +54,18 @@ def test_conflicting_and_refused_records_wait_for_the_inspector(
         refused = page.locator(f"#outbox-list li[data-record='{far['record_id']}']")
         assert "位置距界线" in refused.inner_text()
         assert refused.locator("button.keep-mine").count() == 0
+        refused.locator("button.edit-record").click()  # the inspector corrects it
+        page.wait_for_selector("#marker-form")
+        page.fill("input[name=lon]", str(marker_body(199)["position"]["lon"]))  # type: ignore[index]
+        page.click("#submit")
+        page.wait_for_selector("#marker-list")
+        page.evaluate("location.hash = '#/outbox'")
 
         conflict.locator("button.keep-mine").click()
-        wait_until(page, lambda: Phone.counts(page)["sent"] == 2, 30)
+        wait_until(page, lambda: Phone.counts(page)["sent"] == 3, 30)
     flt = RecordFilter(campaign_id=LONG_CAMPAIGN)
     stored = {r.record_id: r for r in world.records.list_records("marker", flt)[0]}
-    assert set(stored) == {taken["record_id"], fine["record_id"]}
+    assert set(stored) == {taken["record_id"], far["record_id"], fine["record_id"]}
     assert (stored[taken["record_id"]].body["notes"], stored[taken["record_id"]].version) == (
         "本机记录",
         2,

@@ -87,6 +87,7 @@ const LABELS = {
   outbox_empty: ["没有待发送的记录", "Nothing waiting"],
   edit: ["修改", "Edit"],
   discard: ["删除草稿", "Discard draft"],
+  discard_record: ["删除此记录", "Delete this record"],
   keep_mine: ["用我的版本", "Keep mine"],
   take_server: ["用服务器版本", "Take the server's"],
   local_version: ["本机版本", "On this phone"],

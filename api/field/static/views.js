@@ -146,6 +146,12 @@ function versions(entry) {
   return [h("table", { class: "versions" }, h("thead", {}, h("tr", {}, h("th", {}, t("field")), h("th", {}, t("local_version")), h("th", {}, t("server_version")))), h("tbody", {}, rows)), comments];
 }
 
+function formPath(entry) {
+  const b = entry.body;
+  const tail = entry.kind === "segment" ? `s/${b.from_marker}/${b.to_marker}` : `m/${b.marker_no}`;
+  return `#/c/${entry.campaign_id}/${tail}/${entry.record_id}`;
+}
+
 function entryCard(entry, rerender) {
   const title = entry.kind === "segment" ? `${entry.body.from_marker} → ${entry.body.to_marker}` : `${entry.body.marker_no} · ${entry.body.condition}`;
   const pending = entry.photos.filter((p) => !p.uploaded).length;
@@ -156,9 +162,13 @@ function entryCard(entry, rerender) {
   if (entry.state === "attention") {
     const message = entry.conflict === "final" ? t("conflict_final") : entry.conflict === "invalid" ? bilingual(entry.error) : t("conflict_changed");
     parts.push(h("p", { class: "error" }, message), versions(entry));
-    parts.push(h("div", { class: "actions" },
+    parts.push(h("div", { class: "actions" }, entry.conflict === "invalid" ? [
+      h("button", { class: "primary edit-record", onclick: () => (location.hash = formPath(entry)) }, t("edit")),
+      h("button", { class: "danger discard-record", onclick: act(outbox.takeServer) }, t("discard_record")),
+    ] : [
       entry.conflict === "changed" ? h("button", { class: "primary keep-mine", onclick: act(outbox.keepMine) }, t("keep_mine")) : null,
-      h("button", { class: "take-server", onclick: act(outbox.takeServer) }, t("take_server"))));
+      h("button", { class: "take-server", onclick: act(outbox.takeServer) }, t("take_server")),
+    ]));
   }
   if (entry.state === "draft") {
     parts.push(h("div", { class: "actions" },
