@@ -76,7 +76,8 @@ def test_offline_download_record_reopen_and_drain(
         assert "离线包已下载" in page.locator("#notice").inner_text()
 
         phone.go_offline()
-        page.reload()
+        reloaded = page.reload()
+        assert reloaded is not None and reloaded.from_service_worker  # the cached shell
         Phone.wait_ready(page)
         assert page.locator("#net").inner_text() == "离线"
         open_list(page)
