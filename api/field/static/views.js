@@ -178,6 +178,8 @@ function entryCard(entry, rerender) {
   return h("li", { class: "card stack", dataset: { record: entry.record_id, state: entry.state } }, parts);
 }
 
+let outboxListener = null;
+
 /** The outbox: what waits, what needs attention (both versions side by side), the sent count. */
 export async function renderOutbox(root) {
   const rerender = () => renderOutbox(root);
@@ -189,6 +191,10 @@ export async function renderOutbox(root) {
       h("span", { class: "grow", id: "outbox-counts" }, `${t("waiting")} `, h("b", { id: "waiting-count" }, String(counts.waiting)), ` · ${t("sent_count")} `, h("b", { id: "sent-count" }, String(counts.sent))),
       h("button", { id: "send-now", onclick: () => outbox.drain().then(rerender) }, t("send_now"))),
     list.length ? h("ul", { class: "list", id: "outbox-list" }, list.map((e) => entryCard(e, rerender))) : h("p", { class: "muted" }, t("outbox_empty")));
-  const listener = () => { outbox.events.removeEventListener("change", listener); if (location.hash === "#/outbox") rerender(); };
-  outbox.events.addEventListener("change", listener);
+  outbox.events.removeEventListener("change", outboxListener);
+  outboxListener = () => {
+    if (location.hash === "#/outbox") rerender();
+    else outbox.events.removeEventListener("change", outboxListener);
+  };
+  outbox.events.addEventListener("change", outboxListener);
 }
