@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -34,6 +35,8 @@ __all__ = ["Phone", "ServiceProcess", "free_port", "service_process"]
 
 os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 ROOT = Path(__file__).resolve().parents[1]
+#: every URL but loopback ones (a lookahead the driver evaluates itself)
+_OUTSIDE = re.compile(r"^(?!(?:https?|wss?)://(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?:[:/]|$))")
 READY = "() => window.mzfield !== undefined && window.mzfield.ready === true"
 
 #: queue records through the app's own outbox (the path of the forms after validation);
@@ -88,18 +91,25 @@ class Phone:
             service_workers="allow",
         )
         phone = cls(context, base_url)
-        context.route("**/*", phone._route)
+        context.route(_OUTSIDE, phone._block)
         return phone
 
-    def _route(self, route: Route) -> None:
-        request = route.request
-        if not is_local_url(request.url):
-            self.blocked.append(request.url)
-            route.abort("blockedbyclient")
-        elif self.offline and request.service_worker is not None:
+    def _block(self, route: Route) -> None:
+        """Anything that would leave the machine (matched in the driver, so local requests
+        never wait for Python)."""
+        if is_local_url(route.request.url):  # the pattern's guard, checked once more
+            route.fallback()
+            return
+        self.blocked.append(route.request.url)
+        route.abort("blockedbyclient")
+
+    @staticmethod
+    def _cut_worker(route: Route) -> None:
+        """While offline: the service worker's own requests fail like the page's."""
+        if route.request.service_worker is not None:
             route.abort("internetdisconnected")
         else:
-            route.continue_()
+            route.fallback()
 
     def page(self, path: str = "/field/") -> Page:
         """A new tab on ``path``, once the app has started."""
@@ -116,9 +126,11 @@ class Phone:
     def go_offline(self) -> None:
         self.offline = True
         self.context.set_offline(True)
+        self.context.route("**/*", self._cut_worker)
 
     def go_online(self) -> None:
         self.offline = False
+        self.context.unroute("**/*", self._cut_worker)
         self.context.set_offline(False)
 
     def move_to(self, lon: float, lat: float, accuracy_m: float = 3.0) -> None:

@@ -103,3 +103,14 @@ def test_form_checks_like_the_api_and_shows_displacement(
         assert counts == {"todo": LONG_MARKERS - 3, "done": 2, "issue": 1}
         screenshot(page, "map")
         assert not phone.blocked and not phone.errors, (phone.blocked, phone.errors)
+
+
+def test_the_phone_blocks_outside_requests(field_browser: Browser) -> None:
+    """The tests' guard itself (the app's CSP would stop such a request even earlier)."""
+    phone = Phone.open(field_browser, "http://127.0.0.1:9", lon=116.38, lat=39.9)
+    try:
+        probe = phone.context.new_page()
+        probe.evaluate("fetch('https://example.com/tile.png').catch(() => null)")
+        assert phone.blocked == ["https://example.com/tile.png"]
+    finally:
+        phone.close()

@@ -42,10 +42,16 @@ export function database() {
   return opened;
 }
 
-/** Run ``work(stores)`` in one transaction over ``names``; resolves once it committed. */
-export async function transact(names, mode, work) {
+/**
+ * Run ``work(stores)`` in one transaction over ``names``; resolves once it committed.
+ * ``durability`` "strict" (the default) resolves only once the data is on disk: what a
+ * person saved must survive a crash. "relaxed" is for steps that are safe to lose and
+ * repeat (the outbox's progress marks: a lost one means a replay, which the server
+ * answers by the record's UUID and the photo's hash).
+ */
+export async function transact(names, mode, work, { durability = "strict" } = {}) {
   const db = await database();
-  const tx = db.transaction(names, mode, { durability: "strict" });
+  const tx = db.transaction(names, mode, { durability });
   const stores = Object.fromEntries(names.map((n) => [n, tx.objectStore(n)]));
   const done = new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
@@ -65,9 +71,9 @@ export function all(store) {
   return transact([store], "readonly", (s) => promised(s[store].getAll()));
 }
 
-export function put(store, value, key) {
+export function put(store, value, key, options) {
   return transact([store], "readwrite", (s) =>
-    promised(key === undefined ? s[store].put(value) : s[store].put(value, key)),
+    promised(key === undefined ? s[store].put(value) : s[store].put(value, key)), options,
   );
 }
 

@@ -99,10 +99,15 @@ export async function save({ kind, op, body, baseEtag, photos = [], draft = fals
   if (!draft) schedule(0);
 }
 
-async function update(entry, changes) {
+async function update(entry, changes, durability = "strict") {
   Object.assign(entry, changes, { updated_at: new Date().toISOString() });
-  await db.put("outbox", entry);
+  await db.put("outbox", entry, undefined, { durability });
   changed();
+}
+
+/** A progress mark of sending: safe to lose (the step is repeated, replay-safe). */
+function mark(entry, changes) {
+  return update(entry, changes, "relaxed");
 }
 
 async function finish(entry, server) {
@@ -144,7 +149,7 @@ async function sendPhotos(entry) {
     form.append("file", stored.blob, photo.name || "photo.jpg");
     await call(`/inspections/${entry.record_id}/photos`, { method: "POST", form });
     photo.uploaded = true;
-    await update(entry, {});
+    await mark(entry, {});
   }
 }
 
@@ -161,10 +166,10 @@ async function needsAttention(entry, error) {
 }
 
 async function sendOne(entry) {
-  await update(entry, { state: "sending", attempts: entry.attempts + 1 });
+  await mark(entry, { state: "sending", attempts: entry.attempts + 1 });
   if (!entry.acked) {
     const server = await sendRecord(entry);
-    await update(entry, { acked: true, server });
+    await mark(entry, { acked: true, server });
   }
   await sendPhotos(entry);
   const server = (await call(recordPath(entry.kind, entry.record_id))).body;
