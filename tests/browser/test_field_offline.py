@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from bench.field_phone import Phone, ServiceProcess
 from bench.field_world import LONG_CAMPAIGN, LONG_MARKERS, FieldWorld, jpeg, long_marker_no
@@ -60,6 +60,16 @@ def _check_photos(world: FieldWorld, markers: list, photos: list[Path]) -> None:
     assert max(max(size) for _, size in stored) == 1600  # the large one was resized
     assert sorted(r.body["condition"] for r in markers) == sorted(CONDITIONS)
     assert {r.body["marker_no"] for r in markers} == {long_marker_no(i) for i in range(5)}
+
+
+def _check_list(page: Page) -> None:
+    """Markers by distance from the phone, coloured by what was found."""
+    open_list(page)  # the phone stands 0.3 m from marker 5 (index 4): it comes first
+    page.wait_for_selector(f"#marker-list li:first-child[data-marker='{long_marker_no(4)}']")
+    assert page.locator("#marker-list li .dist").first.inner_text() == "0.30 m"
+    chips = page.locator("#marker-list li .chip")
+    assert chips.filter(has_text="有问题").count() == 2  # 损坏, 遮挡掩埋
+    assert chips.filter(has_text="已检").count() == 3
 
 
 def test_offline_download_record_reopen_and_drain(
@@ -118,9 +128,6 @@ def test_offline_download_record_reopen_and_drain(
         )
         assert listed["total"] + seg["total"] == phone.counts(reopened)["sent"] == 7
 
-        open_list(reopened)
-        chips = reopened.locator("#marker-list li .chip")
-        assert chips.filter(has_text="有问题").count() == 2  # 损坏, 遮挡掩埋
-        assert chips.filter(has_text="已检").count() == 3
+        _check_list(reopened)
         assert not phone.blocked, phone.blocked
         assert not phone.errors, phone.errors
