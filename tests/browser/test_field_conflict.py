@@ -32,9 +32,16 @@ def _record(world: FieldWorld, i: int) -> Record:
     return record
 
 
-def _review(service: ServiceProcess, world: FieldWorld, record: Record) -> None:
-    """The planner marks the record as having issues, with a comment (over HTTP)."""
-    body = json.dumps({"state": "has_issues", "comment": COMMENT}).encode()
+def _review(
+    service: ServiceProcess,
+    world: FieldWorld,
+    record: Record,
+    *,
+    state: str = "has_issues",
+    comment: str = COMMENT,
+) -> None:
+    """The planner reviews the record, with a comment (over HTTP)."""
+    body = json.dumps({"state": state, "comment": comment}).encode()
     headers = {**world.auth("planner"), "If-Match": record.etag}
     headers["Content-Type"] = "application/json"
     url = f"{service.url}/inspections/{record.record_id}/review"
@@ -100,4 +107,12 @@ def test_reviewer_change_while_phone_edits_offline(
         page.locator(f"#mine-list li[data-record='{second.record_id}'] button").click()
         assert COMMENT in page.locator("#review-comments").inner_text()
         assert page.locator("textarea[name=notes]").input_value() == "原始备注 B"
+
+        _review(service, world, _record(world, 0), state="approved", comment="同意")
+        page.evaluate(f"location.hash = '#/c/{LONG_CAMPAIGN}/mine'")
+        page.click("#refresh")  # reviews reach the phone; an approved record is final
+        approved = page.locator(f"#mine-list li[data-record='{first.record_id}']")
+        approved.filter(has_text="已通过").wait_for()
+        assert approved.locator("button").count() == 0
+        assert "planner: 同意" in approved.inner_text()
         assert not phone.blocked

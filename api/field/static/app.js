@@ -106,6 +106,27 @@ async function storeBundle(id, bundle, size) {
   });
 }
 
+const REFRESH_AFTER_MS = 30000;
+
+/**
+ * When online, fetch a downloaded campaign again (at most every 30 s unless ``force``), so that review
+ * states, reviewers' comments and the team's records reach the phone; resolves to whether
+ * anything was fetched. Failures are quiet: the phone keeps what it has.
+ */
+export async function refreshBundle(id, { force = false } = {}) {
+  const have = await db.get("bundles", id);
+  const recent = have && Date.now() - Date.parse(have.downloaded_at) < REFRESH_AFTER_MS;
+  if (!navigator.onLine || !have || (recent && !force)) return false;
+  try {
+    const { body, size } = await api.download(`/inspections/campaigns/${encodeURIComponent(id)}/bundle`, () => {});
+    await storeBundle(id, body, size);
+    return true;
+  } catch (e) {
+    if (e.kind === "auth") onSignInNeeded();
+    return false;
+  }
+}
+
 async function download(id, row) {
   const bar = h("progress", { class: "progress", max: 100, value: 0 });
   const label = h("div", { class: "muted" }, t("downloading"));

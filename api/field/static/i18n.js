@@ -103,6 +103,7 @@ const LABELS = {
   review_rejected: ["已退回", "rejected"],
   reviewer_comments: ["审核意见", "Reviewer comments"],
   my_records: ["我的记录", "My records"],
+  refresh: ["从服务器更新（审核意见、队友记录）", "Update from the server (reviews, the team's records)"],
   next_try: ["下次重试", "next try"],
   photos_pending: ["张照片待上传", "photo(s) to upload"],
   install_hint: ["可添加到主屏幕使用", "Add to the home screen to use it as an app"],

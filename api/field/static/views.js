@@ -6,7 +6,7 @@ import { formatM, distanceM } from "./geo.js";
 import { bilingual, t } from "./i18n.js";
 import * as outbox from "./outbox.js";
 import { fill, h } from "./ui.js";
-import { state } from "./app.js";
+import { refreshBundle, state } from "./app.js";
 import { showMap } from "./map.js";
 
 const FINAL = ["approved", "rejected"];
@@ -86,6 +86,11 @@ function mineList(bundle, records) {
 /** A campaign: tabs for markers (by distance), map, segments and own records. */
 export async function renderCampaign(root, bundle, tab) {
   const id = bundle.campaign.campaign_id;
+  const shown = location.hash;
+  const refresh = (force) => refreshBundle(id, { force }).then(async (fresh) => {
+    if (fresh && location.hash === shown) renderCampaign(root, await db.get("bundles", id), tab);
+  });
+  refresh(false);
   const records = await campaignRecords(id);
   const status = markerStatus(records);
   document.getElementById("title").textContent = bundle.campaign.name;
@@ -93,7 +98,8 @@ export async function renderCampaign(root, bundle, tab) {
     h("button", { class: tab === name ? "on" : "", id: `tab-${name}`, onclick: () => (location.hash = `#/c/${id}/${name}`) }, t(name === "mine" ? "my_records" : name)));
   const where = h("p", { class: "muted", id: "position" }, positionLine());
   const body = h("div");
-  fill(root, h("div", { class: "tabs" }, tabs), where, body);
+  const again = h("button", { id: "refresh", title: t("refresh"), disabled: !navigator.onLine, onclick: () => refresh(true) }, "↻");
+  fill(root, h("div", { class: "tabs" }, tabs, again), where, body);
   const draw = () => {
     where.textContent = positionLine();
     if (tab === "markers") fill(body, markerList(bundle, status));
