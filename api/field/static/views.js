@@ -51,7 +51,7 @@ function markerList(bundle, status) {
     const s = status.get(m.marker_no);
     const last = m.last ? `${t("last_condition")} ${m.last.condition}` : "";
     return h("li", { dataset: { marker: m.marker_no }, onclick: go(m) },
-      h("div", { class: "grow" }, h("div", { class: "marker-no" }, m.marker_no), h("div", { class: "muted" }, `${m.marker_type} · ${last}`)),
+      h("div", { class: "grow" }, h("div", { class: "marker-no" }, m.marker_no), h("div", { class: "muted" }, last ? `${m.marker_type} · ${last}` : m.marker_type)),
       p ? h("span", { class: "dist" }, formatM(d)) : null,
       chip(s ? s.status : "todo"));
   }));
