@@ -165,8 +165,22 @@ async function needsAttention(entry, error) {
   await update(entry, { state: "attention", server, conflict, error: error.body?.detail || error.message });
 }
 
+/**
+ * Take an entry for sending, as it is now (an edit saved since the list was read wins):
+ * read and marked "sending" in one transaction, after which the forms refuse to change it.
+ * ``null`` when it is no longer waiting to be sent.
+ */
+async function claim(id) {
+  return db.transact(["outbox"], "readwrite", async (s, p) => {
+    const entry = await p(s.outbox.get(id));
+    if (!entry || !["queued", "sending"].includes(entry.state)) return null;
+    Object.assign(entry, { state: "sending", attempts: entry.attempts + 1, updated_at: new Date().toISOString() });
+    s.outbox.put(entry);
+    return entry;
+  }, { durability: "relaxed" });
+}
+
 async function sendOne(entry) {
-  await mark(entry, { state: "sending", attempts: entry.attempts + 1 });
   if (!entry.acked) {
     const server = await sendRecord(entry);
     await mark(entry, { acked: true, server });
@@ -184,8 +198,11 @@ async function drainLocked() {
     return "signin";
   }
   const user = current.user.username;
-  for (const entry of await entries()) {
-    if (!["queued", "sending"].includes(entry.state) || entry.owner !== user) continue;
+  for (const listed of await entries()) {
+    if (!["queued", "sending"].includes(listed.state) || listed.owner !== user) continue;
+    const entry = await claim(listed.record_id);
+    if (!entry) continue;
+    changed();
     try {
       await sendOne(entry);
       failures = 0;
