@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Id", "Name", "StrictModel"]
+__all__ = ["Id", "Name", "PublicModel", "StrictModel"]
 
 #: a layer or column name
 Name = Annotated[str, Field(min_length=1, max_length=128)]
@@ -20,3 +20,11 @@ class StrictModel(BaseModel):
     instead of ignored, and text fields are stripped of surrounding white space."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PublicModel(BaseModel):
+    """The base of every response body (the ``XPublic`` family): it lists every member the
+    route sends, so that the OpenAPI document is what clients get (a member it does not
+    declare is an error in the service, not a silently dropped value)."""
+
+    model_config = ConfigDict(extra="forbid")

@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 import typer
 
 from api.cli_common import (
+    ExportCrsOption,
+    NetworkOption,
     StoreOption,
     WorkersOption,
     console,
+    network_source,
     opened_store,
     run_with_progress,
     user_errors,
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from api.coverage.service import CoverageRun
+    from api.network.service import NetworkSource
+    from layers.io.sheets import Lang
     from layers.store import Store
 
 __all__ = [
@@ -70,12 +75,15 @@ def compute(
     tiers_m: list[float] | None,
     mode: Literal["network", "euclidean"],
     weights: list[str] | None,
+    source: NetworkSource | None = None,
 ) -> CoverageRun:
-    """Run the analysis on ``store`` under a spinner (the network is built when needed)."""
+    """Run the analysis on ``store`` under a spinner; the walking network (``source``,
+    default: the store's) is found before any step is announced."""
     from api.catalog import Catalog
     from api.coverage.service import run_coverage
 
     def work(report: Callable[[str], None]) -> CoverageRun:
+        found = _found_network(store, mode, source, report)
         report(f"measuring {mode} distances to {facilities} / 计算到设施的距离")
         return run_coverage(
             Catalog.build(store),
@@ -85,6 +93,7 @@ def compute(
             tiers_m=tiers_m,
             mode=mode,
             weights=weights,
+            network_source=found,
         )
 
     return run_with_progress("coverage / 覆盖分析", work)
@@ -101,12 +110,12 @@ def compute_by_district(
     weights: list[str] | None,
     scheduler: str,
     workers: int = 2,
+    source: NetworkSource | None = None,
 ) -> CoverageRun:
     """:func:`compute` partitioned by district on Dask (``scheduler``: ``local``, ``none``
     or an address such as ``tcp://host:8786``); see :func:`geo.distributed.coverage_by_district`."""
     from api.coverage.service import CoverageRun
     from api.errors import InvalidParameterError
-    from api.network.service import store_network
     from geo.distributed import coverage_by_district
 
     kinds = {info.name: info.kind for info in store.layers()}
@@ -115,7 +124,7 @@ def compute_by_district(
             raise InvalidParameterError(option, name, "no such layer", "没有该图层")
 
     def work(report: Callable[[str], None]) -> CoverageRun:
-        net = store_network(store) if mode == "network" else None
+        net = _found_network(store, mode, source, report)(store) if mode == "network" else None
         report(f"partitioned by district on {scheduler} / 按区县分区计算")
         result = coverage_by_district(
             store.read(demand),
@@ -132,6 +141,22 @@ def compute_by_district(
         return CoverageRun(facilities, demand, result, None, net)
 
     return run_with_progress("coverage by district / 分区覆盖分析", work)
+
+
+def _found_network(
+    store: Store,
+    mode: str,
+    source: NetworkSource | None,
+    report: Callable[[str], None],
+) -> NetworkSource:
+    """The network source of a run with its network already found (and announced) in
+    network mode, so that no step is announced before a missing network is refused."""
+    chosen = source or network_source(None)
+    if mode != "network":
+        return chosen
+    net = chosen(store)
+    report(f"walking network / 步行路网: {net!r}")
+    return lambda _store: net
 
 
 def _weight(run: CoverageRun, wanted: list[str] | None) -> str:
@@ -204,11 +229,36 @@ def print_result(
         out.print(note, markup=False)
 
 
-def write_result(run: CoverageRun, out: Path) -> Path:
-    """Write the per-unit table to ``out`` (format by suffix)."""
+def write_result(
+    run: CoverageRun,
+    out: Path,
+    *,
+    level: Level = "street",
+    names: dict[str, str] | None = None,
+    store: str = "",
+    lang: Lang = "zh",
+    crs: str = "wgs84",
+    demand_kind: str | None = None,
+) -> Path:
+    """Write the result to ``out``: ``.xlsx`` the coverage workbook, ``.csv`` its
+    per-community table (:mod:`api.coverage.workbook`), GIS formats the per-unit layer;
+    coordinates in ``crs`` (``gcj02``/``bd09`` for 高德/百度)."""
+    from api.coverage.workbook import write_coverage
+    from layers.coords import from_wgs84_frame
     from layers.io import write_file
+    from layers.io.exports import add_data_columns
 
-    return write_file(run.result.to_gdf(), out, layer="coverage")
+    if out.suffix.lower() in (".xlsx", ".csv"):
+        return write_coverage(
+            run, out, level=level, names=names or {}, store=store, lang=lang, crs=crs
+        )
+    layer = run.result.to_gdf()
+    written = write_file(
+        layer if crs == "wgs84" else from_wgs84_frame(layer, crs), out, layer="coverage"
+    )
+    if written.suffix.lower() == ".gpkg" and demand_kind:  # Chinese field names in QGIS
+        add_data_columns(written, "coverage", demand_kind)
+    return written
 
 
 @app.callback()
@@ -237,10 +287,14 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Per-unit table: .gpkg .geojson .csv .xlsx / 输出文件", show_default=False
+            help="Results: .xlsx workbook, .csv table, .gpkg .geojson layer / 输出文件",
+            show_default=False,
         ),
     ] = None,
+    lang: Annotated[str, typer.Option(help="Headers of --out: zh or en / 表头语言")] = "zh",
+    crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
+    network: NetworkOption = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -280,9 +334,22 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
             tiers_m=parse_tiers(tiers),
             mode=kind,
             weights=weight,
+            source=network_source(network),
         )
         names = division_names(opened, cast(Level, by))
+        every_name = {**division_names(opened, "street"), **names}
+        url, demand_kind = opened.url, opened.info(demand).kind
     print_result(run, level=cast(Level, by), weight=_weight(run, weight), names=names)
     if out is not None:
-        written = write_result(run, out)
+        language = cast("Lang", lang if lang in ("zh", "en") else "zh")
+        written = write_result(
+            run,
+            out,
+            level=cast(Level, by),
+            names=every_name,
+            store=url,
+            lang=language,
+            crs=crs,
+            demand_kind=demand_kind,
+        )
         console().print(f"written / 已写入: {written}", markup=False)

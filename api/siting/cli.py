@@ -10,9 +10,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_common import StoreOption, console, opened_store, run_with_progress, user_errors
+from api.cli_common import (
+    ExportCrsOption,
+    NetworkOption,
+    StoreOption,
+    console,
+    opened_store,
+    run_with_progress,
+    user_errors,
+)
 
 if TYPE_CHECKING:
+    from api.network.service import NetworkSource
     from api.siting.schemas import Setback, SitingRequest
     from api.siting.service import SitingRun
 
@@ -115,19 +124,27 @@ def siting_request_from_options(
     )
 
 
-def write_outputs(run: SitingRun, out: Path) -> list[Path]:
-    """Write the open sites, the demand with its coverage and the assignment. A GeoPackage
-    gets three layers (``sites``, ``demand``, ``assignment``); any other format gets the
-    sites in ``out`` and the others beside it (``out_demand.csv``, ``out_assignment.csv``).
-    CSV and XLSX place demand at a point inside each unit (lon/lat columns)."""
+def write_outputs(run: SitingRun, out: Path, *, store: str = "", crs: str = "wgs84") -> list[Path]:
+    """Write the open sites, the demand with its coverage and the assignment. An XLSX is one
+    workbook for people (:mod:`api.siting.workbook`); a GeoPackage gets three layers
+    (``sites``, ``demand``, ``assignment``); any other format gets the sites in ``out`` and
+    the others beside it (``out_demand.csv``, ``out_assignment.csv``). CSV places demand at
+    a point inside each unit (lon/lat columns). Coordinates in ``crs`` (``gcj02``/``bd09``
+    for 高德/百度)."""
     from api.siting.output import assignment_frame, demand_frame, sites_frame
+    from api.siting.workbook import write_siting
+    from layers.coords import from_wgs84_frame
     from layers.io import write_file
 
     suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        return [write_siting(run, out, store=store, crs=crs)]
     demand = demand_frame(run)
     if suffix in _TABLE_SUFFIXES:
         demand = demand.set_geometry(demand.geometry.representative_point())
     frames = {"sites": sites_frame(run), "demand": demand, "assignment": assignment_frame(run)}
+    if crs != "wgs84":
+        frames = {name: from_wgs84_frame(frame, crs) for name, frame in frames.items()}
     if suffix == ".gpkg":
         return sorted({write_file(frame, out, layer=name) for name, frame in frames.items()})
     paths = []
@@ -225,13 +242,16 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
         Path | None,
         typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
     ] = None,
+    crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
+    network: NetworkOption = None,
 ) -> None:
     """Choose new facility sites (LSCP, MCLP, p-median, p-center)
     / 设施选址（集合覆盖、最大覆盖、p-中值、p-中心）"""
     from api.catalog import Catalog
     from api.network.service import store_network
     from api.siting.service import run_siting
+    from geo.network import load_network
 
     request = siting_request_from_options(
         problem=problem, p=p, radius_m=radius_m, cutoff_m=cutoff_m, demand=demand,
@@ -241,17 +261,25 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
         new_site_capacity=new_site_capacity, single_source=single_source, mode=mode,
         time_limit_s=time_limit_s, mip_gap=mip_gap,
     )  # fmt: skip
+
+    # a network file asked for is read first: a missing one is refused, not replaced by
+    # straight lines as a store without a network is
+    given = None if network is None else load_network(network)
+
+    def source(report: Callable[[str], None]) -> NetworkSource:
+        if given is not None:
+            return lambda _store: given
+        return lambda s: store_network(s, progress=_stages(report))
+
     with opened_store(store) as opened:
         run = run_with_progress(
             "siting / 选址",
             lambda report: run_siting(
-                Catalog.build(opened),
-                request,
-                network_source=lambda s: store_network(s, progress=_stages(report)),
-                progress=report,
+                Catalog.build(opened), request, network_source=source(report), progress=report
             ),
         )
+        url = opened.url
     print_summary(run)
     if out is not None:
-        for path in write_outputs(run, out):
+        for path in write_outputs(run, out, store=url, crs=crs):
             console().print(f"wrote / 已写入 {path}", markup=False)

@@ -43,7 +43,7 @@ def add_user(
     user = User(
         checked.username, checked.role, checked.display_name or username, hash_password(password)
     )
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         open_record_store(opened).add_user(user, actor=cli_actor())
     console().print(f"added {username} ({role}) / 已添加用户 {username}", markup=False)
 
@@ -78,7 +78,7 @@ def token(
     from api.auth import issue_token
     from layers.records import open_record_store
 
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         records = open_record_store(opened)
         records.get_user(username)
         value, expires_at = issue_token(
@@ -94,6 +94,6 @@ def revoke(username: Annotated[str, typer.Argument()], store: StoreOption = None
     """Revoke every token of a user / 吊销用户的全部令牌"""
     from layers.records import open_record_store
 
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         count = open_record_store(opened).revoke_tokens(username, actor=cli_actor())
     console().print(f"revoked {count} token(s) / 已吊销 {count} 个令牌", markup=False)

@@ -18,7 +18,8 @@ from api.auth import (
     issue_token,
     verify_password,
 )
-from api.users.schemas import UserCreate
+from api.errors import ErrorBody
+from api.users.schemas import TokenPublic, UserCreate, UserMe, UserPublic
 from layers.records import RecordNotFoundError, User
 
 __all__ = ["router"]
@@ -26,7 +27,12 @@ __all__ = ["router"]
 router = APIRouter(tags=["users / 用户"])
 
 
-@router.post("/auth/token", summary="Sign in: a bearer token / 登录并获取令牌")
+@router.post(
+    "/auth/token",
+    response_model=TokenPublic,
+    summary="Sign in: a bearer token / 登录并获取令牌",
+    responses={401: {"model": ErrorBody, "description": "Wrong password / 用户名或密码错误"}},
+)
 def sign_in(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], records: RecordsDep
 ) -> JSONResponse:
@@ -46,17 +52,23 @@ def sign_in(
     return answer
 
 
-@router.get("/users/me", summary="The signed-in user / 当前用户")
+@router.get("/users/me", response_model=UserMe, summary="The signed-in user / 当前用户")
 def me(user: Reader, records: RecordsDep) -> dict[str, Any]:
     return {**user.to_public(), "campaigns": list(records.campaigns_of(user.username))}
 
 
-@router.get("/users", summary="Users (admin) / 用户列表（管理员）")
+@router.get("/users", response_model=list[UserPublic], summary="Users (admin) / 用户列表（管理员）")
 def list_users(user: Admin, records: RecordsDep) -> list[dict[str, Any]]:
     return [u.to_public() for u in records.list_users()]
 
 
-@router.post("/users", status_code=201, summary="Add a user (admin) / 添加用户（管理员）")
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserPublic,
+    summary="Add a user (admin) / 添加用户（管理员）",
+    responses={409: {"model": ErrorBody, "description": "Username taken / 用户名已存在"}},
+)
 def add_user(body: UserCreate, user: Admin, records: RecordsDep) -> dict[str, Any]:
     new = User(
         body.username, body.role, body.display_name or body.username, hash_password(body.password)

@@ -19,15 +19,25 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import Planner, current_user, get_records, read_access
+from api.auth import Actor, Planner, get_records, read_access
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
-from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
+from api.errors import ERROR_RESPONSES, ErrorBody
+from api.etags import based_on, etag
 from api.geojson import feature_collection
 from api.tables import json_safe, records
 from api.zones.plans import PlanRegistry, StoredPlan
-from api.zones.schemas import EditRequest, ValidateRequest, ZoneRequest
+from api.zones.schemas import (
+    EditRequest,
+    PlanAssignmentPublic,
+    PlanEditPublic,
+    PlanHistoryPublic,
+    PlanListPublic,
+    PlanSummaryPublic,
+    ValidateRequest,
+    ZoneReportPublic,
+    ZoneRequest,
+)
 from api.zones.service import station_workload, validate_table
 
 __all__ = ["plans", "router"]
@@ -38,8 +48,6 @@ router = APIRouter(
     dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
 )
 
-ANONYMOUS = "anonymous"
-_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such plan / 方案不存在"},
     412: {"model": ErrorBody, "description": "Stale version / 版本已过期"},
@@ -56,6 +64,11 @@ _EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "Role may not plan / 角色无权编辑方案"},
     428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
 }
+#: a version as JSON (the model) or, with ``format=geojson``, its zone polygons
+_PLAN_BODY: dict[int | str, dict[str, Any]] = {
+    **_RESPONSES,
+    200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}},
+}
 Format = Annotated[Literal["json", "geojson"], Query(description="json / geojson (zone polygons)")]
 PlanId = Annotated[str, Path(max_length=64, description="Plan id / 方案编号")]
 
@@ -71,31 +84,7 @@ def plans(request: Request) -> PlanRegistry:
     return registry
 
 
-def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
-    """The user of the bearer token, when one is sent (a bad one is 401); else anonymous."""
-    if token is None:
-        return ANONYMOUS
-    return current_user(request, get_records(request), token).username
-
-
 Registry = Annotated[PlanRegistry, Depends(plans)]
-Actor = Annotated[str, Depends(actor_name)]
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def _based_on(if_match: str | None) -> int:
-    if if_match is None:
-        raise PreconditionRequiredError()
-    text = if_match.strip().removeprefix("W/").strip('"')
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidParameterError(
-            "If-Match", if_match, "must be a plan version (ETag)", "应为方案版本（ETag）"
-        ) from None
 
 
 def _meta(stored: StoredPlan) -> dict[str, Any]:
@@ -124,28 +113,38 @@ def _summary(stored: StoredPlan) -> dict[str, Any]:
 
 def _plan_body(stored: StoredPlan, format: str) -> Any:
     """The assignment table (JSON) or the zone polygons (GeoJSON) of one version."""
-    etag = _etag(stored.plan.version)
+    tag = etag(stored.plan.version)
     if format == "geojson":
         zones = stored.plan.zones_gdf().to_crs(4326)
         text = feature_collection(
             zones, members={"plan_id": stored.plan_id, "version": stored.plan.version}
         )
-        return Response(text, media_type="application/geo+json", headers={"ETag": etag})
+        return Response(text, media_type="application/geo+json", headers={"ETag": tag})
     body = {**_meta(stored), "assignment": records(stored.plan.assignment_table())}
-    return JSONResponse(json_safe(body), headers={"ETag": etag})
+    return JSONResponse(json_safe(body), headers={"ETag": tag})
 
 
-@router.post("/zones", summary="Responsibility zones: solve / 责任片区划分", responses=_RESPONSES)
+@router.post(
+    "/zones",
+    response_model=PlanSummaryPublic,
+    summary="Responsibility zones: solve / 责任片区划分",
+    responses=_RESPONSES,
+)
 def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneRequest) -> Any:
     """Assign every unit to one station within the workload band; save the plan (version 1)
     and return its id, solve info (method, objective, LP bound, gap), per-station workload
     and validation report."""
     stored = registry.solve(body, actor=actor)
-    response.headers["ETag"] = _etag(stored.plan.version)
+    response.headers["ETag"] = etag(stored.plan.version)
     return _summary(stored)
 
 
-@router.get("/zones", summary="Saved zone plans / 已保存的责任片区方案", responses=_RESPONSES)
+@router.get(
+    "/zones",
+    response_model=PlanListPublic,
+    summary="Saved zone plans / 已保存的责任片区方案",
+    responses=_RESPONSES,
+)
 def list_plans(
     registry: Registry,
     limit: Annotated[int, Query(ge=1, le=1000, description="Plans per page / 每页方案数")] = 100,
@@ -158,7 +157,10 @@ def list_plans(
 
 
 @router.post(
-    "/zones/validate", summary="Validate a hand-drawn plan / 校验手绘片区", responses=_RESPONSES
+    "/zones/validate",
+    response_model=ZoneReportPublic,
+    summary="Validate a hand-drawn plan / 校验手绘片区",
+    responses=_RESPONSES,
 )
 def validate_assignment(
     catalog: CatalogDep, network_source: NetworkDep, body: ValidateRequest
@@ -168,7 +170,12 @@ def validate_assignment(
     return json_safe(report.to_dict())
 
 
-@router.get("/zones/{plan_id}", summary="A zone plan / 责任片区方案", responses=_RESPONSES)
+@router.get(
+    "/zones/{plan_id}",
+    response_model=PlanAssignmentPublic,
+    summary="A zone plan / 责任片区方案",
+    responses=_PLAN_BODY,
+)
 def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> Any:
     """The current version's assignment table, or (``format=geojson``) its dissolved zone
     polygons."""
@@ -176,7 +183,10 @@ def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> A
 
 
 @router.get(
-    "/zones/{plan_id}/versions", summary="A plan's history / 方案历史版本", responses=_RESPONSES
+    "/zones/{plan_id}/versions",
+    response_model=PlanHistoryPublic,
+    summary="A plan's history / 方案历史版本",
+    responses=_RESPONSES,
 )
 def plan_versions(registry: Registry, plan_id: PlanId) -> Any:
     """Every version of the plan, oldest first: who saved it, when, the units it moved and
@@ -187,8 +197,9 @@ def plan_versions(registry: Registry, plan_id: PlanId) -> Any:
 
 @router.get(
     "/zones/{plan_id}/versions/{version}",
+    response_model=PlanAssignmentPublic,
     summary="One version of a plan / 方案的某一版本",
-    responses=_RESPONSES,
+    responses=_PLAN_BODY,
 )
 def read_version(
     registry: Registry,
@@ -200,16 +211,22 @@ def read_version(
     return _plan_body(registry.get(plan_id, version=version), format)
 
 
-@router.get("/zones/{plan_id}/report", summary="Plan report / 片区校验报告", responses=_RESPONSES)
+@router.get(
+    "/zones/{plan_id}/report",
+    response_model=PlanSummaryPublic,
+    summary="Plan report / 片区校验报告",
+    responses=_RESPONSES,
+)
 def plan_report(response: Response, registry: Registry, plan_id: PlanId) -> Any:
     """The validation report and per-station workload of the plan's current version."""
     stored = registry.get(plan_id)
-    response.headers["ETag"] = _etag(stored.plan.version)
+    response.headers["ETag"] = etag(stored.plan.version)
     return _summary(stored)
 
 
 @router.post(
     "/zones/{plan_id}/edits",
+    response_model=PlanEditPublic,
     summary="Edit a plan (move, lock) / 调整责任片区",
     responses=_EDIT_RESPONSES,
 )
@@ -225,7 +242,7 @@ def edit_plan(
     """Move units and/or lock or unlock them; a move rebalances only the touched zones and
     their neighbours, with the fewest changes. Saves and returns the next version and the
     changed units (signed-in planners and admins only)."""
-    based_on = _based_on(if_match)
-    stored, changed = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
-    response.headers["ETag"] = _etag(stored.plan.version)
-    return {**_summary(stored), "based_on": based_on, "changed": changed}
+    version = based_on(if_match)
+    stored, changed = registry.edit(plan_id, body, based_on=version, actor=user.username)
+    response.headers["ETag"] = etag(stored.plan.version)
+    return {**_summary(stored), "based_on": version, "changed": changed}
