@@ -23,18 +23,21 @@ import pandas as pd
 import shapely
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from api.auth import Reader, RecordsDep, require_campaign, visible_campaigns
 from api.deps import StoreDep
 from api.geojson import feature_collection
 from api.inspection.deps import RegisterDep, RulesDep
+from api.inspection.schemas import CampaignPublic, MarkerInspectionPublic, SegmentCheckPublic
 from api.inspection.service import LineEntry, Register, inspections_frame, record_public
+from api.schemas import PublicModel
 from geo.inspection import ArrivalRules, latest_by_marker
 from layers._errors import UnknownLayerError
 from layers.records import Campaign, RecordFilter, RecordStore, User
 from layers.store import Store
 
-__all__ = ["ROAD_MARGIN_M", "SIMPLIFY_M", "build_bundle", "router"]
+__all__ = ["ROAD_MARGIN_M", "SIMPLIFY_M", "BundlePublic", "build_bundle", "router"]
 
 router = APIRouter(tags=["inspections / 界线联检"])
 
@@ -45,6 +48,76 @@ SIMPLIFY_M = 5.0
 #: layer of the divisions by the length of their code
 _DIVISION_LAYERS = {6: "districts", 9: "streets", 12: "communities"}
 _ROAD_COLUMNS = ("name", "highway")
+GeoJSON = dict[str, Any]
+
+
+class BundleLine(PublicModel):
+    """The campaign's line: its two units, its length and its geometry (GeoJSON, lon/lat)."""
+
+    line_code: str
+    name: str
+    left_name: str
+    right_name: str
+    length_m: float
+    geometry: GeoJSON
+
+
+class LastCondition(PublicModel):
+    """The latest not-rejected condition of a marker in an earlier campaign."""
+
+    condition: str
+    inspected_at: str
+    campaign_id: str
+
+
+class BundleMarker(PublicModel):
+    """A marker of the line as the register has it, in order along the line."""
+
+    marker_no: str
+    marker_type: str
+    lon: float
+    lat: float
+    sigma_m: float = Field(description="Standard error of the register / 登记位置中误差")
+    chainage_m: float = Field(description="Distance along the line / 沿界线里程")
+    reference_objects: list[dict[str, Any]]
+    last: LastCondition | None
+
+
+class BundleSegment(PublicModel):
+    """Two neighbouring markers: a segment to check."""
+
+    from_marker: str
+    to_marker: str
+    length_m: float
+
+
+class BundleRules(PublicModel):
+    """The checks on arrival the server applies (so the phone shows them at once)."""
+
+    k_sigma: float
+    low_accuracy_m: float
+    far_from_line_m: float
+    max_from_line_m: float
+
+
+class BundleBase(PublicModel):
+    """Base layers to read the map: roads near the line and the two divisions."""
+
+    roads: GeoJSON
+    divisions: GeoJSON
+
+
+class BundlePublic(PublicModel):
+    """A campaign for offline use (离线数据包)."""
+
+    generated_at: str
+    campaign: CampaignPublic
+    line: BundleLine
+    markers: list[BundleMarker]
+    segments: list[BundleSegment]
+    records: list[MarkerInspectionPublic | SegmentCheckPublic]
+    rules: BundleRules
+    base: BundleBase
 
 
 def _markers(register: Register, line: LineEntry, last: pd.DataFrame) -> list[dict[str, Any]]:
@@ -199,6 +272,7 @@ def build_bundle(
 
 @router.get(
     "/campaigns/{campaign_id}/bundle",
+    response_model=BundlePublic,
     summary="Offline bundle of a campaign / 联检批次离线数据包",
 )
 def get_bundle(

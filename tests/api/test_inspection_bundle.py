@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import issue_token
+from api.inspection.bundle import BundlePublic
 from bench.field_world import (
     LONG_CAMPAIGN,
     LONG_LINE,
@@ -61,6 +62,7 @@ def test_bundle_holds_the_line_its_markers_and_segments(
     assert answer.status_code == 200
     assert answer.headers["cache-control"] == "no-store"
     bundle = answer.json()
+    BundlePublic.model_validate(bundle)  # what the OpenAPI document says it is
     markers = bundle["markers"]
     assert [m["marker_no"] for m in markers] == [long_marker_no(i) for i in range(LONG_MARKERS)]
     assert [m["chainage_m"] for m in markers[:3]] == pytest.approx([0.0, 100.0, 200.0], abs=0.01)
@@ -106,6 +108,7 @@ def test_records_travel_with_their_review_comments(client: TestClient, world: Fi
         client.post(f"/inspections/{rid}/review", json=review, headers=headers).status_code == 200
     )
     records = client.get(URL, headers=world.auth("insp_left")).json()["records"]
+    BundlePublic.model_validate(client.get(URL, headers=world.auth("insp_left")).json())
     (found,) = [r for r in records if r["record_id"] == rid]
     assert found["review_state"] == "has_issues"
     assert [v["comment"] for v in found["reviews"]] == ["请补拍照片"]
