@@ -110,3 +110,10 @@ def wait_until(page: Page, predicate: Any, timeout_s: float) -> float:
             pytest.fail(f"not within {timeout_s} s")
         page.wait_for_timeout(200)
     return time.monotonic() - start
+
+
+def wait_badge(page: Page, count: int) -> None:
+    """Wait until the outbox badge shows ``count`` (it follows the outbox within 150 ms)."""
+    page.wait_for_function(
+        "n => document.querySelector('#badge').textContent === String(n)", arg=count
+    )

@@ -22,6 +22,7 @@ from tests.browser.field_steps import (
     phone_at,
     screenshot,
     signed_in_with_campaign,
+    wait_badge,
     wait_until,
 )
 
@@ -73,11 +74,12 @@ def test_form_checks_like_the_api_and_shows_displacement(
         assert "在限差内" in near and "偏移 0.30 m" in near
         page.click("#submit")
         page.wait_for_selector("#marker-list")
-        assert page.locator("#badge").inner_text() == "2"
+        wait_badge(page, 2)
         _fill_from_gps(page, phone, 5, 0.2)
         page.click("#save-draft")  # a draft stays on the phone until submitted
         page.wait_for_selector("#marker-list")
-        assert page.locator("#badge").inner_text() == "2"
+        counts = Phone.counts(page)
+        assert (counts["waiting"], counts["draft"]) == (2, 1)
 
         phone.go_online()
         counts = phone.wait_drained(page, 30)

@@ -25,6 +25,7 @@ from tests.browser.field_steps import (
     phone_at,
     screenshot,
     signed_in_with_campaign,
+    wait_badge,
     wait_until,
 )
 
@@ -100,7 +101,7 @@ def test_offline_download_record_reopen_and_drain(
             inspect_marker(page, phone, i, condition=condition, photo=photos[i], shot=shot)
         check_segment(page, 0)
         check_segment(page, 1, "有变化但可辨认")
-        assert page.locator("#badge").inner_text() == "7"
+        wait_badge(page, 7)
         page.close()
 
         reopened = phone.page("/field/#/outbox")  # still offline: from the service worker

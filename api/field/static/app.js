@@ -235,7 +235,10 @@ async function start() {
   state.config = await (await fetch("/field/config.json")).json();
   db.persist();
   await outbox.recover();
-  outbox.events.addEventListener("change", refreshBar);
+  let pending = null; // the badge follows the outbox at most every 150 ms while it sends
+  outbox.events.addEventListener("change", () => {
+    pending = pending || setTimeout(() => { pending = null; refreshBar(); }, 150);
+  });
   outbox.events.addEventListener("signin", onSignInNeeded);
   window.addEventListener("online", refreshBar);
   window.addEventListener("offline", refreshBar);

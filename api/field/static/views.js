@@ -198,9 +198,10 @@ export async function renderOutbox(root) {
       h("button", { id: "send-now", onclick: () => outbox.drain().then(rerender) }, t("send_now"))),
     list.length ? h("ul", { class: "list", id: "outbox-list" }, list.map((e) => entryCard(e, rerender))) : h("p", { class: "muted" }, t("outbox_empty")));
   outbox.events.removeEventListener("change", outboxListener);
+  let pending = null; // redrawn at most every 300 ms while the outbox sends
   outboxListener = () => {
-    if (location.hash === "#/outbox") rerender();
-    else outbox.events.removeEventListener("change", outboxListener);
+    if (location.hash !== "#/outbox") return outbox.events.removeEventListener("change", outboxListener);
+    pending = pending || setTimeout(() => { pending = null; if (location.hash === "#/outbox") rerender(); }, 300);
   };
   outbox.events.addEventListener("change", outboxListener);
 }
