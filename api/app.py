@@ -21,6 +21,7 @@ from api.config import Settings
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
 from api.errors import register_error_handlers
+from api.field import routes as field_routes
 from api.health import router as health_router
 from api.home import router as home_router
 from api.inspection import map as inspection_map
@@ -71,6 +72,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     zones_editor.router,
     layers_uploads.router,  # before layers_pages: /layers/import is not a layer
     layers_pages.router,
+    field_routes.router,
 )
 
 TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"
