@@ -14,12 +14,14 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.bodies import BodyPolicyMiddleware
 from api.catalog import Catalog, open_service_store
 from api.config import Settings
 from api.errors import register_error_handlers
 from api.maps.routes import install_maps
 from api.network_service import NetworkCache
 from api.routes import ROUTERS
+from api.security import SecurityHeadersMiddleware
 
 __all__ = ["DESCRIPTION", "TITLE", "create_app"]
 
@@ -93,4 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing
+    settings = app.state.settings
+    app.add_middleware(
+        BodyPolicyMiddleware,
+        max_json_bytes=settings.max_json_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url)
     return app

@@ -13,6 +13,8 @@ Configuration enters here, at the edge; ``layers`` and ``geo`` never read the en
                           the map pages (``/maps``) and the analyses without signing in;
                           ``false``: only signed-in users whose role may read
                           (:func:`api.auth.read_access`). Inspection records always need it.
+``MZGIS_MAX_JSON_BYTES``  largest JSON request body (default 4 MiB; 413 beyond it)
+``MZGIS_MAX_UPLOAD_BYTES`` largest other request body, e.g. a file upload (default 32 MiB)
 ========================  ==========================================================
 """
 
@@ -72,6 +74,17 @@ class Settings(BaseSettings):
             "Anyone may read layers, maps and analyses without signing in"
             " / 无需登录即可查看图层、地图与分析结果"
         ),
+    )
+
+    max_json_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Largest JSON request body, bytes / JSON 请求体上限（字节）",
+    )
+    max_upload_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest other request body (uploads), bytes / 上传请求体上限（字节）",
     )
 
     @field_validator("store", mode="before")

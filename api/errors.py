@@ -12,6 +12,7 @@ parameters of a refused request). Nothing a client sends produces a 500.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import sqlite3
 from typing import Any
@@ -64,7 +65,12 @@ class InvalidParameterError(ValueError):
 
     def problems(self) -> list[dict[str, Any]]:
         return [
-            {"location": "query", "field": self.name, "value": self.value, "reason": self.reason}
+            {
+                "location": "query",
+                "field": self.name,
+                "value": _encodable(self.value),
+                "reason": self.reason,
+            }
         ]
 
 
@@ -74,7 +80,12 @@ class InvalidBodyError(InvalidParameterError):
 
     def problems(self) -> list[dict[str, Any]]:
         return [
-            {"location": "body", "field": self.name, "value": self.value, "reason": self.reason}
+            {
+                "location": "body",
+                "field": self.name,
+                "value": _encodable(self.value),
+                "reason": self.reason,
+            }
         ]
 
 
@@ -103,8 +114,12 @@ MAX_VALUE_CHARS = 80
 
 def _shorten(value: object) -> str:
     """``repr(value)``, cut to :data:`MAX_VALUE_CHARS` so a huge parameter is not echoed."""
-    text = repr(value)
+    text = ascii(value) if isinstance(value, str) and not _is_utf8(value) else repr(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _is_utf8(text: str) -> bool:
+    return _encodable(text) is text
 
 
 #: exception class → (HTTP status, error code); ``None`` derives the code from the class name
@@ -259,7 +274,25 @@ def _validation_problem(error: dict[str, Any]) -> dict[str, Any]:
     value = error.get("input")
     if not isinstance(value, str | int | float | bool | None):
         value = None if location == "body" else str(value)
-    return {"location": location, "field": field, "value": value, "reason": _reason(error)}
+    return {
+        "location": location,
+        "field": field,
+        "value": _encodable(value),
+        "reason": _reason(error),
+    }
+
+
+def _encodable(value: object) -> object:
+    """``value`` as strict JSON can carry it: a non-finite number or a string that is not
+    valid Unicode is shown as its ``repr`` (never echoed raw: the encoder would fail)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ascii(value)
+    return value
 
 
 def _half(problem: dict[str, Any], index: int) -> str:
