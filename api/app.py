@@ -11,19 +11,46 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.bodies import BodyPolicyMiddleware
 from api.catalog import Catalog, open_service_store
 from api.config import Settings
+from api.coverage import map as coverage_map
+from api.coverage import routes as coverage_routes
 from api.errors import register_error_handlers
+from api.health import router as health_router
+from api.home import router as home_router
+from api.inspection import map as inspection_map
+from api.inspection import routes as inspection_routes
+from api.layers import routes as layers_routes
 from api.maps.routes import install_maps
-from api.network_service import NetworkCache
-from api.routes import ROUTERS
+from api.network.service import NetworkCache
 from api.security import SecurityHeadersMiddleware
+from api.siting import map as siting_map
+from api.siting import routes as siting_routes
+from api.users import routes as users_routes
+from api.zones import map as zones_map
+from api.zones import routes as zones_routes
 
-__all__ = ["DESCRIPTION", "TITLE", "create_app"]
+__all__ = ["DESCRIPTION", "ROUTERS", "TITLE", "create_app"]
+
+#: every router of the service, one per job and page (``api/<job>/routes.py`` and ``map.py``)
+ROUTERS: tuple[APIRouter, ...] = (
+    home_router,
+    layers_routes.router,
+    health_router,
+    inspection_routes.router,
+    inspection_map.router,
+    users_routes.router,
+    siting_routes.router,
+    coverage_routes.router,
+    zones_routes.router,
+    coverage_map.router,
+    siting_map.router,
+    zones_map.router,
+)
 
 TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"
 DESCRIPTION = (

@@ -11,7 +11,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
+
 from api.config import is_default_store
+from api.errors import InvalidBodyError
 from layers._errors import UnknownLayerError
 from layers.store import LayerInfo, Store, open_store
 
@@ -32,7 +35,7 @@ def open_service_store(location: str | Path) -> Store:
         When the store cannot be opened.
     """
     if is_default_store(location) and not Path(location).exists():
-        from api.inspection_seed import seed_demo_store
+        from api.inspection.seed import seed_demo_store
         from layers.demo import ensure_demo
 
         ensure_demo(Path(location))
@@ -72,6 +75,30 @@ class Catalog:
         if info is None:
             raise UnknownLayerError(name, list(self.layers))
         return info
+
+    def kind(self, name: str) -> str:
+        """The kind of layer ``name`` (``stations``, ``communities``, ...)."""
+        return self.get(name).kind
+
+    def read(self, name: str, *, field: str, nonempty: bool = False) -> gpd.GeoDataFrame:
+        """Layer ``name`` read from the store, for the request field ``field`` that named it.
+
+        Raises
+        ------
+        api.errors.InvalidBodyError
+            The store has no layer ``name`` (or, with ``nonempty``, the layer has no
+            feature): the error names ``field`` and lists the layers there are.
+        """
+        try:
+            self.get(name)
+        except UnknownLayerError:
+            known = ", ".join(sorted(self.layers)) or "(none)"
+            en, zh = f"no such layer; the store has: {known}", f"没有该图层，现有：{known}"
+            raise InvalidBodyError(field, name, en, zh) from None
+        frame = self.store.read(name)
+        if nonempty and len(frame) == 0:
+            raise InvalidBodyError(field, name, "the layer is empty", "该图层没有要素")
+        return frame
 
     def __len__(self) -> int:
         return len(self.layers)

@@ -12,15 +12,6 @@ from typing import Annotated
 
 import typer
 
-from api import (
-    cli_coverage,
-    cli_inspection,
-    cli_layers,
-    cli_network,
-    cli_site,
-    cli_store,
-    cli_zones,
-)
 from api.cli_common import (
     StoreOption,
     console,
@@ -29,6 +20,14 @@ from api.cli_common import (
     run_with_progress,
     user_errors,
 )
+from api.coverage import cli as coverage_cli
+from api.inspection import cli as inspection_cli
+from api.layers import cli as layers_cli
+from api.layers import cli_store
+from api.network import cli as network_cli
+from api.siting import cli as siting_cli
+from api.users import cli as users_cli
+from api.zones import cli as zones_cli
 
 __all__ = ["GROUPS", "app", "main"]
 
@@ -44,14 +43,14 @@ app = typer.Typer(
 
 #: the sub-command groups composed into ``mzgis``
 GROUPS: tuple[typer.Typer, ...] = (
-    cli_layers.app,
-    cli_network.app,
-    cli_coverage.app,
-    cli_inspection.app,
-    cli_inspection.users_app,
+    layers_cli.app,
+    network_cli.app,
+    coverage_cli.app,
+    inspection_cli.app,
+    users_cli.app,
     cli_store.app,
-    cli_site.app,
-    cli_zones.app,
+    siting_cli.app,
+    zones_cli.app,
 )
 for group in GROUPS:
     app.add_typer(group)
@@ -124,7 +123,7 @@ def demo(
     """Build the Beijing demo store from the raw public data / 由公开原始数据生成北京示例数据"""
     from rich.table import Table
 
-    from api.inspection_seed import seed_demo_store
+    from api.inspection.seed import seed_demo_store
     from layers.demo import DEFAULT_RAW_DIR, DEFAULT_STORE, build_demo
 
     target = out or DEFAULT_STORE

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import getpass
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -22,6 +23,7 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "StoreOption",
     "WorkersOption",
+    "cli_actor",
     "console",
     "err_console",
     "opened_store",
@@ -50,6 +52,11 @@ StoreOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def cli_actor() -> str:
+    """Who the CLI acts as in the audit log: ``cli:<os user>``."""
+    return f"cli:{getpass.getuser()}"
 
 
 def console() -> Console:
@@ -92,7 +99,7 @@ def build_demo_if_missing(location: str) -> None:
 
     if not is_default_store(location) or Path(location).exists():
         return
-    from api.inspection_seed import seed_demo_store
+    from api.inspection.seed import seed_demo_store
     from layers.demo import DEFAULT_RAW_DIR, build_demo
     from layers.store import open_store
 

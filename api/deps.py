@@ -8,10 +8,11 @@ from fastapi import Depends, Path, Request
 
 from api.catalog import Catalog
 from api.config import Settings
+from api.network.service import NetworkCache, NetworkSource
 from layers._errors import StoreError
 from layers.store import LayerInfo, Store
 
-__all__ = ["CatalogDep", "LayerDep", "SettingsDep", "StoreDep"]
+__all__ = ["CatalogDep", "LayerDep", "NetworkDep", "SettingsDep", "StoreDep"]
 
 
 def get_settings(request: Request) -> Settings:
@@ -38,9 +39,17 @@ def get_catalog(request: Request) -> Catalog:
     return catalog
 
 
+def get_network_source(request: Request) -> NetworkSource:
+    """The walking network of the app's store, from the app's :class:`NetworkCache` (built
+    or loaded once per ``roads`` version, shared by every request)."""
+    cache: NetworkCache = request.app.state.networks
+    return cache.get
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+NetworkDep = Annotated[NetworkSource, Depends(get_network_source)]
 
 
 def get_layer(

@@ -237,6 +237,8 @@ def _reason(error: dict[str, Any]) -> str:
         return f"{en} {ctx.get(key)} / {zh} {ctx.get(key)}"
     if kind == "string_pattern_mismatch":
         return f"must match {ctx.get('pattern')} / 格式应为 {ctx.get('pattern')}"
+    if kind == "value_error" and " / " in str(ctx.get("error", "")):
+        return str(ctx["error"])  # a validator's own bilingual message
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')} / 必须是以下之一：{ctx.get('expected')}"
     return f"{error.get('msg', 'invalid value')} / 取值无效"

@@ -2,7 +2,7 @@
 single-process solve.
 
 A synthetic province: ``--districts`` districts (16: a 4 × 4 layout), each a synthetic city
-of ``geo.zones._synthetic`` (the generator of ``bench_zones.py``: Voronoi blocks of a jittered
+of ``bench.synthetic_zones`` (the generator of ``bench_zones.py``: Voronoi blocks of a jittered
 100 m grid, ``--streets`` rectangular streets, stations spread over each street, gamma-Poisson
 workloads, capacities matching each street's workload +5 %) of about ``--blocks`` blocks and
 ``--stations`` stations, laid side by side so blocks touch across district borders. Codes
@@ -43,9 +43,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.synthetic_zones import synthetic_province
 from geo.distributed import dask_client, solve_zones_by_district, zone_parts
 from geo.zones import ZonePlan, ZoneProblem, solve
-from geo.zones._synthetic import synthetic_province
 
 
 def identical(a: ZonePlan, b: ZonePlan) -> bool:

@@ -1,7 +1,7 @@
 """Responsibility zones (责任片区): mzgis on a synthetic city, and spopt's capacitated
 p-median (no contiguity) on a small instance of the same data, in one run.
 
-The city (``geo.zones._synthetic.synthetic_city``, seeded) has irregular blocks (Voronoi cells
+The city (``bench.synthetic_zones.synthetic_city``, seeded) has irregular blocks (Voronoi cells
 of a jittered 100 m grid) grouped into streets of about 250 blocks, stations spread over each
 street, gamma-Poisson workloads (mean 20) and capacities matching each street's workload
 +5 %; the band is ±15 %. Costs are straight-line distances to each block's 16 nearest
@@ -42,8 +42,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.synthetic_zones import synthetic_city  # noqa: E402
 from geo.zones import ZonePlan, ZoneProblem, solve  # noqa: E402
-from geo.zones._synthetic import synthetic_city  # noqa: E402
 
 FULL = ((10_000, 1_000), (40_000, 4_000))
 SMOKE = ((600, 60),)

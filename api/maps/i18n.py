@@ -6,7 +6,7 @@ from typing import Literal
 
 from layers.schema import get_schema
 
-__all__ = ["LANGS", "Lang", "kind_label", "parse_lang", "text"]
+__all__ = ["LANGS", "Lang", "kind_label", "parse_lang", "pick", "text"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -47,6 +47,11 @@ def parse_lang(value: str | None, *, default: Lang = "zh") -> Lang:
     if value == "en":
         return "en"
     return default
+
+
+def pick(lang: Lang, zh: str, en: str) -> str:
+    """``zh`` or ``en`` by ``lang``: for words a page builds itself (with numbers in them)."""
+    return zh if lang == "zh" else en
 
 
 def text(key: str, lang: Lang) -> str:

@@ -19,13 +19,16 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import read_access
+from api.config import Settings
 from api.deps import LayerDep, SettingsDep, StoreDep
 from api.maps.assets import MZGIS_CSS, mount_assets
-from api.maps.builder import page_nonce
+from api.maps.basemap import basemap_data
+from api.maps.builder import MapBuilder, page_nonce
 from api.maps.display import features_text
 from api.maps.i18n import Lang, text
 from api.maps.pages import layers_map
 from api.maps.spec import prepare_layer
+from layers.store import Store
 
 __all__ = [
     "PAGE_CACHE_SIZE",
@@ -33,6 +36,8 @@ __all__ = [
     "cached_page",
     "compressed",
     "install_maps",
+    "map_page",
+    "page_builder",
     "router",
 ]
 
@@ -153,3 +158,28 @@ def layer_data(
     gdf = store.read(info.name)
     prepared = prepare_layer(gdf, name=info.name, kind=info.kind, lang=lang or settings.lang)
     return compressed(request, features_text(gdf, fields=prepared.columns), "application/json")
+
+
+# -- what every map page shares -----------------------------------------------------------
+
+
+def page_builder(settings: Settings, store: Store, *, title: str, lang: Lang) -> MapBuilder:
+    """A map with the page's title, the configured tiles (if any) and the data basemap."""
+    builder = MapBuilder(
+        title=title,
+        lang=lang,
+        tile_url=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
+    )
+    builder.add_basemap(basemap_data(store))
+    return builder
+
+
+def map_page(
+    request: Request, store: Store, key: tuple[object, ...], build: Callable[[], str]
+) -> Response:
+    """The page ``build`` makes, cached under ``key`` and the version of every layer of
+    ``store`` (a changed layer gives a new page), gzip-compressed when the client accepts it."""
+    versions = tuple((i.name, i.version) for i in store.layers())
+    full_key = (*key, request.app.state.settings.tile_url, versions)
+    return compressed(request, cached_page(request, full_key, build), "text/html; charset=utf-8")

@@ -1,4 +1,4 @@
-"""``mzgis zones plans|show|export`` (:mod:`api.cli_zone_plans`) on the grid store of
+"""``mzgis zones plans|show|export`` (:mod:`api.zones.cli_plans`) on the grid store of
 tests/api/test_zones_api.py: a plan saved as ``mzgis zones solve --save`` would save it is
 listed, shown and exported; an unknown id or version exits 1 with a bilingual message."""
 
@@ -11,8 +11,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from api.cli_zone_plans import register, save_plan
-from api.zones_service import ZoneRequest, solve_zones
+from api.catalog import Catalog
+from api.zones.cli_plans import register, save_plan
+from api.zones.schemas import ZoneRequest
+from api.zones.service import solve_zones
 from layers.records import open_record_store
 from layers.store import open_store
 from tests.api.test_zones_api import COLS, ROWS, STATION_CELLS, fill_grid
@@ -27,7 +29,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     store = open_store(path)
     fill_grid(store)
     request = ZoneRequest()
-    plan, notes = solve_zones(store, request)
+    plan, notes = solve_zones(Catalog.build(store), request)
     plan_id = save_plan(store, plan, request, notes)
     store.close()
     return path, plan_id

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.config import Settings
-from api.coverage_service import NetworkCache
+from api.network.service import NetworkCache
 from geo.network import load_network, network_path_for
 from layers.store import open_store
 
@@ -118,7 +118,7 @@ BAD = [
     ({"facilities": "stations", "radius_m": 5000}, 422, "radius_m", "beyond the walking network"),
     ({"facilities": "stations", "tiers_m": [500, 300]}, 422, "tiers_m", "strictly increasing"),
     ({"facilities": "stations", "tiers_m": [300, 300]}, 422, "tiers_m", "strictly increasing"),
-    ({"facilities": "stations", "radius_m": 300, "tiers_m": [300]}, 422, "radius_m", "not both"),
+    ({"facilities": "stations", "radius_m": 300, "tiers_m": [300]}, 422, "tiers_m", "not both"),
     ({"facilities": "stations", "status": ["关闭"]}, 422, "status", "facility set is empty"),
     ({"facilities": "roads"}, 422, "facilities", "must be points"),
     ({"facilities": "communities"}, 422, "facilities", "must be points"),
@@ -126,7 +126,7 @@ BAD = [
     ({"facilities": "stations", "weights": ["name"]}, 422, "weights.0", "not numeric"),
     ({"facilities": "stations", "fca": {"supply": "nope"}}, 422, "fca.supply", "no such column"),
     ({"facilities": "stations", "mode": "flying"}, 422, "mode", "must be one of"),
-    ({"facilities": "stations", "levels": ["city"]}, 422, "levels", "must be one of"),
+    ({"facilities": "stations", "levels": ["city"]}, 422, "levels.0", "must be one of"),
     ({"facilities": "stations", "extra": 1}, 422, "extra", ""),
 ]
 
@@ -137,6 +137,7 @@ def test_bad_input(cov_client: TestClient, body: dict, status: int, field: str, 
     assert response.status_code == status, response.text
     error = response.json()
     assert field in error["detail"] and words in error["detail"]
+    assert [p["field"] for p in error["problems"]] == [field]  # the field at fault, alone
     assert " / " in error["detail"]  # English, then Chinese
 
 

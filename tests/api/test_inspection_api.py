@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routes.inspection_photos import get_photo_limit
+from api.inspection.photos import get_photo_limit
 from layers.coords import wgs84_to_gcj02
 from tests.api.test_inspection_kit import (
     Kit,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.network_service import NETWORK_ARTIFACT, network_key, roads_info
+from api.network.service import NETWORK_ARTIFACT, network_key, roads_info
 from geo.network import load_network, network_from_bytes, network_path_for
 from layers.store import open_store
 from tests.api.conftest import ROAD_COUNT

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from api.network_service import (
+from api.network.service import (
     NETWORK_ARTIFACT,
     NetworkCache,
     network_key,
@@ -108,7 +108,7 @@ def test_the_cache_follows_a_network_saved_by_another_process(store: Store) -> N
     assert cache.get(store) is first  # nothing changed: the same object
     other = open_store(store.url if store_file(store) else _full_url(store))
     try:  # another process saves a network built from the same roads version
-        from api.network_service import save_store_network
+        from api.network.service import save_store_network
         from geo.network import build_network_from_roads
 
         smaller = build_network_from_roads(grid_roads(2), source="elsewhere")

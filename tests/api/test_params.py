@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.errors import InvalidParameterError
-from api.params import parse_bbox
+from api.layers.params import parse_bbox
 
 
 def test_four_numbers() -> None:

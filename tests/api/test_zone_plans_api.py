@@ -13,9 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.catalog import Catalog
 from api.config import Settings
-from api.zone_plans import PlanRegistry
-from api.zones_service import EditRequest, Move, ZoneRequest
+from api.zones.plans import PlanRegistry
+from api.zones.schemas import EditRequest, Move, ZoneRequest
 from layers import PreconditionFailedError
 from layers.records import RecordStore, open_record_store
 from layers.store import open_store
@@ -156,7 +157,7 @@ def test_concurrent_edits_on_one_version_let_one_through(
 ) -> None:
     store = open_store(gpkg_grid[0])
     records = open_record_store(store)
-    registry = PlanRegistry(store, records)
+    registry = PlanRegistry(Catalog.build(store), records)
     stored = registry.solve(ZoneRequest(), actor="planner")
     barrier = threading.Barrier(4)
     outcomes: list[str] = []

@@ -1,4 +1,4 @@
-"""``api.zones_distributed``: the zones of a store solved by district (the service behind
+"""``api.zones.distributed``: the zones of a store solved by district (the service behind
 ``mzgis zones solve --by district --scheduler ...``) on a 4 × 6 grid of communities split
 into two districts of one street each, 2 stations per district."""
 
@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from api.catalog import Catalog
 from api.errors import InvalidParameterError
-from api.zones_distributed import solve_zones_by_district, unit_districts
-from api.zones_service import ZoneRequest, build_problem, solve_zones
+from api.zones.distributed import solve_zones_by_district, unit_districts
+from api.zones.schemas import ZoneRequest
+from api.zones.service import build_problem, solve_zones
 from geo._errors import SchedulerError
 from layers.store import Store, open_store
 from tests.api.test_zones_api import COLS, _communities, _stations
@@ -41,8 +43,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def test_by_district_equals_single_solve_and_stays_in_districts(store: Store) -> None:
     request = ZoneRequest()
-    plan, notes = solve_zones_by_district(store, request, scheduler="none")
-    single, single_notes = solve_zones(store, request)
+    plan, notes = solve_zones_by_district(Catalog.build(store), request, scheduler="none")
+    single, single_notes = solve_zones(Catalog.build(store), request)
     np.testing.assert_array_equal(plan.assignment, single.assignment)
     assert notes == single_notes and plan.info is not None and plan.info.groups == 2
     table = plan.assignment_table()
@@ -54,26 +56,26 @@ def test_by_district_equals_single_solve_and_stays_in_districts(store: Store) ->
 
 def test_by_street_or_a_column(store: Store) -> None:
     request = ZoneRequest()
-    problem, _ = build_problem(store, request)
-    by_district = unit_districts(store, request, problem)
+    problem, _ = build_problem(Catalog.build(store), request)
+    by_district = unit_districts(Catalog.build(store), request, problem)
     assert sorted(set(by_district)) == ["110101", "110102"]
     np.testing.assert_array_equal(
-        unit_districts(store, request, problem, by="street"),
-        unit_districts(store, request, problem, by="street_code"),
+        unit_districts(Catalog.build(store), request, problem, by="street"),
+        unit_districts(Catalog.build(store), request, problem, by="street_code"),
     )
-    plan, _ = solve_zones_by_district(store, request, by="street", scheduler=None)
-    district, _ = solve_zones_by_district(store, request, scheduler=None)
+    plan, _ = solve_zones_by_district(Catalog.build(store), request, by="street", scheduler=None)
+    district, _ = solve_zones_by_district(Catalog.build(store), request, scheduler=None)
     np.testing.assert_array_equal(plan.assignment, district.assignment)
 
 
 def test_bad_by_and_unreachable_scheduler(store: Store) -> None:
     with pytest.raises(InvalidParameterError, match="--by='nope'") as err:
-        solve_zones_by_district(store, ZoneRequest(), by="nope", scheduler=None)
+        solve_zones_by_district(Catalog.build(store), ZoneRequest(), by="nope", scheduler=None)
     assert "street_code" in str(err.value) and " / " in str(err.value)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(SchedulerError, match="cannot reach"):
         solve_zones_by_district(
-            store, ZoneRequest(), scheduler=f"tcp://127.0.0.1:{port}", timeout_s=1.0
+            Catalog.build(store), ZoneRequest(), scheduler=f"tcp://127.0.0.1:{port}", timeout_s=1.0
         )

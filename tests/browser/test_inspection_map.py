@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 
 from api.auth import issue_token
-from api.inspection_seed import seed_demo_records
+from api.inspection.seed import seed_demo_records
 from layers.records import User, open_record_store
 from layers.store import open_store
 from tests.browser.mapcheck import MapTab, check_map_page, click_feature

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.routes.siting_map import siting_request
+from api.siting.map import siting_request
 from layers.store import open_store
 from tests.browser.mapcheck import MapTab, check_map_page, click_feature, toggle_layer
 

@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from api.auth import issue_token
-from api.inspection_seed import seed_demo_records
+from api.inspection.seed import seed_demo_records
 from api.maps.builder import MapBuilder
 from api.maps.routes import cached_page
 from layers.records import Campaign, User, open_record_store

@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
+from bench.synthetic_zones import synthetic_province
 from geo import AnalysisError
 from geo._errors import SchedulerError
 from geo.distributed import (
@@ -25,7 +26,6 @@ from geo.distributed import (
     zone_parts,
 )
 from geo.zones import BandInfeasibleError, ZonePlan, ZoneProblem, solve
-from geo.zones._synthetic import synthetic_province
 
 LAYOUT = 2  # 2 x 2 districts
 BLOCKS, STATIONS = 144, 12  # per district: 4 streets of 36 blocks, 3 stations each

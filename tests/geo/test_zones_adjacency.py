@@ -11,9 +11,9 @@ import pytest
 import shapely
 from libpysal.weights import Queen, Rook
 
+from bench.synthetic_zones import synthetic_city
 from geo._errors import AnalysisError, CRSMismatchError
 from geo.zones import adjacency_edges, delaunay_adjacency, polygon_adjacency, unit_adjacency
-from geo.zones._synthetic import synthetic_city
 
 CRS = "EPSG:4548"
 

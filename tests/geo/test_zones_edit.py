@@ -8,9 +8,9 @@ import itertools
 import numpy as np
 import pytest
 
+from bench.synthetic_zones import grid_problem, synthetic_city
 from geo._errors import AnalysisError
 from geo.zones import StalePlanError, ZonePlan, ZoneProblem, solve
-from geo.zones._synthetic import grid_problem, synthetic_city
 from geo.zones.edit import lock_units, move_units, unlock_units
 from layers._errors import PreconditionFailedError
 from tests.geo.test_zones_solve import _connected_masks

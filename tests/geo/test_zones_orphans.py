@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from bench.synthetic_zones import grid_problem
 from geo.costs import CostMatrix
 from geo.zones import BandInfeasibleError, ZonePlan, ZoneProblem, solve, validate_plan
-from geo.zones._synthetic import grid_problem
 from tests.geo.test_zones_solve import _connected_masks
 
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import shapely
 
+from bench.synthetic_zones import grid_problem, synthetic_city
 from geo.zones import ZonePlan, ZoneProblem, solve
-from geo.zones._synthetic import grid_problem, synthetic_city
 
 
 @pytest.fixture(scope="module")

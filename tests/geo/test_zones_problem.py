@@ -8,10 +8,10 @@ import pytest
 import scipy.sparse as sp
 import shapely
 
+from bench.synthetic_zones import synthetic_city
 from geo._errors import AnalysisError, CRSMismatchError, EmptyInputError
 from geo.costs import CostMatrix
 from geo.zones import ZoneProblem
-from geo.zones._synthetic import synthetic_city
 
 
 def _line_problem(**kwargs: object) -> ZoneProblem:

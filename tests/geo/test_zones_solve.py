@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bench.synthetic_zones import grid_problem, synthetic_city
 from geo.zones import BandInfeasibleError, ZoneProblem, solve
-from geo.zones._synthetic import grid_problem, synthetic_city
 
 
 def brute_force(problem: ZoneProblem) -> tuple[float, np.ndarray | None]:

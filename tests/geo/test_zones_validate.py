@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.synthetic_zones import grid_problem
 from geo._errors import AnalysisError
 from geo.zones import ZonePlan, validate_plan
-from geo.zones._synthetic import grid_problem
 
 # 4 x 3 grid, units U0..U11 row by row from the bottom left:
 #   U8  U9  U10 U11

@@ -1,0 +1,288 @@
+"""``mzgis coverage``: who is within reach of a facility layer, by walking distance or straight
+line, rolled up by community, street or district; the top gaps; the per-unit table exported
+by file suffix (GeoPackage, GeoJSON, CSV, XLSX).
+
+The command is thin: it parses options into the arguments of
+:func:`api.coverage.service.run_coverage`, runs it under a spinner (:func:`compute`) and
+prints the result (:func:`print_result`); a distributed runner can wrap :func:`compute`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal, cast
+
+import typer
+
+from api.cli_common import (
+    StoreOption,
+    WorkersOption,
+    console,
+    opened_store,
+    run_with_progress,
+    user_errors,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from api.coverage.service import CoverageRun
+    from layers.store import Store
+
+__all__ = [
+    "app",
+    "compute",
+    "compute_by_district",
+    "coverage_command",
+    "division_names",
+    "parse_tiers",
+    "print_result",
+    "write_result",
+]
+
+app = typer.Typer(
+    name="coverage",
+    help="Coverage of facilities / 设施覆盖分析",
+    invoke_without_command=True,
+    no_args_is_help=True,
+)
+
+Level = Literal["community", "street", "district"]
+TOP_GAPS = 10
+
+
+def parse_tiers(text: str | None) -> list[float] | None:
+    """``"300,500,1000"`` → ``[300.0, 500.0, 1000.0]`` (checked: positive, increasing)."""
+    if text is None:
+        return None
+    from api.coverage.service import parse_tiers as parse
+
+    return list(parse(text, field="--tiers"))
+
+
+def compute(
+    store: Store,
+    *,
+    facilities: str,
+    demand: str,
+    radius_m: float | None,
+    tiers_m: list[float] | None,
+    mode: Literal["network", "euclidean"],
+    weights: list[str] | None,
+) -> CoverageRun:
+    """Run the analysis on ``store`` under a spinner (the network is built when needed)."""
+    from api.catalog import Catalog
+    from api.coverage.service import run_coverage
+
+    def work(report: Callable[[str], None]) -> CoverageRun:
+        report(f"measuring {mode} distances to {facilities} / 计算到设施的距离")
+        return run_coverage(
+            Catalog.build(store),
+            facilities=facilities,
+            demand=demand,
+            radius_m=radius_m,
+            tiers_m=tiers_m,
+            mode=mode,
+            weights=weights,
+        )
+
+    return run_with_progress("coverage / 覆盖分析", work)
+
+
+def compute_by_district(
+    store: Store,
+    *,
+    facilities: str,
+    demand: str,
+    radius_m: float | None,
+    tiers_m: list[float] | None,
+    mode: Literal["network", "euclidean"],
+    weights: list[str] | None,
+    scheduler: str,
+    workers: int = 2,
+) -> CoverageRun:
+    """:func:`compute` partitioned by district on Dask (``scheduler``: ``local``, ``none``
+    or an address such as ``tcp://host:8786``); see :func:`geo.distributed.coverage_by_district`."""
+    from api.coverage.service import CoverageRun
+    from api.errors import InvalidParameterError
+    from api.network.service import store_network
+    from geo.distributed import coverage_by_district
+
+    kinds = {info.name: info.kind for info in store.layers()}
+    for option, name in (("--facilities", facilities), ("--demand", demand)):
+        if name not in kinds:
+            raise InvalidParameterError(option, name, "no such layer", "没有该图层")
+
+    def work(report: Callable[[str], None]) -> CoverageRun:
+        net = store_network(store) if mode == "network" else None
+        report(f"partitioned by district on {scheduler} / 按区县分区计算")
+        result = coverage_by_district(
+            store.read(demand),
+            store.read(facilities),
+            net,
+            scheduler=None if scheduler == "none" else scheduler,
+            n_workers=workers,
+            kind=kinds[facilities],
+            radius_m=radius_m,
+            tiers_m=tiers_m,
+            mode=mode,
+            weights=weights,
+        )
+        return CoverageRun(facilities, demand, result, None, net)
+
+    return run_with_progress("coverage by district / 分区覆盖分析", work)
+
+
+def _weight(run: CoverageRun, wanted: list[str] | None) -> str:
+    names = run.result.weights
+    return next(
+        (w for w in [*(wanted or []), "elderly_60_plus", "population"] if w in names), "count"
+    )
+
+
+def division_names(store: Store, level: Level) -> dict[str, str]:
+    """Names of the streets or districts by code (empty when the layer is absent)."""
+    layer = {"street": "streets", "district": "districts"}.get(level)
+    if layer is None or layer not in store:
+        return {}
+    frame = store.read(layer)
+    if not {"code", "name"} <= set(frame.columns):
+        return {}
+    return dict(zip(frame["code"].astype(str), frame["name"].astype(str), strict=True))
+
+
+def print_result(
+    run: CoverageRun,
+    *,
+    level: Level,
+    weight: str,
+    top: int = TOP_GAPS,
+    names: dict[str, str] | None = None,
+) -> None:
+    """The roll-up table at ``level`` (covered share of ``weight`` per tier, units named by
+    ``names`` of their codes) and the top gaps."""
+    from rich.table import Table
+
+    from geo.coverage import tier_label
+
+    result = run.result
+    mode = "walking / 步行" if result.mode == "network" else "straight line / 直线"
+    title = f"{run.facilities_layer} → {run.demand_layer}, {mode}, {weight} by {level}"
+    table = Table(title=title)
+    table.add_column(f"{level} / 单元")
+    table.add_column(f"{weight} / 人数", justify="right")
+    for r in result.tiers_m:
+        table.add_column(f"≤ {tier_label(r)} / 覆盖率", justify="right")
+    rows = result.demand if level == "community" else result.rollup(level, geometry=False)
+    key = "name" if level == "community" and "name" in rows.columns else rows.columns[0]
+    for _, row in rows.iterrows():
+        shares = [f"{row[f'{weight}_covered_share_{tier_label(r)}']:.0%}" for r in result.tiers_m]
+        label = str(row[key])
+        label = f"{names[label]} {label}" if names and label in names else label
+        table.add_row(label, f"{int(row[weight]):,}", *shares)
+    total = result.summary()["weights"][weight]
+    table.add_row(
+        "total / 合计",
+        f"{total['total']:,}",
+        *(f"{t['share']:.0%}" for t in total["tiers"].values()),
+    )
+    out = console()
+    out.print(table)
+    gaps = result.gaps(by=weight).head(top)
+    col = f"{weight}_uncovered_{tier_label(result.radius_m)}"
+    out.print(
+        f"top gaps beyond {tier_label(result.radius_m)} / 覆盖缺口（前 {top} 名）:", markup=False
+    )
+    for _, gap in gaps.iterrows():
+        name = gap.get("name", gap.iloc[1])
+        out.print(
+            f"  {gap['rank']:>3}. {name}: {int(gap[col]):,} {weight} uncovered / 未覆盖",
+            markup=False,
+        )
+    for note in run.notes:
+        out.print(note, markup=False)
+
+
+def write_result(run: CoverageRun, out: Path) -> Path:
+    """Write the per-unit table to ``out`` (format by suffix)."""
+    from layers.io import write_file
+
+    return write_file(run.result.to_gdf(), out, layer="coverage")
+
+
+@app.callback()
+@user_errors
+def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
+    facilities: Annotated[
+        str, typer.Option(help="Facility layer, e.g. stations / 设施图层", show_default=False)
+    ],
+    demand: Annotated[str, typer.Option(help="Demand layer / 需求图层")] = "communities",
+    radius: Annotated[
+        float | None,
+        typer.Option(help="Service radius in metres / 服务半径（米）", show_default=False),
+    ] = None,
+    tiers: Annotated[
+        str | None,
+        typer.Option(help="Tiered radii, e.g. 300,500,1000 / 分级服务半径", show_default=False),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="network (walking) or euclidean / 步行距离或直线距离")
+    ] = "network",
+    by: Annotated[str, typer.Option(help="community, street or district / 汇总层级")] = "street",
+    weight: Annotated[
+        list[str] | None,
+        typer.Option(help="Demand count column(s), e.g. elderly_60_plus / 人数字段"),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Per-unit table: .gpkg .geojson .csv .xlsx / 输出文件", show_default=False
+        ),
+    ] = None,
+    store: StoreOption = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Partition by district on Dask: local, none or tcp://host:port"
+            " / 按区县分区在 Dask 上计算：local、none 或调度器地址",
+            show_default=False,
+        ),
+    ] = None,
+    workers: WorkersOption = 2,
+) -> None:
+    """Coverage of a facility layer / 设施覆盖分析"""
+    from api.errors import InvalidParameterError
+
+    if mode not in ("network", "euclidean"):
+        raise InvalidParameterError(
+            "--mode", mode, "use network or euclidean", "请用 network 或 euclidean"
+        )
+    if by not in ("community", "street", "district"):
+        raise InvalidParameterError(
+            "--by", by, "use community, street or district", "请用 community、street 或 district"
+        )
+    if radius is not None and tiers is not None:
+        raise InvalidParameterError(
+            "--radius", radius, "give --radius or --tiers, not both", "服务半径与分级半径只能给一个"
+        )
+    kind: Literal["network", "euclidean"] = "network" if mode == "network" else "euclidean"
+    with opened_store(store) as opened:
+        run = (
+            compute
+            if scheduler is None
+            else partial(compute_by_district, scheduler=scheduler, workers=workers)
+        )(
+            opened,
+            facilities=facilities,
+            demand=demand,
+            radius_m=radius,
+            tiers_m=parse_tiers(tiers),
+            mode=kind,
+            weights=weight,
+        )
+        names = division_names(opened, cast(Level, by))
+    print_result(run, level=cast(Level, by), weight=_weight(run, weight), names=names)
+    if out is not None:
+        written = write_result(run, out)
+        console().print(f"written / 已写入: {written}", markup=False)

@@ -1,0 +1,292 @@
+"""``/inspections``: marker inspections and segment checks (界线联检记录).
+
+Submissions are idempotent by their client UUID (same body → the stored record, 200;
+different body → 409); updates and reviews need ``If-Match`` with the record's ETag (428
+without, 412 when stale). A 2xx means the record and its audit entry are committed.
+Campaigns, photos, progress and reports are in the sibling modules mounted on
+:data:`router`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api.auth import (
+    Reader,
+    RecordsDep,
+    Reviewer,
+    Submitter,
+    require_campaign,
+    visible_campaigns,
+)
+from api.inspection import campaigns, photos
+from api.inspection.deps import RegisterDep, RulesDep, editable_record, visible_record
+from api.inspection.schemas import (
+    MarkerInspectionCreate,
+    MarkerInspectionUpdate,
+    ReviewCreate,
+    SegmentCheckCreate,
+    SegmentCheckUpdate,
+    canonical_body,
+)
+from api.inspection.service import check_marker_inspection, check_segment, record_public
+from layers.records import Campaign, Record, RecordFilter, RecordKind, RecordStore, User
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/inspections", tags=["inspections / 界线联检"])
+
+
+IfMatch = Annotated[
+    str | None, Header(description="ETag of the version the change is based on / 版本标记")
+]
+Limit = Annotated[int, Query(ge=1, le=10_000)]
+Offset = Annotated[int, Query(ge=0)]
+Created = TypeVar("Created", MarkerInspectionCreate, SegmentCheckCreate)
+
+
+# -- shared steps ------------------------------------------------------------------------
+
+
+def _answer(
+    record: Record, status: int = 200, *, reviews: RecordStore | None = None
+) -> JSONResponse:
+    body = record_public(record)
+    if reviews is not None:
+        body["reviews"] = [r.to_public() for r in reviews.reviews(record.record_id)]
+    return JSONResponse(body, status_code=status, headers={"ETag": record.etag})
+
+
+def _required(if_match: str | None) -> str:
+    if not if_match:
+        msg = (
+            "send If-Match with the record's ETag (GET it first) / 请在 If-Match 中提交记录的 ETag"
+        )
+        raise HTTPException(428, msg)
+    return if_match
+
+
+def _list(
+    records: RecordStore,
+    user: User,
+    kind: RecordKind,
+    flt: RecordFilter,
+    *,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    if flt.campaign_id is not None:
+        require_campaign(user, records, flt.campaign_id)
+    scoped = RecordFilter(**{**flt.__dict__, "campaign_ids": visible_campaigns(user, records)})
+    items, total = records.list_records(kind, scoped, limit=limit, offset=offset)
+    return {
+        "items": [record_public(r) for r in items],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def _create(
+    kind: RecordKind,
+    body: Created,
+    user: User,
+    records: RecordStore,
+    check: Callable[[Created, Campaign], dict[str, Any]],
+) -> JSONResponse:
+    require_campaign(user, records, body.campaign_id)
+    campaign = records.get_campaign(body.campaign_id)
+    computed = check(body, campaign)
+    record, created = records.create_record(
+        kind, record_id=str(body.record_id), campaign_id=campaign.campaign_id,
+        line_code=campaign.line_code, body=canonical_body(body), computed=computed,
+        actor=user.username,
+    )  # fmt: skip
+    return _answer(record, 201 if created else 200)
+
+
+def _update(
+    kind: RecordKind,
+    record_id: UUID,
+    changes: BaseModel,
+    *,
+    model: type[Created],
+    user: User,
+    records: RecordStore,
+    check: Callable[[Created, Campaign], dict[str, Any]],
+    if_match: str | None,
+) -> JSONResponse:
+    expected = _required(if_match)
+    current = editable_record(records, user, record_id, kind)
+    merged = model.model_validate(
+        {**current.body, **changes.model_dump(mode="json", exclude_unset=True)}
+    )
+    computed = check(merged, records.get_campaign(current.campaign_id))
+    record = records.update_record(
+        current.record_id, body=canonical_body(merged), computed=computed, if_match=expected,
+        actor=user.username,
+    )  # fmt: skip
+    return _answer(record)
+
+
+def _review(
+    kind: RecordKind,
+    record_id: UUID,
+    review: ReviewCreate,
+    *,
+    user: User,
+    records: RecordStore,
+    if_match: str | None,
+) -> JSONResponse:
+    expected = _required(if_match)
+    visible_record(records, user, record_id, kind)
+    record = records.review_record(
+        str(record_id), state=review.state, comment=review.comment, if_match=expected,
+        actor=user.username,
+    )  # fmt: skip
+    return _answer(record)
+
+
+# -- marker inspections ------------------------------------------------------------------
+
+
+@router.get("", summary="List or search marker inspections / 查询界桩检查记录")
+def list_inspections(
+    *,
+    user: Reader,
+    records: RecordsDep,
+    campaign_id: str | None = None,
+    marker_no: str | None = None,
+    condition: str | None = None,
+    review_state: str | None = None,
+    created_by: str | None = None,
+    flag: str | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Text search / 全文检索")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    flt = RecordFilter(
+        campaign_id=campaign_id, marker_no=marker_no, condition=condition,
+        review_state=review_state, created_by=created_by, flag=flag, text=q,
+    )  # fmt: skip
+    return _list(records, user, "marker", flt, limit=limit, offset=offset)
+
+
+@router.post("", status_code=201, summary="Submit a marker inspection / 提交界桩检查记录")
+def create_inspection(
+    *,
+    body: MarkerInspectionCreate,
+    user: Submitter,
+    records: RecordsDep,
+    register: RegisterDep,
+    rules: RulesDep,
+) -> JSONResponse:
+    check = partial(check_marker_inspection, register=register, rules=rules)
+    return _create("marker", body, user, records, check)
+
+
+@router.get("/{record_id:uuid}", summary="One marker inspection / 单条界桩检查记录")
+def get_inspection(record_id: UUID, user: Reader, records: RecordsDep) -> JSONResponse:
+    return _answer(visible_record(records, user, record_id, "marker"), reviews=records)
+
+
+@router.patch("/{record_id:uuid}", summary="Change a marker inspection / 修改界桩检查记录")
+def update_inspection(
+    *,
+    record_id: UUID,
+    changes: MarkerInspectionUpdate,
+    user: Submitter,
+    records: RecordsDep,
+    register: RegisterDep,
+    rules: RulesDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    check = partial(check_marker_inspection, register=register, rules=rules)
+    return _update(
+        "marker", record_id, changes, model=MarkerInspectionCreate, user=user, records=records,
+        check=check, if_match=if_match,
+    )  # fmt: skip
+
+
+@router.post("/{record_id:uuid}/review", summary="Review a record / 审核记录")
+def review_inspection(
+    *,
+    record_id: UUID,
+    review: ReviewCreate,
+    user: Reviewer,
+    records: RecordsDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    return _review("marker", record_id, review, user=user, records=records, if_match=if_match)
+
+
+# -- segment checks ----------------------------------------------------------------------
+
+
+@router.get("/segments", summary="List segment checks / 查询界线走向检查记录")
+def list_segments(
+    *,
+    user: Reader,
+    records: RecordsDep,
+    campaign_id: str | None = None,
+    marker_no: str | None = None,
+    status: str | None = None,
+    review_state: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    flt = RecordFilter(
+        campaign_id=campaign_id, marker_no=marker_no, status=status, review_state=review_state
+    )
+    return _list(records, user, "segment", flt, limit=limit, offset=offset)
+
+
+@router.post("/segments", status_code=201, summary="Submit a segment check / 提交界线走向检查")
+def create_segment(
+    *, body: SegmentCheckCreate, user: Submitter, records: RecordsDep, register: RegisterDep
+) -> JSONResponse:
+    return _create("segment", body, user, records, partial(check_segment, register=register))
+
+
+@router.get("/segments/{record_id:uuid}", summary="One segment check / 单条走向检查记录")
+def get_segment(record_id: UUID, user: Reader, records: RecordsDep) -> JSONResponse:
+    return _answer(visible_record(records, user, record_id, "segment"), reviews=records)
+
+
+@router.patch("/segments/{record_id:uuid}", summary="Change a segment check / 修改走向检查记录")
+def update_segment(
+    *,
+    record_id: UUID,
+    changes: SegmentCheckUpdate,
+    user: Submitter,
+    records: RecordsDep,
+    register: RegisterDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    return _update(
+        "segment", record_id, changes, model=SegmentCheckCreate, user=user, records=records,
+        check=partial(check_segment, register=register), if_match=if_match,
+    )  # fmt: skip
+
+
+@router.post("/segments/{record_id:uuid}/review", summary="Review a segment check / 审核走向检查")
+def review_segment(
+    *,
+    record_id: UUID,
+    review: ReviewCreate,
+    user: Reviewer,
+    records: RecordsDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    return _review("segment", record_id, review, user=user, records=records, if_match=if_match)
+
+
+router.include_router(campaigns.router)
+router.include_router(photos.router)

@@ -1,0 +1,2 @@
+"""Users and tokens: ``schemas``, ``routes`` (``/users``, admins only), ``cli``
+(``mzgis users``)."""
