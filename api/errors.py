@@ -274,7 +274,9 @@ def _validation_problem(error: dict[str, Any]) -> dict[str, Any]:
     location = loc[0] if loc else "request"
     field = ".".join(loc[1:]) or location
     value = error.get("input")
-    if not isinstance(value, str | int | float | bool | None):
+    if "password" in field.lower() or "passphrase" in field.lower():
+        value = "***"  # never echoed
+    elif not isinstance(value, str | int | float | bool | None):
         value = None if location == "body" else str(value)
     return {
         "location": location,
