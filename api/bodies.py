@@ -7,9 +7,11 @@
   moment it passes the budget: nothing past it is read, buffered or spooled.
 - JSON: the body must be UTF-8 JSON without ``NaN``/``Infinity``, without numbers that
   overflow a float, without integers beyond ±2**53 (what every JSON client keeps exactly)
-  and without lone UTF-16 surrogates (``"\\ud800"``, which no UTF-8 text can hold): such a
-  body gets 422 naming where the value sits, before any route sees it. Malformed JSON is
-  left to the route's own validation (422 ``json_invalid`` with its position).
+  without lone UTF-16 surrogates (``"\\ud800"``, which no UTF-8 text can hold) and without
+  NUL characters (which no PostgreSQL text holds): such a body gets 422 naming where the
+  value sits, before any route sees it. Malformed JSON is left to the route's own
+  validation (422 ``json_invalid`` with its position).
+- Parameters: a NUL character in the path or the query string gets 400.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def json_problem(raw: bytes) -> tuple[str, str] | None:
         return exc.field, exc.reason
     except ValueError:  # malformed: the route's validation names the position
         return None
-    return _lone_surrogate(value)
+    return _bad_string(value)
 
 
 def _constant(name: str) -> Any:
@@ -95,21 +97,32 @@ def _int(text: str) -> int:
     return int(text)
 
 
-def _lone_surrogate(value: Any) -> tuple[str, str] | None:
-    """The path of the first string (key or value) holding a lone surrogate."""
+def _bad_string(value: Any) -> tuple[str, str] | None:
+    """The path and reason of the first string (key or value) holding a lone surrogate or
+    a NUL character."""
     stack: list[tuple[str, Any]] = [("body", value)]
     while stack:
         path, item = stack.pop()
         if isinstance(item, str):
-            if not item.isascii() and not _encodable(item):
-                return path, "holds invalid Unicode (a lone surrogate) / 含有无效的 Unicode 字符"
+            reason = _string_problem(item)
+            if reason:
+                return path, reason
         elif isinstance(item, dict):
             for key, inner in item.items():
-                if not key.isascii() and not _encodable(key):
-                    return path, "a key holds invalid Unicode / 字段名含有无效的 Unicode 字符"
+                reason = _string_problem(key)
+                if reason:
+                    return path, f"a key {reason} / 字段名{reason.split(' / ')[-1]}"
                 stack.append((f"{path}.{key}", inner))
         elif isinstance(item, list):
             stack.extend((f"{path}.{i}", inner) for i, inner in enumerate(item))
+    return None
+
+
+def _string_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "holds a NUL character / 含有 NUL 字符"
+    if not text.isascii() and not _encodable(text):
+        return "holds invalid Unicode (a lone surrogate) / 含有无效的 Unicode 字符"
     return None
 
 
@@ -134,6 +147,20 @@ def _declared_length(scope: Scope) -> int | None:
         if name == b"content-length":
             return int(value) if value.isdigit() else None
     return None
+
+
+def _has_nul(scope: Scope) -> bool:
+    query = bytes(scope.get("query_string", b"")).lower()
+    path = scope.get("raw_path") or str(scope.get("path", "")).encode("utf-8", "replace")
+    return b"%00" in query or b"\x00" in query or b"%00" in path or "\x00" in scope.get("path", "")
+
+
+def _nul_parameter() -> JSONResponse:
+    body = {
+        "code": "invalid_parameter",
+        "detail": "the path or a parameter holds a NUL character / 路径或参数含有 NUL 字符",
+    }
+    return JSONResponse(body, status_code=400)
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -171,7 +198,13 @@ class BodyPolicyMiddleware:
         self.max_json_bytes, self.max_upload_bytes = max_json_bytes, max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in _NO_BODY:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _has_nul(scope):
+            await _nul_parameter()(scope, receive, send)
+            return
+        if scope["method"] in _NO_BODY:
             await self.app(scope, receive, send)
             return
         is_json = _is_json(scope)

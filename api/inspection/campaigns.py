@@ -29,6 +29,7 @@ from api.inspection.report import CampaignReport, build_report, report_gpkg, rep
 from api.inspection.report_html import report_html
 from api.inspection.schemas import CampaignCreate, MemberPut
 from api.inspection.service import Register, campaign_progress
+from api.schemas import MAX_OFFSET
 from layers.records import Campaign, RecordStore, User, sha256_hex
 
 __all__ = ["router"]
@@ -171,7 +172,7 @@ def report_package(
 def audit_log(
     user: Auditor,
     records: RecordsDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[dict[str, Any]]:
     return [e.to_public() for e in records.audit_log(after_seq=after_seq, limit=limit)]

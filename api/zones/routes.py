@@ -25,6 +25,7 @@ from api.auth import Planner, current_user, get_records, read_access
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
 from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
 from api.geojson import feature_collection
+from api.schemas import MAX_OFFSET
 from api.tables import json_safe, records
 from api.zones.plans import PlanRegistry, StoredPlan
 from api.zones.schemas import EditRequest, ValidateRequest, ZoneRequest
@@ -149,7 +150,9 @@ def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneR
 def list_plans(
     registry: Registry,
     limit: Annotated[int, Query(ge=1, le=1000, description="Plans per page / 每页方案数")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Plans skipped / 跳过的方案数")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Plans skipped / 跳过的方案数")
+    ] = 0,
 ) -> Any:
     """Saved plans, newest first: id, current version, who made and last changed it, and a
     summary (units, stations, overloaded and fragmented zones, total walk)."""
