@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +101,17 @@ def test_the_validation_handler_never_echoes_what_it_cannot_encode() -> None:
     assert [p["value"] for p in parsed["problems"]] == ["nan", "'\\ud800'"]
 
 
-def _drive(
-    app: FastAPI, path: str, headers: dict[str, str], chunks: Iterator[bytes]
+def drive(
+    app: FastAPI,
+    path: str,
+    headers: dict[str, str],
+    chunks: Iterator[bytes],
+    *,
+    run: Callable[[Callable[[], Awaitable[None]]], object] = lambda fn: asyncio.run(fn()),
 ) -> tuple[int, int]:
-    """POST ``chunks`` to ``app`` at the ASGI boundary; ``(status, body bytes pulled)``."""
+    """POST ``chunks`` to ``app`` at the ASGI boundary (``run`` runs the call: by default in
+    a new event loop; a started TestClient's portal runs it inside the app's lifespan);
+    ``(status, body bytes pulled)``."""
     pulled, status = 0, 0
 
     async def receive() -> dict[str, Any]:
@@ -126,20 +133,32 @@ def _drive(
         "root_path": "", "client": ("127.0.0.1", 9), "server": ("127.0.0.1", 80),
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }  # fmt: skip
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+
+    async def call() -> None:
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    run(call)
     return status, pulled
 
 
-def _stream(total_bytes: int, *, prefix: bytes = b"") -> Iterator[bytes]:
+def multipart_head(boundary: str, field: str = "file") -> bytes:
+    """The start of a multipart body whose file part never ends."""
+    return (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+
+
+def stream(total_bytes: int, *, prefix: bytes = b"") -> Iterator[bytes]:
     yield prefix
     for _ in range(total_bytes // MIB):
         yield b" " * MIB
 
 
 def test_a_92_mb_chunked_json_body_is_refused_at_the_limit(app: FastAPI) -> None:
-    status, pulled = _drive(
+    status, pulled = drive(
         app, "/analyses/coverage", {"content-type": "application/json"},
-        _stream(92 * MIB, prefix=b'{"facilities": "stations", "pad": "'),
+        stream(92 * MIB, prefix=b'{"facilities": "stations", "pad": "'),
     )  # fmt: skip
     assert status == 413
     assert pulled <= LIMIT + MIB  # one chunk past the limit at most, never the 92 MB
@@ -147,18 +166,15 @@ def test_a_92_mb_chunked_json_body_is_refused_at_the_limit(app: FastAPI) -> None
 
 def test_a_declared_length_past_the_limit_is_refused_before_reading(app: FastAPI) -> None:
     headers = {"content-type": "application/json", "content-length": str(92 * MIB)}
-    status, pulled = _drive(app, "/analyses/coverage", headers, _stream(92 * MIB))
+    status, pulled = drive(app, "/analyses/coverage", headers, stream(92 * MIB))
     assert (status, pulled) == (413, 0)
 
 
 def test_a_400_mb_chunked_upload_stops_at_the_limit(app: FastAPI) -> None:
-    boundary = "xyz"
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode()
-    headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
-    status, pulled = _drive(app, "/test/form", headers, _stream(400 * MIB, prefix=head))
+    headers = {"content-type": "multipart/form-data; boundary=xyz"}
+    status, pulled = drive(
+        app, "/test/form", headers, stream(400 * MIB, prefix=multipart_head("xyz"))
+    )
     assert status == 413
     assert pulled <= LIMIT + MIB
 
