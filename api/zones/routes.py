@@ -3,9 +3,9 @@
 edit it by hand with a local rebalance, validate it or a hand-drawn assignment.
 
 Solving, validating and reading are open like the other analyses (while
-``MZGIS_PUBLIC_READ`` is on, see :func:`api.auth.read_access`); a solve records the user of
-the bearer token when one is sent (else ``anonymous``). Editing a saved plan needs a
-signed-in user with the ``plan`` permission (401 without a token, 403 for other roles).
+``MZGIS_PUBLIC_READ`` is on, see :func:`api.auth.read_access`); a solve is saved only for a
+signed-in user with the ``plan`` permission (anyone else gets the answer unsaved). Editing a
+saved plan needs such a user too (401 without a token, 403 for other roles).
 
 A plan's version is its ETag; an edit must send ``If-Match`` with the version it was based
 on (428 without it, 412 when it is stale or another edit is saved first: the plan is left
@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import Planner, current_user, get_records, read_access
+from api.auth import PERMISSIONS, Planner, current_user, get_records, read_access
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
 from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
 from api.geojson import feature_collection
@@ -30,6 +30,7 @@ from api.tables import json_safe, records
 from api.zones.plans import PlanRegistry, StoredPlan
 from api.zones.schemas import EditRequest, ValidateRequest, ZoneRequest
 from api.zones.service import station_workload, validate_table
+from layers.records import User
 
 __all__ = ["plans", "router"]
 
@@ -72,15 +73,19 @@ def plans(request: Request) -> PlanRegistry:
     return registry
 
 
-def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
-    """The user of the bearer token, when one is sent (a bad one is 401); else anonymous."""
+def planner_or_none(
+    request: Request, token: Annotated[str | None, Depends(_bearer)]
+) -> User | None:
+    """The user of the bearer token when one is sent (a bad one is 401) and their role may
+    plan; ``None`` otherwise (the solve then answers without saving)."""
     if token is None:
-        return ANONYMOUS
-    return current_user(request, get_records(request), token).username
+        return None
+    user = current_user(request, get_records(request), token)
+    return user if user.role in PERMISSIONS["plan"] else None
 
 
 Registry = Annotated[PlanRegistry, Depends(plans)]
-Actor = Annotated[str, Depends(actor_name)]
+MaySave = Annotated[User | None, Depends(planner_or_none)]
 
 
 def _etag(version: int) -> str:
@@ -137,13 +142,17 @@ def _plan_body(stored: StoredPlan, format: str) -> Any:
 
 
 @router.post("/zones", summary="Responsibility zones: solve / 责任片区划分", responses=_RESPONSES)
-def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneRequest) -> Any:
-    """Assign every unit to one station within the workload band; save the plan (version 1)
-    and return its id, solve info (method, objective, LP bound, gap), per-station workload
-    and validation report."""
-    stored = registry.solve(body, actor=actor)
+def solve_plan(response: Response, registry: Registry, user: MaySave, body: ZoneRequest) -> Any:
+    """Assign every unit to one station within the workload band and return the solve info
+    (method, objective, LP bound, gap), per-station workload and validation report. For a
+    signed-in planner (or admin) the plan is saved as version 1 (``plan_id``, ETag); anyone
+    else gets the same answer unsaved (``saved`` false, no ``plan_id``)."""
+    if user is None:
+        unsaved = _summary(registry.solve(body, actor=ANONYMOUS, save=False))
+        return {**unsaved, "plan_id": None, "saved": False}
+    stored = registry.solve(body, actor=user.username)
     response.headers["ETag"] = _etag(stored.plan.version)
-    return _summary(stored)
+    return {**_summary(stored), "saved": True}
 
 
 @router.get("/zones", summary="Saved zone plans / 已保存的责任片区方案", responses=_RESPONSES)
