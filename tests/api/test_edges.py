@@ -107,3 +107,8 @@ def test_a_stale_etag_is_412_before_the_change_is_looked_at(client: TestClient, 
     assert changed.status_code == 200, changed.text
     stale = client.patch(url, json={"condition": None}, headers=headers)  # invalid and stale
     assert stale.status_code == 412, stale.text
+
+
+def test_an_empty_existing_layer_is_400(client: TestClient) -> None:
+    answer = client.get("/maps/siting?existing=")
+    assert answer.status_code == 400 and answer.json()["problems"][0]["field"] == "existing"
