@@ -19,7 +19,7 @@ from api.catalog import Catalog, open_service_store
 from api.config import Settings
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
-from api.errors import register_error_handlers
+from api.errors import document_errors, register_error_handlers
 from api.health import router as health_router
 from api.home import router as home_router
 from api.inspection import map as inspection_map
@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = app.state.catalog = None
     app.state.networks = NetworkCache()  # the walking network, built once per roads version
     register_error_handlers(app)
+    document_errors(app)
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing

@@ -43,6 +43,7 @@ __all__ = [
     "InvalidParameterError",
     "PlanNotFoundError",
     "PreconditionRequiredError",
+    "document_errors",
     "error_body",
     "register_error_handlers",
 ]
@@ -326,6 +327,41 @@ async def _internal_handler(request: Request, exc: Exception) -> JSONResponse:
         "detail": "internal error; see the service log / 服务器内部错误，请查看服务日志",
     }
     return JSONResponse(body, status_code=500)
+
+
+def document_errors(app: FastAPI) -> None:
+    """Declare the error body in the OpenAPI document as the handlers send it: every
+    operation's ``422`` and any other ``4XX`` or ``503`` answer is an :class:`ErrorBody`
+    (FastAPI's own ``HTTPValidationError`` is never sent)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas["ErrorBody"] = ErrorBody.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, answer in list(responses.items()):
+                    if code.startswith(("4", "5")):
+                        answer["content"] = error
+                responses.setdefault(
+                    "4XX", {"description": "Refused / 请求被拒绝", "content": error}
+                )
+                responses.setdefault(
+                    "503", {"description": "Store unavailable / 数据存储不可用", "content": error}
+                )
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def register_error_handlers(app: FastAPI) -> None:
