@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import read_access
-from api.deps import CatalogDep, LayerDep, StoreDep
+from api.auth import RECORD_LAYER_KINDS, ReadableLayerDep, may_read_record_layers, read_access
+from api.deps import CatalogDep, StoreDep
 from api.errors import ERROR_RESPONSES
 from api.geojson import feature_collection, feature_document
 from api.layers.ogc import (
@@ -32,6 +33,7 @@ router = APIRouter(
     dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
 )
 
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _GEOJSON_OK = {
     200: {"content": {GEOJSON: {"schema": {"type": "object"}}}, "description": "GeoJSON"},
     **ERROR_RESPONSES,
@@ -45,9 +47,15 @@ _GEOJSON_OK = {
     name="collections",
     summary="Every layer / 全部图层",
 )
-def collections(request: Request, catalog: CatalogDep) -> Collections:
-    """Every layer of the store with its kind, feature count and extent."""
-    entries = [collection_entry(request, info) for info in catalog.layers.values()]
+def collections(
+    request: Request, catalog: CatalogDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Collections:
+    """Every layer of the store with its kind, feature count and extent (layers holding
+    inspection records only for the roles that may read them)."""
+    shown = list(catalog.layers.values())
+    if not may_read_record_layers(request, token):
+        shown = [info for info in shown if info.kind not in RECORD_LAYER_KINDS]
+    entries = [collection_entry(request, info) for info in shown]
     self_link = Link(href=str(request.url_for("collections")), rel="self", type=JSON)
     return Collections(links=[self_link], collections=entries)
 
@@ -60,7 +68,7 @@ def collections(request: Request, catalog: CatalogDep) -> Collections:
     summary="One layer / 单个图层",
     responses={404: ERROR_RESPONSES[404]},
 )
-def collection(request: Request, info: LayerDep) -> Collection:
+def collection(request: Request, info: ReadableLayerDep) -> Collection:
     """One layer's collection document."""
     return collection_entry(request, info)
 
@@ -73,7 +81,7 @@ def collection(request: Request, info: LayerDep) -> Collection:
     responses=_GEOJSON_OK,
 )
 def items(
-    request: Request, store: StoreDep, info: LayerDep, query: ItemsQueryDep
+    request: Request, store: StoreDep, info: ReadableLayerDep, query: ItemsQueryDep
 ) -> GeoJSONResponse:
     """A page of features (those intersecting ``bbox`` if given) as a GeoJSON
     FeatureCollection, with ``numberMatched``, ``numberReturned`` and ``next``/``prev`` links."""
@@ -98,7 +106,7 @@ def items(
 def item(
     request: Request,
     store: StoreDep,
-    info: LayerDep,
+    info: ReadableLayerDep,
     feature_id: Annotated[str, Path(description="The feature's id / 要素编号", max_length=256)],
 ) -> GeoJSONResponse:
     """One feature by the value of its layer's id column (404 when there is none)."""

@@ -18,9 +18,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.auth import read_access
+from api.auth import ReadableLayerDep, read_access
 from api.config import Settings
-from api.deps import LayerDep, SettingsDep, StoreDep
+from api.deps import SettingsDep, StoreDep
 from api.maps.assets import MZGIS_CSS, mount_assets
 from api.maps.basemap import basemap_data
 from api.maps.builder import MapBuilder, page_nonce
@@ -151,7 +151,11 @@ def layers_page(
     response_class=Response,
 )
 def layer_data(
-    request: Request, info: LayerDep, store: StoreDep, settings: SettingsDep, lang: LangQuery = None
+    request: Request,
+    info: ReadableLayerDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    lang: LangQuery = None,
 ) -> Response:
     """The features of ``layer`` as the page script reads them (``{"g": geometries,
     "p": properties}``), simplified and rounded for display."""
