@@ -16,6 +16,10 @@ from api.cli_common import StoreOption, cli_actor, console, opened_store, user_e
 
 __all__ = ["app"]
 
+PasswordStdin = Annotated[
+    bool, typer.Option(help="Read the password from standard input / 从标准输入读取密码")
+]
+
 app = typer.Typer(name="users", help="Users and tokens / 用户与令牌", no_args_is_help=True)
 
 
@@ -25,9 +29,7 @@ def add_user(
     username: Annotated[str, typer.Argument(help="Login name / 用户名")],
     role: Annotated[str, typer.Option(help="admin, planner, inspector or viewer / 角色")],
     name: Annotated[str, typer.Option(help="Display name / 姓名")] = "",
-    password_stdin: Annotated[
-        bool, typer.Option(help="Read the password from standard input / 从标准输入读取密码")
-    ] = False,
+    password_stdin: PasswordStdin = False,
     store: StoreOption = None,
 ) -> None:
     """Add a user (password hashed with argon2) / 添加用户（密码以 argon2 哈希保存）"""
@@ -138,9 +140,7 @@ def enable(username: Annotated[str, typer.Argument()], store: StoreOption = None
 @user_errors
 def passwd(
     username: Annotated[str, typer.Argument()],
-    password_stdin: Annotated[
-        bool, typer.Option(help="Read the password from standard input / 从标准输入读取密码")
-    ] = False,
+    password_stdin: PasswordStdin = False,
     store: StoreOption = None,
 ) -> None:
     """Set a user's password; every token of the user is revoked / 设置密码并吊销全部令牌"""
