@@ -26,6 +26,8 @@ from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
 from api.layers import routes as layers_routes
 from api.maps.routes import install_maps
+from api.network import map as network_map
+from api.network import routes as network_routes
 from api.network.service import NetworkCache
 from api.security import SecurityHeadersMiddleware
 from api.siting import map as siting_map
@@ -47,9 +49,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     siting_routes.router,
     coverage_routes.router,
     zones_routes.router,
+    network_routes.router,
     coverage_map.router,
     siting_map.router,
     zones_map.router,
+    network_map.router,
 )
 
 TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"

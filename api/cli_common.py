@@ -17,15 +17,18 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from api.network.service import NetworkSource
     from layers.store import Store
 
 __all__ = [
     "EXIT_BAD_INPUT",
+    "NetworkOption",
     "StoreOption",
     "WorkersOption",
     "cli_actor",
     "console",
     "err_console",
+    "network_source",
     "opened_store",
     "resolve_store",
     "run_with_progress",
@@ -52,6 +55,27 @@ StoreOption = Annotated[
         show_default=False,
     ),
 ]
+
+#: a walking network file to measure on instead of the store's own
+NetworkOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--network",
+        help=(
+            "Walking network file (.npz from mzgis network build); default: the store's"
+            " / 步行路网文件（mzgis network build 生成的 .npz），默认取数据自带的路网"
+        ),
+        show_default=False,
+    ),
+]
+
+
+def network_source(path: Path | None) -> NetworkSource:
+    """Where a command's walking network comes from: the ``--network`` file, else the
+    store's own (its roads layer, or the network saved with it)."""
+    from api.network.service import file_network_source, store_network
+
+    return store_network if path is None else file_network_source(path)
 
 
 def cli_actor() -> str:

@@ -102,9 +102,9 @@ def networkx_graphs(net: Network) -> dict[str, nx.DiGraph | nx.MultiDiGraph]:
         zip(rows.tolist(), net.indices.tolist(), net.weights.tolist(), strict=True),
         weight="length",
     )
-    nodes = net.nodes_gdf().set_index("node")
+    nodes = net.nodes_gdf.set_index("node")
     nodes["x"], nodes["y"] = net.node_xy[:, 0], net.node_xy[:, 1]
-    seg = net.edges_gdf()
+    seg = net.edges_gdf
     both = pd.concat(
         [
             seg.assign(u=net.edge_u, v=net.edge_v),

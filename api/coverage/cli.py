@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 import typer
 
 from api.cli_common import (
+    NetworkOption,
     StoreOption,
     WorkersOption,
     console,
+    network_source,
     opened_store,
     run_with_progress,
     user_errors,
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from api.coverage.service import CoverageRun
+    from api.network.service import NetworkSource
     from layers.store import Store
 
 __all__ = [
@@ -70,12 +73,15 @@ def compute(
     tiers_m: list[float] | None,
     mode: Literal["network", "euclidean"],
     weights: list[str] | None,
+    source: NetworkSource | None = None,
 ) -> CoverageRun:
-    """Run the analysis on ``store`` under a spinner (the network is built when needed)."""
+    """Run the analysis on ``store`` under a spinner; the walking network (``source``,
+    default: the store's) is found before any step is announced."""
     from api.catalog import Catalog
     from api.coverage.service import run_coverage
 
     def work(report: Callable[[str], None]) -> CoverageRun:
+        found = _found_network(store, mode, source, report)
         report(f"measuring {mode} distances to {facilities} / 计算到设施的距离")
         return run_coverage(
             Catalog.build(store),
@@ -85,6 +91,7 @@ def compute(
             tiers_m=tiers_m,
             mode=mode,
             weights=weights,
+            network_source=found,
         )
 
     return run_with_progress("coverage / 覆盖分析", work)
@@ -101,12 +108,12 @@ def compute_by_district(
     weights: list[str] | None,
     scheduler: str,
     workers: int = 2,
+    source: NetworkSource | None = None,
 ) -> CoverageRun:
     """:func:`compute` partitioned by district on Dask (``scheduler``: ``local``, ``none``
     or an address such as ``tcp://host:8786``); see :func:`geo.distributed.coverage_by_district`."""
     from api.coverage.service import CoverageRun
     from api.errors import InvalidParameterError
-    from api.network.service import store_network
     from geo.distributed import coverage_by_district
 
     kinds = {info.name: info.kind for info in store.layers()}
@@ -115,7 +122,7 @@ def compute_by_district(
             raise InvalidParameterError(option, name, "no such layer", "没有该图层")
 
     def work(report: Callable[[str], None]) -> CoverageRun:
-        net = store_network(store) if mode == "network" else None
+        net = _found_network(store, mode, source, report)(store) if mode == "network" else None
         report(f"partitioned by district on {scheduler} / 按区县分区计算")
         result = coverage_by_district(
             store.read(demand),
@@ -132,6 +139,22 @@ def compute_by_district(
         return CoverageRun(facilities, demand, result, None, net)
 
     return run_with_progress("coverage by district / 分区覆盖分析", work)
+
+
+def _found_network(
+    store: Store,
+    mode: str,
+    source: NetworkSource | None,
+    report: Callable[[str], None],
+) -> NetworkSource:
+    """The network source of a run with its network already found (and announced) in
+    network mode, so that no step is announced before a missing network is refused."""
+    chosen = source or network_source(None)
+    if mode != "network":
+        return chosen
+    net = chosen(store)
+    report(f"walking network / 步行路网: {net!r}")
+    return lambda _store: net
 
 
 def _weight(run: CoverageRun, wanted: list[str] | None) -> str:
@@ -241,6 +264,7 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
         ),
     ] = None,
     store: StoreOption = None,
+    network: NetworkOption = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -280,6 +304,7 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
             tiers_m=parse_tiers(tiers),
             mode=kind,
             weights=weight,
+            source=network_source(network),
         )
         names = division_names(opened, cast(Level, by))
     print_result(run, level=cast(Level, by), weight=_weight(run, weight), names=names)

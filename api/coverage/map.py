@@ -2,7 +2,9 @@
 
 Communities are shaded by the share of their elderly (else population) covered within the
 service radius; demand points left uncovered are drawn in red; facilities on top; service
-areas (reached streets, each given to its nearest facility) underneath. Facility kind,
+areas (reached streets, each given to its nearest facility) underneath; in walking mode the
+communities whose walk likely crosses a gap in the network are outlined in dark red, and the
+page states the network's own detour figure (never a fixed factor). Facility kind,
 radius or tiers, and distance mode come from the URL (``?kind=meal_points&radius_m=1000``)
 or the small form on the page (a plain GET form). Like ``/maps/layers`` the page is open to
 every client of the service; it is cached per store version and parameters.
@@ -26,6 +28,7 @@ from api.deps import CatalogDep, NetworkDep, SettingsDep
 from api.maps import CategoryStyle, LayerStyle, MapBuilder, PopupField
 from api.maps.i18n import Lang, pick
 from api.maps.routes import LangQuery, map_page, page_builder
+from api.network.quality import short_detour_note
 from geo.coverage import tier_label
 
 __all__ = ["SHARE_CLASSES", "coverage_map", "router"]
@@ -138,7 +141,31 @@ def _add_areas(b: MapBuilder, run: CoverageRun) -> None:
     )
 
 
-def _form(kind: Kind, radius_text: str, mode: str, lang: Lang) -> str:
+def _add_suspects(b: MapBuilder, run: CoverageRun) -> None:
+    """Walking runs: the units whose walk likely crosses a gap in the network."""
+    check = run.detours
+    if run.result.mode != "network" or check is None or not check.suspect.any():
+        return
+    units = run.result.demand_points.units
+    keep = [c for c in ("code", "name") if c in units.columns]
+    frame = units.iloc[np.flatnonzero(check.suspect)][[*keep, "geometry"]].copy()
+    ratios = check.ratios.iloc[np.flatnonzero(check.suspect)]
+    frame["straight_m"] = ratios["straight_m"].to_numpy()
+    frame["network_m"] = ratios["network_m"].replace(np.inf, np.nan).to_numpy()
+    b.add_layer(
+        gpd.GeoDataFrame(frame, crs=units.crs).to_crs(4326),
+        name="network_suspects",
+        label=pick(b.lang, "步行结果存疑（路网缺口）", "Walks across a likely network gap"),
+        style=LayerStyle("#b71c1c", weight=2.5, fill_opacity=0.0, z=60),
+        title="name",
+        fields=[
+            PopupField("straight_m", pick(b.lang, "直线", "straight line"), "m", "float"),
+            PopupField("network_m", pick(b.lang, "步行", "walking"), "m", "float"),
+        ],
+    )
+
+
+def _form(kind: Kind, radius_text: str, mode: str, lang: Lang, detour: tuple[str, str]) -> str:
     kinds = "".join(
         f'<option value="{k}"{" selected" if k == kind else ""}>{pick(lang, *v)}</option>'
         for k, v in KIND_NAMES.items()
@@ -150,11 +177,8 @@ def _form(kind: Kind, radius_text: str, mode: str, lang: Lang) -> str:
             ("euclidean", "直线距离", "straight line"),
         )
     )
-    note = pick(
-        lang,
-        "步行距离通常约为直线距离的 1.6 倍。半径可填多级，如 300,500,1000（米）。",
-        "Walking distance is typically about 1.6× the straight line. Radii may be tiers, "
-        "e.g. 300,500,1000 (m).",
+    note = escape(pick(lang, *detour)) + pick(
+        lang, "半径可填多级，如 300,500,1000（米）。", " Radii may be tiers, e.g. 300,500,1000 (m)."
     )
     return (
         f'{_FORM_CSS}<form class="mzgis-cov-form" method="get" action="coverage">'
@@ -173,6 +197,7 @@ def coverage_map(run: CoverageRun, builder: MapBuilder, *, kind: Kind) -> MapBui
     weight = _weight(run)
     _add_demand(builder, run, weight)
     _add_areas(builder, run)
+    _add_suspects(builder, run)
     builder.add_layer(run.result.facilities.to_crs(4326), kind=kind, name="facilities")
     tiers = run.result.summary()["weights"][weight]["tiers"]
     shares = " · ".join(f"≤{t} {v['share']:.0%}" for t, v in tiers.items())
@@ -232,7 +257,7 @@ def coverage_page(  # noqa: PLR0917 - one parameter per query option
         builder = page_builder(settings, store, title=title, lang=language)
         coverage_map(run, builder, kind=kind)
         shown = ",".join(f"{r:g}" for r in run.result.tiers_m)
-        form = _form(kind, shown, mode, language)
+        form = _form(kind, shown, mode, language, short_detour_note(run.detours))
         builder.map.get_root().html.add_child(folium.Element(form), name="mzgis_cov_form")  # type: ignore[attr-defined]
         return builder.render()
 

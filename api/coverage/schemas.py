@@ -107,4 +107,13 @@ class CoverageResponse(BaseModel):
     per_demand: list[dict[str, Any]] | dict[str, Any] | None
     service_areas: dict[str, Any] | None
     accessibility: dict[str, Any] | None
+    network_suspects: list[dict[str, Any]] | None = Field(
+        default=None,
+        description=(
+            "Walking runs: units within 1 km of a facility in straight line whose nearest"
+            " facility on foot is more than 3× as far, likely across a gap in the walking"
+            " network / 步行模式：距设施直线 1 公里内、步行最近设施距离超过直线 3 倍的单元，"
+            "多因路网缺口"
+        ),
+    )
     notes: list[str]

@@ -27,8 +27,17 @@ from api.catalog import Catalog
 from api.coverage.schemas import MAX_RADIUS_M, CoverageRequest, CoverageResponse, Level
 from api.errors import InvalidBodyError, InvalidParameterError
 from api.geojson import feature_collection
+from api.network.quality import (
+    DetourCheck,
+    detour_check,
+    detour_note,
+    straight_run_detours,
+    suspect_note,
+    suspect_records,
+)
 from api.network.service import NetworkSource, store_network
 from api.tables import records
+from geo._errors import NetworkError
 from geo.costs import Mode
 from geo.coverage import (
     AccessibilityResult,
@@ -77,6 +86,7 @@ class CoverageRun:
     accessibility: AccessibilityResult | None
     network: Network | None
     notes: tuple[str, ...] = ()
+    detours: DetourCheck | None = None
 
 
 def _check_facilities(frame: gpd.GeoDataFrame, kind: str, name: str) -> None:
@@ -256,23 +266,40 @@ def run_coverage(
             network=net,
             radius_m=fca.radius_m if fca.radius_m is not None else result.radius_m,
         )
-    return CoverageRun(facilities, demand, result, access, net, _notes(result, mode))
+    check = _detour_check(catalog, result, dem, fac, network_source)
+    return CoverageRun(facilities, demand, result, access, net, _notes(result, mode, check), check)
 
 
-def _notes(result: CoverageResult, mode: Mode) -> tuple[str, ...]:
-    notes = []
-    if mode == "euclidean":
-        notes.append(
-            "straight-line distances: walking distance is typically about 1.6 times longer"
-            " / 直线距离：步行距离通常约为直线距离的 1.6 倍"
-        )
+def _detour_check(
+    catalog: Catalog,
+    result: CoverageResult,
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    network_source: NetworkSource,
+) -> DetourCheck | None:
+    """The detours of the demand units: from the walking run itself, else measured on the
+    store's network when it has one (a straight-line run then states what walking does
+    here)."""
+    if result.network is not None:
+        return detour_check(result.detour_ratios(), result.network.report.source)
+    try:
+        net = network_source(catalog.store)
+    except (InvalidBodyError, NetworkError):
+        return None
+    return straight_run_detours(net, demand, facilities)
+
+
+def _notes(result: CoverageResult, mode: Mode, check: DetourCheck | None) -> tuple[str, ...]:
+    notes = [detour_note(check, mode=mode)]
+    if mode == "network" and check is not None:
+        notes.append(suspect_note(check))
     lost = int((~result.nearest.facility_reachable).sum())
     if lost:
         notes.append(
             f"{lost} facilities are too far from the walking network and serve no one"
             f" / {lost} 处设施距步行路网过远，未计入服务"
         )
-    return tuple(notes)
+    return tuple(n for n in notes if n)
 
 
 # -- the HTTP answer ------------------------------------------------------------------
@@ -331,5 +358,13 @@ def coverage_answer(run: CoverageRun, body: CoverageRequest) -> CoverageResponse
         per_demand=per_demand,
         service_areas=areas,
         accessibility=_accessibility(run, body.levels),
+        network_suspects=_suspects(run),
         notes=notes,
     )
+
+
+def _suspects(run: CoverageRun) -> list[dict[str, Any]] | None:
+    """The units whose walking result likely crosses a network gap (walking runs)."""
+    if run.result.mode != "network" or run.detours is None:
+        return None
+    return suspect_records(run.detours, run.result.demand_points.units)

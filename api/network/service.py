@@ -20,6 +20,10 @@ Where it is kept depends on the backend:
   rebuild would leave that much free space in the file and its write-ahead log until a
   ``VACUUM``. For comparison, building the demo store's network takes about 0.5 s.
 
+A store without a ``roads`` layer uses the network saved with it (``mzgis network build
+city.osm.pbf --store city.gpkg``), whatever it was built from; a command or request may
+also name a network file (``--network PATH``, :func:`file_network_source`).
+
 A network that cannot be saved (a read-only folder, a database role without the right) or
 read back is logged and rebuilt; :class:`NetworkCache` (``app.state.networks``) keeps the
 network of the app's store in memory, built once even when requests arrive together.
@@ -55,11 +59,13 @@ __all__ = [
     "NetworkCache",
     "NetworkSource",
     "build_store_network",
+    "file_network_source",
     "load_saved_network",
     "network_is_fresh",
     "network_key",
     "roads_info",
     "save_store_network",
+    "saved_network",
     "store_file",
     "store_network",
 ]
@@ -98,9 +104,62 @@ def roads_info(store: Store) -> LayerInfo:
     try:
         return store.info(ROADS_LAYER)
     except UnknownLayerError:
-        msg = "the store has no roads layer: import one, or use mode=euclidean"
-        zh = "数据中没有道路图层（roads），请先导入或改用直线距离"
-        raise _bad("mode", "network", msg, zh) from None
+        raise _no_network() from None
+
+
+def _no_network() -> InvalidBodyError:
+    msg = (
+        "the store has no roads layer and no saved walking network: import a roads layer,"
+        " build one (mzgis network build FILE --store ...), or use mode=euclidean"
+    )
+    zh = (
+        "数据中没有道路图层（roads），也没有已保存的步行路网：请导入道路图层、"
+        "生成路网（mzgis network build 文件 --store ...）或改用直线距离"
+    )
+    return _bad("mode", "network", msg, zh)
+
+
+def _roads(store: Store) -> LayerInfo | None:
+    try:
+        return store.info(ROADS_LAYER)
+    except UnknownLayerError:
+        return None
+
+
+def saved_network(store: Store) -> Network | None:
+    """The network saved with ``store`` whatever it was built from (beside a GeoPackage,
+    inside a server store), ``None`` if there is none.
+
+    Raises
+    ------
+    geo._errors.NetworkError
+        A saved network that cannot be read.
+    """
+    path = store_file(store)
+    if path is not None:
+        target = network_path_for(path)
+        return load_network(target) if target.is_file() else None
+    info = store.artifact_info(NETWORK_ARTIFACT)
+    data = None if info is None else store.get_artifact(NETWORK_ARTIFACT, key=info.key)
+    return None if data is None else network_from_bytes(data, label=NETWORK_ARTIFACT)
+
+
+def file_network_source(path: Path) -> NetworkSource:
+    """A network source that reads the network file at ``path`` once (``--network``).
+
+    Raises
+    ------
+    geo._errors.NetworkError
+        When called, if the file is missing or not a network file.
+    """
+    loaded: list[Network] = []
+
+    def source(_store: Store) -> Network:
+        if not loaded:
+            loaded.append(load_network(path))
+        return loaded[0]
+
+    return source
 
 
 def network_key(roads: LayerInfo) -> str:
@@ -184,12 +243,20 @@ def store_network(store: Store, *, progress: Progress | None = None) -> Network:
     """The walking network of ``store``: the saved one when it was built from the current
     ``roads`` layer, else built from that layer and saved (see the module docstring).
 
+    A store without a ``roads`` layer gives the network saved with it
+    (:func:`saved_network`).
+
     Raises
     ------
     api.errors.InvalidBodyError
-        The store has no ``roads`` layer.
+        The store has neither a ``roads`` layer nor a saved network.
     """
-    roads = roads_info(store)
+    roads = _roads(store)
+    if roads is None:
+        saved = saved_network(store)
+        if saved is None:
+            raise _no_network()
+        return saved
     try:
         saved = load_saved_network(store, roads)
     except (NetworkError, StoreError) as exc:
@@ -216,8 +283,9 @@ class NetworkCache:
 
     @staticmethod
     def _key_of(store: Store) -> tuple[object, ...]:
-        roads = roads_info(store)
-        return (store.url, roads.version, roads.updated_at, _saved_stamp(store))
+        roads = _roads(store)
+        version = None if roads is None else (roads.version, roads.updated_at)
+        return (store.url, version, _saved_stamp(store))
 
     def get(self, store: Store) -> Network:
         """The network of ``store`` (see :func:`store_network`)."""

@@ -10,9 +10,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_common import StoreOption, console, opened_store, run_with_progress, user_errors
+from api.cli_common import (
+    NetworkOption,
+    StoreOption,
+    console,
+    opened_store,
+    run_with_progress,
+    user_errors,
+)
 
 if TYPE_CHECKING:
+    from api.network.service import NetworkSource
     from api.siting.schemas import Setback, SitingRequest
     from api.siting.service import SitingRun
 
@@ -226,12 +234,14 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
         typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
     ] = None,
     store: StoreOption = None,
+    network: NetworkOption = None,
 ) -> None:
     """Choose new facility sites (LSCP, MCLP, p-median, p-center)
     / 设施选址（集合覆盖、最大覆盖、p-中值、p-中心）"""
     from api.catalog import Catalog
     from api.network.service import store_network
     from api.siting.service import run_siting
+    from geo.network import load_network
 
     request = siting_request_from_options(
         problem=problem, p=p, radius_m=radius_m, cutoff_m=cutoff_m, demand=demand,
@@ -241,14 +251,21 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
         new_site_capacity=new_site_capacity, single_source=single_source, mode=mode,
         time_limit_s=time_limit_s, mip_gap=mip_gap,
     )  # fmt: skip
+
+    # a network file asked for is read first: a missing one is refused, not replaced by
+    # straight lines as a store without a network is
+    given = None if network is None else load_network(network)
+
+    def source(report: Callable[[str], None]) -> NetworkSource:
+        if given is not None:
+            return lambda _store: given
+        return lambda s: store_network(s, progress=_stages(report))
+
     with opened_store(store) as opened:
         run = run_with_progress(
             "siting / 选址",
             lambda report: run_siting(
-                Catalog.build(opened),
-                request,
-                network_source=lambda s: store_network(s, progress=_stages(report)),
-                progress=report,
+                Catalog.build(opened), request, network_source=source(report), progress=report
             ),
         )
     print_summary(run)

@@ -23,9 +23,11 @@ import typer
 
 from api.cli_common import (
     EXIT_BAD_INPUT,
+    NetworkOption,
     StoreOption,
     WorkersOption,
     console,
+    network_source,
     opened_store,
     run_with_progress,
     user_errors,
@@ -36,6 +38,7 @@ from api.zones.output import TABLE_SUFFIXES, print_report, print_workload, write
 if TYPE_CHECKING:
     import pandas as pd
 
+    from api.network.service import NetworkSource
     from api.zones.schemas import ZoneRequest
     from geo.zones import ZonePlan
     from layers.store import Store
@@ -119,6 +122,7 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
         typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
     ] = None,
     store: StoreOption = None,
+    network: NetworkOption = None,
 ) -> None:
     """Assign every unit to one station within its band (exit 1 if unmet, unless --best-effort)
     / 划分责任片区，每个单元分配给一个驿站（区间无法满足时报错，除非 --best-effort）"""
@@ -129,7 +133,14 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
         {**_problem_fields(units, workload, band, mode, cross_street), "best_effort": best_effort}
     )
     with opened_store(store) as opened:
-        plan, notes = _solved(opened, request, by=by, scheduler=scheduler, workers=workers)
+        plan, notes = _solved(
+            opened,
+            request,
+            by=by,
+            scheduler=scheduler,
+            workers=workers,
+            source=network_source(network),
+        )
         plan_id = save_plan(opened, plan, request, notes) if save else None
     _print_solved(plan, notes)
     out_console = console()
@@ -141,18 +152,23 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
 
 
 def _solved(
-    store: Store, request: ZoneRequest, *, by: str | None, scheduler: str | None, workers: int
+    store: Store,
+    request: ZoneRequest,
+    *,
+    by: str | None,
+    scheduler: str | None,
+    workers: int,
+    source: NetworkSource,
 ) -> tuple[ZonePlan, tuple[str, ...]]:
     """Solve in this process, or partitioned (on Dask) when ``by`` or ``scheduler`` is given."""
     from api.catalog import Catalog
-    from api.network.service import store_network
     from api.zones.service import solve_zones
 
     catalog = Catalog.build(store)
     if by is None and scheduler is None:
         return run_with_progress(
             "zoning / 正在划分片区",
-            lambda _: solve_zones(catalog, request, network_source=store_network),
+            lambda _: solve_zones(catalog, request, network_source=source),
         )
     from api.zones.distributed import solve_zones_by_district
 
@@ -164,7 +180,7 @@ def _solved(
             by=by or "district",
             scheduler=scheduler or "local",
             n_workers=workers,
-            network_source=store_network,
+            network_source=source,
         ),
     )
 
@@ -231,11 +247,11 @@ def validate(  # noqa: PLR0917 - one parameter per CLI option
     mode: ModeOption = "euclidean",
     cross_street: CrossOption = False,
     store: StoreOption = None,
+    network: NetworkOption = None,
 ) -> None:
     """Check a hand-drawn table against the same problem as solve; exit 1 on problems
     / 按与 solve 相同的选项检查手工分区表，存在问题时退出码为 1"""
     from api.catalog import Catalog
-    from api.network.service import store_network
     from api.zones.schemas import ValidateRequest
     from api.zones.service import validate_table
 
@@ -245,7 +261,9 @@ def validate(  # noqa: PLR0917 - one parameter per CLI option
         {**fields, "assignment": table.to_dict(orient="records")}
     )
     with opened_store(store) as opened:
-        report = validate_table(Catalog.build(opened), request, network_source=store_network)
+        report = validate_table(
+            Catalog.build(opened), request, network_source=network_source(network)
+        )
     print_workload(report)
     print_report(report)
     if not report.ok:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 from geo._errors import AnalysisError
 from geo.costs import Mode
@@ -18,6 +19,8 @@ from geo.coverage.rollup import add_shares, group_sums, unit_sums
 from geo.coverage.standards import tier_label
 from geo.distance import Nearest
 from geo.network.graph import Network
+from geo.network.quality.detours import ratio_table
+from geo.snap import points_xy
 
 if TYPE_CHECKING:
     import folium
@@ -121,6 +124,18 @@ class CoverageResult:
             self._cache["demand"] = gpd.GeoDataFrame(frame, geometry="geometry", crs=dp.units.crs)
         result: gpd.GeoDataFrame = self._cache["demand"]
         return result.copy()
+
+    def detour_ratios(self) -> pd.DataFrame:
+        """Per unit, the walk to its nearest facility on foot over the straight line to its
+        nearest facility (see :func:`geo.network.quality.detour_ratios`), from this
+        result's own search: no new search. Walking results only."""
+        if self.mode != "network":
+            raise AnalysisError("detours need walking distances / 绕行比需要步行距离")
+        dp, nr = self.demand_points, self.nearest
+        center = np.flatnonzero(dp.center)  # one per unit, in unit order
+        straight, target = cKDTree(points_xy(self.facilities, dp.crs)).query(dp.xy[center])
+        walk = nr.distance_m[center]
+        return ratio_table(dp.units.index, straight, target, walk, nr.facility[center])
 
     def rollup(self, level: str = "street", *, geometry: bool = True) -> gpd.GeoDataFrame:
         """Covered and uncovered counts summed by ``"community"``, ``"street"`` or

@@ -1,5 +1,6 @@
-"""The walking network: build it from OSM XML / PBF, a nodes/edges CSV pair, a road layer
-or arrays; keep the largest connected component; save and reload it as compact arrays."""
+"""The walking network: build it from OpenStreetMap files (XML, compressed XML, PBF;
+clipped extracts too), a nodes/edges CSV pair, a road layer or arrays; keep the largest
+connected component; save and reload it as compact arrays; check its quality."""
 
 from __future__ import annotations
 
@@ -13,8 +14,13 @@ from geo.network.io import (
     network_to_bytes,
     save_network,
 )
-from geo.network.osm import build_network_from_osm_pbf, build_network_from_osm_xml
-from geo.network.sources import build_network
+from geo.network.osm import (
+    DEFAULT_CLIP_MARGIN_M,
+    build_network_from_osm,
+    build_network_from_osm_pbf,
+    build_network_from_osm_xml,
+)
+from geo.network.sources import SUPPORTED_SUFFIXES, build_network
 from geo.network.tables import (
     build_network_from_arrays,
     build_network_from_csv,
@@ -22,6 +28,8 @@ from geo.network.tables import (
 )
 
 __all__ = [
+    "DEFAULT_CLIP_MARGIN_M",
+    "SUPPORTED_SUFFIXES",
     "WALK_EXCLUDED_HIGHWAYS",
     "BuildReport",
     "Network",
@@ -31,6 +39,7 @@ __all__ = [
     "build_network",
     "build_network_from_arrays",
     "build_network_from_csv",
+    "build_network_from_osm",
     "build_network_from_osm_pbf",
     "build_network_from_osm_xml",
     "build_network_from_roads",

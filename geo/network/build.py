@@ -21,10 +21,18 @@ from scipy.sparse.csgraph import connected_components
 
 from geo._errors import NetworkError
 from geo.network import _polyline
+from geo.network._parts import Filtered, dropped_parts
 from geo.network.filters import WALK_EXCLUDED_HIGHWAYS, walkable
 from geo.network.graph import BuildReport, Network
 
-__all__ = ["Progress", "RawEdges", "assemble_network", "csr_from_edges", "scaled"]
+__all__ = [
+    "Progress",
+    "RawEdges",
+    "assemble_network",
+    "csr_from_edges",
+    "positions_of",
+    "scaled",
+]
 
 #: a progress callback: ``progress(stage, fraction_done)``
 Progress = Callable[[str, float], None]
@@ -129,7 +137,7 @@ def assemble_network(
     _say(progress, "filter", 0.0)
     ok = walkable(raw.highway, include=include_highways, exclude=exclude_highways)
     filtered = pd.Series(np.asarray(raw.highway, dtype=object)[~ok]).fillna("").astype(str)
-    segs, n_dropped = _segments(node_ids, node_xy, raw, ok)
+    segs, off = _segments(node_ids, node_xy, raw, ok)
     _say(progress, "merge", 0.3)
     not_loop = (segs.u != segs.v) | (segs.length > 0)
     rep, fwd, bwd = _merge_directions(
@@ -139,11 +147,15 @@ def assemble_network(
         fwd, bwd = np.ones_like(fwd), np.ones_like(bwd)
     segs = replace(segs.take(rep), fwd=fwd, bwd=bwd)
     _say(progress, "components", 0.6)
-    net_nodes, kept_edges, dropped = _largest_component(
-        len(node_ids), segs.u, segs.v, length=segs.length, fwd=fwd, bwd=bwd, strong=respect_oneway
-    )
-    if len(net_nodes) == 0:
+    label, big = _components(len(node_ids), segs, strong=respect_oneway)
+    if big < 0:
         raise NetworkError("no walkable segments / 没有可步行的路段")
+    net_nodes = np.flatnonzero(label == big)
+    kept_edges = np.flatnonzero((label[segs.u] == big) & (label[segs.v] == big))
+    dropped = _dropped(label, big, segs, kept_edges)
+    dropped["dropped_parts"] = dropped_parts(
+        node_xy, label, big, segs.u, segs.length, walk_u=segs.u, walk_v=segs.v, filtered=off
+    )
     renumber = np.full(len(node_ids), -1, dtype=np.int64)
     renumber[net_nodes] = np.arange(len(net_nodes))
     segs = segs.take(kept_edges)
@@ -157,7 +169,8 @@ def assemble_network(
         nodes=len(net_nodes),
         edges=len(u32),
         length_m=float(segs.length.sum()),
-        filtered_edges=n_dropped,
+        ways=len(raw.u_id),
+        filtered_ways=int((~ok).sum()),
         filtered_classes={str(k): int(c) for k, c in filtered.value_counts().items()},
         **dropped,
     )
@@ -185,16 +198,18 @@ def assemble_network(
 
 def _segments(
     node_ids: NDArray[np.int64], node_xy: NDArray[np.float64], raw: RawEdges, ok: NDArray[np.bool_]
-) -> tuple[_Segments, int]:
+) -> tuple[_Segments, Filtered]:
     """The walkable raw segments (``ok``) whose ends are known nodes and whose polylines
     have two vertices or more, oriented ``u → v``, with lengths and allowed directions;
-    and how many raw segments were left out."""
+    and the filtered-out segments between known nodes."""
     order = np.argsort(node_ids, kind="stable")
     sorted_ids = np.asarray(node_ids)[order]
-    u = _lookup(sorted_ids, order, raw.u_id)
-    v = _lookup(sorted_ids, order, raw.v_id)
-    ok = ok & (u >= 0) & (v >= 0) & (np.diff(raw.geom_offsets) >= 2)
-    keep = np.flatnonzero(ok)
+    u = positions_of(sorted_ids, order, raw.u_id)
+    v = positions_of(sorted_ids, order, raw.v_id)
+    known = (u >= 0) & (v >= 0)
+    off = np.flatnonzero(~ok & known)
+    filtered = Filtered(u[off], v[off], np.asarray(raw.highway, dtype=object)[off])
+    keep = np.flatnonzero(ok & known & (np.diff(raw.geom_offsets) >= 2))
     offsets, xy = _polyline.gather(raw.geom_offsets, raw.geom_xy, keep)
     u, v = u[keep], v[keep]
     xy = _orient(offsets, xy, node_xy, u, v)
@@ -209,17 +224,18 @@ def _segments(
         np.asarray(raw.highway, dtype=object)[keep],
         np.asarray(raw.name, dtype=object)[keep],
     )
-    return segs, int((~ok).sum())
+    return segs, filtered
 
 
 def _strings(values: NDArray[np.object_]) -> NDArray[np.str_]:
     return pd.Series(values, dtype=object).fillna("").astype(str).to_numpy().astype(str)
 
 
-def _lookup(
+def positions_of(
     sorted_ids: NDArray[np.int64], order: NDArray[np.int64], ids: NDArray[np.int64]
 ) -> NDArray[np.int64]:
-    """Positions of ``ids`` among the nodes (-1 where unknown)."""
+    """Positions of ``ids`` among values whose sorted form is ``sorted_ids`` (``order``
+    sorts them), ``-1`` where absent."""
     pos = np.clip(np.searchsorted(sorted_ids, ids), 0, max(len(sorted_ids) - 1, 0))
     if len(sorted_ids) == 0:
         return np.full(len(ids), -1, dtype=np.int64)
@@ -273,39 +289,40 @@ def _merge_directions(
     return rep[back], rep_fwd[back], rep_bwd[back]
 
 
-def _largest_component(
-    n: int,
-    u: NDArray[np.int64],
-    v: NDArray[np.int64],
-    *,
-    length: NDArray[np.float64],
-    fwd: NDArray[np.bool_],
-    bwd: NDArray[np.bool_],
-    strong: bool,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], dict[str, Any]]:
-    """Nodes and segments of the largest connected component, and what was dropped."""
-    used = np.unique(np.concatenate([u, v]))
-    local = np.full(n, -1, dtype=np.int64)
-    local[used] = np.arange(len(used))
-    rows = np.concatenate([local[u][fwd], local[v][bwd]])
-    cols = np.concatenate([local[v][fwd], local[u][bwd]])
-    graph = csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(used), len(used)))
-    n_comp, labels = connected_components(
+def _components(n: int, segs: _Segments, *, strong: bool) -> tuple[NDArray[np.int64], int]:
+    """The connected component of every node (``-1`` off every segment) and the label of
+    the largest (``-1`` if there is none); strongly connected when ``strong``."""
+    rows = np.concatenate([segs.u[segs.fwd], segs.v[segs.bwd]])
+    cols = np.concatenate([segs.v[segs.fwd], segs.u[segs.bwd]])
+    graph = csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, labels = connected_components(
         graph, directed=True, connection="strong" if strong else "weak"
     )
-    sizes = np.bincount(labels, minlength=n_comp)
-    big = int(np.argmax(sizes)) if n_comp else 0
-    in_big = labels == big
-    edge_in = in_big[local[u]] & in_big[local[v]]
-    others = np.delete(sizes, big) if n_comp else sizes
-    dropped: dict[str, Any] = {
-        "dropped_components": int(n_comp - 1) if n_comp else 0,
-        "dropped_nodes": int((~in_big).sum()),
+    label = np.full(n, -1, dtype=np.int64)
+    used = np.unique(np.concatenate([segs.u, segs.v]))
+    label[used] = labels[used]
+    if len(used) == 0:
+        return label, -1
+    sizes = np.bincount(label[used])
+    return label, int(np.argmax(sizes))
+
+
+def _dropped(
+    label: NDArray[np.int64], big: int, segs: _Segments, kept_edges: NDArray[np.int64]
+) -> dict[str, Any]:
+    """What the parts other than the largest hold."""
+    edge_in = np.zeros(len(segs.u), dtype=bool)
+    edge_in[kept_edges] = True
+    sizes = np.bincount(label[label >= 0])
+    others = np.delete(sizes, big)
+    others = others[others > 0]
+    return {
+        "dropped_components": len(others),
+        "dropped_nodes": int(others.sum()),
         "dropped_edges": int((~edge_in).sum()),
-        "dropped_length_m": float(length[~edge_in].sum()),
+        "dropped_length_m": float(segs.length[~edge_in].sum()),
         "largest_dropped_nodes": int(others.max()) if len(others) else 0,
     }
-    return used[in_big], np.flatnonzero(edge_in), dropped
 
 
 def csr_from_edges(

@@ -10,7 +10,7 @@ directions for every two-way segment, the shortest of parallel segments).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import geopandas as gpd
@@ -21,38 +21,55 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-__all__ = ["BuildReport", "Network"]
+__all__ = ["MAX_DROPPED_PARTS", "BuildReport", "Network"]
 
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What a network build kept and dropped.
+    """What a network build kept and dropped, in one vocabulary for every source.
+
+    *Ways* are what the source holds (OSM ways, rows of a road layer or edge table);
+    *edges* are the graph's edges (street segments between two nodes).
 
     Attributes
     ----------
     source
         Where the network came from (a file name or ``"roads layer"``).
     nodes, edges, length_m
-        Nodes, street segments and their total length kept.
-    filtered_edges, filtered_classes
-        Segments removed by the walking filter, and how many of each highway class.
+        Nodes, graph edges and their total length kept.
+    ways
+        Ways read (OSM ways with a ``highway`` tag, road lines, edge rows).
+    filtered_ways, filtered_classes
+        Ways removed by the walking filter, and how many of each highway class.
+    cut_ways, outside_ways
+        Ways split where their nodes are missing from the file or outside the clip area
+        (never joined across the gap), and ways left out for lack of two nodes in a row.
     dropped_components, dropped_nodes, dropped_edges, dropped_length_m
         Connected parts other than the largest one, which are dropped.
     largest_dropped_nodes
         Size of the biggest dropped part (0 if none).
+    dropped_parts
+        The longest dropped parts (at most :data:`MAX_DROPPED_PARTS`), each a dict with
+        ``nodes``, ``edges``, ``length_m``, centre ``x``/``y`` and ``bbox`` (network CRS)
+        and ``cause``: ``"filtered"`` (joined to the network only through filtered ways,
+        ``classes`` names them), ``"oneway"`` (cut off by one-way rules) or ``"isolated"``.
     """
 
     source: str
     nodes: int
     edges: int
     length_m: float
-    filtered_edges: int = 0
+    ways: int = 0
+    filtered_ways: int = 0
     filtered_classes: dict[str, int] = field(default_factory=dict)
+    cut_ways: int = 0
+    outside_ways: int = 0
     dropped_components: int = 0
     dropped_nodes: int = 0
     dropped_edges: int = 0
     dropped_length_m: float = 0.0
     largest_dropped_nodes: int = 0
+    dropped_parts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -60,22 +77,42 @@ class BuildReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BuildReport:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**data)
+        """Inverse of :meth:`to_dict`; reads reports saved before the ``ways`` vocabulary
+        (``filtered_edges``) too."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if "filtered_edges" in data and "filtered_ways" not in data:
+            values["filtered_ways"] = data["filtered_edges"]
+        return cls(**values)
 
     def summary(self) -> str:
         """One line for people: what was kept and what was dropped."""
+        cut = (
+            f"{self.cut_ways} ways cut at missing nodes, {self.outside_ways} left out; "
+            if self.cut_ways or self.outside_ways
+            else ""
+        )
+        cut_zh = (
+            f"在缺失节点处切断道路 {self.cut_ways} 条、舍弃 {self.outside_ways} 条；"
+            if self.cut_ways or self.outside_ways
+            else ""
+        )
         return (
-            f"{self.nodes} nodes, {self.edges} segments, {self.length_m / 1000:.1f} km kept; "
-            f"{self.filtered_edges} segments filtered out (not walkable), "
-            f"{self.dropped_components} disconnected parts dropped "
+            f"{self.nodes:,} nodes, {self.edges:,} edges, {self.length_m / 1000:.1f} km kept "
+            f"from {self.ways:,} ways; {self.filtered_ways:,} ways filtered out (not walkable), "
+            f"{cut}{self.dropped_components} disconnected parts dropped "
             f"({self.dropped_nodes} nodes, {self.dropped_length_m / 1000:.1f} km) / "
-            f"保留 {self.nodes} 个节点、{self.edges} 条路段；剔除不可步行路段 "
-            f"{self.filtered_edges} 条、不连通部分 {self.dropped_components} 个"
+            f"由 {self.ways:,} 条道路保留 {self.nodes:,} 个节点、{self.edges:,} 条边、"
+            f"{self.length_m / 1000:.1f} 公里；剔除不可步行道路 {self.filtered_ways:,} 条，"
+            f"{cut_zh}剔除不连通部分 {self.dropped_components} 个"
         )
 
 
-@dataclass(frozen=True, eq=False)
+#: dropped parts kept in a build report, longest first
+MAX_DROPPED_PARTS = 200
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Network:
     """A walking network in a projected CRS.
 
@@ -120,12 +157,24 @@ class Network:
     report: BuildReport
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        crs = self.pyproj_crs
+        code = crs.to_epsg()
+        name = f"EPSG:{code}" if code else crs.name
+        return (
+            f"Network(nodes={self.n_nodes:,}, edges={self.n_edges:,}, "
+            f"length={self.edge_length_m.sum() / 1000:,.1f} km, crs={name}, "
+            f"source={self.report.source!r})"
+        )
+
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return len(self.node_xy)
 
     @property
     def n_edges(self) -> int:
+        """Number of edges (street segments)."""
         return len(self.edge_u)
 
     @property
@@ -158,13 +207,16 @@ class Network:
             self._cache["snap_index"] = SnapIndex.from_network(self)
         return self._cache["snap_index"]
 
+    @property
     def edge_lines(self) -> NDArray[np.object_]:
-        """Shapely LineStrings of the segments, in order."""
+        """Shapely LineStrings of the segments, in order (made on each access)."""
         seg = np.repeat(np.arange(self.n_edges), np.diff(self.geom_offsets))
         return np.asarray(shapely.linestrings(self.geom_xy, indices=seg), dtype=object)
 
+    @property
     def edges_gdf(self) -> gpd.GeoDataFrame:
-        """The segments as a GeoDataFrame in the roads-layer shape (network CRS)."""
+        """The segments as a GeoDataFrame in the roads-layer shape (network CRS; a new
+        frame on each access)."""
         frame = pd.DataFrame(
             {
                 "edge_id": np.arange(self.n_edges),
@@ -176,10 +228,12 @@ class Network:
                 "length_m": self.edge_length_m,
             }
         )
-        return gpd.GeoDataFrame(frame, geometry=self.edge_lines(), crs=self.pyproj_crs)
+        return gpd.GeoDataFrame(frame, geometry=self.edge_lines, crs=self.pyproj_crs)
 
+    @property
     def nodes_gdf(self) -> gpd.GeoDataFrame:
-        """The nodes as points (network CRS), with their source ids."""
+        """The nodes as points (network CRS), with their source ids (a new frame on each
+        access)."""
         geometry = shapely.points(self.node_xy)
         return gpd.GeoDataFrame(
             {"node": np.arange(self.n_nodes), "node_id": self.node_ids},

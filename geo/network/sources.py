@@ -10,13 +10,15 @@ import geopandas as gpd
 
 from geo._errors import NetworkError
 from geo.network.graph import Network
-from geo.network.osm import build_network_from_osm_pbf, build_network_from_osm_xml
+from geo.network.osm import OSM_SUFFIXES, build_network_from_osm
 from geo.network.tables import build_network_from_csv, build_network_from_roads
 
-__all__ = ["build_network"]
+__all__ = ["SUPPORTED_SUFFIXES", "build_network"]
 
-_XML = (".osm", ".xml")
 _VECTOR = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml")
+#: every file name a network can be built from (a ``.csv`` is a nodes table, with the
+#: edges table beside it)
+SUPPORTED_SUFFIXES = (*OSM_SUFFIXES, ".csv", *_VECTOR)
 
 
 def build_network(
@@ -31,7 +33,8 @@ def build_network(
     Parameters
     ----------
     source
-        An OSM XML file (``.osm``), an OSM PBF file (``.pbf``), a nodes CSV (with
+        An OpenStreetMap file (``.osm``, ``.osm.xml``, ``.osm.gz``, ``.osm.bz2``,
+        ``.osm.pbf``; ``clip=`` and ``clip_margin_m=`` keep it to polygons), a nodes CSV (with
         ``edges=`` the edges CSV), a vector file of road lines (GeoPackage, GeoJSON,
         Shapefile, ...; ``layer=`` picks a layer) or a road GeoDataFrame.
     edges
@@ -53,10 +56,8 @@ def build_network(
     if not path.is_file():
         msg = f"no such file: {path.name} / 找不到文件 {path.name}"
         raise NetworkError(msg)
-    if name.endswith(".pbf"):
-        return build_network_from_osm_pbf(path, **options)
-    if name.endswith(_XML):
-        return build_network_from_osm_xml(path, **options)
+    if name.endswith(OSM_SUFFIXES):
+        return build_network_from_osm(path, **options)
     if name.endswith(".csv"):
         if edges is None:
             msg = "a nodes CSV needs the edges CSV too (edges=...) / 节点表需配合边表"
@@ -65,5 +66,9 @@ def build_network(
     if name.endswith(_VECTOR):
         roads = gpd.read_file(path, layer=layer)
         return build_network_from_roads(roads, source=path.name, **options)
-    msg = f"unsupported network source: {path.name} / 不支持的路网数据格式"
+    known = " ".join(SUPPORTED_SUFFIXES)
+    msg = (
+        f"unsupported network source: {path.name}; supported: {known} / "
+        f"不支持的路网数据格式：{path.name}；支持的格式：{known}"
+    )
     raise NetworkError(msg)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.network.service import NETWORK_ARTIFACT, network_key, roads_info
+from api.network.service import NETWORK_ARTIFACT, network_key, roads_info, store_network
 from geo.network import load_network, network_from_bytes, network_path_for
 from layers.store import open_store
 from tests.api.conftest import ROAD_COUNT
@@ -28,7 +28,7 @@ def test_build_from_roads_layer_then_info(store_copy: Path) -> None:
     assert f"{ROAD_COUNT - 1}" in result.output  # dropped parts shown
     info = runner.invoke(app, ["network", "info", "--store", str(store_copy)])
     assert info.exit_code == 0, info.output
-    assert "1 segments / 路段" in info.output
+    assert "1 edges / 边" in info.output
     assert "older than the roads layer" not in info.output
 
 
@@ -72,7 +72,7 @@ def test_build_and_info_inside_a_postgis_store(pg_url: str, tmp_path: Path) -> N
         assert data is not None and network_from_bytes(data).n_edges == 12
         info = runner.invoke(app, ["network", "info", "--store", pg_url])
         assert info.exit_code == 0, info.output
-        assert "12 segments / 路段" in info.output and "older than" not in info.output
+        assert "12 edges / 边" in info.output and "older than" not in info.output
         store.import_frame(grid_roads(2), name="roads", kind="roads")
         stale = runner.invoke(app, ["network", "info", "--store", pg_url])
         assert stale.exit_code == 0 and "older than the roads layer" in stale.output
@@ -81,8 +81,11 @@ def test_build_and_info_inside_a_postgis_store(pg_url: str, tmp_path: Path) -> N
         nodes.write_text("vid,lon,lat\n1,116.39,39.90\n2,116.40,39.90\n")
         edges.write_text("u,v,highway\n1,2,footway\n")
         args = ["network", "build", str(nodes), "--edges", str(edges), "--store", pg_url]
-        refused = runner.invoke(app, args)
-        assert refused.exit_code == 1 and "give --out" in refused.output
+        kept = runner.invoke(app, args)  # no roads layer: kept as the store's network
+        assert kept.exit_code == 0, kept.output
+        info = store.artifact_info(NETWORK_ARTIFACT)
+        assert info is not None and info.key == "source:e.csv"
+        assert store_network(store).report.source == "e.csv"  # what every analysis uses
     finally:
         store.close()
 

@@ -33,6 +33,8 @@ GUARDED = {
     "/maps/zones": 200,
     "/analyses/zones": 200,
     "/analyses/zones/no-such-plan": 404,
+    "/analyses/network/quality?limit=5": 200,
+    "/maps/network": 200,
 }
 #: open whatever the setting says
 OPEN = ("/", "/conformance", "/healthz", MZGIS_CSS)

@@ -41,7 +41,8 @@ def test_coverage_map_default(map_server: str, map_tab: MapTab, demo_store: Path
     page = map_tab.page
     assert f"≤1000m {share:.0%}" in page.locator(".mzgis-title").inner_text()
     assert page.locator("form.mzgis-cov-form select[name=kind]").input_value() == "stations"
-    assert "1.6" in page.locator("form.mzgis-cov-form").inner_text()
+    note = page.locator("form.mzgis-cov-form").inner_text()
+    assert "中位数" in note and "/maps/network" in note and "通常约为" not in note
     toggle_layer(map_tab, "未覆盖需求")
     assert page.evaluate("() => mzgis.counts()")["uncovered"] == 0
     popup = click_feature(map_tab, "facilities", 0)

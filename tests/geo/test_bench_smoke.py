@@ -32,3 +32,11 @@ def test_bench_city_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     out = _load("bench_city").main(["--smoke"])
     assert 0 < out["covered"] <= out["total"]
     assert "coverage + roll-ups" in capsys.readouterr().out
+
+
+def test_bench_network_quality_smoke(raw_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _load("bench_network_quality").main(["--smoke"])
+    # every lane node more than 2.5 blocks from the lane's joined end is a missing link
+    assert out["city_links"] == 12 * 9
+    assert out["city_mzgis_s"] > 0 and out["import_osmnx_s"] > 0
+    assert "same pairs: True" in capsys.readouterr().out

@@ -48,6 +48,12 @@ def test_largest_component_kept_and_the_rest_reported() -> None:
     assert rep.dropped_length_m == pytest.approx(400 + 30)
     assert rep.largest_dropped_nodes == 4
     assert rep.length_m == pytest.approx(400 + 100 * np.sqrt(2))
+    # the dropped parts, longest first, with where they are and why
+    assert [p["length_m"] for p in rep.dropped_parts] == pytest.approx([400, 30])
+    assert [p["cause"] for p in rep.dropped_parts] == ["isolated", "isolated"]
+    assert rep.dropped_parts[0]["bbox"] == pytest.approx(
+        [ORIGIN[0] + 5000, ORIGIN[1] + 5000, ORIGIN[0] + 5100, ORIGIN[1] + 5100]
+    )
 
 
 def test_walking_filter_and_its_report() -> None:
@@ -56,8 +62,13 @@ def test_walking_filter_and_its_report() -> None:
     highway = ["residential", "motorway", "footway"]
     net = build_network_from_arrays(ids, xy, [0, 1, 2], [1, 2, 3], crs=GK117, highway=highway)
     # the motorway cuts the line: the first street and the footway are separate parts
-    assert net.report.filtered_edges == 1
+    assert net.report.ways == 3 and net.report.filtered_ways == 1
     assert net.report.filtered_classes == {"motorway": 1}
+    # the footway is cut off by the filtered motorway, and the report says so
+    (part,) = net.report.dropped_parts
+    assert part["cause"] == "filtered" and part["classes"] == ["motorway"]
+    assert part["nodes"] == 2 and part["length_m"] == pytest.approx(100.0)
+    assert part["x"] == pytest.approx(ORIGIN[0] + 250.0)
     assert net.n_edges == 1 and net.report.dropped_components == 1
     only = build_network_from_arrays(
         ids, xy, [0, 1, 2], [1, 2, 3], crs=GK117, highway=highway, include_highways={"motorway"}
@@ -84,6 +95,7 @@ def test_both_directions_become_one_segment_and_oneway_is_optional() -> None:
         ids, xy, [0, 1], [1, 2], crs=GK117, oneway=[0, 1], respect_oneway=True
     )
     assert dead.n_nodes == 2 and dead.report.dropped_nodes == 1
+    assert [p["cause"] for p in dead.report.dropped_parts] == ["oneway"]
 
 
 def test_parallel_segments_keep_the_shortest_in_the_graph() -> None:
@@ -180,3 +192,16 @@ def test_progress_is_reported() -> None:
     )
     fractions = [f for _, f in stages]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(stages) >= 4
+
+
+def test_a_short_repr_and_old_reports_still_read() -> None:
+    from geo.network import BuildReport
+
+    net = grid(3, 2, spacing_m=100.0)
+    text = repr(net)
+    assert text == ("Network(nodes=6, edges=7, length=0.7 km, crs=EPSG:4548, source='arrays')")
+    assert len(text) < 120 and "array" not in text.replace("'arrays'", "")
+    assert net.edges_gdf.crs == net.nodes_gdf.crs and len(net.edge_lines) == net.n_edges
+    old = {"source": "x.osm", "nodes": 2, "edges": 1, "length_m": 5.0, "filtered_edges": 3}
+    report = BuildReport.from_dict(old)
+    assert report.filtered_ways == 3 and report.ways == 0 and report.dropped_parts == []

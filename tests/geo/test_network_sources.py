@@ -1,7 +1,9 @@
-"""Networks from OSM XML (osmnx, offline), OSM PBF (pyosmium) and road layers."""
+"""Networks from OSM XML, compressed XML and PBF (pyosmium, offline) and road layers."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,10 +15,10 @@ from geo import NetworkError
 from geo.network import (
     Network,
     build_network,
-    build_network_from_osm_pbf,
     build_network_from_osm_xml,
     build_network_from_roads,
 )
+from tests.geo.osm_files import assert_same_network, write_osm
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def test_osm_xml_region6(region6: Network, raw_dir: Path) -> None:
     chord = np.hypot(*(net.node_xy[net.edge_u] - net.node_xy[net.edge_v]).T)
     assert np.all(net.edge_length_m >= chord - 1e-6)
     # around the file's bounds (116.461-116.502 E, 39.893-39.920 N; whole ways included)
-    lonlat = net.nodes_gdf().to_crs(4326).geometry
+    lonlat = net.nodes_gdf.to_crs(4326).geometry
     assert lonlat.x.between(116.40, 116.60).all() and lonlat.y.between(39.85, 39.95).all()
 
 
@@ -60,44 +62,30 @@ def test_osm_xml_region7_with_progress(raw_dir: Path) -> None:
     assert seen == sorted(seen) and seen[0] == 0.0 and seen[-1] == 1.0
 
 
-def _write_pbf(src: Path, dst: Path) -> Path:
-    import osmium
-
-    with osmium.SimpleWriter(str(dst)) as writer:
-        for obj in osmium.FileProcessor(str(src)):
-            writer.add(obj)
-    return dst
-
-
-def test_osm_pbf_matches_the_xml_build(raw_dir: Path, region6: Network, tmp_path: Path) -> None:
-    pbf = _write_pbf(raw_dir / "osm_xml" / "region6.osm", tmp_path / "region6.osm.pbf")
+def test_osm_pbf_and_compressed_xml_build_the_same_network(
+    raw_dir: Path, region6: Network, tmp_path: Path
+) -> None:
+    src = raw_dir / "osm_xml" / "region6.osm"
+    pbf, _ = write_osm(src, tmp_path / "region6.osm.pbf")
     assert pbf.read_bytes()[:20].find(b"OSMHeader") >= 0  # a real PBF file
-    net = build_network_from_osm_pbf(pbf)
-    assert net.report.source == "region6.osm.pbf"
-    assert net.report.length_m == pytest.approx(region6.report.length_m, rel=1e-3)
-    assert {"motorway", "platform"} <= set(net.report.filtered_classes)
-    # the PBF build keeps way ends as nodes where osmnx merges them: compare walking
-    # distances between OSM nodes present in both
-    common = np.intersect1d(net.node_ids, region6.node_ids)
-    assert len(common) > 0.9 * region6.n_nodes
-    pick = np.random.default_rng(3).choice(common, 15, replace=False)
-    d_pbf = _distances(net, pick)
-    d_xml = _distances(region6, pick)
-    assert np.allclose(d_pbf, d_xml, atol=0.01)
-    assert build_network(pbf).n_edges == net.n_edges
-
-
-def _distances(net: Network, osm_ids: np.ndarray) -> np.ndarray:
-    from scipy.sparse.csgraph import dijkstra
-
-    pos = np.searchsorted(net.node_ids, osm_ids, sorter=np.argsort(net.node_ids))
-    nodes = np.argsort(net.node_ids)[pos]
-    dist = dijkstra(net.graph, indices=nodes)
-    return np.asarray(dist[:, nodes])
+    gz = tmp_path / "region6.osm.gz"
+    gz.write_bytes(gzip.compress(src.read_bytes()))
+    bz2_file = tmp_path / "region6.osm.bz2"
+    bz2_file.write_bytes(bz2.compress(src.read_bytes()))
+    for path in (pbf, gz, bz2_file):
+        net = build_network(path)
+        assert net.report.source == path.name
+        assert_same_network(net, region6)
+        same = {k: v for k, v in net.report.to_dict().items() if k != "source"}
+        assert same == {k: v for k, v in region6.report.to_dict().items() if k != "source"}
+    # one vocabulary: ways are OSM ways with a highway tag, edges are graph edges
+    rep = region6.report
+    assert rep.ways == 558 and rep.filtered_ways == 143 and rep.cut_ways == 0
+    assert rep.edges == region6.n_edges > rep.ways - rep.filtered_ways
 
 
 def test_roads_layer_round_trip(region6: Network) -> None:
-    roads = region6.edges_gdf().to_crs(4326)
+    roads = region6.edges_gdf.to_crs(4326)
     again = build_network_from_roads(roads)
     assert again.n_nodes == region6.n_nodes and again.n_edges == region6.n_edges
     assert again.report.length_m == pytest.approx(region6.report.length_m, rel=1e-6)
@@ -108,7 +96,7 @@ def test_roads_layer_round_trip(region6: Network) -> None:
 
 
 def test_roads_from_a_file_and_the_demo_roads_schema(region6: Network, tmp_path: Path) -> None:
-    roads = region6.edges_gdf().to_crs(4326)
+    roads = region6.edges_gdf.to_crs(4326)
     path = tmp_path / "roads.gpkg"
     roads.to_file(path, layer="roads")
     net = build_network(path, layer="roads")
@@ -129,8 +117,11 @@ def test_unsupported_sources(tmp_path: Path) -> None:
     with pytest.raises(NetworkError, match="edges CSV"):
         build_network(tmp_path / "nodes.csv")
     (tmp_path / "roads.txt").write_text("x")
-    with pytest.raises(NetworkError, match="unsupported"):
+    with pytest.raises(NetworkError, match="unsupported") as err:
         build_network(tmp_path / "roads.txt")
+    for suffix in (".osm", ".osm.xml", ".osm.gz", ".osm.bz2", ".osm.pbf", ".gpkg", ".csv"):
+        assert suffix in str(err.value)
+    assert "支持的格式" in str(err.value)
     roads = gpd.GeoDataFrame(geometry=[], crs=None)
     with pytest.raises(NetworkError, match="no CRS"):
         build_network_from_roads(roads)

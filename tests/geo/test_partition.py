@@ -154,7 +154,7 @@ def test_without_access_legs_and_euclidean(province: tuple, client: Any) -> None
 
 def test_road_layer_and_district_column(province: tuple) -> None:
     net, demand, stations = province
-    roads = net.edges_gdf().drop(columns=["u", "v"])
+    roads = net.edges_gdf.drop(columns=["u", "v"])
     whole = build_network_from_roads(roads, u=None, v=None)
     single = coverage(
         demand, stations, network=whole, tiers_m=TIERS_M, search_m=400.0, max_snap_m=SNAP_M

@@ -52,7 +52,7 @@ def test_snapping_is_exact_against_brute_force(demo_walk_network: Network) -> No
     lo, hi = np.percentile(net.node_xy, [20, 80], axis=0)
     pts = rng.uniform(lo, hi, (300, 2))
     snapped = snap_points(pts, net, max_snap_m=5000)
-    lines = net.edge_lines()
+    lines = net.edge_lines
     tree = shapely.STRtree(lines)
     nearest = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
     (_, idx), dist = nearest
