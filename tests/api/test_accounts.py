@@ -5,8 +5,11 @@ sign-in, passwd, remove); on a GeoPackage and on PostGIS."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -184,3 +187,18 @@ def _digest(token: str) -> str:
     from api.auth import token_digest
 
     return token_digest(token)
+
+
+@pytest.mark.slow
+def test_signin_flood_bench_smoke(demo_store: Path) -> None:
+    """The sign-in flood benchmark's smoke size runs (speed is not asserted)."""
+    bench = Path(__file__).resolve().parents[2] / "bench" / "signin_flood.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--smoke", "--store", str(demo_store)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "flooded: GET /users/me p50" in done.stdout and "sign-ins answered" in done.stdout
