@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import shutil
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,11 @@ LIMIT = 1 * MIB
 
 
 @pytest.fixture(scope="module")
-def app(small_store: Path) -> FastAPI:
-    app = create_app(Settings(store=str(small_store), max_json_bytes=LIMIT, max_upload_bytes=LIMIT))
+def app(small_store: Path, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """The service on a copy of the small store (a coverage run saves a network beside it)."""
+    copy = tmp_path_factory.mktemp("bodies") / "small.gpkg"
+    shutil.copyfile(small_store, copy)
+    app = create_app(Settings(store=str(copy), max_json_bytes=LIMIT, max_upload_bytes=LIMIT))
 
     async def read_form(request: Request) -> dict[str, int]:  # reads a whole upload
         form = await request.form()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from layers.records import User
+from layers.records import RecordStore, User
 from tests.api.test_inspection_kit import (
     Kit,
     build_kit,
@@ -193,6 +193,13 @@ CALLS: dict[str, Call] = {
 CHANGES_TARGET = {k for k in CALLS if not k.startswith("GET") and ("{rid}" in k or "{sid}" in k)}
 
 
+def add_managed_users(records: RecordStore, roles: tuple[str, ...]) -> None:
+    """The users each role acts on in the user-management calls of :data:`CALLS`."""
+    for action in MANAGED:
+        for role in roles:
+            records.add_user(User(f"mx_{action}_{role}", "viewer", "x", "!"), actor="test")
+
+
 @pytest.fixture(scope="module")
 def world(new_location: Callable[[str], str]) -> Iterator[tuple[TestClient, Kit, Target]]:
     """One world per backend: the service, its store, and the shared target records."""
@@ -200,9 +207,7 @@ def world(new_location: Callable[[str], str]) -> Iterator[tuple[TestClient, Kit,
         build_kit(new_location("matrix")) as kit,
         TestClient(make_app(kit.location)) as client,
     ):
-        for action in MANAGED:
-            for role in ROLES:
-                kit.records.add_user(User(f"mx_{action}_{role}", "viewer", "x", "!"), actor="test")
+        add_managed_users(kit.records, ROLES)
         yield client, kit, fresh_target(client, kit)
 
 
