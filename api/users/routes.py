@@ -60,7 +60,9 @@ def list_users(user: Admin, records: RecordsDep) -> list[dict[str, Any]]:
 )
 async def add_user(body: UserCreate, user: Admin, records: RecordsDep) -> dict[str, Any]:
     display = body.display_name or body.username
-    check_password(body.password, username=body.username, display_name=display)
+    await run_in_threadpool(
+        check_password, body.password, username=body.username, display_name=display
+    )
     hashed = await signin.hash_off_loop(body.password)
     new = User(body.username, body.role, display, hashed)
     added = await run_in_threadpool(lambda: records.add_user(new, actor=user.username))
@@ -103,7 +105,9 @@ async def set_password(
     username: Username, body: PasswordSet, user: Admin, records: RecordsDep
 ) -> dict[str, Any]:
     target = await run_in_threadpool(records.get_user, username)
-    check_password(body.password, username=username, display_name=target.display_name)
+    await run_in_threadpool(
+        check_password, body.password, username=username, display_name=target.display_name
+    )
     hashed = await signin.hash_off_loop(body.password)
     return await run_in_threadpool(_updated, records, username, user, password_hash=hashed)
 

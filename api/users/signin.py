@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import UnauthenticatedError, hash_password, issue_token, verify_password
 from api.deps import get_settings
+from api.users.passwords import MAX_PASSWORD_CHARS
 from layers.records import RecordNotFoundError, RecordStore, User
 
 __all__ = ["HASH_WORKERS", "SignInThrottle", "hash_off_loop", "sign_in", "throttle_of"]
@@ -163,6 +164,8 @@ async def sign_in(
         )
     user = await run_in_threadpool(_user, records, name)
     known = user.password_hash if user is not None and user.active else None
+    if len(password) > MAX_PASSWORD_CHARS:  # no password is that long: not worth a hash
+        password, known = "", None
     if not await _in_hash_pool(verify_password, known, password) or user is None:
         throttle.failed(name, address)
         reason = "unknown user" if user is None else ("disabled" if not user.active else "password")
