@@ -16,19 +16,24 @@ from starlette.concurrency import run_in_threadpool
 
 from api.bodies import BodyPolicyMiddleware
 from api.catalog import Catalog, open_service_store
+from api.communities import map as communities_map
+from api.communities import routes as communities_routes
 from api.config import Settings
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
-from api.errors import document_errors, register_error_handlers
+from api.errors import register_error_handlers
 from api.health import router as health_router
 from api.home import router as home_router
 from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
 from api.layers import routes as layers_routes
+from api.layers import versions as layers_versions
+from api.layers.service import LayerLocks
 from api.maps.routes import install_maps
 from api.network import map as network_map
 from api.network import routes as network_routes
 from api.network.service import NetworkCache
+from api.openapi import install_openapi
 from api.security import SecurityHeadersMiddleware
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
@@ -42,6 +47,7 @@ __all__ = ["DESCRIPTION", "ROUTERS", "TITLE", "create_app"]
 ROUTERS: tuple[APIRouter, ...] = (
     home_router,
     layers_routes.router,
+    layers_versions.router,
     health_router,
     inspection_routes.router,
     inspection_map.router,
@@ -49,10 +55,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     siting_routes.router,
     coverage_routes.router,
     zones_routes.router,
+    communities_routes.router,
     network_routes.router,
     coverage_map.router,
     siting_map.router,
     zones_map.router,
+    communities_map.router,
     network_map.router,
 )
 
@@ -76,6 +84,7 @@ def _version() -> str:
 
 def _open(app: FastAPI, settings: Settings) -> None:
     store = open_service_store(settings.store)
+    store.versions_kept = settings.layer_versions_kept
     app.state.store = store
     app.state.catalog = Catalog.build(store)
 
@@ -122,11 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings if settings is not None else Settings()
     app.state.store = app.state.catalog = None
     app.state.networks = NetworkCache()  # the walking network, built once per roads version
+    app.state.layer_locks = LayerLocks()  # Part 4 writes of one layer queue in this process
     register_error_handlers(app)
-    document_errors(app)
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing
+    install_openapi(app)  # every error response described as the ErrorBody it really is
     settings = app.state.settings
     app.add_middleware(
         BodyPolicyMiddleware,

@@ -46,14 +46,17 @@ from layers.records import Record, RecordStore, User, open_record_store, sha256_
 from layers.store import LayerInfo
 
 __all__ = [
+    "ANONYMOUS",
     "COOKIE_NAME",
     "PERMISSIONS",
     "RECORD_LAYER_KINDS",
     "TOKEN_PREFIX",
     "Action",
+    "Actor",
     "ForbiddenError",
     "RecordsDep",
     "UnauthenticatedError",
+    "actor_name",
     "can_edit",
     "current_user",
     "get_records",
@@ -275,3 +278,16 @@ Planner = Annotated[User, Depends(require("plan"))]
 Exporter = Annotated[User, Depends(require("export"))]
 Auditor = Annotated[User, Depends(require("audit"))]
 Admin = Annotated[User, Depends(require("manage_users"))]
+
+#: who an analysis run is recorded as when no token is sent
+ANONYMOUS = "anonymous"
+
+
+def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
+    """The user of the bearer token, when one is sent (a bad one is 401); else anonymous."""
+    if token is None:
+        return ANONYMOUS
+    return current_user(request, get_records(request), token).username
+
+
+Actor = Annotated[str, Depends(actor_name)]

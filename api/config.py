@@ -71,6 +71,14 @@ class Settings(BaseSettings):
         default=None, description="Attribution of the basemap / 底图版权说明"
     )
 
+    layer_versions_kept: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "Replaced versions of each layer whose data is kept for restore"
+            " / 每个图层保留可恢复的历史版本数"
+        ),
+    )
     public_read: bool = Field(
         default=True,
         description=(

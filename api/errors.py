@@ -15,12 +15,13 @@ import logging
 import math
 import re
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo._errors import AnalysisError, SchedulerError
@@ -39,11 +40,13 @@ __all__ = [
     "ERROR_RESPONSES",
     "ERROR_STATUS",
     "ErrorBody",
+    "ErrorProblem",
+    "FeatureValidationError",
     "InvalidBodyError",
     "InvalidParameterError",
     "PlanNotFoundError",
     "PreconditionRequiredError",
-    "document_errors",
+    "ReadOnlyLayerError",
     "error_body",
     "register_error_handlers",
 ]
@@ -110,6 +113,41 @@ class PreconditionRequiredError(ValueError):
         )
 
 
+class ReadOnlyLayerError(Exception):
+    """A write to a layer that is derived (``roads``) or kept as records (``inspections``),
+    or of any other kind its schema does not mark editable (HTTP 405, ``Allow: GET``)."""
+
+    def __init__(self, layer: str, kind: str) -> None:
+        self.layer, self.kind = layer, kind
+        self.headers = {"Allow": "GET"}
+        super().__init__(
+            f"layer {layer!r} ({kind}) is read-only: it is derived or kept as records, so its"
+            " features cannot be created, replaced, updated or deleted here"
+            f" / 图层 {layer}（{kind}）为只读图层（派生数据或业务记录），"
+            "不能在此新增、替换、修改或删除要素"
+        )
+
+
+@dataclass
+class FeatureValidationError(LayerValidationError):
+    """A feature sent to a layer breaks the layer's schema (HTTP 422); nothing was changed."""
+
+    layer: str = ""
+    feature_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        errors = self.errors
+        which = f" {self.feature_id!r}" if self.feature_id is not None else ""
+        head = (
+            f"feature{which} of layer {self.layer!r}: {len(errors)} problem(s), nothing was"
+            f" changed / 图层 {self.layer} 的要素{which}有 {len(errors)} 处错误，"
+            "未做任何修改"
+        )
+        lines = [f"  - field {p.field!r}, value {p.value!r}: {p.reason}" for p in errors]
+        return "\n".join([head, *lines])
+
+
 MAX_VALUE_CHARS = 80
 
 
@@ -141,6 +179,8 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str | None]] = {
     sqlite3.Error: (503, "store_unavailable"),  # a GeoPackage the store could not read
     PlanNotFoundError: (404, "plan_not_found"),
     PreconditionRequiredError: (428, "precondition_required"),
+    ReadOnlyLayerError: (405, "read_only_layer"),
+    FeatureValidationError: (422, "invalid_feature"),
 }
 
 #: the Chinese shown after an English-only message, by status
@@ -160,12 +200,26 @@ _ZH_BY_STATUS = {
 }
 
 
-class ErrorBody(BaseModel):
-    """The body of every error response."""
+class ErrorProblem(BaseModel):
+    """One problem of a refused request: the parameter or body field (``location`` says
+    which) or the row and field of a layer or feature, the value sent and why."""
 
-    code: str
-    detail: str
-    problems: list[dict[str, Any]] | None = None
+    field: str = Field(description="Parameter, body field or column / 参数、字段或列")
+    reason: str = Field(description="Why, English / 中文 / 原因")
+    value: Any = Field(None, description="The value sent / 提交的值")
+    location: str | None = Field(None, description="query, path, header, body / 位置")
+    row: int | None = Field(None, description="Row of a layer (0-based) / 行号")
+    severity: str | None = Field(None, description="error or warning / 错误或警告")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response (4xx and 5xx)."""
+
+    code: str = Field(description="Machine-readable code, e.g. invalid_body / 错误代码")
+    detail: str = Field(description="What went wrong, English / 中文 / 错误说明")
+    problems: list[ErrorProblem] | None = Field(
+        None, description="Every problem found, when there is a list / 全部问题"
+    )
 
 
 #: the error responses most routes can give, for their OpenAPI description
@@ -215,7 +269,7 @@ async def _table_handler(request: Request, exc: Exception) -> JSONResponse:
     status, body = error_body(exc)
     if status >= 500:
         logger.warning("%s %s: %s", request.method, request.url.path, exc)
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=getattr(exc, "headers", None))
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -327,41 +381,6 @@ async def _internal_handler(request: Request, exc: Exception) -> JSONResponse:
         "detail": "internal error; see the service log / 服务器内部错误，请查看服务日志",
     }
     return JSONResponse(body, status_code=500)
-
-
-def document_errors(app: FastAPI) -> None:
-    """Declare the error body in the OpenAPI document as the handlers send it: every
-    operation's ``422`` and any other ``4XX`` or ``503`` answer is an :class:`ErrorBody`
-    (FastAPI's own ``HTTPValidationError`` is never sent)."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = build()
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        schemas["ErrorBody"] = ErrorBody.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
-        for name in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(name, None)
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-        for operations in document.get("paths", {}).values():
-            for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                for code, answer in list(responses.items()):
-                    if code.startswith(("4", "5")):
-                        answer["content"] = error
-                responses.setdefault(
-                    "4XX", {"description": "Refused / 请求被拒绝", "content": error}
-                )
-                responses.setdefault(
-                    "503", {"description": "Store unavailable / 数据存储不可用", "content": error}
-                )
-        app.openapi_schema = document
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def register_error_handlers(app: FastAPI) -> None:

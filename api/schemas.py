@@ -9,7 +9,15 @@ from fastapi import Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["MAX_OFFSET", "Id", "Name", "Offset", "StrictModel", "validated_body"]
+__all__ = [
+    "MAX_OFFSET",
+    "Id",
+    "Name",
+    "Offset",
+    "PublicModel",
+    "StrictModel",
+    "validated_body",
+]
 
 #: the largest offset or sequence number a request may name: every JSON client keeps
 #: integers up to 2**53 exactly, and SQL integers hold them
@@ -39,3 +47,11 @@ def validated_body(model: type[Model], data: dict[str, Any]) -> Model:
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from None
+
+
+class PublicModel(BaseModel):
+    """The base of every response body (the ``XPublic`` family): it lists every member the
+    route sends, so that the OpenAPI document is what clients get (a member it does not
+    declare is an error in the service, not a silently dropped value)."""
+
+    model_config = ConfigDict(extra="forbid")

@@ -20,7 +20,9 @@ from starlette.datastructures import UploadFile
 
 from api.auth import Reader, RecordsDep, Submitter
 from api.bodies import limit_body
+from api.errors import ErrorBody
 from api.inspection.deps import editable_record, visible_record
+from api.inspection.schemas import PhotoPublic
 from layers.records import sha256_hex
 
 __all__ = ["DEFAULT_PHOTO_LIMIT_BYTES", "get_photo_limit", "router", "sniff_image"]
@@ -106,8 +108,16 @@ _UPLOAD_OPENAPI: dict[str, Any] = {
 @router.post(
     "/{record_id:uuid}/photos",
     status_code=201,
+    response_model=PhotoPublic,
     summary="Upload a photo of a record / 上传记录照片",
     openapi_extra=_UPLOAD_OPENAPI,
+    responses={
+        200: {"description": "Already received / 照片已上传过"},
+        409: {"model": ErrorBody, "description": "Record approved or rejected / 记录已审核完毕"},
+        413: {"model": ErrorBody, "description": "Photo too large / 照片过大"},
+        415: {"model": ErrorBody, "description": "Not an image / 不是图片"},
+        422: {"model": ErrorBody, "description": "SHA-256 mismatch / 哈希不符"},
+    },
 )
 async def upload_photo(
     request: Request, record_id: UUID, user: Submitter, records: RecordsDep, limit: PhotoLimitDep

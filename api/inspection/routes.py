@@ -26,13 +26,18 @@ from api.auth import (
     require_campaign,
     visible_campaigns,
 )
+from api.errors import ErrorBody
 from api.inspection import campaigns, photos
 from api.inspection.deps import RegisterDep, RulesDep, editable_record, visible_record
 from api.inspection.schemas import (
     MarkerInspectionCreate,
+    MarkerInspectionPage,
+    MarkerInspectionPublic,
     MarkerInspectionUpdate,
     ReviewCreate,
     SegmentCheckCreate,
+    SegmentCheckPage,
+    SegmentCheckPublic,
     SegmentCheckUpdate,
     canonical_body,
 )
@@ -58,6 +63,16 @@ IfMatch = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
 Created = TypeVar("Created", MarkerInspectionCreate, SegmentCheckCreate)
+#: the errors of a submission and of a change, besides those every route may give
+_SUBMIT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A replay: the record stored before / 重复提交：已保存的记录"},
+    409: {"model": ErrorBody, "description": "Same record id, other body / 记录编号相同而内容不同"},
+}
+_CHANGE: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "Approved or rejected / 记录已审核完毕"},
+    412: {"model": ErrorBody, "description": "Stale If-Match / 记录已被修改"},
+    428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
+}
 
 
 # -- shared steps ------------------------------------------------------------------------
@@ -166,7 +181,11 @@ def _review(
 # -- marker inspections ------------------------------------------------------------------
 
 
-@router.get("", summary="List or search marker inspections / 查询界桩检查记录")
+@router.get(
+    "",
+    response_model=MarkerInspectionPage,
+    summary="List or search marker inspections / 查询界桩检查记录",
+)
 def list_inspections(
     *,
     user: Reader,
@@ -188,7 +207,13 @@ def list_inspections(
     return _list(records, user, "marker", flt, limit=limit, offset=offset)
 
 
-@router.post("", status_code=201, summary="Submit a marker inspection / 提交界桩检查记录")
+@router.post(
+    "",
+    status_code=201,
+    response_model=MarkerInspectionPublic,
+    summary="Submit a marker inspection / 提交界桩检查记录",
+    responses=_SUBMIT,
+)
 def create_inspection(
     *,
     body: MarkerInspectionCreate,
@@ -201,12 +226,21 @@ def create_inspection(
     return _create("marker", body, user, records, check)
 
 
-@router.get("/{record_id:uuid}", summary="One marker inspection / 单条界桩检查记录")
+@router.get(
+    "/{record_id:uuid}",
+    response_model=MarkerInspectionPublic,
+    summary="One marker inspection / 单条界桩检查记录",
+)
 def get_inspection(record_id: UUID, user: Reader, records: RecordsDep) -> JSONResponse:
     return _answer(visible_record(records, user, record_id, "marker"), reviews=records)
 
 
-@router.patch("/{record_id:uuid}", summary="Change a marker inspection / 修改界桩检查记录")
+@router.patch(
+    "/{record_id:uuid}",
+    response_model=MarkerInspectionPublic,
+    summary="Change a marker inspection / 修改界桩检查记录",
+    responses=_CHANGE,
+)
 def update_inspection(
     *,
     record_id: UUID,
@@ -224,7 +258,12 @@ def update_inspection(
     )  # fmt: skip
 
 
-@router.post("/{record_id:uuid}/review", summary="Review a record / 审核记录")
+@router.post(
+    "/{record_id:uuid}/review",
+    response_model=MarkerInspectionPublic,
+    summary="Review a record / 审核记录",
+    responses=_CHANGE,
+)
 def review_inspection(
     *,
     record_id: UUID,
@@ -239,7 +278,11 @@ def review_inspection(
 # -- segment checks ----------------------------------------------------------------------
 
 
-@router.get("/segments", summary="List segment checks / 查询界线走向检查记录")
+@router.get(
+    "/segments",
+    response_model=SegmentCheckPage,
+    summary="List segment checks / 查询界线走向检查记录",
+)
 def list_segments(
     *,
     user: Reader,
@@ -257,19 +300,34 @@ def list_segments(
     return _list(records, user, "segment", flt, limit=limit, offset=offset)
 
 
-@router.post("/segments", status_code=201, summary="Submit a segment check / 提交界线走向检查")
+@router.post(
+    "/segments",
+    status_code=201,
+    response_model=SegmentCheckPublic,
+    summary="Submit a segment check / 提交界线走向检查",
+    responses=_SUBMIT,
+)
 def create_segment(
     *, body: SegmentCheckCreate, user: Submitter, records: RecordsDep, register: RegisterDep
 ) -> JSONResponse:
     return _create("segment", body, user, records, partial(check_segment, register=register))
 
 
-@router.get("/segments/{record_id:uuid}", summary="One segment check / 单条走向检查记录")
+@router.get(
+    "/segments/{record_id:uuid}",
+    response_model=SegmentCheckPublic,
+    summary="One segment check / 单条走向检查记录",
+)
 def get_segment(record_id: UUID, user: Reader, records: RecordsDep) -> JSONResponse:
     return _answer(visible_record(records, user, record_id, "segment"), reviews=records)
 
 
-@router.patch("/segments/{record_id:uuid}", summary="Change a segment check / 修改走向检查记录")
+@router.patch(
+    "/segments/{record_id:uuid}",
+    response_model=SegmentCheckPublic,
+    summary="Change a segment check / 修改走向检查记录",
+    responses=_CHANGE,
+)
 def update_segment(
     *,
     record_id: UUID,
@@ -285,7 +343,12 @@ def update_segment(
     )  # fmt: skip
 
 
-@router.post("/segments/{record_id:uuid}/review", summary="Review a segment check / 审核走向检查")
+@router.post(
+    "/segments/{record_id:uuid}/review",
+    response_model=SegmentCheckPublic,
+    summary="Review a segment check / 审核走向检查",
+    responses=_CHANGE,
+)
 def review_segment(
     *,
     record_id: UUID,

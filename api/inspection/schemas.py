@@ -19,18 +19,28 @@ from pydantic import (
     model_validator,
 )
 
-from api.schemas import StrictModel
+from api.schemas import PublicModel, StrictModel
 from layers.schema import CONDITIONS, FIX_TYPES, REVIEW_STATES
 
 __all__ = [
+    "AuditCheckPublic",
+    "AuditEntryPublic",
     "CampaignCreate",
+    "CampaignPublic",
     "InspectorRef",
     "MarkerInspectionCreate",
+    "MarkerInspectionPage",
+    "MarkerInspectionPublic",
     "MarkerInspectionUpdate",
+    "MemberPublic",
     "MemberPut",
+    "PhotoPublic",
     "Position",
+    "ProgressPublic",
     "ReviewCreate",
     "SegmentCheckCreate",
+    "SegmentCheckPage",
+    "SegmentCheckPublic",
     "SegmentCheckUpdate",
     "canonical_body",
 ]
@@ -212,3 +222,156 @@ def canonical_body(model: BaseModel) -> dict[str, Any]:
     if "record_id" in body:
         body["record_id"] = str(UUID(body["record_id"]))
     return body
+
+
+# -- the XPublic family: what the routes answer ----------------------------------------------
+
+
+class PhotoPublic(PublicModel):
+    """A photo received for a record."""
+
+    sha256: str
+    content_type: str
+    size_bytes: int
+    name: str
+    uploaded_by: str
+    uploaded_at: str
+
+
+class ReviewPublic(PublicModel):
+    """One review decision on one version of a record."""
+
+    from_state: str
+    to_state: str
+    comment: str
+    reviewer: str
+    reviewed_at: str
+    version: int
+
+
+class PhotoStatus(PublicModel):
+    """The photos a record names, those received and those still missing (by SHA-256)."""
+
+    expected: list[str]
+    received: list[str]
+    missing: list[str]
+
+
+class _RecordPublic(PublicModel):
+    """What the service adds to the body a client sent."""
+
+    kind: Literal["marker", "segment"]
+    line_code: str
+    computed: dict[str, Any] = Field(description="Derived on arrival / 到达时计算的结果")
+    review_state: Literal["received", "has_issues", "approved", "rejected"]
+    version: int
+    etag: str = Field(description="Send as If-Match to change it / 修改时作为 If-Match 提交")
+    created_by: str
+    created_at: str
+    updated_at: str
+    estimated: bool
+    photo_status: PhotoStatus
+    received_photos: list[PhotoPublic]
+    reviews: list[ReviewPublic] | None = Field(
+        None, description="Review history (one record only) / 审核记录（仅单条记录）"
+    )
+
+
+class MarkerInspectionPublic(_RecordPublic, MarkerInspectionCreate):
+    """A stored marker inspection: the body as submitted and what the service added."""
+
+    model_config = PublicModel.model_config
+
+
+class SegmentCheckPublic(_RecordPublic, SegmentCheckCreate):
+    """A stored segment check: the body as submitted and what the service added."""
+
+    model_config = PublicModel.model_config
+
+
+class MarkerInspectionPage(PublicModel):
+    """One page of marker inspections."""
+
+    items: list[MarkerInspectionPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class SegmentCheckPage(PublicModel):
+    """One page of segment checks."""
+
+    items: list[SegmentCheckPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class MemberPublic(PublicModel):
+    """A member of a campaign and the side they inspect for."""
+
+    campaign_id: str
+    username: str
+    side: Literal["left", "right"]
+
+
+class CampaignMember(PublicModel):
+    username: str
+    side: Literal["left", "right"]
+
+
+class CampaignPublic(PublicModel):
+    """A campaign (联检批次) with its members."""
+
+    campaign_id: str
+    line_code: str
+    round_no: int
+    year: int
+    name: str
+    left_code: str
+    left_name: str
+    right_code: str
+    right_name: str
+    created_by: str
+    created_at: str
+    estimated: bool
+    members: list[CampaignMember]
+
+
+class ProgressPublic(PublicModel):
+    """Progress of a campaign along its line."""
+
+    campaign_id: str
+    line_code: str
+    length_km: float
+    covered_km: float
+    covered_share: float
+    markers_total: int
+    markers_inspected: int
+    markers_reached: int
+    suspected_displaced: int
+    by_condition: dict[str, int]
+    segments_by_status: dict[str, int]
+
+
+class AuditEntryPublic(PublicModel):
+    """One entry of the append-only audit log, chained by SHA-256 to the one before."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditCheckPublic(PublicModel):
+    """The audit chain recomputed: ``ok`` unless an entry was altered or removed."""
+
+    ok: bool
+    entries: int
+    head_hash: str
+    first_bad_seq: int | None
+    reason: str

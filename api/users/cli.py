@@ -44,7 +44,7 @@ def add_user(
     user = User(
         checked.username, checked.role, checked.display_name or username, hash_password(password)
     )
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         open_record_store(opened).add_user(user, actor=cli_actor())
     console().print(f"added {username} ({role}) / 已添加用户 {username}", markup=False)
 
@@ -79,7 +79,7 @@ def token(
     from api.auth import issue_token
     from layers.records import open_record_store
 
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         records = open_record_store(opened)
         records.get_user(username)
         value, expires_at = issue_token(
@@ -149,7 +149,7 @@ def passwd(
     from layers.records import open_record_store
 
     password = _read_password(password_stdin)
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         records = open_record_store(opened)
         user = records.get_user(username)
         check_password(password, username=username, display_name=user.display_name)
@@ -180,7 +180,7 @@ def remove(
     )
     if not yes and not typer.confirm(question):
         raise typer.Exit(1)
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         open_record_store(opened).remove_user(username, actor=cli_actor())
     console().print(f"removed {username} / 已删除 {username}", markup=False)
 
@@ -194,7 +194,7 @@ def _read_password(from_stdin: bool) -> str:
 def _update(store: str | None, username: str, **change: object) -> int:
     from layers.records import open_record_store
 
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         _, count = open_record_store(opened).update_user(
             username,
             actor=cli_actor(),

@@ -14,7 +14,15 @@ from api.auth import COOKIE_NAME, Admin, Reader, RecordsDep
 from api.errors import ERROR_RESPONSES, ErrorBody
 from api.users import signin
 from api.users.passwords import check_password
-from api.users.schemas import LOCKED_PASSWORD, PasswordSet, UserCreate
+from api.users.schemas import (
+    LOCKED_PASSWORD,
+    PasswordSet,
+    TokenPublic,
+    UserChanged,
+    UserCreate,
+    UserMe,
+    UserPublic,
+)
 from layers import ConflictError
 from layers.records import RecordStore, User
 
@@ -30,8 +38,12 @@ _MANAGE: dict[int | str, dict[str, Any]] = {
 
 @router.post(
     "/auth/token",
+    response_model=TokenPublic,
     summary="Sign in: a bearer token / 登录并获取令牌",
-    responses={429: {"model": ErrorBody, "description": "Throttled / 登录过于频繁"}},
+    responses={
+        401: {"model": ErrorBody, "description": "Wrong password / 用户名或密码错误"},
+        429: {"model": ErrorBody, "description": "Throttled / 登录过于频繁"},
+    },
 )
 async def sign_in(
     request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], records: RecordsDep
@@ -45,18 +57,22 @@ async def sign_in(
     return answer
 
 
-@router.get("/users/me", summary="The signed-in user / 当前用户")
+@router.get("/users/me", response_model=UserMe, summary="The signed-in user / 当前用户")
 def me(user: Reader, records: RecordsDep) -> dict[str, Any]:
     return {**user.to_public(), "campaigns": list(records.campaigns_of(user.username))}
 
 
-@router.get("/users", summary="Users (admin) / 用户列表（管理员）")
+@router.get("/users", response_model=list[UserPublic], summary="Users (admin) / 用户列表（管理员）")
 def list_users(user: Admin, records: RecordsDep) -> list[dict[str, Any]]:
     return [u.to_public() for u in records.list_users()]
 
 
 @router.post(
-    "/users", status_code=201, summary="Add a user (admin) / 添加用户（管理员）", responses=_MANAGE
+    "/users",
+    status_code=201,
+    response_model=UserPublic,
+    summary="Add a user (admin) / 添加用户（管理员）",
+    responses=_MANAGE,
 )
 async def add_user(body: UserCreate, user: Admin, records: RecordsDep) -> dict[str, Any]:
     display = body.display_name or body.username
@@ -71,6 +87,7 @@ async def add_user(body: UserCreate, user: Admin, records: RecordsDep) -> dict[s
 
 @router.post(
     "/users/{username}/disable",
+    response_model=UserChanged,
     summary="Disable a user and revoke every token (admin) / 停用用户并吊销其全部令牌",
     responses=_MANAGE,
 )
@@ -80,7 +97,10 @@ def disable_user(username: Username, user: Admin, records: RecordsDep) -> dict[s
 
 
 @router.post(
-    "/users/{username}/enable", summary="Enable a user (admin) / 启用用户", responses=_MANAGE
+    "/users/{username}/enable",
+    response_model=UserChanged,
+    summary="Enable a user (admin) / 启用用户",
+    responses=_MANAGE,
 )
 def enable_user(username: Username, user: Admin, records: RecordsDep) -> dict[str, Any]:
     return _updated(records, username, user, active=True)
@@ -88,6 +108,7 @@ def enable_user(username: Username, user: Admin, records: RecordsDep) -> dict[st
 
 @router.post(
     "/users/{username}/revoke",
+    response_model=UserChanged,
     summary="Revoke every token; password sign-in locked until a new password is set (admin)"
     " / 吊销全部令牌，设置新密码前不能用密码登录",
     responses=_MANAGE,
@@ -98,6 +119,7 @@ def revoke_user(username: Username, user: Admin, records: RecordsDep) -> dict[st
 
 @router.put(
     "/users/{username}/password",
+    response_model=UserChanged,
     summary="Set a user's password; revokes every token (admin) / 设置用户密码并吊销其全部令牌",
     responses=_MANAGE,
 )

@@ -320,11 +320,14 @@ class PlanRegistry:
 
     def _read(self, plan_id: str, version: int | None) -> ZonePlanVersion:
         try:
-            return self.records.get_plan(plan_id, version=version)
+            saved = self.records.get_plan(plan_id, version=version)
         except RecordNotFoundError:
             if version is None:
                 raise PlanNotFoundError(plan_id) from None
             raise
+        if saved.request.get("analysis", "zones") != "zones":  # a community proposal
+            raise PlanNotFoundError(plan_id)
+        return saved
 
     def _rebuilt(
         self,

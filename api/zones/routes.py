@@ -21,14 +21,26 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import PERMISSIONS, Planner, current_user, get_records, read_access
+from api.auth import ANONYMOUS, PERMISSIONS, Planner, current_user, get_records, read_access
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
-from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
+from api.errors import ERROR_RESPONSES, ErrorBody
+from api.etags import based_on, etag
 from api.geojson import feature_collection
 from api.schemas import MAX_OFFSET
 from api.tables import json_safe, records
 from api.zones.plans import PlanRegistry, StoredPlan
-from api.zones.schemas import EditRequest, ValidateRequest, ZoneRequest
+from api.zones.schemas import (
+    EditRequest,
+    PlanAssignmentPublic,
+    PlanEditPublic,
+    PlanHistoryPublic,
+    PlanListPublic,
+    PlanSolvedPublic,
+    PlanSummaryPublic,
+    ValidateRequest,
+    ZoneReportPublic,
+    ZoneRequest,
+)
 from api.zones.service import station_workload, validate_table
 from layers.records import User
 
@@ -40,8 +52,6 @@ router = APIRouter(
     dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
 )
 
-ANONYMOUS = "anonymous"
-_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such plan / 方案不存在"},
     412: {"model": ErrorBody, "description": "Stale version / 版本已过期"},
@@ -58,6 +68,11 @@ _EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "Role may not plan / 角色无权编辑方案"},
     428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
 }
+#: a version as JSON (the model) or, with ``format=geojson``, its zone polygons
+_PLAN_BODY: dict[int | str, dict[str, Any]] = {
+    **_RESPONSES,
+    200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}},
+}
 Format = Annotated[Literal["json", "geojson"], Query(description="json / geojson (zone polygons)")]
 PlanId = Annotated[str, Path(max_length=64, description="Plan id / 方案编号")]
 
@@ -73,6 +88,10 @@ def plans(request: Request) -> PlanRegistry:
     return registry
 
 
+Registry = Annotated[PlanRegistry, Depends(plans)]
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
 def planner_or_none(
     request: Request, token: Annotated[str | None, Depends(_bearer)]
 ) -> User | None:
@@ -84,24 +103,7 @@ def planner_or_none(
     return user if user.role in PERMISSIONS["plan"] else None
 
 
-Registry = Annotated[PlanRegistry, Depends(plans)]
 MaySave = Annotated[User | None, Depends(planner_or_none)]
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def _based_on(if_match: str | None) -> int:
-    if if_match is None:
-        raise PreconditionRequiredError()
-    text = if_match.strip().removeprefix("W/").strip('"')
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidParameterError(
-            "If-Match", if_match, "must be a plan version (ETag)", "应为方案版本（ETag）"
-        ) from None
 
 
 def _meta(stored: StoredPlan) -> dict[str, Any]:
@@ -130,18 +132,23 @@ def _summary(stored: StoredPlan) -> dict[str, Any]:
 
 def _plan_body(stored: StoredPlan, format: str) -> Any:
     """The assignment table (JSON) or the zone polygons (GeoJSON) of one version."""
-    etag = _etag(stored.plan.version)
+    tag = etag(stored.plan.version)
     if format == "geojson":
         zones = stored.plan.zones_gdf().to_crs(4326)
         text = feature_collection(
             zones, members={"plan_id": stored.plan_id, "version": stored.plan.version}
         )
-        return Response(text, media_type="application/geo+json", headers={"ETag": etag})
+        return Response(text, media_type="application/geo+json", headers={"ETag": tag})
     body = {**_meta(stored), "assignment": records(stored.plan.assignment_table())}
-    return JSONResponse(json_safe(body), headers={"ETag": etag})
+    return JSONResponse(json_safe(body), headers={"ETag": tag})
 
 
-@router.post("/zones", summary="Responsibility zones: solve / 责任片区划分", responses=_RESPONSES)
+@router.post(
+    "/zones",
+    response_model=PlanSolvedPublic,
+    summary="Responsibility zones: solve / 责任片区划分",
+    responses=_RESPONSES,
+)
 def solve_plan(response: Response, registry: Registry, user: MaySave, body: ZoneRequest) -> Any:
     """Assign every unit to one station within the workload band and return the solve info
     (method, objective, LP bound, gap), per-station workload and validation report. For a
@@ -151,11 +158,16 @@ def solve_plan(response: Response, registry: Registry, user: MaySave, body: Zone
         unsaved = _summary(registry.solve(body, actor=ANONYMOUS, save=False))
         return {**unsaved, "plan_id": None, "saved": False}
     stored = registry.solve(body, actor=user.username)
-    response.headers["ETag"] = _etag(stored.plan.version)
+    response.headers["ETag"] = etag(stored.plan.version)
     return {**_summary(stored), "saved": True}
 
 
-@router.get("/zones", summary="Saved zone plans / 已保存的责任片区方案", responses=_RESPONSES)
+@router.get(
+    "/zones",
+    response_model=PlanListPublic,
+    summary="Saved zone plans / 已保存的责任片区方案",
+    responses=_RESPONSES,
+)
 def list_plans(
     registry: Registry,
     limit: Annotated[int, Query(ge=1, le=1000, description="Plans per page / 每页方案数")] = 100,
@@ -170,7 +182,10 @@ def list_plans(
 
 
 @router.post(
-    "/zones/validate", summary="Validate a hand-drawn plan / 校验手绘片区", responses=_RESPONSES
+    "/zones/validate",
+    response_model=ZoneReportPublic,
+    summary="Validate a hand-drawn plan / 校验手绘片区",
+    responses=_RESPONSES,
 )
 def validate_assignment(
     catalog: CatalogDep, network_source: NetworkDep, body: ValidateRequest
@@ -180,7 +195,12 @@ def validate_assignment(
     return json_safe(report.to_dict())
 
 
-@router.get("/zones/{plan_id}", summary="A zone plan / 责任片区方案", responses=_RESPONSES)
+@router.get(
+    "/zones/{plan_id}",
+    response_model=PlanAssignmentPublic,
+    summary="A zone plan / 责任片区方案",
+    responses=_PLAN_BODY,
+)
 def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> Any:
     """The current version's assignment table, or (``format=geojson``) its dissolved zone
     polygons."""
@@ -188,7 +208,10 @@ def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> A
 
 
 @router.get(
-    "/zones/{plan_id}/versions", summary="A plan's history / 方案历史版本", responses=_RESPONSES
+    "/zones/{plan_id}/versions",
+    response_model=PlanHistoryPublic,
+    summary="A plan's history / 方案历史版本",
+    responses=_RESPONSES,
 )
 def plan_versions(registry: Registry, plan_id: PlanId) -> Any:
     """Every version of the plan, oldest first: who saved it, when, the units it moved and
@@ -199,8 +222,9 @@ def plan_versions(registry: Registry, plan_id: PlanId) -> Any:
 
 @router.get(
     "/zones/{plan_id}/versions/{version}",
+    response_model=PlanAssignmentPublic,
     summary="One version of a plan / 方案的某一版本",
-    responses=_RESPONSES,
+    responses=_PLAN_BODY,
 )
 def read_version(
     registry: Registry,
@@ -212,16 +236,22 @@ def read_version(
     return _plan_body(registry.get(plan_id, version=version), format)
 
 
-@router.get("/zones/{plan_id}/report", summary="Plan report / 片区校验报告", responses=_RESPONSES)
+@router.get(
+    "/zones/{plan_id}/report",
+    response_model=PlanSummaryPublic,
+    summary="Plan report / 片区校验报告",
+    responses=_RESPONSES,
+)
 def plan_report(response: Response, registry: Registry, plan_id: PlanId) -> Any:
     """The validation report and per-station workload of the plan's current version."""
     stored = registry.get(plan_id)
-    response.headers["ETag"] = _etag(stored.plan.version)
+    response.headers["ETag"] = etag(stored.plan.version)
     return _summary(stored)
 
 
 @router.post(
     "/zones/{plan_id}/edits",
+    response_model=PlanEditPublic,
     summary="Edit a plan (move, lock) / 调整责任片区",
     responses=_EDIT_RESPONSES,
 )
@@ -237,7 +267,7 @@ def edit_plan(
     """Move units and/or lock or unlock them; a move rebalances only the touched zones and
     their neighbours, with the fewest changes. Saves and returns the next version and the
     changed units (signed-in planners and admins only)."""
-    based_on = _based_on(if_match)
-    stored, changed = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
-    response.headers["ETag"] = _etag(stored.plan.version)
-    return {**_summary(stored), "based_on": based_on, "changed": changed}
+    version = based_on(if_match)
+    stored, changed = registry.edit(plan_id, body, based_on=version, actor=user.username)
+    response.headers["ETag"] = etag(stored.plan.version)
+    return {**_summary(stored), "based_on": version, "changed": changed}

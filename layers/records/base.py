@@ -228,8 +228,12 @@ class RecordStore(ABC):
         when either is absent."""
 
     @abstractmethod
-    def list_plans(self, *, limit: int | None = None, offset: int = 0) -> list[ZonePlanSummary]:
-        """Every plan at its current version, newest plan first."""
+    def list_plans(
+        self, *, limit: int | None = None, offset: int = 0, analysis: str = "zones"
+    ) -> list[ZonePlanSummary]:
+        """Every plan of ``analysis`` at its current version, newest plan first: a plan
+        whose request names ``"analysis"`` (community resize proposals:
+        ``"communities"``) belongs to it, any other to ``"zones"``."""
 
     @abstractmethod
     def plan_history(self, plan_id: str) -> list[ZonePlanSummary]:
