@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo._errors import AnalysisError, SchedulerError
@@ -383,11 +383,21 @@ async def _internal_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=500)
 
 
+async def _model_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A request model a route built from what the client sent (``ResizeRequest(codes=...)``)
+    and that refused it: 422 naming each field, as the request's own validation does."""
+    assert isinstance(exc, ValidationError)
+    errors = [{**e, "loc": ("request", *e["loc"])} for e in exc.errors(include_url=False)]
+    return await request_validation_handler(request, RequestValidationError(errors))
+
+
 def register_error_handlers(app: FastAPI) -> None:
-    """Register one handler per row of :data:`ERROR_STATUS`, plus request validation, HTTP
-    errors and a last-resort 500 that never leaks a traceback."""
+    """Register one handler per row of :data:`ERROR_STATUS`, plus request validation (and
+    models a route builds from the request), HTTP errors and a last-resort 500 that never
+    leaks a traceback."""
     for cls in ERROR_STATUS:
         app.add_exception_handler(cls, _table_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(ValidationError, _model_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(Exception, _internal_handler)

@@ -112,3 +112,9 @@ def test_a_stale_etag_is_412_before_the_change_is_looked_at(client: TestClient, 
 def test_an_empty_existing_layer_is_400(client: TestClient) -> None:
     answer = client.get("/maps/siting?existing=")
     assert answer.status_code == 400 and answer.json()["problems"][0]["field"] == "existing"
+
+
+def test_a_model_a_route_builds_from_the_query_refuses_with_422(client: TestClient) -> None:
+    answer = client.get("/maps/communities", params={"codes": "0" * 65})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["problems"][0]["field"] == "codes.0"
