@@ -22,6 +22,7 @@ from api.config import Settings
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
 from api.errors import register_error_handlers
+from api.field import routes as field_routes
 from api.health import router as health_router
 from api.home import router as home_router
 from api.inspection import map as inspection_map
@@ -62,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     zones_map.router,
     communities_map.router,
     network_map.router,
+    field_routes.router,
 )
 
 TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"

@@ -9,6 +9,8 @@ Configuration enters here, at the edge; ``layers`` and ``geo`` never read the en
 ``MZGIS_LANG``            ``zh`` (default) or ``en``: the language shown first in maps
 ``MZGIS_TILE_URL``        an intranet XYZ basemap, e.g. ``http://gis.local/{z}/{x}/{y}.png``
 ``MZGIS_TILE_ATTRIBUTION`` the attribution shown with that basemap
+``MZGIS_FIELD_PHOTO_MAX_PX``  the field app resizes photos on the phone to this longer side
+                          (default 1600 px); ``MZGIS_FIELD_PHOTO_QUALITY`` its JPEG quality
 ``MZGIS_PUBLIC_READ``     ``true`` (default): anyone may read the layers (``/collections``),
                           the map pages (``/maps``) and the analyses without signing in;
                           ``false``: only signed-in users whose role may read
@@ -110,6 +112,15 @@ class Settings(BaseSettings):
     )
     signin_window_s: float = Field(
         default=900.0, gt=0, description="Window of failed sign-ins, s / 失败登录计数窗口（秒）"
+    )
+    field_photo_max_px: int = Field(
+        default=1600,
+        ge=320,
+        le=8000,
+        description="Longer side of photos resized on the phone, px / 外业照片压缩后的长边像素",
+    )
+    field_photo_quality: float = Field(
+        default=0.85, gt=0.1, le=1.0, description="JPEG quality of resized photos / 照片压缩质量"
     )
 
     @field_validator("store", mode="before")

@@ -27,7 +27,7 @@ from api.auth import (
     visible_campaigns,
 )
 from api.errors import ErrorBody
-from api.inspection import campaigns, photos
+from api.inspection import bundle, campaigns, photos
 from api.inspection.deps import RegisterDep, RulesDep, editable_record, visible_record
 from api.inspection.schemas import (
     MarkerInspectionCreate,
@@ -361,4 +361,5 @@ def review_segment(
 
 
 router.include_router(campaigns.router)
+router.include_router(bundle.router)
 router.include_router(photos.router)

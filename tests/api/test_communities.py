@@ -202,6 +202,33 @@ def test_cli_accept_asks_and_writes_the_layer(town: Path, tmp_path: Path) -> Non
     assert layer["households"].sum() == 6100
 
 
+def test_an_accepted_proposal_can_be_undone(town: Path, tmp_path: Path) -> None:
+    """Accepting writes a new version of the communities layer; restoring the version
+    before it brings the old communities back, value for value."""
+    copy = tmp_path / "town.gpkg"
+    shutil.copyfile(town, copy)
+    store = open_store(copy)
+    try:
+        before_version = store.info("communities").version
+        before = store.read("communities")
+    finally:
+        store.close()
+    code, output = _resize("--store", str(copy), "--accept", "--yes")
+    assert code == 0, output
+    result = runner.invoke(
+        app, ["layers", "restore", "communities", str(before_version), "--store", str(copy)]
+    )
+    assert result.exit_code == 0, result.output
+    store = open_store(copy)
+    try:
+        after = store.read("communities")
+        assert store.info("communities").version == before_version + 2  # accept, then restore
+    finally:
+        store.close()
+    assert after.drop(columns="geometry").equals(before.drop(columns="geometry"))
+    assert after.geometry.geom_equals_exact(before.geometry, tolerance=0).all()
+
+
 def test_cli_bad_parts_option(town: Path) -> None:
     code, output = _resize("--store", str(town), "--parts", f"{BIG}:3")
     assert code != 0 and "CODE=K" in output

@@ -52,6 +52,7 @@ EXPECTED: dict[str, set[str]] = {
     "GET /inspections/campaigns/{cid}": MEMBERS,
     "PUT /inspections/campaigns/{cid}/members/{user}": {"admin", "planner"},
     "GET /inspections/campaigns/{cid}/progress": MEMBERS,
+    "GET /inspections/campaigns/{cid}/bundle": MEMBERS,
     "GET /inspections/campaigns/{cid}/report.html": {"admin", "planner", "viewer"},
     "GET /inspections/campaigns/{cid}/report.xlsx": {"admin", "planner", "viewer"},
     "GET /inspections/campaigns/{cid}/report.gpkg": {"admin", "planner", "viewer"},
@@ -151,6 +152,7 @@ CALLS: dict[str, Call] = {
     "GET /inspections/campaigns/{cid}/progress": lambda c, h, t, r: c.get(
         f"{C}/progress", headers=h
     ),
+    "GET /inspections/campaigns/{cid}/bundle": lambda c, h, t, r: c.get(f"{C}/bundle", headers=h),
     "GET /inspections/campaigns/{cid}/report.html": lambda c, h, t, r: c.get(
         f"{C}/report.html", headers=h
     ),

@@ -22,11 +22,16 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
+from bench.field_phone import ServiceProcess, service_process
+from bench.field_world import FieldWorld, build_field_world
 from tests.browser.mapcheck import CHROMIUM, CHROMIUM_ARGS, MapTab
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+# let context.route() see the service worker's own requests (the field app's tests take
+# them offline with the page); read by the Playwright driver when it starts
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 
 def _app(store: Path) -> FastAPI:
@@ -96,23 +101,41 @@ def planner_auth(served_store: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    """A Chromium context with a fresh user-data-dir, 1280×800, Chinese locale."""
+def playwright_driver() -> Iterator[Playwright]:
+    """The one Playwright driver of the session (the map and field-app tests share it)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: bash scripts/install.sh --test installs it")
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 800},
-            locale="zh-CN",
-            service_workers="block",
-        )
-        yield context
-        context.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser_context(
+    playwright_driver: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BrowserContext]:
+    """A Chromium context with a fresh user-data-dir, 1280×800, Chinese locale."""
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 800},
+        locale="zh-CN",
+        service_workers="block",
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def field_browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    """Chromium for the field app's tests (each test opens its own phone context)."""
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -121,3 +144,21 @@ def map_tab(browser_context: BrowserContext) -> Iterator[MapTab]:
     tab = MapTab.open(browser_context)
     yield tab
     tab.close()
+
+
+# --- the field app: a world of its own and the service as a real process ------------------
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[FieldWorld]:
+    """A new field world (line 0003, users, campaign 2025-0003) in a GeoPackage."""
+    built = build_field_world(str(tmp_path / "field.gpkg"))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def service(world: FieldWorld) -> Iterator[ServiceProcess]:
+    """The service on the world's store, as a uvicorn process (killed at the end)."""
+    with service_process(world.location) as running:
+        yield running
