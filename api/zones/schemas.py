@@ -17,6 +17,7 @@ __all__ = [
     "PlanEditPublic",
     "PlanHistoryPublic",
     "PlanListPublic",
+    "PlanSolvedPublic",
     "PlanSummaryPublic",
     "PlanVersionPublic",
     "ValidateRequest",
@@ -124,6 +125,14 @@ class PlanSummaryPublic(_PlanMeta):
     info: dict[str, Any] | None = Field(description="Method, objective, LP bound, gap / 求解信息")
     workload: list[dict[str, Any]] = Field(description="Per station / 各驿站工作量")
     report: ZoneReportPublic = Field(description="Validation report / 校验报告")
+
+
+class PlanSolvedPublic(PlanSummaryPublic):
+    """A solve: saved as a plan for a signed-in planner or admin, else answered unsaved
+    (no ``plan_id``)."""
+
+    plan_id: str | None  # type: ignore[assignment]
+    saved: bool = Field(description="Saved as a plan / 是否已保存为方案")
 
 
 class PlanEditPublic(PlanSummaryPublic):

@@ -10,6 +10,7 @@ Use them for any map page::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -43,17 +44,15 @@ def _app(store: Path) -> FastAPI:
     return app
 
 
-@pytest.fixture(scope="session")
-def map_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (``http://127.0.0.1:PORT``) of the app serving a copy of the demo store
-    (the pages save zone plans, and other tests share the demo store)."""
-    store = tmp_path_factory.mktemp("served") / demo_store.name
-    shutil.copyfile(demo_store, store)
+@contextlib.contextmanager
+def serve_app(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port for the ``with`` block; yields its
+    base URL (``http://127.0.0.1:PORT``)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(_app(store), log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -63,10 +62,42 @@ def map_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             msg = "the test server did not start"
             raise RuntimeError(msg)
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def served_store(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The copy of the demo store that :func:`map_server` serves (the pages save zone plans,
+    and other tests share the demo store)."""
+    store = tmp_path_factory.mktemp("served") / demo_store.name
+    shutil.copyfile(demo_store, store)
+    return store
+
+
+@pytest.fixture(scope="session")
+def map_server(served_store: Path) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:PORT``) of the app serving :func:`served_store`."""
+    with serve_app(_app(served_store)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def planner_auth(served_store: Path) -> dict[str, str]:
+    """The ``Authorization`` header of a planner of :func:`served_store` (saves plans)."""
+    from api.auth import issue_token
+    from layers.records import User, open_record_store
+    from layers.store import open_store
+
+    records = open_record_store(open_store(served_store))
+    records.add_user(User("map_planner", "planner", "planner", "!"), actor="test")
+    token, _ = issue_token(records, "map_planner", actor="test")
+    records.close()
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session")
