@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.bodies import BodyPolicyMiddleware
 from api.catalog import Catalog, open_service_store
 from api.communities import map as communities_map
 from api.communities import routes as communities_routes
@@ -36,6 +37,7 @@ from api.network import map as network_map
 from api.network import routes as network_routes
 from api.network.service import NetworkCache
 from api.openapi import install_openapi
+from api.security import SecurityHeadersMiddleware
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
 from api.users import routes as users_routes
@@ -149,4 +151,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing
     install_openapi(app)  # every error response described as the ErrorBody it really is
+    settings = app.state.settings
+    app.add_middleware(
+        BodyPolicyMiddleware,
+        max_json_bytes=settings.max_json_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url)
     return app

@@ -15,6 +15,11 @@ Configuration enters here, at the edge; ``layers`` and ``geo`` never read the en
                           the map pages (``/maps``) and the analyses without signing in;
                           ``false``: only signed-in users whose role may read
                           (:func:`api.auth.read_access`). Inspection records always need it.
+``MZGIS_MAX_JSON_BYTES``  largest JSON request body (default 4 MiB; 413 beyond it)
+``MZGIS_MAX_UPLOAD_BYTES`` largest other request body, e.g. a file upload (default 32 MiB)
+``MZGIS_SIGNIN_MAX_FAILURES``  failed sign-ins of one user name before 429 (default 5)
+``MZGIS_SIGNIN_MAX_ADDRESS_FAILURES``  … of one client address (default 20)
+``MZGIS_SIGNIN_WINDOW_S``  the window they are counted in, seconds (default 900)
 ========================  ==========================================================
 """
 
@@ -84,6 +89,30 @@ class Settings(BaseSettings):
         ),
     )
 
+    max_json_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Largest JSON request body, bytes / JSON 请求体上限（字节）",
+    )
+    max_upload_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest other request body (uploads), bytes / 上传请求体上限（字节）",
+    )
+
+    signin_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins per user before 429 / 每个用户允许的失败登录次数",
+    )
+    signin_max_address_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins per address before 429 / 每个地址允许的失败登录次数",
+    )
+    signin_window_s: float = Field(
+        default=900.0, gt=0, description="Window of failed sign-ins, s / 失败登录计数窗口（秒）"
+    )
     field_photo_max_px: int = Field(
         default=1600,
         ge=320,

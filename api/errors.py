@@ -12,6 +12,7 @@ parameters of a refused request). Nothing a client sends produces a 500.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo._errors import AnalysisError, SchedulerError
@@ -70,7 +71,12 @@ class InvalidParameterError(ValueError):
 
     def problems(self) -> list[dict[str, Any]]:
         return [
-            {"location": "query", "field": self.name, "value": self.value, "reason": self.reason}
+            {
+                "location": "query",
+                "field": self.name,
+                "value": _encodable(self.value),
+                "reason": self.reason,
+            }
         ]
 
 
@@ -80,7 +86,12 @@ class InvalidBodyError(InvalidParameterError):
 
     def problems(self) -> list[dict[str, Any]]:
         return [
-            {"location": "body", "field": self.name, "value": self.value, "reason": self.reason}
+            {
+                "location": "body",
+                "field": self.name,
+                "value": _encodable(self.value),
+                "reason": self.reason,
+            }
         ]
 
 
@@ -144,8 +155,12 @@ MAX_VALUE_CHARS = 80
 
 def _shorten(value: object) -> str:
     """``repr(value)``, cut to :data:`MAX_VALUE_CHARS` so a huge parameter is not echoed."""
-    text = repr(value)
+    text = ascii(value) if isinstance(value, str) and not _is_utf8(value) else repr(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _is_utf8(text: str) -> bool:
+    return _encodable(text) is text
 
 
 #: exception class → (HTTP status, error code); ``None`` derives the code from the class name
@@ -316,9 +331,29 @@ def _validation_problem(error: dict[str, Any]) -> dict[str, Any]:
     location = loc[0] if loc else "request"
     field = ".".join(loc[1:]) or location
     value = error.get("input")
-    if not isinstance(value, str | int | float | bool | None):
+    if "password" in field.lower() or "passphrase" in field.lower():
+        value = "***"  # never echoed
+    elif not isinstance(value, str | int | float | bool | None):
         value = None if location == "body" else str(value)
-    return {"location": location, "field": field, "value": value, "reason": _reason(error)}
+    return {
+        "location": location,
+        "field": field,
+        "value": _encodable(value),
+        "reason": _reason(error),
+    }
+
+
+def _encodable(value: object) -> object:
+    """``value`` as strict JSON can carry it: a non-finite number or a string that is not
+    valid Unicode is shown as its ``repr`` (never echoed raw: the encoder would fail)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ascii(value)
+    return value
 
 
 def _half(problem: dict[str, Any], index: int) -> str:
@@ -350,11 +385,21 @@ async def _internal_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=500)
 
 
+async def _model_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A request model a route built from what the client sent (``ResizeRequest(codes=...)``)
+    and that refused it: 422 naming each field, as the request's own validation does."""
+    assert isinstance(exc, ValidationError)
+    errors = [{**e, "loc": ("request", *e["loc"])} for e in exc.errors(include_url=False)]
+    return await request_validation_handler(request, RequestValidationError(errors))
+
+
 def register_error_handlers(app: FastAPI) -> None:
-    """Register one handler per row of :data:`ERROR_STATUS`, plus request validation, HTTP
-    errors and a last-resort 500 that never leaks a traceback."""
+    """Register one handler per row of :data:`ERROR_STATUS`, plus request validation (and
+    models a route builds from the request), HTTP errors and a last-resort 500 that never
+    leaks a traceback."""
     for cls in ERROR_STATUS:
         app.add_exception_handler(cls, table_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(ValidationError, _model_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, _internal_handler)

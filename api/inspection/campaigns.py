@@ -38,6 +38,7 @@ from api.inspection.schemas import (
     ProgressPublic,
 )
 from api.inspection.service import Register, campaign_progress
+from api.schemas import MAX_OFFSET
 from layers.records import Campaign, RecordStore, User, sha256_hex
 
 __all__ = ["router"]
@@ -196,7 +197,7 @@ def report_package(
 def audit_log(
     user: Auditor,
     records: RecordsDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[dict[str, Any]]:
     return [e.to_public() for e in records.audit_log(after_seq=after_seq, limit=limit)]

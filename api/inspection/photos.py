@@ -2,7 +2,8 @@
 SHA-256 and checked before anything is stored.
 
 The upload is refused before its body is read when ``Content-Length`` exceeds the limit
-(413); then the bytes must hash to the ``sha256`` field (422) and be a JPEG, PNG, WebP or
+(413), and a body without one stops being read at the limit (413, :func:`api.bodies.limit_body`);
+then the bytes must hash to the ``sha256`` field (422) and be a JPEG, PNG, WebP or
 HEIC image by their magic bytes, whatever the client claims (415). The same photo uploaded
 again is stored once (200).
 """
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.auth import Reader, RecordsDep, Submitter
+from api.bodies import limit_body
 from api.errors import ErrorBody
 from api.inspection.deps import editable_record, visible_record
 from api.inspection.schemas import PhotoPublic
@@ -66,6 +68,7 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str, str]:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit + _FORM_OVERHEAD_BYTES:
         raise _too_large(limit)
+    limit_body(request, limit + _FORM_OVERHEAD_BYTES)  # a chunked body stops at the limit
     try:
         form = await request.form(max_files=1, max_fields=4)
     except Exception as exc:  # malformed multipart of any kind is the client's error

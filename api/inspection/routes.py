@@ -42,7 +42,16 @@ from api.inspection.schemas import (
     canonical_body,
 )
 from api.inspection.service import check_marker_inspection, check_segment, record_public
-from layers.records import Campaign, Record, RecordFilter, RecordKind, RecordStore, User
+from api.schemas import Offset, validated_body
+from layers.records import (
+    Campaign,
+    Record,
+    RecordFilter,
+    RecordKind,
+    RecordStore,
+    User,
+    require_version,
+)
 
 __all__ = ["router"]
 
@@ -53,7 +62,6 @@ IfMatch = Annotated[
     str | None, Header(description="ETag of the version the change is based on / 版本标记")
 ]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
-Offset = Annotated[int, Query(ge=0)]
 Created = TypeVar("Created", MarkerInspectionCreate, SegmentCheckCreate)
 #: the errors of a submission and of a change, besides those every route may give
 _SUBMIT: dict[int | str, dict[str, Any]] = {
@@ -140,8 +148,9 @@ def _update(
 ) -> JSONResponse:
     expected = _required(if_match)
     current = editable_record(records, user, record_id, kind)
-    merged = model.model_validate(
-        {**current.body, **changes.model_dump(mode="json", exclude_unset=True)}
+    require_version(current.record_id, expected, current.etag)  # stale: 412 before the merge
+    merged = validated_body(
+        model, {**current.body, **changes.model_dump(mode="json", exclude_unset=True)}
     )
     computed = check(merged, records.get_campaign(current.campaign_id))
     record = records.update_record(

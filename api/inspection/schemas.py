@@ -11,7 +11,13 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    model_validator,
+)
 
 from api.schemas import PublicModel, StrictModel
 from layers.schema import CONDITIONS, FIX_TYPES, REVIEW_STATES
@@ -90,8 +96,30 @@ class PhotoRef(StrictModel):
     name: str | None = Field(None, max_length=200)
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC)
+#: the earliest time a record may name (boundary markers were registered after 1949)
+EARLIEST = dt.datetime(1949, 10, 1, tzinfo=dt.UTC)
+#: how far ahead of the server's clock a device's clock may run
+CLOCK_SKEW = dt.timedelta(hours=1)
+
+
+def _record_time(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC; refused before :data:`EARLIEST` or in the future (beyond
+    :data:`CLOCK_SKEW`), checked before converting (year 1 or 9999 with an offset would
+    overflow)."""
+    if not EARLIEST.year <= value.year <= dt.MAXYEAR - 1:
+        raise ValueError(f"year {value.year} is out of range / 年份 {value.year} 超出范围")
+    utc = value.astimezone(dt.UTC)
+    if utc < EARLIEST:
+        raise ValueError("must not be before 1949-10-01 / 不能早于 1949-10-01")
+    if utc > dt.datetime.now(dt.UTC) + CLOCK_SKEW:
+        raise ValueError("must not be in the future / 不能是将来的时间")
+    return utc
+
+
+#: when a record was made: aware, UTC once read, not in the future
+RecordTime = Annotated[
+    AwareDatetime, AfterValidator(_record_time), Field(description="With a time zone / 须带时区")
+]
 
 
 class _RecordFields(StrictModel):
@@ -107,13 +135,11 @@ class MarkerInspectionCreate(_RecordFields):
     record_id: UUID = Field(description="Client-generated UUID / 客户端生成的 UUID")
     campaign_id: ShortText
     marker_no: MarkerNo
-    inspected_at: AwareDatetime = Field(description="With a time zone / 须带时区")
+    inspected_at: RecordTime
     condition: Condition
     damage_detail: Text | None = None
     position: Position | None = None
     reference_status: list[ReferenceStatus] = Field(default_factory=list, max_length=20)
-
-    _inspected_utc = field_validator("inspected_at")(_utc)
 
     @model_validator(mode="after")
     def _position_when_found(self) -> MarkerInspectionCreate:
@@ -126,7 +152,7 @@ class MarkerInspectionCreate(_RecordFields):
 class MarkerInspectionUpdate(StrictModel):
     """Fields an inspector may change (the record, campaign and marker stay)."""
 
-    inspected_at: AwareDatetime | None = None
+    inspected_at: RecordTime | None = None
     condition: Condition | None = None
     damage_detail: Text | None = None
     position: Position | None = None
@@ -144,11 +170,9 @@ class SegmentCheckCreate(_RecordFields):
     campaign_id: ShortText
     from_marker: MarkerNo
     to_marker: MarkerNo
-    checked_at: AwareDatetime
+    checked_at: RecordTime
     status: SegmentStatus
     description: Text | None = None
-
-    _checked_utc = field_validator("checked_at")(_utc)
 
     @model_validator(mode="after")
     def _two_markers(self) -> SegmentCheckCreate:
@@ -160,7 +184,7 @@ class SegmentCheckCreate(_RecordFields):
 class SegmentCheckUpdate(StrictModel):
     """Fields of a segment check that may change."""
 
-    checked_at: AwareDatetime | None = None
+    checked_at: RecordTime | None = None
     status: SegmentStatus | None = None
     description: Text | None = None
     notes: Text | None = None

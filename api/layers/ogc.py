@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 
 from api.errors import InvalidParameterError
 from api.layers.params import BBox, parse_bbox
+from api.schemas import MAX_OFFSET
 from layers.schema import SCHEMAS
 from layers.store import LayerInfo
 
@@ -49,7 +50,6 @@ CONFORMANCE = [
 ]
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
-MAX_OFFSET = 2**53  # beyond any layer; keeps SQL integers in range
 
 
 class GeoJSONResponse(Response):

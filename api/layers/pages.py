@@ -18,8 +18,8 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.auth import PERMISSIONS, read_access
-from api.deps import LayerDep, StoreDep
+from api.auth import PERMISSIONS, ReadableLayerDep, read_access
+from api.deps import StoreDep
 from api.geojson import feature_collection
 from api.maps.i18n import kind_label
 from api.maps.routes import compressed
@@ -76,7 +76,7 @@ def _columns(info: LayerInfo, frame: gpd.GeoDataFrame, lang: str) -> list[dict[s
 
 
 @router.get("/layers/{layer}", response_class=HTMLResponse, dependencies=[Depends(read_access)])
-def layer_page(request: Request, info: LayerDep) -> HTMLResponse:
+def layer_page(request: Request, info: ReadableLayerDep) -> HTMLResponse:
     """One layer: a table (sort by a column, search, pages) and the map of the page."""
     lang = request_lang(request, default=request.app.state.settings.lang)
     context = {
@@ -139,7 +139,7 @@ def _search(frame: gpd.GeoDataFrame, columns: list[str], q: str) -> gpd.GeoDataF
 def layer_rows(
     *,
     request: Request,
-    info: LayerDep,
+    info: ReadableLayerDep,
     store: StoreDep,
     q: Annotated[str, Query(max_length=200, description="Search text / 搜索")] = "",
     sort: Annotated[str | None, Query(max_length=128, description="Column / 排序列")] = None,

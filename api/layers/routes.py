@@ -12,8 +12,16 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import Planner, RecordsDep, read_access
+from api.auth import (
+    RECORD_LAYER_KINDS,
+    Planner,
+    ReadableLayerDep,
+    RecordsDep,
+    may_read_record_layers,
+    read_access,
+)
 from api.deps import CatalogDep, LayerDep, StoreDep
 from api.errors import ERROR_RESPONSES, ErrorBody
 from api.geojson import feature_collection
@@ -69,6 +77,7 @@ def _written(description: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": content, "description": description, "headers": _ETAG}}
 
 
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 FeatureId = Annotated[str, Path(description="The feature's id / 要素编号", max_length=256)]
 IfMatch = Annotated[
     str | None, Header(description="ETag of the item the change is based on / 所依据的要素版本")
@@ -101,9 +110,15 @@ EditorDep = Annotated[FeatureEditor, Depends(feature_editor)]
     name="collections",
     summary="Every layer / 全部图层",
 )
-def collections(request: Request, catalog: CatalogDep) -> Collections:
-    """Every layer of the store with its kind, feature count and extent."""
-    entries = [collection_entry(request, info) for info in catalog.layers.values()]
+def collections(
+    request: Request, catalog: CatalogDep, token: Annotated[str | None, Depends(_bearer)]
+) -> Collections:
+    """Every layer of the store with its kind, feature count and extent (layers holding
+    inspection records only for the roles that may read them)."""
+    shown = list(catalog.layers.values())
+    if not may_read_record_layers(request, token):
+        shown = [info for info in shown if info.kind not in RECORD_LAYER_KINDS]
+    entries = [collection_entry(request, info) for info in shown]
     self_link = Link(href=str(request.url_for("collections")), rel="self", type=JSON)
     return Collections(links=[self_link], collections=entries)
 
@@ -116,7 +131,7 @@ def collections(request: Request, catalog: CatalogDep) -> Collections:
     summary="One layer / 单个图层",
     responses={404: ERROR_RESPONSES[404]},
 )
-def collection(request: Request, info: LayerDep) -> Collection:
+def collection(request: Request, info: ReadableLayerDep) -> Collection:
     """One layer's collection document."""
     return collection_entry(request, info)
 
@@ -129,7 +144,7 @@ def collection(request: Request, info: LayerDep) -> Collection:
     responses=_GEOJSON_OK,
 )
 def items(
-    request: Request, store: StoreDep, info: LayerDep, query: ItemsQueryDep
+    request: Request, store: StoreDep, info: ReadableLayerDep, query: ItemsQueryDep
 ) -> GeoJSONResponse:
     """A page of features (those intersecting ``bbox`` if given) as a GeoJSON
     FeatureCollection, with ``numberMatched``, ``numberReturned`` and ``next``/``prev`` links."""
@@ -158,7 +173,7 @@ def items(
 def item(
     request: Request,
     store: StoreDep,
-    info: LayerDep,
+    info: ReadableLayerDep,
     feature_id: FeatureId,
     if_none_match: Annotated[
         str | None, Header(description="ETag already held: 304 if unchanged / 已有的版本标记")

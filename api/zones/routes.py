@@ -3,10 +3,10 @@
 edit it by hand with a local rebalance, validate it or a hand-drawn assignment.
 
 Solving, validating and reading are open like the other analyses (while
-``MZGIS_PUBLIC_READ`` is on, see :func:`api.auth.read_access`); a solve records the user of
-the bearer token or of the page's session when one is sent (else ``anonymous``). Editing a
-saved plan needs a signed-in user with the ``plan`` permission (401 without a token, 403
-for other roles).
+``MZGIS_PUBLIC_READ`` is on, see :func:`api.auth.read_access`); a solve is saved only for a
+signed-in user with the ``plan`` permission (anyone else gets the answer unsaved), by bearer
+token or the page's session. Editing a saved plan needs such a user too (401 without a
+token, 403 for other roles).
 
 A plan's version is its ETag; an edit must send ``If-Match`` with the version it was based
 on (428 without it, 412 when it is stale or another edit is saved first: the plan is left
@@ -20,12 +20,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import Actor, Planner, get_records, read_access
+from api.auth import ANONYMOUS, PERMISSIONS, Planner, current_user, get_records, read_access
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
 from api.errors import ERROR_RESPONSES, ErrorBody
 from api.etags import based_on, etag
 from api.geojson import feature_collection
+from api.schemas import MAX_OFFSET
 from api.tables import json_safe, records
 from api.zones.edits import edit_answer, layer_names
 from api.zones.export import plan_workbook
@@ -36,12 +38,14 @@ from api.zones.schemas import (
     PlanEditPublic,
     PlanHistoryPublic,
     PlanListPublic,
+    PlanSolvedPublic,
     PlanSummaryPublic,
     ValidateRequest,
     ZoneReportPublic,
     ZoneRequest,
 )
 from api.zones.service import station_workload, validate_table
+from layers.records import User
 
 __all__ = ["plans", "router"]
 
@@ -97,6 +101,21 @@ def plans(request: Request) -> PlanRegistry:
 
 
 Registry = Annotated[PlanRegistry, Depends(plans)]
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def planner_or_none(
+    request: Request, token: Annotated[str | None, Depends(_bearer)]
+) -> User | None:
+    """The user of the bearer token when one is sent (a bad one is 401) and their role may
+    plan; ``None`` otherwise (the solve then answers without saving)."""
+    if token is None:
+        return None
+    user = current_user(request, get_records(request), token)
+    return user if user.role in PERMISSIONS["plan"] else None
+
+
+MaySave = Annotated[User | None, Depends(planner_or_none)]
 
 
 def _meta(stored: StoredPlan) -> dict[str, Any]:
@@ -149,17 +168,21 @@ def _plan_body(registry: PlanRegistry, stored: StoredPlan, format: str) -> Any:
 
 @router.post(
     "/zones",
-    response_model=PlanSummaryPublic,
+    response_model=PlanSolvedPublic,
     summary="Responsibility zones: solve / 责任片区划分",
     responses=_RESPONSES,
 )
-def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneRequest) -> Any:
-    """Assign every unit to one station within the workload band; save the plan (version 1)
-    and return its id, solve info (method, objective, LP bound, gap), per-station workload
-    and validation report."""
-    stored = registry.solve(body, actor=actor)
+def solve_plan(response: Response, registry: Registry, user: MaySave, body: ZoneRequest) -> Any:
+    """Assign every unit to one station within the workload band and return the solve info
+    (method, objective, LP bound, gap), per-station workload and validation report. For a
+    signed-in planner (or admin) the plan is saved as version 1 (``plan_id``, ETag); anyone
+    else gets the same answer unsaved (``saved`` false, no ``plan_id``)."""
+    if user is None:
+        unsaved = _summary(registry.solve(body, actor=ANONYMOUS, save=False))
+        return {**unsaved, "plan_id": None, "saved": False}
+    stored = registry.solve(body, actor=user.username)
     response.headers["ETag"] = etag(stored.plan.version)
-    return _summary(stored)
+    return {**_summary(stored), "saved": True}
 
 
 @router.get(
@@ -171,7 +194,9 @@ def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneR
 def list_plans(
     registry: Registry,
     limit: Annotated[int, Query(ge=1, le=1000, description="Plans per page / 每页方案数")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Plans skipped / 跳过的方案数")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Plans skipped / 跳过的方案数")
+    ] = 0,
 ) -> Any:
     """Saved plans, newest first: id, current version, who made and last changed it, and a
     summary (units, stations, overloaded and fragmented zones, total walk)."""

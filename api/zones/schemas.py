@@ -17,6 +17,7 @@ __all__ = [
     "PlanEditPublic",
     "PlanHistoryPublic",
     "PlanListPublic",
+    "PlanSolvedPublic",
     "PlanSummaryPublic",
     "PlanVersionPublic",
     "ValidateRequest",
@@ -169,6 +170,14 @@ class BandWarningPublic(PublicModel):
     station_id: str
     band: Literal["over", "under"]
     message: str
+
+
+class PlanSolvedPublic(PlanSummaryPublic):
+    """A solve: saved as a plan for a signed-in planner or admin, else answered unsaved
+    (no ``plan_id``)."""
+
+    plan_id: str | None  # type: ignore[assignment]
+    saved: bool = Field(description="Saved as a plan / 是否已保存为方案")
 
 
 class PlanEditPublic(PlanSummaryPublic):

@@ -189,3 +189,18 @@ def test_upload_of_an_unknown_type_is_refused(client: TestClient, kit: Kit) -> N
         "/layers/uploads", files={"file": ("x.exe", b"MZ")}, headers=kit.auth("planner")
     )
     assert answer.status_code == 400 and ".xlsx" in answer.json()["detail"]
+
+
+def test_record_layers_need_a_reader_here_too(client: TestClient, kit: Kit) -> None:
+    from tests.api.conftest import LAYERS
+
+    store = open_store(kit.location)
+    store.import_frame(LAYERS["inspections"](), name="inspections", kind="inspections")
+    store.close()
+    assert client.get("/layers/inspections/rows").status_code == 401
+    page = client.get("/layers/inspections", headers=HTML, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/signin")
+    rows = client.get("/layers/inspections/rows", headers=kit.auth("viewer"))
+    assert rows.status_code == 200
+    inspector = client.get("/layers/inspections/rows", headers=kit.auth("insp_left"))
+    assert inspector.status_code == 403

@@ -41,14 +41,38 @@ def _app(store: Path) -> FastAPI:
     return app
 
 
+#: the app served on a free loopback port for a ``with`` block (shared with the benchmarks)
+serve_app = serving
+
+
 @pytest.fixture(scope="session")
-def map_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (``http://127.0.0.1:PORT``) of the app serving a copy of the demo store
-    (the pages save zone plans, and other tests share the demo store)."""
+def served_store(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The copy of the demo store that :func:`map_server` serves (the pages save zone plans,
+    and other tests share the demo store)."""
     store = tmp_path_factory.mktemp("served") / demo_store.name
     shutil.copyfile(demo_store, store)
-    with serving(_app(store)) as url:
+    return store
+
+
+@pytest.fixture(scope="session")
+def map_server(served_store: Path) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:PORT``) of the app serving :func:`served_store`."""
+    with serving(_app(served_store)) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def planner_auth(served_store: Path) -> dict[str, str]:
+    """The ``Authorization`` header of a planner of :func:`served_store` (saves plans)."""
+    from api.auth import issue_token
+    from layers.records import User, open_record_store
+    from layers.store import open_store
+
+    records = open_record_store(open_store(served_store))
+    records.add_user(User("map_planner", "planner", "planner", "!"), actor="test")
+    token, _ = issue_token(records, "map_planner", actor="test")
+    records.close()
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session")
