@@ -22,7 +22,15 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import ANONYMOUS, PERMISSIONS, Planner, current_user, get_records, read_access
+from api.auth import (
+    ANONYMOUS,
+    COOKIE_NAME,
+    PERMISSIONS,
+    Planner,
+    current_user,
+    get_records,
+    read_access,
+)
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
 from api.errors import ERROR_RESPONSES, ErrorBody
 from api.etags import based_on, etag
@@ -107,9 +115,10 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 def planner_or_none(
     request: Request, token: Annotated[str | None, Depends(_bearer)]
 ) -> User | None:
-    """The user of the bearer token when one is sent (a bad one is 401) and their role may
-    plan; ``None`` otherwise (the solve then answers without saving)."""
-    if token is None:
+    """The user of the bearer token or of the page's session when one is sent (a bad one is
+    401, a session write without its CSRF token 403) and their role may plan; ``None``
+    otherwise (the solve then answers without saving)."""
+    if token is None and request.cookies.get(COOKIE_NAME) is None:
         return None
     user = current_user(request, get_records(request), token)
     return user if user.role in PERMISSIONS["plan"] else None
