@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from bench.offline_browser import CHROMIUM, CHROMIUM_ARGS, offline_route
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -91,31 +93,27 @@ def _page(notebook: nbformat.NotebookNode) -> str:
     )
 
 
-def _open_offline(page_html: str, maps: int) -> tuple[list[str], list[int]]:
+def _open_offline(pw: Playwright, page_html: str, maps: int) -> tuple[list[str], list[int]]:
     """Open the page in Chromium with outside requests blocked: the blocked URLs, and the
     number of drawn shapes of each map frame."""
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     blocked: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context()
-            context.route("**/*", offline_route(blocked))
-            page = context.new_page()
-            page.set_content(page_html, wait_until="load")
-            page.wait_for_timeout(1500)
-            frames = [f for f in page.frames if f != page.main_frame]
-            drawn = [
-                f.evaluate(
-                    "() => document.querySelector('.leaflet-container') ?"
-                    " document.querySelectorAll('.leaflet-interactive').length : -1"
-                )
-                for f in frames
-            ]
-        finally:
-            browser.close()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        context = browser.new_context()
+        context.route("**/*", offline_route(blocked))
+        page = context.new_page()
+        page.set_content(page_html, wait_until="load")
+        page.wait_for_timeout(1500)
+        frames = [f for f in page.frames if f != page.main_frame]
+        drawn = [
+            f.evaluate(
+                "() => document.querySelector('.leaflet-container') ?"
+                " document.querySelectorAll('.leaflet-interactive').length : -1"
+            )
+            for f in frames
+        ]
+    finally:
+        browser.close()
     assert len([d for d in drawn if d >= 0]) >= maps, drawn
     return blocked, drawn
 
@@ -123,7 +121,9 @@ def _open_offline(page_html: str, maps: int) -> tuple[list[str], list[int]]:
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs_with_charts_and_offline_maps(path: Path, tmp_path: Path) -> None:
+def test_notebook_runs_with_charts_and_offline_maps(
+    path: Path, tmp_path: Path, playwright_driver: Playwright
+) -> None:
     exports = tmp_path / "exports"
     notebook = _executed(path, exports)
     outputs = _outputs(notebook)
@@ -140,6 +140,6 @@ def test_notebook_runs_with_charts_and_offline_maps(path: Path, tmp_path: Path) 
     assert CHARTS[path.name] <= kept and len(kept) >= 2  # exports stay where the planner keeps them
     page_html = _page(notebook)
     assert not CDN.search(page_html)
-    blocked, drawn = _open_offline(page_html, MAPS.get(path.name, 0))
+    blocked, drawn = _open_offline(playwright_driver, page_html, MAPS.get(path.name, 0))
     assert blocked == []
     assert all(d > 0 for d in drawn if d >= 0)

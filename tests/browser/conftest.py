@@ -10,7 +10,6 @@ Use them for any map page::
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,17 +17,12 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright
 
 from bench.field_phone import ServiceProcess, service_process
 from bench.field_world import FieldWorld, build_field_world
 from bench.offline_browser import serving
 from tests.browser.mapcheck import CHROMIUM, CHROMIUM_ARGS, MapTab
-
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-# let context.route() see the service worker's own requests (the field app's tests take
-# them offline with the page); read by the Playwright driver when it starts
-os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 
 def _app(store: Path) -> FastAPI:
@@ -73,15 +67,6 @@ def planner_auth(served_store: Path) -> dict[str, str]:
     token, _ = issue_token(records, "map_planner", actor="test")
     records.close()
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture(scope="session")
-def playwright_driver() -> Iterator[Playwright]:
-    """The one Playwright driver of the session (the map and field-app tests share it)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: bash scripts/install.sh --test installs it")
-    with sync_playwright() as pw:
-        yield pw
 
 
 @pytest.fixture(scope="session")
