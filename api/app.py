@@ -27,7 +27,9 @@ from api.health import router as health_router
 from api.home import router as home_router
 from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
+from api.layers import pages as layers_pages
 from api.layers import routes as layers_routes
+from api.layers import uploads as layers_uploads
 from api.layers import versions as layers_versions
 from api.layers.service import LayerLocks
 from api.maps.routes import install_maps
@@ -39,6 +41,10 @@ from api.security import SecurityHeadersMiddleware
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
 from api.users import routes as users_routes
+from api.web import docs as web_docs
+from api.web import routes as web_routes
+from api.web.access import install_page_errors
+from api.zones import editor as zones_editor
 from api.zones import map as zones_map
 from api.zones import routes as zones_routes
 
@@ -47,6 +53,8 @@ __all__ = ["DESCRIPTION", "ROUTERS", "TITLE", "create_app"]
 #: every router of the service, one per job and page (``api/<job>/routes.py`` and ``map.py``)
 ROUTERS: tuple[APIRouter, ...] = (
     home_router,
+    web_routes.router,
+    web_docs.router,
     layers_routes.router,
     layers_versions.router,
     health_router,
@@ -63,6 +71,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     zones_map.router,
     communities_map.router,
     network_map.router,
+    zones_editor.router,
+    layers_uploads.router,  # before layers_pages: /layers/import is not a layer
+    layers_pages.router,
     field_routes.router,
 )
 
@@ -126,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version=_version(),
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc with local assets: api/web/docs.py
         redoc_url=None,
         lifespan=_lifespan,
     )
@@ -135,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.networks = NetworkCache()  # the walking network, built once per roads version
     app.state.layer_locks = LayerLocks()  # Part 4 writes of one layer queue in this process
     register_error_handlers(app)
+    install_page_errors(app)  # browsers get the sign-in page or a page saying why
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing

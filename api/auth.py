@@ -18,7 +18,9 @@ manage users         yes    no       no         no
 
 Tokens are 256-bit random strings shown once; the store keeps their SHA-256 only. Passwords
 are hashed with argon2id (argon2-cffi). A browser may send the token as the ``mzgis_token``
-cookie on GET requests (the map pages); writes need the ``Authorization`` header.
+session cookie (set by the sign-in page): on GET requests as it is, on writes only with the
+session's CSRF token in the ``X-CSRF-Token`` header (:mod:`api.web.session`; 403 without it).
+Clients sending ``Authorization: Bearer`` never need a CSRF token.
 
 The layers (``/collections``), the map pages (``/maps``) and the analyses are open to anyone
 while ``MZGIS_PUBLIC_READ`` is on (the default, so the demo opens in a browser); when it is
@@ -42,7 +44,14 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.deps import LayerDep, get_settings, get_store
-from layers.records import Record, RecordStore, User, open_record_store, sha256_hex
+from api.web.session import CSRF_HEADER, SESSION_COOKIE, csrf_matches
+from layers.records import (
+    Record,
+    RecordStore,
+    User,
+    open_record_store,
+    sha256_hex,
+)
 from layers.store import LayerInfo
 
 __all__ = [
@@ -53,6 +62,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "Action",
     "Actor",
+    "CsrfError",
     "ForbiddenError",
     "RecordsDep",
     "UnauthenticatedError",
@@ -82,7 +92,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     "audit": frozenset({"admin"}),
     "manage_users": frozenset({"admin"}),
 }
-COOKIE_NAME = "mzgis_token"
+COOKIE_NAME = SESSION_COOKIE
 TOKEN_PREFIX = "mzgis_"
 DEFAULT_TOKEN_DAYS = 30
 
@@ -102,8 +112,22 @@ class UnauthenticatedError(HTTPException):
 class ForbiddenError(HTTPException):
     """Signed in, but the role or campaign membership does not allow it (HTTP 403)."""
 
-    def __init__(self, reason_en: str, reason_zh: str) -> None:
+    def __init__(self, reason_en: str, reason_zh: str, *, action: Action | None = None) -> None:
         super().__init__(403, f"{reason_en} / {reason_zh}")
+        self.reason_en, self.reason_zh = reason_en, reason_zh
+        self.action = action  # the permission the role lacks, when that is the reason
+
+
+class CsrfError(HTTPException):
+    """A write authenticated by the session cookie without this session's CSRF token (403)."""
+
+    def __init__(self) -> None:
+        detail = (
+            f"a write signed in by cookie must send the page's CSRF token ({CSRF_HEADER});"
+            " reload the page and try again"
+            f" / 通过浏览器登录的写操作须携带页面的 CSRF 令牌（{CSRF_HEADER}），请刷新页面后重试"
+        )
+        super().__init__(403, detail)
 
 
 # -- passwords and tokens ----------------------------------------------------------------
@@ -170,9 +194,14 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 def current_user(
     request: Request, records: RecordsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> User:
-    """The user whose bearer token came with the request (401 otherwise)."""
-    if token is None and request.method in ("GET", "HEAD"):
+    """The user whose bearer token came with the request (401 otherwise): the
+    ``Authorization`` header, else the session cookie (on a write only with the session's
+    CSRF token: :class:`CsrfError` otherwise)."""
+    if token is None:
         token = request.cookies.get(COOKIE_NAME)
+        safe = request.method in ("GET", "HEAD", "OPTIONS")
+        if token and not safe and not csrf_matches(request, request.headers.get(CSRF_HEADER)):
+            raise CsrfError()
     if not token:
         raise UnauthenticatedError()
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -188,6 +217,7 @@ def _permitted(user: User, action: Action) -> User:
         raise ForbiddenError(
             f"role {user.role!r} may not {action.replace('_', ' ')}",
             f"角色 {user.role} 无权执行此操作（{action}）",
+            action=action,
         )
     return user
 
@@ -284,8 +314,9 @@ ANONYMOUS = "anonymous"
 
 
 def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
-    """The user of the bearer token, when one is sent (a bad one is 401); else anonymous."""
-    if token is None:
+    """The user of the bearer token or of the page's session (a bad one is 401, a session
+    write without its CSRF token 403), when one is sent; else anonymous."""
+    if token is None and request.cookies.get(COOKIE_NAME) is None:
         return ANONYMOUS
     return current_user(request, get_records(request), token).username
 

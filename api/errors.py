@@ -48,7 +48,9 @@ __all__ = [
     "PreconditionRequiredError",
     "ReadOnlyLayerError",
     "error_body",
+    "http_error_handler",
     "register_error_handlers",
+    "table_error_handler",
 ]
 
 logger = logging.getLogger("mzgis.api")
@@ -265,14 +267,14 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
     return status, body
 
 
-async def _table_handler(request: Request, exc: Exception) -> JSONResponse:
+async def table_error_handler(request: Request, exc: Exception) -> JSONResponse:
     status, body = error_body(exc)
     if status >= 500:
         logger.warning("%s %s: %s", request.method, request.url.path, exc)
     return JSONResponse(body, status_code=status, headers=getattr(exc, "headers", None))
 
 
-async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail: Any = exc.detail
     if isinstance(detail, str):
@@ -396,8 +398,8 @@ def register_error_handlers(app: FastAPI) -> None:
     models a route builds from the request), HTTP errors and a last-resort 500 that never
     leaks a traceback."""
     for cls in ERROR_STATUS:
-        app.add_exception_handler(cls, _table_handler)
+        app.add_exception_handler(cls, table_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(ValidationError, _model_handler)
-    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, _internal_handler)

@@ -1,10 +1,17 @@
-"""OGC API - Features: the landing page and the conformance declaration."""
+"""``GET /``: the home page for browsers (``Accept: text/html``, or ``?f=html``) and the OGC
+API - Features landing page for API clients (JSON, or ``?f=json``); the conformance
+declaration."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
 
 from api.layers.ogc import CONFORMANCE, JSON, Conformance, LandingPage, Link
+from api.web.access import wants_html
+from api.web.home import home_page
 
 __all__ = ["router"]
 
@@ -27,9 +34,16 @@ _LINKS = (
     response_model_exclude_none=True,
     name="landing",
     summary="Landing page / 服务首页",
+    responses={200: {"content": {"text/html": {}}}},
 )
-def landing(request: Request) -> LandingPage:
-    """Links to the API definition, the conformance classes and the collections."""
+def landing(
+    request: Request,
+    f: Annotated[Literal["json", "html"] | None, Query(description="json / html")] = None,
+) -> LandingPage | HTMLResponse:
+    """Links to the API definition, the conformance classes and the collections (JSON);
+    the home page with the jobs and the store's summary for browsers (HTML)."""
+    if f == "html" or (f is None and wants_html(request)):
+        return home_page(request)
     links = [
         Link(href=str(request.url_for(route)), rel=rel, type=media, title=title)
         for route, rel, media, title in _LINKS

@@ -16,21 +16,16 @@ on SVG, its assets made local), with the ratio anchor / mzgis measured in this r
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
-from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.sync_api import Page, sync_playwright
 
@@ -41,7 +36,7 @@ from api.maps.routes import install_maps
 from layers.store import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.offline_browser import CHROMIUM, CHROMIUM_ARGS, offline_route
+from bench.offline_browser import CHROMIUM, CHROMIUM_ARGS, offline_route, serving
 
 BBOX = (116.25, 39.80, 116.55, 40.02)
 MEASURE_CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
@@ -97,26 +92,6 @@ def synthetic_frames(n: int, *, seed: int = 7) -> tuple[gpd.GeoDataFrame, gpd.Ge
     return communities, stations
 
 
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port in a thread; yield its base URL."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
 def time_mzgis(page: Page, url: str) -> tuple[float, int, dict[str, list[float]]]:
     """Milliseconds from navigation to the page script's ready flag, features drawn, and
     per layer the milliseconds spent parsing and building its features."""
@@ -165,7 +140,7 @@ def run(n: int, *, anchor: bool, repeat: int) -> None:
         install_maps(app)  # a no-op when the app installs the maps itself
         page_html = anchor_html(communities, stations) if anchor else ""
         app.add_api_route("/bench/anchor", lambda: HTMLResponse(page_html))
-        with serve(app) as base, sync_playwright() as pw:
+        with serving(app) as base, sync_playwright() as pw:
             build_s, size = _fetch_s(f"{base}/maps/layers")
             cached_s, _ = _fetch_s(f"{base}/maps/layers")
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

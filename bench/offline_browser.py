@@ -1,6 +1,7 @@
 """Debian's Chromium, offline: how the map benchmark (``bench/bench_maps.py``) and the
-browser tests (``tests/browser/``) launch it, and the request filter that lets a page load
-only from this machine, so a page that reaches for the internet is caught, not served.
+browser tests (``tests/browser/``) launch it, the request filter that lets a page load
+only from this machine, so a page that reaches for the internet is caught, not served, and
+:func:`serving`, the app on a free loopback port that the browser opens.
 
 It lives here because a benchmark runs as a script and cannot import ``tests/``; the tests
 import it as ``bench.offline_browser``.
@@ -9,14 +10,19 @@ import it as ``bench.offline_browser``.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from playwright.sync_api import Route
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "is_local_url", "offline_route"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "is_local_url", "offline_route", "serving"]
 
 #: Debian's Chromium (never a browser Playwright downloads)
 CHROMIUM = "/usr/bin/chromium"
@@ -60,3 +66,29 @@ def offline_route(blocked: list[str]) -> Callable[[Route], None]:
             r.abort("blockedbyclient")
 
     return route
+
+
+@contextmanager
+def serving(app: FastAPI, *, start_timeout_s: float = 60) -> Iterator[str]:
+    """Serve ``app`` (lifespan on) and yield its base URL ``http://127.0.0.1:PORT``."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            msg = "the test server did not start"
+            raise RuntimeError(msg)
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

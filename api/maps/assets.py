@@ -1,7 +1,8 @@
-"""Browser assets of the web maps, served by the app itself so maps work offline.
+"""Browser assets of the web maps and pages, served by the app itself so they work offline.
 
-Leaflet and its plugins come from pinned npm packages (``package.json`` and
-``package-lock.json`` at the repository root, installed by ``npm ci``); the app serves them
+Leaflet and its plugins (and Swagger UI and ReDoc for the API documentation) come from
+pinned npm packages (``package.json`` and ``package-lock.json`` at the repository root,
+installed by ``npm ci``); the app serves them
 under ``/static/vendor/<package>/`` and its own script and style under ``/static/mzgis/``.
 :func:`localize` rewrites every CDN link that folium emits to those local URLs, in one place;
 :func:`external_urls` finds whatever in a rendered page would still load from elsewhere.
@@ -74,6 +75,9 @@ VENDOR_PACKAGES: dict[str, VendorPackage] = {
             "dist",
             ("leaflet-measure.cn.js", "leaflet-measure.en.js", "leaflet-measure.css"),
         ),
+        # the API documentation pages (/docs, /redoc: api/web/docs.py)
+        VendorPackage("swagger-ui-dist", "5.36.0", ".", ("swagger-ui-bundle.js", "swagger-ui.css")),
+        VendorPackage("redoc", "2.5.4", "bundles", ("redoc.standalone.js",)),
     )
 }
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 from collections import OrderedDict
 from collections.abc import Callable
-from html import escape
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -21,13 +20,15 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth import ReadableLayerDep, read_access
 from api.config import Settings
 from api.deps import SettingsDep, StoreDep
-from api.maps.assets import MZGIS_CSS, mount_assets
+from api.maps.assets import mount_assets
 from api.maps.basemap import basemap_data
 from api.maps.builder import MapBuilder, page_nonce
 from api.maps.display import features_text
-from api.maps.i18n import Lang, text
+from api.maps.i18n import Lang, parse_lang, text
 from api.maps.pages import layers_map
 from api.maps.spec import prepare_layer
+from api.web.i18n import LANG_COOKIE
+from api.web.render import render
 from layers.store import Store
 
 __all__ = [
@@ -43,10 +44,24 @@ __all__ = [
 
 router = APIRouter(prefix="/maps", tags=["maps"], dependencies=[Depends(read_access)])
 
-LangQuery = Annotated[
-    Literal["zh", "en"] | None,
-    Query(description="Language of labels: zh (default setting) or en / 标注语言"),
-]
+
+def page_lang(
+    request: Request,
+    lang: Annotated[
+        Literal["zh", "en"] | None,
+        Query(description="Language of labels: zh (default setting) or en / 标注语言"),
+    ] = None,
+) -> Lang | None:
+    """The language asked by ``?lang=``, else the one the pages' 中文/English toggle keeps
+    in its cookie, else ``None`` (the service's setting)."""
+    if lang is not None:
+        return lang
+    kept = request.cookies.get(LANG_COOKIE)
+    return parse_lang(kept) if kept in ("zh", "en") else None
+
+
+#: a map page's ``lang``: the query, else the toggle's cookie (see :func:`page_lang`)
+LangQuery = Annotated[Lang | None, Depends(page_lang)]
 PAGE_CACHE_SIZE = 8
 
 
@@ -92,19 +107,13 @@ def cached_page(request: Request, key: tuple[object, ...], build: Callable[[], s
 
 @router.get("", response_class=HTMLResponse, summary="Map pages / 地图页面")
 def maps_index(request: Request, settings: SettingsDep, lang: LangQuery = None) -> HTMLResponse:
-    """Links to every map page of the service."""
-    lang = lang or settings.lang
-    items = [
-        f'<li><a href="{escape(path)}?lang={lang}">{escape(_title(summary, lang))}</a></li>'
+    """Links to every map page of the service, each with a line saying what it shows."""
+    language: Lang = lang or settings.lang
+    pages = [
+        {"href": f"{path}?lang={language}", "title": _title(summary, language), "path": path}
         for path, summary in _html_pages(request.app)
     ]
-    title = text("maps_index", lang)
-    body = (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>'
-        f'<link rel="stylesheet" href="{MZGIS_CSS}"></head>'
-        f'<body class="mzgis-index"><h1>{title}</h1><ul>{"".join(items)}</ul></body></html>'
-    )
-    return HTMLResponse(body)
+    return render(request, "maps.html", {"pages": pages, "title": text("maps_index", language)})
 
 
 def _html_pages(app: FastAPI) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import COOKIE_NAME, Admin, Reader, RecordsDep
+from api.auth import Admin, Reader, RecordsDep
 from api.errors import ERROR_RESPONSES, ErrorBody
 from api.users import signin
 from api.users.passwords import check_password
@@ -23,6 +23,7 @@ from api.users.schemas import (
     UserMe,
     UserPublic,
 )
+from api.web.session import SESSION_DAYS, set_session
 from layers import ConflictError
 from layers.records import RecordStore, User
 
@@ -48,12 +49,12 @@ _MANAGE: dict[int | str, dict[str, Any]] = {
 async def sign_in(
     request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], records: RecordsDep
 ) -> JSONResponse:
-    """Exchange a username and password for a bearer token (also set as a cookie for the
-    map pages). The token is shown once. Repeated failures are throttled (429)."""
+    """Exchange a username and password for a bearer token (also set as the session cookie
+    of the pages and maps). The token is shown once. Repeated failures are throttled (429)."""
     token, expires_at = await signin.sign_in(request, records, form.username, form.password)
     body = {"access_token": token, "token_type": "bearer", "expires_at": expires_at}
     answer = JSONResponse(body)
-    answer.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", max_age=30 * 86400)
+    set_session(request, answer, token, days=SESSION_DAYS)
     return answer
 
 

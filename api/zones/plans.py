@@ -19,22 +19,20 @@ note), and an edit of such a plan is refused (HTTP 422).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from api.catalog import Catalog
 from api.errors import InvalidBodyError, PlanNotFoundError
 from api.network.service import ROADS_LAYER, NetworkSource
-from api.tables import json_safe
 from api.zones.schemas import EditRequest, ZoneRequest
 from api.zones.service import apply_edit, build_problem
+from api.zones.stored import EditResult, StoredPlan, plan_assignment, plan_summary
 from geo.zones import SolveInfo, StalePlanError, ZonePlan, ZoneProblem, ZoneReport, solve
 from layers.records import (
     RecordNotFoundError,
@@ -45,69 +43,18 @@ from layers.records import (
     layer_stamps,
 )
 
-__all__ = ["MAX_CACHED", "PlanRegistry", "StoredPlan", "plan_assignment", "plan_summary"]
+__all__ = [
+    "MAX_CACHED",
+    "EditResult",
+    "PlanRegistry",
+    "StoredPlan",
+    "plan_assignment",
+    "plan_summary",
+]
 
 #: problems (and, separately, rebuilt plans) kept in memory per registry
 MAX_CACHED = 8
 Stamps = dict[str, Any]
-
-
-@dataclasses.dataclass(frozen=True)
-class StoredPlan:
-    """One version of a stored plan, rebuilt on the current layers.
-
-    ``notes`` holds the notes saved with the version and, when it applies, a note that the
-    input layers changed or that units or stations are gone (listed in ``missing_units``
-    and ``missing_stations``).
-    """
-
-    plan_id: str
-    plan: ZonePlan
-    request: ZoneRequest
-    notes: tuple[str, ...] = ()
-    created_by: str = ""
-    created_at: str = ""
-    updated_by: str = ""
-    updated_at: str = ""
-    inputs_changed: bool = False
-    missing_units: tuple[str, ...] = ()
-    missing_stations: tuple[str, ...] = ()
-
-    @functools.cached_property
-    def report(self) -> ZoneReport:
-        """The validation report of this version (computed once)."""
-        return self.plan.validate()
-
-
-def plan_assignment(plan: ZonePlan) -> tuple[dict[str, str | None], list[str]]:
-    """``({unit: station or None}, locked units)`` of a plan, ids as text."""
-    p, z = plan.problem, plan.assignment
-    stations = np.asarray(p.station_ids, dtype=object)[np.clip(z, 0, None)]
-    units = [str(u) for u in p.unit_ids]
-    table = {u: (str(s) if j >= 0 else None) for u, s, j in zip(units, stations, z, strict=True)}
-    locked = [units[i] for i in np.flatnonzero(plan.locks >= 0)]
-    return table, locked
-
-
-def plan_summary(plan: ZonePlan, report: ZoneReport, request: ZoneRequest) -> dict[str, Any]:
-    """What a list of plans shows of one version."""
-    p = plan.problem
-    return json_safe(
-        {
-            "units_layer": request.units_layer,
-            "stations_layer": request.stations_layer,
-            "units": p.n_units,
-            "stations": p.n_stations,
-            "assigned": int((plan.assignment >= 0).sum()),
-            "locked": int((plan.locks >= 0).sum()),
-            "ok": report.ok,
-            "overloaded": len(report.overloaded),
-            "underloaded": len(report.underloaded),
-            "fragmented": len(report.fragmented),
-            "cost": plan.cost,
-            "method": plan.info.method if plan.info else None,
-        }
-    )
 
 
 def _tuples(value: Any) -> Any:
@@ -272,11 +219,9 @@ class PlanRegistry:
         )
         return self._remember(saved, plan, request, report, stamps)
 
-    def edit(
-        self, plan_id: str, edit: EditRequest, *, based_on: int, actor: str
-    ) -> tuple[StoredPlan, list[str]]:
-        """Apply ``edit`` to version ``based_on`` and save the result as the next version:
-        the new version and the units whose station changed.
+    def edit(self, plan_id: str, edit: EditRequest, *, based_on: int, actor: str) -> EditResult:
+        """Apply ``edit`` to version ``based_on`` and save the result as the next version
+        (``edit.preview``: compute it, save nothing).
 
         Raises
         ------
@@ -302,6 +247,10 @@ class PlanRegistry:
         plan = dataclasses.replace(plan, version=based_on + 1)
         report = plan.validate()
         _, notes = self.problem(request, stamps)
+        if edit.preview:
+            preview = dataclasses.replace(stored, plan=plan, notes=notes, updated_by=actor)
+            vars(preview)["report"] = report
+            return EditResult(preview, changed, stored)
         assignment, locked = plan_assignment(plan)
         saved = self.records.save_plan_version(
             plan_id,
@@ -314,7 +263,7 @@ class PlanRegistry:
             summary=plan_summary(plan, report, request),
             actor=actor,
         )
-        return self._remember(saved, plan, request, report, stamps), changed
+        return EditResult(self._remember(saved, plan, request, report, stamps), changed, stored)
 
     # -- helpers -------------------------------------------------------------------------
 

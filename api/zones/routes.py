@@ -4,8 +4,9 @@ edit it by hand with a local rebalance, validate it or a hand-drawn assignment.
 
 Solving, validating and reading are open like the other analyses (while
 ``MZGIS_PUBLIC_READ`` is on, see :func:`api.auth.read_access`); a solve is saved only for a
-signed-in user with the ``plan`` permission (anyone else gets the answer unsaved). Editing a
-saved plan needs such a user too (401 without a token, 403 for other roles).
+signed-in user with the ``plan`` permission (anyone else gets the answer unsaved), by bearer
+token or the page's session. Editing a saved plan needs such a user too (401 without a
+token, 403 for other roles).
 
 A plan's version is its ETag; an edit must send ``If-Match`` with the version it was based
 on (428 without it, 412 when it is stale or another edit is saved first: the plan is left
@@ -21,13 +22,23 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import ANONYMOUS, PERMISSIONS, Planner, current_user, get_records, read_access
+from api.auth import (
+    ANONYMOUS,
+    COOKIE_NAME,
+    PERMISSIONS,
+    Planner,
+    current_user,
+    get_records,
+    read_access,
+)
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
 from api.errors import ERROR_RESPONSES, ErrorBody
 from api.etags import based_on, etag
 from api.geojson import feature_collection
 from api.schemas import MAX_OFFSET
 from api.tables import json_safe, records
+from api.zones.edits import edit_answer, layer_names
+from api.zones.export import plan_workbook
 from api.zones.plans import PlanRegistry, StoredPlan
 from api.zones.schemas import (
     EditRequest,
@@ -52,6 +63,7 @@ router = APIRouter(
     dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
 )
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such plan / 方案不存在"},
     412: {"model": ErrorBody, "description": "Stale version / 版本已过期"},
@@ -68,12 +80,20 @@ _EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "Role may not plan / 角色无权编辑方案"},
     428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
 }
-#: a version as JSON (the model) or, with ``format=geojson``, its zone polygons
+#: a version as JSON (the model), its zone polygons (``format=geojson``) or a workbook
 _PLAN_BODY: dict[int | str, dict[str, Any]] = {
     **_RESPONSES,
-    200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}},
+    200: {
+        "content": {
+            "application/geo+json": {"schema": {"type": "object"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        }
+    },
 }
-Format = Annotated[Literal["json", "geojson"], Query(description="json / geojson (zone polygons)")]
+Format = Annotated[
+    Literal["json", "geojson", "xlsx"],
+    Query(description="json / geojson (zone polygons) / xlsx (assignment and stations)"),
+]
 PlanId = Annotated[str, Path(max_length=64, description="Plan id / 方案编号")]
 
 
@@ -95,9 +115,10 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 def planner_or_none(
     request: Request, token: Annotated[str | None, Depends(_bearer)]
 ) -> User | None:
-    """The user of the bearer token when one is sent (a bad one is 401) and their role may
-    plan; ``None`` otherwise (the solve then answers without saving)."""
-    if token is None:
+    """The user of the bearer token or of the page's session when one is sent (a bad one is
+    401, a session write without its CSRF token 403) and their role may plan; ``None``
+    otherwise (the solve then answers without saving)."""
+    if token is None and request.cookies.get(COOKIE_NAME) is None:
         return None
     user = current_user(request, get_records(request), token)
     return user if user.role in PERMISSIONS["plan"] else None
@@ -130,9 +151,20 @@ def _summary(stored: StoredPlan) -> dict[str, Any]:
     )
 
 
-def _plan_body(stored: StoredPlan, format: str) -> Any:
-    """The assignment table (JSON) or the zone polygons (GeoJSON) of one version."""
+def _plan_body(registry: PlanRegistry, stored: StoredPlan, format: str) -> Any:
+    """The assignment table (JSON), the zone polygons (GeoJSON) or a workbook (XLSX) of
+    one version."""
     tag = etag(stored.plan.version)
+    if format == "xlsx":
+        request, catalog = stored.request, registry.catalog
+        data = plan_workbook(
+            stored,
+            unit_names=layer_names(catalog, request.units_layer),
+            station_names=layer_names(catalog, request.stations_layer),
+        )
+        name = f"zones-{stored.plan_id[:8]}-v{stored.plan.version}.xlsx"
+        headers = {"ETag": tag, "Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(data, media_type=XLSX, headers=headers)
     if format == "geojson":
         zones = stored.plan.zones_gdf().to_crs(4326)
         text = feature_collection(
@@ -204,7 +236,7 @@ def validate_assignment(
 def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> Any:
     """The current version's assignment table, or (``format=geojson``) its dissolved zone
     polygons."""
-    return _plan_body(registry.get(plan_id), format)
+    return _plan_body(registry, registry.get(plan_id), format)
 
 
 @router.get(
@@ -233,7 +265,7 @@ def read_version(
     format: Format = "json",
 ) -> Any:
     """An older (or the current) version's assignment table or zone polygons."""
-    return _plan_body(registry.get(plan_id, version=version), format)
+    return _plan_body(registry, registry.get(plan_id, version=version), format)
 
 
 @router.get(
@@ -266,8 +298,14 @@ def edit_plan(
 ) -> Any:
     """Move units and/or lock or unlock them; a move rebalances only the touched zones and
     their neighbours, with the fewest changes. Saves and returns the next version and the
-    changed units (signed-in planners and admins only)."""
+    changed units (signed-in planners and admins only), each with its name and the reason
+    it changed (``changes``: requested, contiguity, band, rebalance), the touched stations'
+    workload against their band before and after, and ``band_warnings`` naming every
+    touched station the edit leaves outside its band. ``preview``: the same answer, nothing
+    saved (the ETag stays the version edited)."""
     version = based_on(if_match)
-    stored, changed = registry.edit(plan_id, body, based_on=version, actor=user.username)
-    response.headers["ETag"] = etag(stored.plan.version)
-    return {**_summary(stored), "based_on": version, "changed": changed}
+    result = registry.edit(plan_id, body, based_on=version, actor=user.username)
+    stored = result.stored
+    response.headers["ETag"] = etag(version if body.preview else stored.plan.version)
+    explained = edit_answer(registry.catalog, result, body)
+    return {**_summary(stored), "based_on": version, "changed": result.changed, **explained}

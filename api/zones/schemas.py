@@ -68,6 +68,11 @@ class EditRequest(StrictModel):
     lock_moved: bool = Field(default=True, description="Lock moved units / 锁定被移动的单元")
     locks: list[Id] = Field(default_factory=list, max_length=5000)
     unlocks: list[Id] = Field(default_factory=list, max_length=5000)
+    preview: bool = Field(
+        default=False,
+        description="Compute and explain the edit without saving it (the editor shows it "
+        "before the person confirms) / 仅预览：计算并说明结果，不保存",
+    )
 
 
 class AssignmentRow(StrictModel):
@@ -127,6 +132,46 @@ class PlanSummaryPublic(_PlanMeta):
     report: ZoneReportPublic = Field(description="Validation report / 校验报告")
 
 
+class EditChangePublic(PublicModel):
+    """One community whose station an edit changes, and why."""
+
+    unit: str
+    unit_name: str
+    from_station: str | None
+    from_name: str
+    to_station: str | None
+    to_name: str
+    reason: Literal["requested", "contiguity", "band", "rebalance"]
+    why: str = Field(description="The reason in English and Chinese / 原因（中英文）")
+
+
+class BandStatePublic(PublicModel):
+    """A station's workload and band state at one moment."""
+
+    workload: float
+    band: Literal["ok", "over", "under"]
+
+
+class StationTouchedPublic(PublicModel):
+    """A station an edit touches: its band, and its workload before and after."""
+
+    station_id: str
+    name: str
+    capacity: float
+    lower: float
+    upper: float
+    before: BandStatePublic
+    after: BandStatePublic
+
+
+class BandWarningPublic(PublicModel):
+    """A station the edit leaves outside its band, said in English and Chinese."""
+
+    station_id: str
+    band: Literal["over", "under"]
+    message: str
+
+
 class PlanSolvedPublic(PlanSummaryPublic):
     """A solve: saved as a plan for a signed-in planner or admin, else answered unsaved
     (no ``plan_id``)."""
@@ -136,10 +181,20 @@ class PlanSolvedPublic(PlanSummaryPublic):
 
 
 class PlanEditPublic(PlanSummaryPublic):
-    """The version an edit saved, the version it was based on and the units it moved."""
+    """The version an edit saved (or, previewed, would save), the version it was based on,
+    the units it moved, each change with its reason, the touched stations before and after,
+    and a warning for every touched station left outside its band."""
 
     based_on: int
     changed: list[str]
+    preview: bool = False
+    changes: list[EditChangePublic] = Field(default_factory=list)
+    locked: list[str] = Field(default_factory=list)
+    unlocked: list[str] = Field(default_factory=list)
+    stations_touched: list[StationTouchedPublic] = Field(default_factory=list)
+    band_warnings: list[BandWarningPublic] = Field(default_factory=list)
+    stations_out_of_band: list[str] = Field(default_factory=list)
+    out_of_band: bool = False
 
 
 class PlanAssignmentPublic(_PlanMeta):

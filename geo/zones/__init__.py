@@ -20,6 +20,7 @@ from geo.zones.adjacency import (
     unit_adjacency,
 )
 from geo.zones.edit import lock_units, move_units, unlock_units
+from geo.zones.explain import band_states, explain_changes
 from geo.zones.plan import SolveInfo, ZonePlan
 from geo.zones.problem import Band, OrphanStreets, ZoneProblem
 from geo.zones.solve import Method, solve
@@ -37,7 +38,9 @@ __all__ = [
     "ZoneProblem",
     "ZoneReport",
     "adjacency_edges",
+    "band_states",
     "delaunay_adjacency",
+    "explain_changes",
     "lock_units",
     "move_units",
     "polygon_adjacency",

@@ -197,6 +197,24 @@ class SqlPeople:
         )
         return int(cur.rowcount)
 
+    def revoke_token(self, token_hash: str, *, actor: str) -> bool:
+        with self._transaction() as con:
+            row = con.execute(
+                self._sql(
+                    "SELECT username FROM mzgis_tokens WHERE token_hash = ? AND revoked_at IS NULL"
+                ),
+                (token_hash,),
+            ).fetchone()
+            if row is None:
+                return False
+            con.execute(
+                self._sql("UPDATE mzgis_tokens SET revoked_at = ? WHERE token_hash = ?"),
+                (now_iso(), token_hash),
+            )
+            detail = {"revoked": 1, "token_sha256": token_hash[:12]}
+            self._append_audit(con, actor, "token.revoke", f"user:{row[0]}", detail)
+            return True
+
     # -- campaigns ---------------------------------------------------------------------
 
     def add_campaign(self, campaign: Campaign, *, actor: str) -> Campaign:

@@ -78,6 +78,10 @@ class RecordStore(ABC):
         """Revoke every token of a user; returns how many were revoked."""
 
     @abstractmethod
+    def revoke_token(self, token_hash: str, *, actor: str) -> bool:
+        """Revoke one token (a browser signing out); whether it was live."""
+
+    @abstractmethod
     def update_user(
         self,
         username: str,

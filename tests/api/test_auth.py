@@ -97,14 +97,17 @@ def test_expired_and_revoked_tokens_are_401(client: TestClient, kit: Kit) -> Non
     kit.tokens["planner"] = issue_token(kit.records, "planner", actor="test")[0]
 
 
-def test_cookie_authenticates_reads_but_not_writes(client: TestClient, kit: Kit) -> None:
+def test_cookie_authenticates_reads_but_writes_need_csrf(client: TestClient, kit: Kit) -> None:
     cookie = {"mzgis_token": kit.tokens["admin"]}
     try:
         client.cookies.update(cookie)
         assert client.get("/users/me").status_code == 200
         before = kit.snapshot()
         body = {"username": "via_cookie", "role": "viewer", "password": "long enough"}
-        assert client.post("/users", json=body).status_code == 401
+        refused = client.post("/users", json=body)
+        assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+        forged = client.post("/users", json=body, headers={"X-CSRF-Token": "0" * 64})
+        assert forged.status_code == 403
         assert kit.snapshot() == before
     finally:
         client.cookies.clear()

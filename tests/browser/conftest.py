@@ -10,21 +10,18 @@ Use them for any map page::
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Playwright
 
 from bench.field_phone import ServiceProcess, service_process
 from bench.field_world import FieldWorld, build_field_world
+from bench.offline_browser import serving
 from tests.browser.mapcheck import CHROMIUM, CHROMIUM_ARGS, MapTab
 
 
@@ -38,30 +35,8 @@ def _app(store: Path) -> FastAPI:
     return app
 
 
-@contextlib.contextmanager
-def serve_app(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port for the ``with`` block; yields its
-    base URL (``http://127.0.0.1:PORT``)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            msg = "the test server did not start"
-            raise RuntimeError(msg)
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+#: the app served on a free loopback port for a ``with`` block (shared with the benchmarks)
+serve_app = serving
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +51,7 @@ def served_store(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="session")
 def map_server(served_store: Path) -> Iterator[str]:
     """Base URL (``http://127.0.0.1:PORT``) of the app serving :func:`served_store`."""
-    with serve_app(_app(served_store)) as url:
+    with serving(_app(served_store)) as url:
         yield url
 
 
@@ -114,13 +89,20 @@ def browser_context(
 
 
 @pytest.fixture(scope="session")
-def field_browser(playwright_driver: Playwright) -> Iterator[Browser]:
-    """Chromium for the field app's tests (each test opens its own phone context)."""
+def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless, for tests that need several independent contexts
+    (two people, two screen sizes, a phone): ``chromium.new_context(...)``."""
     browser = playwright_driver.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
     )
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session")
+def field_browser(chromium: Browser) -> Browser:
+    """Chromium for the field app's tests (each test opens its own phone context)."""
+    return chromium
 
 
 @pytest.fixture
@@ -147,3 +129,43 @@ def service(world: FieldWorld) -> Iterator[ServiceProcess]:
     """The service on the world's store, as a uvicorn process (killed at the end)."""
     with service_process(world.location) as running:
         yield running
+
+
+# --- the web pages: the demo with people who sign in ---------------------------------------
+
+
+@dataclass(frozen=True)
+class WebSite:
+    """The app on a private copy of the demo store, with people who sign in with
+    :data:`tests.browser.pagecheck.PASSWORD`: ``admin``, ``planner`` (王规划), ``viewer``."""
+
+    url: str
+    store: Path
+
+
+@pytest.fixture(scope="session")
+def web_site(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
+    """The web pages served by uvicorn on a copy of the demo store (with the demo's
+    inspection campaign) and three users."""
+    from api.auth import hash_password
+    from api.inspection.seed import seed_demo_records
+    from layers.records import User, open_record_store
+    from layers.store import open_store
+    from tests.browser.pagecheck import PASSWORD
+
+    path = tmp_path_factory.mktemp("web") / demo_store.name
+    shutil.copyfile(demo_store, path)
+    store = open_store(path)
+    records = open_record_store(store)
+    seed_demo_records(store, records)  # campaign 2025-0001 for the inspection map
+    password = hash_password(PASSWORD)
+    for username, role, name in (
+        ("admin", "admin", "管理员甲"),
+        ("planner", "planner", "王规划"),
+        ("viewer", "viewer", "李查看"),
+    ):
+        records.add_user(User(username, role, name, password), actor="test")  # type: ignore[arg-type]
+    records.close()
+    store.close()
+    with serving(_app(path)) as url:
+        yield WebSite(url, path)

@@ -261,6 +261,12 @@ def test_users_tokens_and_members(records: RecordStore) -> None:
     assert records.user_for_token("e" * 64, now=now) is None
     assert records.revoke_tokens("alice", actor="cli") == 2
     assert records.user_for_token("t" * 64, now=now) is None
+    records.add_token("alice", "a" * 64, label="x", expires_at="2999-01-01T00:00:00Z", actor="cli")
+    records.add_token("alice", "b" * 64, label="x", expires_at="2999-01-01T00:00:00Z", actor="cli")
+    assert records.revoke_token("a" * 64, actor="alice") is True
+    assert records.revoke_token("a" * 64, actor="alice") is False  # already revoked
+    assert records.user_for_token("a" * 64, now=now) is None
+    assert records.user_for_token("b" * 64, now=now).username == "alice"  # type: ignore[union-attr]
     records.add_member("2025-0001", "alice", side="left", actor="cli")
     records.add_member("2025-0001", "alice", side="right", actor="cli")
     assert [(m.username, m.side) for m in records.members("2025-0001")] == [("alice", "right")]
