@@ -14,12 +14,16 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.bodies import BodyPolicyMiddleware
 from api.catalog import Catalog, open_service_store
+from api.communities import map as communities_map
+from api.communities import routes as communities_routes
 from api.config import Settings
 from api.coverage import dashboard as coverage_dashboard
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
 from api.errors import register_error_handlers
+from api.field import routes as field_routes
 from api.health import router as health_router
 from api.home import router as home_router
 from api.inspection import map as inspection_map
@@ -28,10 +32,14 @@ from api.layers import pages as layers_pages
 from api.layers import routes as layers_routes
 from api.layers import tiles as layers_tiles
 from api.layers import uploads as layers_uploads
+from api.layers import versions as layers_versions
+from api.layers.service import LayerLocks
 from api.maps.routes import install_maps
 from api.network import map as network_map
 from api.network import routes as network_routes
 from api.network.service import NetworkCache
+from api.openapi import install_openapi
+from api.security import SecurityHeadersMiddleware
 from api.siting import map as siting_map
 from api.siting import routes as siting_routes
 from api.users import routes as users_routes
@@ -52,6 +60,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     web_docs.router,
     layers_routes.router,
     layers_tiles.router,
+    layers_versions.router,
     health_router,
     inspection_routes.router,
     inspection_map.router,
@@ -59,16 +68,19 @@ ROUTERS: tuple[APIRouter, ...] = (
     siting_routes.router,
     coverage_routes.router,
     zones_routes.router,
+    communities_routes.router,
     network_routes.router,
     coverage_map.router,
     coverage_dashboard.router,
     zones_dashboard.router,
     siting_map.router,
     zones_map.router,
+    communities_map.router,
     network_map.router,
     zones_editor.router,
     layers_uploads.router,  # before layers_pages: /layers/import is not a layer
     layers_pages.router,
+    field_routes.router,
 )
 
 TITLE = "mzgis: civil-affairs facility planning / 民政设施规划与覆盖分析"
@@ -91,6 +103,7 @@ def _version() -> str:
 
 def _open(app: FastAPI, settings: Settings) -> None:
     store = open_service_store(settings.store)
+    store.versions_kept = settings.layer_versions_kept
     app.state.store = store
     app.state.catalog = Catalog.build(store)
     layers = list(app.state.catalog.layers.values())
@@ -139,9 +152,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings if settings is not None else Settings()
     app.state.store = app.state.catalog = None
     app.state.networks = NetworkCache()  # the walking network, built once per roads version
+    app.state.layer_locks = LayerLocks()  # Part 4 writes of one layer queue in this process
     register_error_handlers(app)
     install_page_errors(app)  # browsers get the sign-in page or a page saying why
     for router in ROUTERS:
         app.include_router(router)
     install_maps(app)  # /maps pages and /static assets; fails clearly when assets are missing
+    install_openapi(app)  # every error response described as the ErrorBody it really is
+    settings = app.state.settings
+    app.add_middleware(
+        BodyPolicyMiddleware,
+        max_json_bytes=settings.max_json_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url)
     return app

@@ -25,7 +25,10 @@ Clients sending ``Authorization: Bearer`` never need a CSRF token.
 The layers (``/collections``), the map pages (``/maps``) and the analyses are open to anyone
 while ``MZGIS_PUBLIC_READ`` is on (the default, so the demo opens in a browser); when it is
 off, :func:`read_access` lets through only signed-in users whose role may ``read``.
-Inspection records and their map always need a signed-in reader.
+Inspection records and their map always need a signed-in reader, and so do layers that
+hold records (:data:`RECORD_LAYER_KINDS`, e.g. the demo's ``inspections``): only roles that
+read every campaign read them as layers; listings and the layers map leave them out for
+everyone else.
 """
 
 from __future__ import annotations
@@ -40,35 +43,39 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.deps import get_settings, get_store
-from api.throttle import SignInThrottle
+from api.deps import LayerDep, get_settings, get_store
 from api.web.session import CSRF_HEADER, SESSION_COOKIE, csrf_matches
 from layers.records import (
     Record,
-    RecordNotFoundError,
     RecordStore,
     User,
     open_record_store,
     sha256_hex,
 )
+from layers.store import LayerInfo
 
 __all__ = [
+    "ANONYMOUS",
     "COOKIE_NAME",
     "PERMISSIONS",
+    "RECORD_LAYER_KINDS",
     "TOKEN_PREFIX",
     "Action",
+    "Actor",
     "CsrfError",
     "ForbiddenError",
     "RecordsDep",
     "UnauthenticatedError",
-    "authenticate",
+    "actor_name",
     "can_edit",
     "current_user",
     "get_records",
     "hash_password",
     "issue_token",
+    "may_read_record_layers",
     "new_token",
     "read_access",
+    "readable_layer",
     "require",
     "token_digest",
     "verify_password",
@@ -137,31 +144,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def authenticate(
-    records: RecordStore, username: str, password: str, *, throttle: SignInThrottle
-) -> User:
-    """The active user ``username`` if ``password`` is theirs.
-
-    Raises
-    ------
-    UnauthenticatedError
-        Unknown user, disabled user or wrong password (one message for all three).
-    api.throttle.TooManyAttemptsError
-        Too many failed attempts for this username lately (HTTP 429).
-    """
-    throttle.check(username)
-    try:
-        user: User | None = records.get_user(username)
-    except RecordNotFoundError:
-        user = None
-    known_hash = user.password_hash if user is not None and user.active else None
-    if not verify_password(known_hash, password) or user is None:
-        throttle.failed(username)
-        raise UnauthenticatedError("wrong username or password")
-    throttle.succeeded(username)
-    return user
 
 
 def new_token() -> str:
@@ -261,6 +243,44 @@ def read_access(request: Request, token: Annotated[str | None, Depends(_bearer)]
     return _permitted(current_user(request, get_records(request), token), "read")
 
 
+#: layer kinds that hold inspection records (names of inspectors): never public, read by
+#: the roles that read every campaign's records (an inspector reads them under /inspections)
+RECORD_LAYER_KINDS = frozenset({"inspections"})
+
+
+def readable_layer(
+    request: Request, info: LayerDep, token: Annotated[str | None, Depends(_bearer)]
+) -> LayerInfo:
+    """``info`` (the ``{layer}`` path parameter) when the caller may read it: any layer as
+    :func:`read_access` says, and a layer of :data:`RECORD_LAYER_KINDS` only for a signed-in
+    admin, planner or viewer (401 without a token, 403 for an inspector)."""
+    if info.kind not in RECORD_LAYER_KINDS:
+        return info
+    user = _permitted(current_user(request, get_records(request), token), "read")
+    if visible_campaigns(user, get_records(request)) is not None:
+        raise ForbiddenError(
+            "inspection records are read under /inspections (your campaigns only)",
+            "联检记录请在 /inspections 查看（仅限您参与的批次）",
+        )
+    return info
+
+
+def may_read_record_layers(request: Request, token: str | None) -> bool:
+    """Whether a listing may show the layers of :data:`RECORD_LAYER_KINDS` to this caller
+    (a missing or bad token: no)."""
+    if token is None and request.method in ("GET", "HEAD"):
+        token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        return False
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    records = get_records(request)
+    user = records.user_for_token(token_digest(token), now=now)
+    return user is not None and visible_campaigns(user, records) is None
+
+
+ReadableLayerDep = Annotated[LayerInfo, Depends(readable_layer)]
+
+
 def visible_campaigns(user: User, records: RecordStore) -> tuple[str, ...] | None:
     """Campaigns a user may see: ``None`` for all (every role but inspector)."""
     return records.campaigns_of(user.username) if user.role == "inspector" else None
@@ -288,3 +308,17 @@ Planner = Annotated[User, Depends(require("plan"))]
 Exporter = Annotated[User, Depends(require("export"))]
 Auditor = Annotated[User, Depends(require("audit"))]
 Admin = Annotated[User, Depends(require("manage_users"))]
+
+#: who an analysis run is recorded as when no token is sent
+ANONYMOUS = "anonymous"
+
+
+def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
+    """The user of the bearer token or of the page's session (a bad one is 401, a session
+    write without its CSRF token 403), when one is sent; else anonymous."""
+    if token is None and request.cookies.get(COOKIE_NAME) is None:
+        return ANONYMOUS
+    return current_user(request, get_records(request), token).username
+
+
+Actor = Annotated[str, Depends(actor_name)]

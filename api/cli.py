@@ -20,6 +20,7 @@ from api.cli_common import (
     run_with_progress,
     user_errors,
 )
+from api.communities import cli as communities_cli
 from api.coverage import cli as coverage_cli
 from api.inspection import cli as inspection_cli
 from api.layers import cli as layers_cli
@@ -51,6 +52,7 @@ GROUPS: tuple[typer.Typer, ...] = (
     cli_store.app,
     siting_cli.app,
     zones_cli.app,
+    communities_cli.app,
 )
 for group in GROUPS:
     app.add_typer(group)

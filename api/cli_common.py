@@ -1,5 +1,7 @@
 """What every ``mzgis`` sub-command shares: consoles, the ``--store`` option, opening the
-store, and turning user errors into a bilingual message and exit code 1 (no traceback).
+store, and turning user errors into a bilingual message and exit code 1 (no traceback); a
+``--store`` path that does not exist is exit code 2 and leaves no file behind (only
+``mzgis demo`` and an explicit ``--create`` make a new store).
 
 Heavy modules (geopandas, fastapi) are imported inside functions so ``mzgis --help`` is quick.
 """
@@ -17,11 +19,14 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from api.config import Settings
     from api.network.service import NetworkSource
     from layers.store import Store
 
 __all__ = [
     "EXIT_BAD_INPUT",
+    "EXIT_NO_STORE",
+    "ExportCrsOption",
     "NetworkOption",
     "StoreOption",
     "WorkersOption",
@@ -36,6 +41,7 @@ __all__ = [
 ]
 
 EXIT_BAD_INPUT = 1
+EXIT_NO_STORE = 2
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,6 +49,24 @@ R = TypeVar("R")
 #: workers of a local Dask cluster (the partitioned commands)
 WorkersOption = Annotated[
     int, typer.Option(min=1, help="Workers of a local cluster / 本地集群工作进程数")
+]
+
+
+def _export_crs(value: str) -> str:
+    if value not in ("wgs84", "gcj02", "bd09"):
+        msg = f"{value!r}: use wgs84, gcj02 or bd09 / 输出坐标系须为 wgs84、gcj02 或 bd09"
+        raise typer.BadParameter(msg)
+    return value
+
+
+#: the coordinates of an export: WGS84, or the web maps' GCJ-02 (高德) / BD-09 (百度)
+ExportCrsOption = Annotated[
+    str,
+    typer.Option(
+        "--crs",
+        help="Coordinates of --out: wgs84, gcj02 (AMap) or bd09 (Baidu) / 输出坐标系",
+        callback=_export_crs,
+    ),
 ]
 StoreOption = Annotated[
     str | None,
@@ -93,13 +117,15 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def resolve_store(store: str | None) -> str:
-    """The ``--store`` given, else the configured one (``MZGIS_STORE`` or the demo)."""
-    if store:
-        return store
+def _settings() -> Settings:
     from api.config import Settings
 
-    return Settings().store
+    return Settings()
+
+
+def resolve_store(store: str | None) -> str:
+    """The ``--store`` given, else the configured one (``MZGIS_STORE`` or the demo)."""
+    return store or _settings().store
 
 
 def run_with_progress(title: str, work: Callable[[Callable[[str], None]], R]) -> R:
@@ -138,14 +164,42 @@ def build_demo_if_missing(location: str) -> None:
         store.close()
 
 
+class MissingStoreError(Exception):
+    """A ``--store`` path that does not exist (exit code 2)."""
+
+
+def check_store_exists(location: str) -> None:
+    """Refuse a GeoPackage path that does not exist (but the demo, built on first use)."""
+    from api.config import is_default_store
+    from layers.store import is_postgis_url
+
+    if is_postgis_url(location) or is_default_store(location) or Path(location).exists():
+        return
+    msg = (
+        f"no store at {location}: check the path (a new store is made only by"
+        f" `mzgis demo` or with --create) / 存储 {location} 不存在：请检查路径"
+        "（仅 mzgis demo 或 --create 会新建存储）"
+    )
+    raise MissingStoreError(msg)
+
+
 @contextlib.contextmanager
-def opened_store(store: str | None) -> Iterator[Store]:
-    """Open the store of the ``--store`` option (building the demo first if needed)."""
+def opened_store(
+    store: str | None, *, create: bool = False, writes: bool = False
+) -> Iterator[Store]:
+    """Open the store of the ``--store`` option (building the demo first if needed);
+    a missing path is refused unless ``create``; a command that ``writes`` says which store
+    it writes to (a forgotten ``--store`` writes to the demo)."""
     from layers.store import open_store
 
     location = resolve_store(store)
+    if not create:
+        check_store_exists(location)
     build_demo_if_missing(location)
     opened = open_store(location)
+    opened.versions_kept = _settings().layer_versions_kept
+    if writes:
+        err_console().print(f"store / 存储: {opened.url}", markup=False)  # stdout stays clean
     try:
         yield opened
     finally:
@@ -166,10 +220,15 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
 
 def _problem_line(problem: dict[str, Any]) -> str:
     where = "layer / 图层" if problem.get("row") is None else f"row {problem['row']}"
+    if problem.get("line") is not None:  # a spreadsheet's row, as Excel shows it
+        ident = f" (id {problem['record_id']!r})" if problem.get("record_id") else ""
+        where = f"row {problem['line']}{ident} / 第 {problem['line']} 行"
+    field = repr(problem.get("field"))
+    if problem.get("column") and problem["column"] != problem.get("field"):
+        field += f" (column {problem['column']!r})"
     flag = " (warning / 警告)" if problem.get("severity") == "warning" else ""
     return (
-        f"  - {where}, field {problem.get('field')!r}, value {problem.get('value')!r}:"
-        f" {problem.get('reason')}{flag}"
+        f"  - {where}, field {field}, value {problem.get('value')!r}: {problem.get('reason')}{flag}"
     )
 
 
@@ -192,12 +251,16 @@ def report_error(exc: BaseException) -> None:
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a command: a user error prints its message and exits with code 1."""
+    """Decorate a command: a user error prints its message and exits with code 1 (a
+    missing store: code 2)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except MissingStoreError as exc:
+            err_console().print(f"error / 错误: {exc}", markup=False)
+            raise typer.Exit(EXIT_NO_STORE) from None
         except Exception as exc:
             if not isinstance(exc, _user_error_types()):
                 raise

@@ -12,14 +12,16 @@ parameters of a refused request). Nothing a client sends produces a 500.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo._errors import AnalysisError, SchedulerError
@@ -38,10 +40,13 @@ __all__ = [
     "ERROR_RESPONSES",
     "ERROR_STATUS",
     "ErrorBody",
+    "ErrorProblem",
+    "FeatureValidationError",
     "InvalidBodyError",
     "InvalidParameterError",
     "PlanNotFoundError",
     "PreconditionRequiredError",
+    "ReadOnlyLayerError",
     "error_body",
     "http_error_handler",
     "register_error_handlers",
@@ -66,7 +71,12 @@ class InvalidParameterError(ValueError):
 
     def problems(self) -> list[dict[str, Any]]:
         return [
-            {"location": "query", "field": self.name, "value": self.value, "reason": self.reason}
+            {
+                "location": "query",
+                "field": self.name,
+                "value": _encodable(self.value),
+                "reason": self.reason,
+            }
         ]
 
 
@@ -76,7 +86,12 @@ class InvalidBodyError(InvalidParameterError):
 
     def problems(self) -> list[dict[str, Any]]:
         return [
-            {"location": "body", "field": self.name, "value": self.value, "reason": self.reason}
+            {
+                "location": "body",
+                "field": self.name,
+                "value": _encodable(self.value),
+                "reason": self.reason,
+            }
         ]
 
 
@@ -100,13 +115,52 @@ class PreconditionRequiredError(ValueError):
         )
 
 
+class ReadOnlyLayerError(Exception):
+    """A write to a layer that is derived (``roads``) or kept as records (``inspections``),
+    or of any other kind its schema does not mark editable (HTTP 405, ``Allow: GET``)."""
+
+    def __init__(self, layer: str, kind: str) -> None:
+        self.layer, self.kind = layer, kind
+        self.headers = {"Allow": "GET"}
+        super().__init__(
+            f"layer {layer!r} ({kind}) is read-only: it is derived or kept as records, so its"
+            " features cannot be created, replaced, updated or deleted here"
+            f" / 图层 {layer}（{kind}）为只读图层（派生数据或业务记录），"
+            "不能在此新增、替换、修改或删除要素"
+        )
+
+
+@dataclass
+class FeatureValidationError(LayerValidationError):
+    """A feature sent to a layer breaks the layer's schema (HTTP 422); nothing was changed."""
+
+    layer: str = ""
+    feature_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        errors = self.errors
+        which = f" {self.feature_id!r}" if self.feature_id is not None else ""
+        head = (
+            f"feature{which} of layer {self.layer!r}: {len(errors)} problem(s), nothing was"
+            f" changed / 图层 {self.layer} 的要素{which}有 {len(errors)} 处错误，"
+            "未做任何修改"
+        )
+        lines = [f"  - field {p.field!r}, value {p.value!r}: {p.reason}" for p in errors]
+        return "\n".join([head, *lines])
+
+
 MAX_VALUE_CHARS = 80
 
 
 def _shorten(value: object) -> str:
     """``repr(value)``, cut to :data:`MAX_VALUE_CHARS` so a huge parameter is not echoed."""
-    text = repr(value)
+    text = ascii(value) if isinstance(value, str) and not _is_utf8(value) else repr(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _is_utf8(text: str) -> bool:
+    return _encodable(text) is text
 
 
 #: exception class → (HTTP status, error code); ``None`` derives the code from the class name
@@ -127,6 +181,8 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str | None]] = {
     sqlite3.Error: (503, "store_unavailable"),  # a GeoPackage the store could not read
     PlanNotFoundError: (404, "plan_not_found"),
     PreconditionRequiredError: (428, "precondition_required"),
+    ReadOnlyLayerError: (405, "read_only_layer"),
+    FeatureValidationError: (422, "invalid_feature"),
 }
 
 #: the Chinese shown after an English-only message, by status
@@ -146,12 +202,26 @@ _ZH_BY_STATUS = {
 }
 
 
-class ErrorBody(BaseModel):
-    """The body of every error response."""
+class ErrorProblem(BaseModel):
+    """One problem of a refused request: the parameter or body field (``location`` says
+    which) or the row and field of a layer or feature, the value sent and why."""
 
-    code: str
-    detail: str
-    problems: list[dict[str, Any]] | None = None
+    field: str = Field(description="Parameter, body field or column / 参数、字段或列")
+    reason: str = Field(description="Why, English / 中文 / 原因")
+    value: Any = Field(None, description="The value sent / 提交的值")
+    location: str | None = Field(None, description="query, path, header, body / 位置")
+    row: int | None = Field(None, description="Row of a layer (0-based) / 行号")
+    severity: str | None = Field(None, description="error or warning / 错误或警告")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response (4xx and 5xx)."""
+
+    code: str = Field(description="Machine-readable code, e.g. invalid_body / 错误代码")
+    detail: str = Field(description="What went wrong, English / 中文 / 错误说明")
+    problems: list[ErrorProblem] | None = Field(
+        None, description="Every problem found, when there is a list / 全部问题"
+    )
 
 
 #: the error responses most routes can give, for their OpenAPI description
@@ -201,7 +271,7 @@ async def table_error_handler(request: Request, exc: Exception) -> JSONResponse:
     status, body = error_body(exc)
     if status >= 500:
         logger.warning("%s %s: %s", request.method, request.url.path, exc)
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=getattr(exc, "headers", None))
 
 
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -261,9 +331,29 @@ def _validation_problem(error: dict[str, Any]) -> dict[str, Any]:
     location = loc[0] if loc else "request"
     field = ".".join(loc[1:]) or location
     value = error.get("input")
-    if not isinstance(value, str | int | float | bool | None):
+    if "password" in field.lower() or "passphrase" in field.lower():
+        value = "***"  # never echoed
+    elif not isinstance(value, str | int | float | bool | None):
         value = None if location == "body" else str(value)
-    return {"location": location, "field": field, "value": value, "reason": _reason(error)}
+    return {
+        "location": location,
+        "field": field,
+        "value": _encodable(value),
+        "reason": _reason(error),
+    }
+
+
+def _encodable(value: object) -> object:
+    """``value`` as strict JSON can carry it: a non-finite number or a string that is not
+    valid Unicode is shown as its ``repr`` (never echoed raw: the encoder would fail)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ascii(value)
+    return value
 
 
 def _half(problem: dict[str, Any], index: int) -> str:
@@ -295,11 +385,21 @@ async def _internal_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=500)
 
 
+async def _model_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A request model a route built from what the client sent (``ResizeRequest(codes=...)``)
+    and that refused it: 422 naming each field, as the request's own validation does."""
+    assert isinstance(exc, ValidationError)
+    errors = [{**e, "loc": ("request", *e["loc"])} for e in exc.errors(include_url=False)]
+    return await request_validation_handler(request, RequestValidationError(errors))
+
+
 def register_error_handlers(app: FastAPI) -> None:
-    """Register one handler per row of :data:`ERROR_STATUS`, plus request validation, HTTP
-    errors and a last-resort 500 that never leaks a traceback."""
+    """Register one handler per row of :data:`ERROR_STATUS`, plus request validation (and
+    models a route builds from the request), HTTP errors and a last-resort 500 that never
+    leaks a traceback."""
     for cls in ERROR_STATUS:
         app.add_exception_handler(cls, table_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(ValidationError, _model_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, _internal_handler)

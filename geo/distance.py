@@ -272,7 +272,9 @@ def cost_matrix(
     demand, facilities
         Point layers in any CRS (polygons use a point inside them).
     network, mode, cutoff_m, max_snap_m, add_access
-        As :func:`nearest_facility`. Network mode runs one bounded search per facility.
+        As :func:`nearest_facility`. In network mode a finite cutoff lets one bounded
+        multi-source search serve many well-separated facilities at once
+        (:mod:`geo.network.sweep`); without one, each facility gets its own search.
     k
         Keep only the ``k`` nearest facilities of each demand point (default: all within
         the cutoff).

@@ -38,6 +38,7 @@ __all__ = [
     "ImplausiblePositionError",
     "LineGauge",
     "LineProgress",
+    "assess_arrays",
     "assess_observations",
     "covered_length_m",
     "displacement_threshold_m",
@@ -201,41 +202,63 @@ def assess_observations(
         ``suspected_displaced``, ``manual_fix``, ``low_accuracy``, ``far_from_line``,
         ``no_position``).
     """
-    rules = rules or ArrivalRules()
     obs = observations
-    lon, lat = obs["lon"].to_numpy(float), obs["lat"].to_numpy(float)
-    rlon, rlat = obs["register_lon"].to_numpy(float), obs["register_lat"].to_numpy(float)
-    accuracy = obs["accuracy_m"].to_numpy(float)
+    columns = assess_arrays(
+        obs["lon"].to_numpy(float),
+        obs["lat"].to_numpy(float),
+        accuracy_m=obs["accuracy_m"].to_numpy(float),
+        manual=(obs["fix_type"] == "manual").to_numpy(bool),
+        register_lon=obs["register_lon"].to_numpy(float),
+        register_lat=obs["register_lat"].to_numpy(float),
+        sigma_m=obs["sigma_m"].to_numpy(float),
+        gauge=gauge,
+        rules=rules,
+    )
+    return pd.DataFrame(columns, index=obs.index)
+
+
+def assess_arrays(
+    lon: Array,
+    lat: Array,
+    *,
+    accuracy_m: Array,
+    manual: NDArray[np.bool_],
+    register_lon: Array,
+    register_lat: Array,
+    sigma_m: Array,
+    gauge: LineGauge,
+    rules: ArrivalRules | None = None,
+) -> dict[str, Any]:
+    """The core of :func:`assess_observations` on arrays (one element per observation;
+    ``manual``: whether the fix was manual): its columns by name, without building frames
+    (what a single submission needs)."""
+    rules = rules or ArrivalRules()
     has_position = np.isfinite(lon) & np.isfinite(lat)
-    displacement = np.full(len(obs), np.nan)
-    distance = np.full(len(obs), np.nan)
+    displacement = np.full(len(lon), np.nan)
+    distance = np.full(len(lon), np.nan)
     if has_position.any():
         at = has_position
-        displacement[at] = gauge.separation_m(rlon[at], rlat[at], lon[at], lat[at])
+        displacement[at] = gauge.separation_m(register_lon[at], register_lat[at], lon[at], lat[at])
         distance[at] = gauge.distance_m(lon[at], lat[at])
-    sigma = obs["sigma_m"].to_numpy(float)
-    threshold = displacement_threshold_m(sigma, accuracy, k_sigma=rules.k_sigma)
+    threshold = displacement_threshold_m(sigma_m, accuracy_m, k_sigma=rules.k_sigma)
     masks = {
         "suspected_displaced": has_position & (displacement > threshold),
-        "manual_fix": (obs["fix_type"] == "manual").to_numpy(bool),
-        "low_accuracy": has_position & (accuracy > rules.low_accuracy_m),
+        "manual_fix": np.asarray(manual, dtype=bool),
+        "low_accuracy": has_position & (accuracy_m > rules.low_accuracy_m),
         "far_from_line": has_position & (distance > rules.far_from_line_m),
         "no_position": ~has_position,
     }
     names = list(masks)
-    table = np.column_stack([masks[n] for n in names]) if len(obs) else np.zeros((0, len(names)))
-    return pd.DataFrame(
-        {
-            "displacement_m": displacement,
-            "threshold_m": threshold,
-            "suspected_displaced": masks["suspected_displaced"],
-            "distance_to_line_m": distance,
-            "chainage_m": gauge.chainage_m(rlon, rlat),
-            "implausible": has_position & (distance > rules.max_from_line_m),
-            "flags": [[n for n, on in zip(names, row, strict=True) if on] for row in table],
-        },
-        index=obs.index,
-    )
+    table = np.column_stack([masks[n] for n in names]) if len(lon) else np.zeros((0, len(names)))
+    return {
+        "displacement_m": displacement,
+        "threshold_m": threshold,
+        "suspected_displaced": masks["suspected_displaced"],
+        "distance_to_line_m": distance,
+        "chainage_m": gauge.chainage_m(register_lon, register_lat),
+        "implausible": has_position & (distance > rules.max_from_line_m),
+        "flags": [[n for n, on in zip(names, row, strict=True) if on] for row in table],
+    }
 
 
 def covered_length_m(starts: ArrayLike, ends: ArrayLike) -> float:

@@ -7,8 +7,10 @@ Schemas of every layer kind, validation, import/export, coordinate systems and s
 from __future__ import annotations
 
 from layers._errors import (
+    ConfirmationRequiredError,
     ConflictError,
     FeatureNotFoundError,
+    ImportModeError,
     LayerError,
     LayerReadError,
     LayerValidationError,
@@ -23,10 +25,12 @@ from layers.validate import ValidationReport, validate
 
 __all__ = [
     "SCHEMAS",
+    "ConfirmationRequiredError",
     "ConflictError",
     "FeatureNotFoundError",
     "Field",
     "GeoPackageStore",
+    "ImportModeError",
     "LayerError",
     "LayerInfo",
     "LayerReadError",

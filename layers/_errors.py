@@ -10,6 +10,8 @@ The hierarchy::
     ├── LayerWriteError             a layer cannot be written to a file (format, geometry)
     └── StoreError                  the store cannot be opened or written
         ├── ConflictError           a write collides with stored data (409)
+        │   ├── ImportModeError     an import into an existing layer without a mode
+        │   └── ConfirmationRequiredError  a replace that would drop data, not confirmed
         └── PreconditionFailedError a write was based on a stale version (412)
 
 Every error carries a bilingual message: English first, Chinese after " / ".
@@ -23,8 +25,10 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "ConfirmationRequiredError",
     "ConflictError",
     "FeatureNotFoundError",
+    "ImportModeError",
     "LayerError",
     "LayerReadError",
     "LayerValidationError",
@@ -48,6 +52,9 @@ class Problem:
 
     ``row`` is the 0-based position in the input (``None`` for layer-wide problems);
     ``severity`` is ``"error"`` (import refused) or ``"warning"`` (repaired or flagged).
+    An import from a table adds where people find the row: ``line`` (the row number a
+    spreadsheet shows, the header being row 1), ``record_id`` (the row's id) and ``column``
+    (the header in the file, when it differs from the field).
     """
 
     row: int | None
@@ -55,6 +62,9 @@ class Problem:
     value: Any
     reason: str
     severity: str = "error"
+    line: int | None = None
+    record_id: str | None = None
+    column: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.value, np.ndarray):  # e.g. a list read by GDAL
@@ -63,18 +73,27 @@ class Problem:
             object.__setattr__(self, "value", self.value.item())
 
     def __str__(self) -> str:
-        where = "layer" if self.row is None else f"row {self.row}"
-        return f"{where}, field {self.field!r}, value {self.value!r}: {self.reason}"
+        field = repr(self.field)
+        if self.column is not None and self.column != self.field:
+            field = f"{field} (column {self.column!r})"
+        if self.line is not None:
+            ident = "" if self.record_id is None else f" (id {self.record_id!r})"
+            where = f"row {self.line}{ident} / 第 {self.line} 行"
+        else:
+            where = "layer" if self.row is None else f"row {self.row}"
+        return f"{where}, field {field}, value {self.value!r}: {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
         value = self.value if isinstance(self.value, int | float | str | None) else str(self.value)
-        return {
+        out = {
             "row": self.row,
             "field": self.field,
             "value": value,
             "reason": self.reason,
             "severity": self.severity,
         }
+        extra = {"line": self.line, "record_id": self.record_id, "column": self.column}
+        return out | {k: v for k, v in extra.items() if v is not None}
 
 
 @dataclass
@@ -153,3 +172,17 @@ class ConflictError(StoreError):
 
 class PreconditionFailedError(StoreError):
     """A write was based on a stale version (HTTP 412)."""
+
+
+class ImportModeError(ConflictError):
+    """An import into an existing layer that does not say whether it appends, updates by
+    id or replaces."""
+
+
+class ConfirmationRequiredError(ConflictError):
+    """A replace of an existing layer that was not confirmed; ``plan`` says what it would
+    drop (a :class:`layers.merge.MergePlan`)."""
+
+    def __init__(self, message: str, plan: Any) -> None:
+        super().__init__(message)
+        self.plan = plan

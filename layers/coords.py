@@ -23,6 +23,8 @@ __all__ = [
     "CHINESE_SYSTEMS",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "from_wgs84",
+    "from_wgs84_frame",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "in_china",
@@ -179,5 +181,39 @@ def to_wgs84_frame(gdf: gpd.GeoDataFrame, source: str | int | CRS) -> gpd.GeoDat
         return np.column_stack([x, y])
 
     out = gdf.copy()
+    geoms = shapely.transform(out.geometry.to_numpy(), convert)
+    return out.set_geometry(gpd.GeoSeries(geoms, index=out.index), crs=4326)
+
+
+_FROM_WGS84 = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
+
+
+def from_wgs84(lon: ArrayLike, lat: ArrayLike, target: str) -> tuple[Array, Array]:
+    """WGS84 lon/lat arrays in ``target``: ``wgs84`` (unchanged), ``gcj02`` or ``bd09``."""
+    if target == "wgs84":
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if target not in _FROM_WGS84:
+        msg = f"crs {target!r} is not wgs84, gcj02 or bd09 / 坐标系须为 wgs84、gcj02 或 bd09"
+        raise LayerReadError(msg)
+    return _FROM_WGS84[target](lon, lat)
+
+
+def from_wgs84_frame(gdf: gpd.GeoDataFrame, target: str) -> gpd.GeoDataFrame:
+    """Return a copy of ``gdf`` (any CRS) with lon/lat coordinates in GCJ-02 or BD-09, for
+    pasting back into AMap, Tencent or Baidu maps (the inverse of :func:`to_wgs84_frame`).
+
+    The frame keeps the EPSG:4326 label: these systems have no EPSG code.
+    """
+    system = parse_crs(target)
+    if isinstance(system, CRS):
+        msg = f"crs {target!r} is not gcj02 or bd09 / 坐标系 {target!r} 不是 gcj02 或 bd09"
+        raise LayerReadError(msg)
+    forward = _FROM_WGS84[system]
+
+    def convert(coords: Array) -> Array:
+        x, y = forward(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    out = gdf.to_crs(4326)
     geoms = shapely.transform(out.geometry.to_numpy(), convert)
     return out.set_geometry(gpd.GeoSeries(geoms, index=out.index), crs=4326)

@@ -25,6 +25,14 @@ __all__ = ["ValidationReport", "validate"]
 
 Bounds = tuple[float, float, float, float]
 _EQUIVALENT_LONLAT = {4326, 4490}
+_DTYPE_ZH = {
+    "int": "整数",
+    "float": "数字",
+    "str": "文本",
+    "bool": "是/否值",
+    "datetime": "日期时间",
+    "json": "JSON",
+}
 
 
 @dataclass
@@ -91,10 +99,15 @@ def validate(
 
 def _to_store_crs(gdf: gpd.GeoDataFrame, problems: list[Problem]) -> gpd.GeoDataFrame | None:
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        problems.append(Problem(None, "geometry", None, "the layer has no geometry column"))
+        problems.append(
+            Problem(None, "geometry", None, "the layer has no geometry column / 图层没有几何列")
+        )
         return None
     if gdf.crs is None:
-        msg = "the layer has no CRS; give one (EPSG code, wgs84, cgcs2000, gcj02, bd09)"
+        msg = (
+            "the layer has no CRS; give one (EPSG code, wgs84, cgcs2000, gcj02, bd09)"
+            " / 图层没有坐标系，请指定（EPSG 代码、wgs84、cgcs2000、gcj02、bd09）"
+        )
         problems.append(Problem(None, "crs", None, msg))
         return None
     epsg = CRS.from_user_input(gdf.crs).to_epsg()
@@ -106,16 +119,27 @@ def _to_store_crs(gdf: gpd.GeoDataFrame, problems: list[Problem]) -> gpd.GeoData
 def _check_field(frame: pd.DataFrame, spec: Field, problems: list[Problem]) -> pd.Series | None:
     if spec.name not in frame.columns:
         if spec.required:
-            problems.append(Problem(None, spec.name, None, "required column is missing"))
+            problems.append(
+                Problem(None, spec.name, None, "required column is missing / 缺少必填列")
+            )
         return None
     raw = frame[spec.name]
     values, bad = _COERCE[spec.dtype](raw)
     for row in np.flatnonzero(bad):
-        problems.append(Problem(int(row), spec.name, raw.iloc[row], f"not a valid {spec.dtype}"))
+        problems.append(
+            Problem(
+                int(row),
+                spec.name,
+                raw.iloc[row],
+                f"not a valid {spec.dtype} / 不是有效的{_DTYPE_ZH[spec.dtype]}",
+            )
+        )
     missing = values.isna().to_numpy() & ~bad
     if spec.required:
         for row in np.flatnonzero(missing):
-            problems.append(Problem(int(row), spec.name, None, "required value is missing"))
+            problems.append(
+                Problem(int(row), spec.name, None, "required value is missing / 必填值为空")
+            )
     _check_ranges(values, spec, problems)
     return values
 
@@ -124,15 +148,27 @@ def _check_ranges(values: pd.Series, spec: Field, problems: list[Problem]) -> No
     present = values.notna()
     checks: list[tuple[pd.Series, str]] = []
     if spec.minimum is not None:
-        checks.append((present & (values < spec.minimum), f"must be ≥ {spec.minimum:g}"))
+        checks.append(
+            (
+                present & (values < spec.minimum),
+                f"must be ≥ {spec.minimum:g} / 须 ≥ {spec.minimum:g}",
+            )
+        )
     if spec.maximum is not None:
-        checks.append((present & (values > spec.maximum), f"must be ≤ {spec.maximum:g}"))
+        checks.append(
+            (
+                present & (values > spec.maximum),
+                f"must be ≤ {spec.maximum:g} / 须 ≤ {spec.maximum:g}",
+            )
+        )
     if spec.choices is not None:
-        reason = f"must be one of {', '.join(spec.choices)}"
+        reason = (
+            f"must be one of {', '.join(spec.choices)} / 须为其中之一：{'、'.join(spec.choices)}"
+        )
         checks.append((present & ~values.isin(spec.choices), reason))
     if spec.pattern is not None:
         ok = values[present].astype(str).str.fullmatch(spec.pattern)
-        reason = f"must match {spec.pattern}"
+        reason = f"must match {spec.pattern} / 格式应为 {spec.pattern}"
         checks.append((present & ~ok.reindex(values.index, fill_value=True), reason))
     for mask, reason in checks:
         for row in np.flatnonzero(mask.to_numpy(dtype=bool)):
@@ -150,7 +186,9 @@ def _check_ids(
         return
     dup = ids.notna() & ids.duplicated(keep=False)
     for row in np.flatnonzero(dup.to_numpy()):
-        problems.append(Problem(int(row), schema.id_field, ids.iloc[row], "duplicate id"))
+        problems.append(
+            Problem(int(row), schema.id_field, ids.iloc[row], "duplicate id / 编号重复")
+        )
 
 
 def _check_codes(
@@ -167,7 +205,10 @@ def _check_codes(
         index=codes.index,
     )
     for row in np.flatnonzero(mismatch.to_numpy()):
-        reason = f"code must start with its parent code {parents.iloc[row]!r}"
+        reason = (
+            f"code must start with its parent code {parents.iloc[row]!r}"
+            f" / 代码须以上级代码 {parents.iloc[row]!r} 开头"
+        )
         problems.append(Problem(int(row), schema.id_field, codes.iloc[row], reason))
 
 
@@ -177,7 +218,9 @@ def _check_geometry(
     values = geoms.to_numpy()
     missing = shapely.is_missing(values) | shapely.is_empty(values)
     for row in np.flatnonzero(missing):
-        problems.append(Problem(int(row), "geometry", None, "geometry is missing or empty"))
+        problems.append(
+            Problem(int(row), "geometry", None, "geometry is missing or empty / 几何为空")
+        )
     invalid = ~missing & ~shapely.is_valid(values)
     if invalid.any():
         values = values.copy()
@@ -185,13 +228,20 @@ def _check_geometry(
             why = shapely.is_valid_reason(values[row])
             values[row] = _repair(values[row], schema)
             problems.append(
-                Problem(int(row), "geometry", why, "invalid geometry repaired", "warning")
+                Problem(
+                    int(row),
+                    "geometry",
+                    why,
+                    "invalid geometry repaired / 无效几何已修复",
+                    "warning",
+                )
             )
     types = shapely.get_type_id(values)
     names = np.array(["Missing", *_TYPE_NAMES])[types + 1]
     wrong = ~missing & ~np.isin(names, schema.geometry_types)
     for row in np.flatnonzero(wrong):
-        reason = f"geometry type must be {' or '.join(schema.geometry_types)}"
+        types = " or ".join(schema.geometry_types)
+        reason = f"geometry type must be {types} / 几何类型须为 {types}"
         problems.append(Problem(int(row), "geometry", str(names[row]), reason))
     _check_region(values, missing, region, problems)
     return gpd.GeoSeries(values, crs=STORE_CRS)
@@ -226,9 +276,12 @@ def _check_region(
     for row in np.flatnonzero(ok & ~inside):
         where = (round(float(bounds[row, 0]), 6), round(float(bounds[row, 1]), 6))
         if swapped[row]:
-            reason = "lon/lat look swapped (the point would be inside the region as lat, lon)"
+            reason = (
+                "lon/lat look swapped (the point would be inside the region as lat, lon)"
+                " / 经纬度疑似填反"
+            )
         else:
-            reason = f"outside the expected region {region} (lon/lat)"
+            reason = f"outside the expected region {region} (lon/lat) / 超出预期范围"
         problems.append(Problem(int(row), "geometry", where, reason))
 
 
@@ -264,8 +317,8 @@ def _to_str(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return text.astype(object).where(~blank, None), np.zeros(len(raw), dtype=bool)
 
 
-_TRUE = {"true", "1", "yes", "y", "t", "是"}
-_FALSE = {"false", "0", "no", "n", "f", "否"}
+_TRUE = {"true", "1", "yes", "y", "t", "是", "是 yes"}
+_FALSE = {"false", "0", "no", "n", "f", "否", "否 no"}
 
 
 def _to_bool(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
+
     from layers.store import Store
     from tests.pg import Cluster
 
@@ -65,3 +68,26 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+# --- the one Playwright driver of the session (browser, field-app and notebook tests) ------
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+# let context.route() see the service worker's own requests (the field app's tests take
+# them offline with the page); read by the Playwright driver when it starts
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    """The one Playwright driver of the session: a sync driver runs an event loop in this
+    thread, so a second one could not start while it lives. Fails when Debian's Chromium
+    is missing."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.offline_browser import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: bash scripts/install.sh --test installs it")
+    with sync_playwright() as pw:
+        yield pw

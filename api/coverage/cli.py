@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 import typer
 
 from api.cli_common import (
+    ExportCrsOption,
     NetworkOption,
     StoreOption,
     WorkersOption,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
     from api.coverage.service import CoverageRun
     from api.network.service import NetworkSource
+    from layers.io.sheets import Lang
     from layers.store import Store
 
 __all__ = [
@@ -227,11 +229,36 @@ def print_result(
         out.print(note, markup=False)
 
 
-def write_result(run: CoverageRun, out: Path) -> Path:
-    """Write the per-unit table to ``out`` (format by suffix)."""
+def write_result(
+    run: CoverageRun,
+    out: Path,
+    *,
+    level: Level = "street",
+    names: dict[str, str] | None = None,
+    store: str = "",
+    lang: Lang = "zh",
+    crs: str = "wgs84",
+    demand_kind: str | None = None,
+) -> Path:
+    """Write the result to ``out``: ``.xlsx`` the coverage workbook, ``.csv`` its
+    per-community table (:mod:`api.coverage.workbook`), GIS formats the per-unit layer;
+    coordinates in ``crs`` (``gcj02``/``bd09`` for 高德/百度)."""
+    from api.coverage.workbook import write_coverage
+    from layers.coords import from_wgs84_frame
     from layers.io import write_file
+    from layers.io.exports import add_data_columns
 
-    return write_file(run.result.to_gdf(), out, layer="coverage")
+    if out.suffix.lower() in (".xlsx", ".csv"):
+        return write_coverage(
+            run, out, level=level, names=names or {}, store=store, lang=lang, crs=crs
+        )
+    layer = run.result.to_gdf()
+    written = write_file(
+        layer if crs == "wgs84" else from_wgs84_frame(layer, crs), out, layer="coverage"
+    )
+    if written.suffix.lower() == ".gpkg" and demand_kind:  # Chinese field names in QGIS
+        add_data_columns(written, "coverage", demand_kind)
+    return written
 
 
 @app.callback()
@@ -260,9 +287,12 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Per-unit table: .gpkg .geojson .csv .xlsx / 输出文件", show_default=False
+            help="Results: .xlsx workbook, .csv table, .gpkg .geojson layer / 输出文件",
+            show_default=False,
         ),
     ] = None,
+    lang: Annotated[str, typer.Option(help="Headers of --out: zh or en / 表头语言")] = "zh",
+    crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
     network: NetworkOption = None,
     scheduler: Annotated[
@@ -307,7 +337,19 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
             source=network_source(network),
         )
         names = division_names(opened, cast(Level, by))
+        every_name = {**division_names(opened, "street"), **names}
+        url, demand_kind = opened.url, opened.info(demand).kind
     print_result(run, level=cast(Level, by), weight=_weight(run, weight), names=names)
     if out is not None:
-        written = write_result(run, out)
+        language = cast("Lang", lang if lang in ("zh", "en") else "zh")
+        written = write_result(
+            run,
+            out,
+            level=cast(Level, by),
+            names=every_name,
+            store=url,
+            lang=language,
+            crs=crs,
+            demand_kind=demand_kind,
+        )
         console().print(f"written / 已写入: {written}", markup=False)

@@ -24,11 +24,21 @@ from api.auth import (
     require_campaign,
     visible_campaigns,
 )
+from api.errors import ErrorBody
 from api.inspection.deps import RegisterDep
 from api.inspection.report import CampaignReport, build_report, report_gpkg, report_xlsx
 from api.inspection.report_html import report_html
-from api.inspection.schemas import CampaignCreate, MemberPut
+from api.inspection.schemas import (
+    AuditCheckPublic,
+    AuditEntryPublic,
+    CampaignCreate,
+    CampaignPublic,
+    MemberPublic,
+    MemberPut,
+    ProgressPublic,
+)
 from api.inspection.service import Register, campaign_progress
+from api.schemas import MAX_OFFSET
 from layers.records import Campaign, RecordStore, User, sha256_hex
 
 __all__ = ["router"]
@@ -52,13 +62,19 @@ def _visible_campaign(records: RecordStore, user: User, campaign_id: str) -> Cam
     return campaign
 
 
-@router.get("/campaigns", summary="Campaigns / 联检批次")
+@router.get("/campaigns", response_model=list[CampaignPublic], summary="Campaigns / 联检批次")
 def list_campaigns(user: Reader, records: RecordsDep) -> list[dict[str, Any]]:
     visible = visible_campaigns(user, records)
     return [_campaign_public(c, records) for c in records.list_campaigns(campaign_ids=visible)]
 
 
-@router.post("/campaigns", status_code=201, summary="Open a campaign / 新建联检批次")
+@router.post(
+    "/campaigns",
+    status_code=201,
+    response_model=CampaignPublic,
+    summary="Open a campaign / 新建联检批次",
+    responses={409: {"model": ErrorBody, "description": "Campaign id taken / 批次编号已存在"}},
+)
 def create_campaign(
     body: CampaignCreate, user: Planner, records: RecordsDep, register: RegisterDep
 ) -> dict[str, Any]:
@@ -77,12 +93,18 @@ def create_campaign(
     return _campaign_public(records.add_campaign(campaign, actor=user.username), records)
 
 
-@router.get("/campaigns/{campaign_id}", summary="One campaign / 单个联检批次")
+@router.get(
+    "/campaigns/{campaign_id}", response_model=CampaignPublic, summary="One campaign / 单个联检批次"
+)
 def get_campaign(campaign_id: str, user: Reader, records: RecordsDep) -> dict[str, Any]:
     return _campaign_public(_visible_campaign(records, user, campaign_id), records)
 
 
-@router.put("/campaigns/{campaign_id}/members/{username}", summary="Add a member / 添加联检人员")
+@router.put(
+    "/campaigns/{campaign_id}/members/{username}",
+    response_model=MemberPublic,
+    summary="Add a member / 添加联检人员",
+)
 def put_member(
     campaign_id: str, username: str, body: MemberPut, user: Planner, records: RecordsDep
 ) -> dict[str, Any]:
@@ -90,7 +112,11 @@ def put_member(
     return {"campaign_id": member.campaign_id, "username": member.username, "side": member.side}
 
 
-@router.get("/campaigns/{campaign_id}/progress", summary="Progress along the line / 联检进度")
+@router.get(
+    "/campaigns/{campaign_id}/progress",
+    response_model=ProgressPublic,
+    summary="Progress along the line / 联检进度",
+)
 def get_progress(
     campaign_id: str, user: Reader, records: RecordsDep, register: RegisterDep
 ) -> dict[str, Any]:
@@ -167,16 +193,18 @@ def report_package(
     return _attachment(data, campaign_id, "gpkg", GPKG)
 
 
-@router.get("/audit", summary="Audit log / 审计日志")
+@router.get("/audit", response_model=list[AuditEntryPublic], summary="Audit log / 审计日志")
 def audit_log(
     user: Auditor,
     records: RecordsDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[dict[str, Any]]:
     return [e.to_public() for e in records.audit_log(after_seq=after_seq, limit=limit)]
 
 
-@router.get("/audit/verify", summary="Verify the audit chain / 校验审计链")
+@router.get(
+    "/audit/verify", response_model=AuditCheckPublic, summary="Verify the audit chain / 校验审计链"
+)
 def audit_verify(user: Auditor, records: RecordsDep) -> dict[str, Any]:
     return records.verify_audit().to_public()

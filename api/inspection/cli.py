@@ -46,7 +46,7 @@ def campaign_add(  # noqa: PLR0917 - one parameter per CLI option
     body = CampaignCreate(
         campaign_id=campaign_id, line_code=line, round_no=round_no, year=year, name=name
     )
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         attrs = Register(opened).line(body.line_code).attrs
         title = name or f"{year}年{attrs.get('name', line)}联检"
         campaign = Campaign(
@@ -69,7 +69,7 @@ def member_add(
     """Add a member to a campaign for one side / 添加联检人员"""
     from layers.records import open_record_store
 
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         open_record_store(opened).add_member(campaign_id, username, side=side, actor=cli_actor())
     console().print(f"{username} joins {campaign_id} ({side}) / 已加入联检批次", markup=False)
 
@@ -93,7 +93,7 @@ def submit(
         MarkerInspectionCreate.model_validate(b) for b in (raw if isinstance(raw, list) else [raw])
     ]
     new = 0
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         records, register = open_record_store(opened), Register(opened)
         records.get_user(as_user)
         for body in bodies:
@@ -115,7 +115,7 @@ def seed_demo(store: StoreOption = None) -> None:
     from api.inspection.seed import seed_demo_records
     from layers.records import open_record_store
 
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         count = seed_demo_records(opened, open_record_store(opened))
     console().print(f"{count} demo records added / 新增 {count} 条示例记录", markup=False)
 

@@ -2,7 +2,8 @@
 SHA-256 and checked before anything is stored.
 
 The upload is refused before its body is read when ``Content-Length`` exceeds the limit
-(413); then the bytes must hash to the ``sha256`` field (422) and be a JPEG, PNG, WebP or
+(413), and a body without one stops being read at the limit (413, :func:`api.bodies.limit_body`);
+then the bytes must hash to the ``sha256`` field (422) and be a JPEG, PNG, WebP or
 HEIC image by their magic bytes, whatever the client claims (415). The same photo uploaded
 again is stored once (200).
 """
@@ -18,7 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.auth import Reader, RecordsDep, Submitter
+from api.bodies import limit_body
+from api.errors import ErrorBody
 from api.inspection.deps import editable_record, visible_record
+from api.inspection.schemas import PhotoPublic
 from layers.records import sha256_hex
 
 __all__ = ["DEFAULT_PHOTO_LIMIT_BYTES", "get_photo_limit", "router", "sniff_image"]
@@ -64,6 +68,7 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str, str]:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit + _FORM_OVERHEAD_BYTES:
         raise _too_large(limit)
+    limit_body(request, limit + _FORM_OVERHEAD_BYTES)  # a chunked body stops at the limit
     try:
         form = await request.form(max_files=1, max_fields=4)
     except Exception as exc:  # malformed multipart of any kind is the client's error
@@ -103,8 +108,16 @@ _UPLOAD_OPENAPI: dict[str, Any] = {
 @router.post(
     "/{record_id:uuid}/photos",
     status_code=201,
+    response_model=PhotoPublic,
     summary="Upload a photo of a record / 上传记录照片",
     openapi_extra=_UPLOAD_OPENAPI,
+    responses={
+        200: {"description": "Already received / 照片已上传过"},
+        409: {"model": ErrorBody, "description": "Record approved or rejected / 记录已审核完毕"},
+        413: {"model": ErrorBody, "description": "Photo too large / 照片过大"},
+        415: {"model": ErrorBody, "description": "Not an image / 不是图片"},
+        422: {"model": ErrorBody, "description": "SHA-256 mismatch / 哈希不符"},
+    },
 )
 async def upload_photo(
     request: Request, record_id: UUID, user: Submitter, records: RecordsDep, limit: PhotoLimitDep

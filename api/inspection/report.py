@@ -6,7 +6,6 @@ records, the markers with their latest condition, the line and the segment check
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from geo.inspection import (
     line_progress,
     stretch_lonlat,
 )
+from layers.io.sheets import Sheet, workbook_bytes
 from layers.records import SEGMENT_STATUSES, Campaign, Member, RecordStore
 from layers.store import GeoPackageStore
 
@@ -227,7 +227,8 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def report_xlsx(report: CampaignReport) -> bytes:
-    """The report's tables as an XLSX workbook (one sheet per table)."""
+    """The report's tables as an XLSX workbook (one sheet per table, written by the shared
+    writer :mod:`layers.io.sheets`: frozen headers, widths, text never a formula)."""
     summary = pd.DataFrame(
         [(k, str(v)) for k, v in _summary_rows(report)], columns=["项目 item", "值 value"]
     )
@@ -243,11 +244,9 @@ def report_xlsx(report: CampaignReport) -> bytes:
         "处理措施 actions": report.actions,
         "待解决问题 problems": report.problems,
     }
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, table in sheets.items():
-            table.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
+    return workbook_bytes(
+        [Sheet.titled(name, table) for name, table in sheets.items()]
+    )  # notes and details stay text, never formulas
 
 
 def _summary_rows(report: CampaignReport) -> list[tuple[str, Any]]:

@@ -26,18 +26,32 @@ from api.auth import (
     require_campaign,
     visible_campaigns,
 )
-from api.inspection import campaigns, photos
+from api.errors import ErrorBody
+from api.inspection import bundle, campaigns, photos
 from api.inspection.deps import RegisterDep, RulesDep, editable_record, visible_record
 from api.inspection.schemas import (
     MarkerInspectionCreate,
+    MarkerInspectionPage,
+    MarkerInspectionPublic,
     MarkerInspectionUpdate,
     ReviewCreate,
     SegmentCheckCreate,
+    SegmentCheckPage,
+    SegmentCheckPublic,
     SegmentCheckUpdate,
     canonical_body,
 )
 from api.inspection.service import check_marker_inspection, check_segment, record_public
-from layers.records import Campaign, Record, RecordFilter, RecordKind, RecordStore, User
+from api.schemas import Offset, validated_body
+from layers.records import (
+    Campaign,
+    Record,
+    RecordFilter,
+    RecordKind,
+    RecordStore,
+    User,
+    require_version,
+)
 
 __all__ = ["router"]
 
@@ -48,8 +62,17 @@ IfMatch = Annotated[
     str | None, Header(description="ETag of the version the change is based on / 版本标记")
 ]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
-Offset = Annotated[int, Query(ge=0)]
 Created = TypeVar("Created", MarkerInspectionCreate, SegmentCheckCreate)
+#: the errors of a submission and of a change, besides those every route may give
+_SUBMIT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A replay: the record stored before / 重复提交：已保存的记录"},
+    409: {"model": ErrorBody, "description": "Same record id, other body / 记录编号相同而内容不同"},
+}
+_CHANGE: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "Approved or rejected / 记录已审核完毕"},
+    412: {"model": ErrorBody, "description": "Stale If-Match / 记录已被修改"},
+    428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
+}
 
 
 # -- shared steps ------------------------------------------------------------------------
@@ -125,8 +148,9 @@ def _update(
 ) -> JSONResponse:
     expected = _required(if_match)
     current = editable_record(records, user, record_id, kind)
-    merged = model.model_validate(
-        {**current.body, **changes.model_dump(mode="json", exclude_unset=True)}
+    require_version(current.record_id, expected, current.etag)  # stale: 412 before the merge
+    merged = validated_body(
+        model, {**current.body, **changes.model_dump(mode="json", exclude_unset=True)}
     )
     computed = check(merged, records.get_campaign(current.campaign_id))
     record = records.update_record(
@@ -157,7 +181,11 @@ def _review(
 # -- marker inspections ------------------------------------------------------------------
 
 
-@router.get("", summary="List or search marker inspections / 查询界桩检查记录")
+@router.get(
+    "",
+    response_model=MarkerInspectionPage,
+    summary="List or search marker inspections / 查询界桩检查记录",
+)
 def list_inspections(
     *,
     user: Reader,
@@ -179,7 +207,13 @@ def list_inspections(
     return _list(records, user, "marker", flt, limit=limit, offset=offset)
 
 
-@router.post("", status_code=201, summary="Submit a marker inspection / 提交界桩检查记录")
+@router.post(
+    "",
+    status_code=201,
+    response_model=MarkerInspectionPublic,
+    summary="Submit a marker inspection / 提交界桩检查记录",
+    responses=_SUBMIT,
+)
 def create_inspection(
     *,
     body: MarkerInspectionCreate,
@@ -192,12 +226,21 @@ def create_inspection(
     return _create("marker", body, user, records, check)
 
 
-@router.get("/{record_id:uuid}", summary="One marker inspection / 单条界桩检查记录")
+@router.get(
+    "/{record_id:uuid}",
+    response_model=MarkerInspectionPublic,
+    summary="One marker inspection / 单条界桩检查记录",
+)
 def get_inspection(record_id: UUID, user: Reader, records: RecordsDep) -> JSONResponse:
     return _answer(visible_record(records, user, record_id, "marker"), reviews=records)
 
 
-@router.patch("/{record_id:uuid}", summary="Change a marker inspection / 修改界桩检查记录")
+@router.patch(
+    "/{record_id:uuid}",
+    response_model=MarkerInspectionPublic,
+    summary="Change a marker inspection / 修改界桩检查记录",
+    responses=_CHANGE,
+)
 def update_inspection(
     *,
     record_id: UUID,
@@ -215,7 +258,12 @@ def update_inspection(
     )  # fmt: skip
 
 
-@router.post("/{record_id:uuid}/review", summary="Review a record / 审核记录")
+@router.post(
+    "/{record_id:uuid}/review",
+    response_model=MarkerInspectionPublic,
+    summary="Review a record / 审核记录",
+    responses=_CHANGE,
+)
 def review_inspection(
     *,
     record_id: UUID,
@@ -230,7 +278,11 @@ def review_inspection(
 # -- segment checks ----------------------------------------------------------------------
 
 
-@router.get("/segments", summary="List segment checks / 查询界线走向检查记录")
+@router.get(
+    "/segments",
+    response_model=SegmentCheckPage,
+    summary="List segment checks / 查询界线走向检查记录",
+)
 def list_segments(
     *,
     user: Reader,
@@ -248,19 +300,34 @@ def list_segments(
     return _list(records, user, "segment", flt, limit=limit, offset=offset)
 
 
-@router.post("/segments", status_code=201, summary="Submit a segment check / 提交界线走向检查")
+@router.post(
+    "/segments",
+    status_code=201,
+    response_model=SegmentCheckPublic,
+    summary="Submit a segment check / 提交界线走向检查",
+    responses=_SUBMIT,
+)
 def create_segment(
     *, body: SegmentCheckCreate, user: Submitter, records: RecordsDep, register: RegisterDep
 ) -> JSONResponse:
     return _create("segment", body, user, records, partial(check_segment, register=register))
 
 
-@router.get("/segments/{record_id:uuid}", summary="One segment check / 单条走向检查记录")
+@router.get(
+    "/segments/{record_id:uuid}",
+    response_model=SegmentCheckPublic,
+    summary="One segment check / 单条走向检查记录",
+)
 def get_segment(record_id: UUID, user: Reader, records: RecordsDep) -> JSONResponse:
     return _answer(visible_record(records, user, record_id, "segment"), reviews=records)
 
 
-@router.patch("/segments/{record_id:uuid}", summary="Change a segment check / 修改走向检查记录")
+@router.patch(
+    "/segments/{record_id:uuid}",
+    response_model=SegmentCheckPublic,
+    summary="Change a segment check / 修改走向检查记录",
+    responses=_CHANGE,
+)
 def update_segment(
     *,
     record_id: UUID,
@@ -276,7 +343,12 @@ def update_segment(
     )  # fmt: skip
 
 
-@router.post("/segments/{record_id:uuid}/review", summary="Review a segment check / 审核走向检查")
+@router.post(
+    "/segments/{record_id:uuid}/review",
+    response_model=SegmentCheckPublic,
+    summary="Review a segment check / 审核走向检查",
+    responses=_CHANGE,
+)
 def review_segment(
     *,
     record_id: UUID,
@@ -289,4 +361,5 @@ def review_segment(
 
 
 router.include_router(campaigns.router)
+router.include_router(bundle.router)
 router.include_router(photos.router)

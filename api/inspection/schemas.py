@@ -11,20 +11,36 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    model_validator,
+)
 
-from api.schemas import StrictModel
+from api.schemas import PublicModel, StrictModel
 from layers.schema import CONDITIONS, FIX_TYPES, REVIEW_STATES
 
 __all__ = [
+    "AuditCheckPublic",
+    "AuditEntryPublic",
     "CampaignCreate",
+    "CampaignPublic",
     "InspectorRef",
     "MarkerInspectionCreate",
+    "MarkerInspectionPage",
+    "MarkerInspectionPublic",
     "MarkerInspectionUpdate",
+    "MemberPublic",
     "MemberPut",
+    "PhotoPublic",
     "Position",
+    "ProgressPublic",
     "ReviewCreate",
     "SegmentCheckCreate",
+    "SegmentCheckPage",
+    "SegmentCheckPublic",
     "SegmentCheckUpdate",
     "canonical_body",
 ]
@@ -80,8 +96,30 @@ class PhotoRef(StrictModel):
     name: str | None = Field(None, max_length=200)
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC)
+#: the earliest time a record may name (boundary markers were registered after 1949)
+EARLIEST = dt.datetime(1949, 10, 1, tzinfo=dt.UTC)
+#: how far ahead of the server's clock a device's clock may run
+CLOCK_SKEW = dt.timedelta(hours=1)
+
+
+def _record_time(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC; refused before :data:`EARLIEST` or in the future (beyond
+    :data:`CLOCK_SKEW`), checked before converting (year 1 or 9999 with an offset would
+    overflow)."""
+    if not EARLIEST.year <= value.year <= dt.MAXYEAR - 1:
+        raise ValueError(f"year {value.year} is out of range / 年份 {value.year} 超出范围")
+    utc = value.astimezone(dt.UTC)
+    if utc < EARLIEST:
+        raise ValueError("must not be before 1949-10-01 / 不能早于 1949-10-01")
+    if utc > dt.datetime.now(dt.UTC) + CLOCK_SKEW:
+        raise ValueError("must not be in the future / 不能是将来的时间")
+    return utc
+
+
+#: when a record was made: aware, UTC once read, not in the future
+RecordTime = Annotated[
+    AwareDatetime, AfterValidator(_record_time), Field(description="With a time zone / 须带时区")
+]
 
 
 class _RecordFields(StrictModel):
@@ -97,13 +135,11 @@ class MarkerInspectionCreate(_RecordFields):
     record_id: UUID = Field(description="Client-generated UUID / 客户端生成的 UUID")
     campaign_id: ShortText
     marker_no: MarkerNo
-    inspected_at: AwareDatetime = Field(description="With a time zone / 须带时区")
+    inspected_at: RecordTime
     condition: Condition
     damage_detail: Text | None = None
     position: Position | None = None
     reference_status: list[ReferenceStatus] = Field(default_factory=list, max_length=20)
-
-    _inspected_utc = field_validator("inspected_at")(_utc)
 
     @model_validator(mode="after")
     def _position_when_found(self) -> MarkerInspectionCreate:
@@ -116,7 +152,7 @@ class MarkerInspectionCreate(_RecordFields):
 class MarkerInspectionUpdate(StrictModel):
     """Fields an inspector may change (the record, campaign and marker stay)."""
 
-    inspected_at: AwareDatetime | None = None
+    inspected_at: RecordTime | None = None
     condition: Condition | None = None
     damage_detail: Text | None = None
     position: Position | None = None
@@ -134,11 +170,9 @@ class SegmentCheckCreate(_RecordFields):
     campaign_id: ShortText
     from_marker: MarkerNo
     to_marker: MarkerNo
-    checked_at: AwareDatetime
+    checked_at: RecordTime
     status: SegmentStatus
     description: Text | None = None
-
-    _checked_utc = field_validator("checked_at")(_utc)
 
     @model_validator(mode="after")
     def _two_markers(self) -> SegmentCheckCreate:
@@ -150,7 +184,7 @@ class SegmentCheckCreate(_RecordFields):
 class SegmentCheckUpdate(StrictModel):
     """Fields of a segment check that may change."""
 
-    checked_at: AwareDatetime | None = None
+    checked_at: RecordTime | None = None
     status: SegmentStatus | None = None
     description: Text | None = None
     notes: Text | None = None
@@ -188,3 +222,156 @@ def canonical_body(model: BaseModel) -> dict[str, Any]:
     if "record_id" in body:
         body["record_id"] = str(UUID(body["record_id"]))
     return body
+
+
+# -- the XPublic family: what the routes answer ----------------------------------------------
+
+
+class PhotoPublic(PublicModel):
+    """A photo received for a record."""
+
+    sha256: str
+    content_type: str
+    size_bytes: int
+    name: str
+    uploaded_by: str
+    uploaded_at: str
+
+
+class ReviewPublic(PublicModel):
+    """One review decision on one version of a record."""
+
+    from_state: str
+    to_state: str
+    comment: str
+    reviewer: str
+    reviewed_at: str
+    version: int
+
+
+class PhotoStatus(PublicModel):
+    """The photos a record names, those received and those still missing (by SHA-256)."""
+
+    expected: list[str]
+    received: list[str]
+    missing: list[str]
+
+
+class _RecordPublic(PublicModel):
+    """What the service adds to the body a client sent."""
+
+    kind: Literal["marker", "segment"]
+    line_code: str
+    computed: dict[str, Any] = Field(description="Derived on arrival / 到达时计算的结果")
+    review_state: Literal["received", "has_issues", "approved", "rejected"]
+    version: int
+    etag: str = Field(description="Send as If-Match to change it / 修改时作为 If-Match 提交")
+    created_by: str
+    created_at: str
+    updated_at: str
+    estimated: bool
+    photo_status: PhotoStatus
+    received_photos: list[PhotoPublic]
+    reviews: list[ReviewPublic] | None = Field(
+        None, description="Review history (one record only) / 审核记录（仅单条记录）"
+    )
+
+
+class MarkerInspectionPublic(_RecordPublic, MarkerInspectionCreate):
+    """A stored marker inspection: the body as submitted and what the service added."""
+
+    model_config = PublicModel.model_config
+
+
+class SegmentCheckPublic(_RecordPublic, SegmentCheckCreate):
+    """A stored segment check: the body as submitted and what the service added."""
+
+    model_config = PublicModel.model_config
+
+
+class MarkerInspectionPage(PublicModel):
+    """One page of marker inspections."""
+
+    items: list[MarkerInspectionPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class SegmentCheckPage(PublicModel):
+    """One page of segment checks."""
+
+    items: list[SegmentCheckPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class MemberPublic(PublicModel):
+    """A member of a campaign and the side they inspect for."""
+
+    campaign_id: str
+    username: str
+    side: Literal["left", "right"]
+
+
+class CampaignMember(PublicModel):
+    username: str
+    side: Literal["left", "right"]
+
+
+class CampaignPublic(PublicModel):
+    """A campaign (联检批次) with its members."""
+
+    campaign_id: str
+    line_code: str
+    round_no: int
+    year: int
+    name: str
+    left_code: str
+    left_name: str
+    right_code: str
+    right_name: str
+    created_by: str
+    created_at: str
+    estimated: bool
+    members: list[CampaignMember]
+
+
+class ProgressPublic(PublicModel):
+    """Progress of a campaign along its line."""
+
+    campaign_id: str
+    line_code: str
+    length_km: float
+    covered_km: float
+    covered_share: float
+    markers_total: int
+    markers_inspected: int
+    markers_reached: int
+    suspected_displaced: int
+    by_condition: dict[str, int]
+    segments_by_status: dict[str, int]
+
+
+class AuditEntryPublic(PublicModel):
+    """One entry of the append-only audit log, chained by SHA-256 to the one before."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditCheckPublic(PublicModel):
+    """The audit chain recomputed: ``ok`` unless an entry was altered or removed."""
+
+    ok: bool
+    entries: int
+    head_hash: str
+    first_bad_seq: int | None
+    reason: str

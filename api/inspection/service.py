@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from api.inspection.schemas import MarkerInspectionCreate, SegmentCheckCreate
-from geo.inspection import ArrivalRules, LineGauge, LineProgress, assess_observations, line_progress
+from geo.inspection import ArrivalRules, LineGauge, LineProgress, assess_arrays, line_progress
 from layers._errors import Problem, UnknownLayerError
 from layers.coords import to_wgs84
 from layers.records import Campaign, Record, RecordFilter, RecordStore, RecordValidationError
@@ -36,6 +36,17 @@ __all__ = [
 
 MARKERS_LAYER = "markers"
 LINES_LAYER = "boundary_lines"
+
+
+@dataclass(frozen=True)
+class MarkerEntry:
+    """One registered marker: its line, position (lon/lat) and standard error."""
+
+    marker_no: str
+    line_code: str
+    lon: float
+    lat: float
+    sigma_m: float
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class Register:
         self._checked: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
         self._markers: tuple[int, gpd.GeoDataFrame] | None = None
+        self._entries: tuple[int, dict[str, MarkerEntry]] = (-1, {})
         self._lines: tuple[int, dict[str, LineEntry]] = (-1, {})
 
     def markers(self) -> gpd.GeoDataFrame:
@@ -79,6 +91,22 @@ class Register:
                     frame = self.store.read(self.markers_layer)
                     cached = self._markers = (version, frame.set_index("marker_no", drop=False))
         return cached[1]
+
+    def marker(self, marker_no: str) -> MarkerEntry | None:
+        """One marker of the register (``None`` when unknown), from a cached lookup table."""
+        version = self._version(self.markers_layer)
+        entries = self._entries
+        if entries[0] != version:
+            frame = self.markers()
+            table = {
+                str(no): MarkerEntry(str(no), str(line), float(x), float(y), float(sigma))
+                for no, line, x, y, sigma in zip(
+                    frame["marker_no"], frame["line_code"], frame.geometry.x, frame.geometry.y,
+                    frame["sigma_m"], strict=True,
+                )
+            }  # fmt: skip
+            entries = self._entries = (version, table)
+        return entries[1].get(marker_no)
 
     def markers_of(self, line_code: str) -> gpd.GeoDataFrame:
         """The markers of one line."""
@@ -125,15 +153,14 @@ def _refused(field: str, value: object, en: str, zh: str) -> RecordValidationErr
     return RecordValidationError("inspections", [Problem(None, field, value, f"{en} / {zh}")])
 
 
-def _marker_on_line(register: Register, marker_no: str, line_code: str, field: str) -> Any:
-    frame = register.markers()
-    if marker_no not in frame.index:
+def _marker_on_line(register: Register, marker_no: str, line_code: str, field: str) -> MarkerEntry:
+    marker = register.marker(marker_no)
+    if marker is None:
         raise _refused(
             field, marker_no, "unknown marker: not in the register", "界桩登记中没有该编号"
         )
-    marker = frame.loc[marker_no]
-    if marker["line_code"] != line_code:
-        en = f"marker {marker_no} is on line {marker['line_code']}, not on line {line_code}"
+    if marker.line_code != line_code:
+        en = f"marker {marker_no} is on line {marker.line_code}, not on line {line_code}"
         raise _refused(field, marker_no, en, "该界桩不在本批次界线上")
     return marker
 
@@ -174,20 +201,19 @@ def check_marker_inspection(
     lon = lat = math.nan
     if body.position is not None:
         lon, lat = _wgs84(body.position.model_dump())
-    obs = pd.DataFrame(
-        {
-            "lon": [lon],
-            "lat": [lat],
-            "accuracy_m": [body.position.accuracy_m if body.position else math.nan],
-            "fix_type": [body.position.fix_type if body.position else None],
-            "register_lon": [marker.geometry.x],
-            "register_lat": [marker.geometry.y],
-            "sigma_m": [float(marker["sigma_m"])],
-        }
+    position = body.position
+    columns = assess_arrays(
+        np.array([lon]),
+        np.array([lat]),
+        accuracy_m=np.array([position.accuracy_m if position else math.nan]),
+        manual=np.array([position is not None and position.fix_type == "manual"]),
+        register_lon=np.array([marker.lon]),
+        register_lat=np.array([marker.lat]),
+        sigma_m=np.array([marker.sigma_m]),
+        gauge=gauge,
+        rules=rules,
     )
-    checked: dict[str, Any] = {
-        str(k): v for k, v in assess_observations(obs, gauge=gauge, rules=rules).iloc[0].items()
-    }
+    checked: dict[str, Any] = {name: values[0] for name, values in columns.items()}
     if checked["implausible"]:
         km = checked["distance_to_line_m"] / 1000
         en = f"position is {km:.1f} km from line {campaign.line_code}; check the coordinates"
@@ -198,8 +224,8 @@ def check_marker_inspection(
     checked.pop("implausible")
     computed = {k: _finite(v) for k, v in checked.items()}
     computed.update(lon=_finite(lon), lat=_finite(lat), flags=flags)
-    computed.update(register_lon=marker.geometry.x, register_lat=marker.geometry.y)
-    computed["sigma_register_m"] = float(marker["sigma_m"])
+    computed.update(register_lon=marker.lon, register_lat=marker.lat)
+    computed["sigma_register_m"] = marker.sigma_m
     return computed
 
 
@@ -213,8 +239,8 @@ def check_segment(
         _marker_on_line(register, m, campaign.line_code, f)
         for m, f in ((body.from_marker, "from_marker"), (body.to_marker, "to_marker"))
     ]
-    lon = [e.geometry.x for e in ends]
-    lat = [e.geometry.y for e in ends]
+    lon = [e.lon for e in ends]
+    lat = [e.lat for e in ends]
     chain = gauge.chainage_m(lon, lat)
     flags = ["needs_resurvey"] if body.status == "needs_resurvey" else []
     if len({i.side for i in body.inspectors}) < 2:

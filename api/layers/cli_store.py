@@ -1,8 +1,13 @@
-"""``mzgis store``: copy a whole store (layers, inspection records, audit log) between a
-GeoPackage file and PostGIS, and grant a PostGIS store to the role the service runs as."""
+"""``mzgis store``: back up and restore a whole store (layers, inspection records, photos,
+zone plans, users, audit log) as one verified GeoPackage file, optionally encrypted; copy a
+store between a GeoPackage file and PostGIS; grant a PostGIS store to the role the service
+runs as. Backups and copies read one consistent snapshot of a live store
+(:mod:`layers.records.backup`)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -48,27 +53,23 @@ def copy(
     losing nothing / 将源存储的全部图层与联检记录复制到目标存储，不丢失任何数据"""
     from rich.table import Table
 
-    from layers.records.copy import copy_store_and_records
+    from layers.records.backup import copy_live
     from layers.store import open_store
 
     src = open_store(source)
     try:
-        dst = open_store(target)
-        try:
-            result, rows = run_with_progress(
-                "copying the store / 正在复制存储",
-                lambda report: copy_store_and_records(
-                    src,
-                    dst,
-                    names=layer or None,
-                    replace=replace,
-                    records=records and not layer,
-                    progress=report,
-                ),
-            )
-            title = f"{src.url} → {dst.url}"
-        finally:
-            dst.close()
+        result, rows, url = run_with_progress(
+            "copying the store / 正在复制存储",
+            lambda report: copy_live(
+                src,
+                target,
+                names=layer or None,
+                replace=replace,
+                records=records and not layer,
+                progress=report,
+            ),
+        )
+        title = f"{src.url} → {url}"
     finally:
         src.close()
     table = Table(title=title)
@@ -100,6 +101,105 @@ def copy(
             f" / 已复制 {plans:,} 个责任片区方案（{versions:,} 个版本）",
             markup=False,
         )
+
+
+PassphraseEnv = Annotated[
+    str | None,
+    typer.Option(
+        help="Read the passphrase from this environment variable (else it is asked for)"
+        " / 从该环境变量读取加密口令（否则交互输入）"
+    ),
+]
+
+
+@app.command("backup")
+@user_errors
+def backup(
+    source: Annotated[str, typer.Argument(help="The store: .gpkg or postgresql:// / 要备份的存储")],
+    target: Annotated[str, typer.Argument(help="The new backup file / 新的备份文件")],
+    encrypt: Annotated[
+        bool, typer.Option(help="Encrypt with a passphrase (AES-256-GCM) / 用口令加密")
+    ] = False,
+    passphrase_env: PassphraseEnv = None,
+) -> None:
+    """Back up a live store into one new file, verified before success (row counts, audit
+    chain, photo hashes); a failed backup leaves no file
+    / 备份在用存储到一个新文件，校验通过才算成功；失败不留下文件"""
+    from layers.records.backup import backup_store
+    from layers.store import open_store
+
+    passphrase = _passphrase(passphrase_env, confirm=True) if encrypt or passphrase_env else None
+    opened = open_store(source)
+    try:
+        result = run_with_progress(
+            "backing up / 正在备份",
+            lambda report: backup_store(opened, target, passphrase=passphrase, progress=report),
+        )
+    finally:
+        opened.close()
+    _report(result, "backed up", "已备份")
+
+
+@app.command("restore")
+@user_errors
+def restore(
+    backup_file: Annotated[str, typer.Argument(help="A backup file / 备份文件")],
+    target: Annotated[
+        str, typer.Argument(help="A new .gpkg, or a postgresql:// store without records / 恢复目标")
+    ],
+    replace: Annotated[
+        bool,
+        typer.Option(
+            help="Replace layers the PostGIS target already has / 替换目标中已有的同名图层"
+        ),
+    ] = False,
+    passphrase_env: PassphraseEnv = None,
+) -> None:
+    """Verify a backup, then restore it into a new GeoPackage file or an empty PostGIS store
+    / 校验备份后恢复到新的 GeoPackage 文件或没有记录的 PostGIS 存储"""
+    from layers.records.backup import restore_store
+    from layers.store.crypt import is_encrypted
+
+    passphrase = None
+    if Path(backup_file).is_file() and is_encrypted(backup_file):
+        passphrase = _passphrase(passphrase_env, confirm=False)
+    result = run_with_progress(
+        "restoring / 正在恢复",
+        lambda report: restore_store(
+            backup_file, target, passphrase=passphrase, replace=replace, progress=report
+        ),
+    )
+    _report(result, "restored", "已恢复")
+
+
+def _passphrase(env: str | None, *, confirm: bool) -> str:
+    if env:
+        value = os.environ.get(env)
+        if not value:
+            from layers._errors import StoreError
+
+            raise StoreError(f"environment variable {env} is empty / 环境变量 {env} 为空")
+        return value
+    asked = typer.prompt("passphrase / 加密口令", hide_input=True, confirmation_prompt=confirm)
+    return str(asked)
+
+
+def _report(result: object, en: str, zh: str) -> None:
+    from layers.records.backup import BackupResult
+
+    assert isinstance(result, BackupResult)
+    records = result.counts.get("mzgis_marker_inspections", 0)
+    records += result.counts.get("mzgis_segment_checks", 0)
+    layers = sum(1 for name in result.counts if not name.startswith("mzgis_"))
+    sealed = " (encrypted / 已加密)" if result.encrypted else ""
+    console().print(
+        f"{en} {result.path}{sealed}: {layers} layers, {records:,} records,"
+        f" {result.photos:,} photos, {result.audit_entries:,} audit entries (chain verified),"
+        f" {result.size_bytes / 1e6:.1f} MB in {result.seconds:.2f} s"
+        f" / {zh} {result.path}：{layers} 个图层、{records:,} 条记录、{result.photos:,} 张照片、"
+        f"{result.audit_entries:,} 条审计记录（哈希链已校验）",
+        markup=False,
+    )
 
 
 @app.command("grant")

@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 
 from api.errors import InvalidParameterError
 from api.layers.params import BBox, parse_bbox
+from api.schemas import MAX_OFFSET
 from layers.schema import SCHEMAS
 from layers.store import LayerInfo
 
@@ -43,10 +44,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
 ]
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
-MAX_OFFSET = 2**53  # beyond any layer; keeps SQL integers in range
 
 
 class GeoJSONResponse(Response):

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Annotated
+from typing import Annotated, Any
 
 import geopandas as gpd
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.auth import PERMISSIONS, read_access
-from api.deps import LayerDep, StoreDep
+from api.auth import PERMISSIONS, ReadableLayerDep, read_access
+from api.deps import StoreDep
 from api.geojson import feature_collection
 from api.maps.i18n import kind_label
 from api.maps.routes import compressed
@@ -76,7 +76,7 @@ def _columns(info: LayerInfo, frame: gpd.GeoDataFrame, lang: str) -> list[dict[s
 
 
 @router.get("/layers/{layer}", response_class=HTMLResponse, dependencies=[Depends(read_access)])
-def layer_page(request: Request, info: LayerDep) -> HTMLResponse:
+def layer_page(request: Request, info: ReadableLayerDep) -> HTMLResponse:
     """One layer: a table (sort by a column, search, pages) and the map of the page."""
     lang = request_lang(request, default=request.app.state.settings.lang)
     context = {
@@ -84,8 +84,30 @@ def layer_page(request: Request, info: LayerDep) -> HTMLResponse:
         "kind_label": kind_label(info.kind, lang),
         "labels": labels_for(request),
         "can_import": _can_plan(request),
+        "edit": _edit_spec(info, lang) if _can_plan(request) else None,
     }
     return render(request, "layer.html", context)
+
+
+def _edit_spec(info: LayerInfo, lang: str) -> dict[str, Any] | None:
+    """What the page's editor needs of an editable layer (OGC API Part 4): its id field,
+    whether features are points (draggable), and the fields with their types and choices."""
+    schema = SCHEMAS.get(info.kind)
+    if schema is None or not schema.editable:
+        return None
+    fields = [
+        {
+            "name": f.name,
+            "label": f.zh if lang == "zh" else f.en,
+            "type": f.dtype,
+            "choices": list(f.choices or ()),
+            "required": f.required,
+        }
+        for f in schema.fields
+        if f.name != schema.id_field
+    ]
+    points = all("Point" in g for g in schema.geometry_types)
+    return {"id_field": schema.id_field, "points": points, "fields": fields}
 
 
 def _frame(request: Request, store: Store, info: LayerInfo) -> gpd.GeoDataFrame:
@@ -117,7 +139,7 @@ def _search(frame: gpd.GeoDataFrame, columns: list[str], q: str) -> gpd.GeoDataF
 def layer_rows(
     *,
     request: Request,
-    info: LayerDep,
+    info: ReadableLayerDep,
     store: StoreDep,
     q: Annotated[str, Query(max_length=200, description="Search text / 搜索")] = "",
     sort: Annotated[str | None, Query(max_length=128, description="Column / 排序列")] = None,

@@ -4,10 +4,11 @@
 
 An import is all or nothing (:func:`layers.io.import_file`): a file with bad rows changes
 nothing and is answered (422) with every problem, each with its Excel row number for a
-spreadsheet (header in row 1) or its feature number for a GIS file. Importing into a layer
-that exists needs ``mode="replace"`` and ``confirm_replace`` equal to the number of features
-that will be dropped (409 otherwise, naming the layer and that number): nothing is replaced
-silently. Appending and updating by id wait on layer versions.
+spreadsheet (header in row 1) or its feature number for a GIS file. ``mode="new"`` refuses a
+name already taken (409); into an existing layer the person says ``append`` (ids must be
+new), ``upsert`` (update by id, add the rest) or ``replace``, which is refused (409 with the
+plan: how many features and which ids it drops) until sent again with ``confirm_replace``.
+Every import keeps the layer's previous version (``mzgis layers restore``).
 
 Uploads live in a temporary folder of the app, one per upload, removed after the import
 or after :data:`UPLOAD_TTL_S`.
@@ -38,7 +39,7 @@ from api.tables import json_safe
 from api.web.access import page_requires
 from api.web.i18n import request_lang
 from api.web.render import render
-from layers._errors import LayerValidationError
+from layers._errors import ConfirmationRequiredError, LayerValidationError, Problem
 from layers.io import import_file
 from layers.io.readers import read_with_problems
 from layers.records import User
@@ -80,9 +81,11 @@ class ImportRequest(StrictModel):
     mapping: dict[str, str] = Field(
         default_factory=dict, description="{file column: field} / 字段对应", max_length=200
     )
-    mode: Literal["new", "replace"] = Field(default="new", description="new / replace")
-    confirm_replace: int | None = Field(
-        default=None, description="Features the person agreed to drop / 确认删除的要素数"
+    mode: Literal["new", "append", "upsert", "replace"] = Field(
+        default="new", description="new / append / upsert (update by id) / replace"
+    )
+    confirm_replace: bool = Field(
+        default=False, description="The person saw what replace drops / 已确认替换将删除的要素"
     )
 
 
@@ -180,33 +183,43 @@ def upload_file(request: Request, user: Planner, file: Annotated[UploadFile, Fil
     return {"upload_id": key, "filename": uploads[key].filename, **preview}
 
 
-def _row_label(suffix: str, row: int | None) -> dict[str, int | None]:
-    if row is None:
+def _row_label(suffix: str, problem: Problem) -> dict[str, int | None]:
+    """Where a person finds the row: the spreadsheet row (header = row 1) or the feature
+    number of a GIS file."""
+    if problem.row is None:
         return {"excel_row": None, "feature_no": None}
     if suffix in TABLE_SUFFIXES:
-        return {"excel_row": row + 2, "feature_no": None}  # header in row 1
-    return {"excel_row": None, "feature_no": row + 1}
+        line = problem.line if problem.line is not None else problem.row + 2
+        return {"excel_row": line, "feature_no": None}
+    return {"excel_row": None, "feature_no": problem.row + 1}
 
 
-def _replace_check(store: Store, body: ImportRequest) -> JSONResponse | None:
+def _problems(suffix: str, problems: list[Problem]) -> list[dict[str, Any]]:
+    return [{**p.to_dict(), **_row_label(suffix, p)} for p in problems]
+
+
+def _name_taken(store: Store, body: ImportRequest) -> JSONResponse | None:
     existing = next((i for i in store.layers() if i.name == body.name), None)
-    if existing is None:
-        return None
-    if body.mode == "replace" and body.confirm_replace == existing.count:
+    if existing is None or body.mode != "new":
         return None
     detail = (
-        f"layer {body.name!r} exists with {existing.count} features; replacing it drops them"
-        f" all: send mode=replace and confirm_replace={existing.count}"
-        f" / 图层 {body.name} 已存在（{existing.count} 个要素）；替换将删除全部现有要素，"
-        f"请选择替换并确认 {existing.count}"
+        f"layer {body.name!r} exists with {existing.count} features: choose append, upsert"
+        f" or replace, or another name / 图层 {body.name} 已存在（{existing.count} 个要素）："
+        "请选择追加、按编号更新或替换，或换一个图层名"
     )
-    body_json = {
-        "code": "layer_exists",
-        "detail": detail,
-        "layer": body.name,
-        "count": existing.count,
-    }
-    return JSONResponse(body_json, status_code=409)
+    body_json = {"code": "layer_exists", "detail": detail, "layer": body.name}
+    return JSONResponse({**body_json, "count": existing.count}, status_code=409)
+
+
+def _confirm_answer(body: ImportRequest, exc: ConfirmationRequiredError) -> JSONResponse:
+    plan = exc.plan.to_dict()
+    detail = (
+        f"replacing layer {body.name!r} drops {len(plan['dropped'])} of its"
+        f" {plan['existing']} features: confirm to go on / 替换图层 {body.name} 将删除现有"
+        f" {plan['existing']} 个要素中的 {len(plan['dropped'])} 个，请确认"
+    )
+    answer = {"code": "confirm_replace", "detail": detail, "layer": body.name, "plan": plan}
+    return JSONResponse(json_safe(answer), status_code=409)
 
 
 @router.post("/layers/uploads/{upload_id}/import")
@@ -227,7 +240,7 @@ def import_upload(
             "upload_id", upload_id, "no such upload (or it expired): upload the file again",
             "上传的文件不存在或已过期，请重新上传",
         )  # fmt: skip
-    refused = _replace_check(store, body)
+    refused = _name_taken(store, body)
     if refused is not None:
         return refused
     options: dict[str, Any] = {
@@ -236,18 +249,25 @@ def import_upload(
     suffix = upload.path.suffix.lower()
     try:
         report = import_file(
-            store, upload.path, name=body.name, kind=body.kind, column_map=body.mapping, **options
+            store,
+            upload.path,
+            name=body.name,
+            kind=body.kind,
+            mode=None if body.mode == "new" else body.mode,
+            confirm=body.confirm_replace,
+            column_map=body.mapping,
+            **options,
         )
     except LayerValidationError as exc:
-        problems = [{**p.to_dict(), **_row_label(suffix, p.row)} for p in exc.problems]
+        problems = _problems(suffix, exc.problems)
         detail = f"{len(problems)} problems; nothing was imported / {len(problems)} 处问题，未导入"
-        return JSONResponse(
-            json_safe({"code": "invalid_layer", "detail": detail, "problems": problems}),
-            status_code=422,
-        )
+        body_json = {"code": "invalid_layer", "detail": detail, "problems": problems}
+        return JSONResponse(json_safe(body_json), status_code=422)
+    except ConfirmationRequiredError as exc:
+        return _confirm_answer(body, exc)
     _drop(uploads, upload_id)
     catalog.refresh()
-    warnings = [{**p.to_dict(), **_row_label(suffix, p.row)} for p in report.warnings]
-    return json_safe(
-        {"layer": body.name, "kind": body.kind, "rows": report.rows, "warnings": warnings}
-    )
+    version = None if report.written is None else report.written.version
+    answer = {"layer": body.name, "kind": body.kind, "rows": report.rows, "version": version}
+    plan = None if report.plan is None else report.plan.to_dict()
+    return json_safe({**answer, "plan": plan, "warnings": _problems(suffix, report.warnings)})

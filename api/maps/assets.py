@@ -6,16 +6,19 @@ installed by ``npm ci``); the app serves them
 under ``/static/vendor/<package>/`` and its own script and style under ``/static/mzgis/``.
 :func:`localize` rewrites every CDN link that folium emits to those local URLs, in one place;
 :func:`external_urls` finds whatever in a rendered page would still load from elsewhere.
+:func:`inline` puts the vendored files inside a map itself, for notebooks and saved HTML
+files that no server stands behind.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from branca.element import Element
+from branca.element import Element, Figure
 from folium.elements import JSCSSMixin
 from starlette.applications import Starlette
 from starlette.staticfiles import StaticFiles
@@ -29,6 +32,7 @@ __all__ = [
     "check_assets",
     "default_vendor_dir",
     "external_urls",
+    "inline",
     "localize",
     "mount_assets",
     "vendor_url",
@@ -190,6 +194,54 @@ def localize(root: Element, *, lang: str = "zh") -> None:
         if isinstance(element, JSCSSMixin):
             element.default_js = _local_links(element.default_js, lang)
             element.default_css = _local_links(element.default_css, lang)
+
+
+def inline(m: Element, *, lang: str = "zh", vendor_dir: Path | None = None) -> Element:
+    """Make a folium map self-contained: its Leaflet scripts and styles are copied into the
+    page from the vendored files (no CDN, no server), so it draws offline in a notebook or
+    a saved HTML file. Returns ``m``."""
+    root = vendor_dir or default_vendor_dir()
+    check_assets(root)
+    figure = m.get_root()
+    if not isinstance(figure, Figure):
+        msg = "the map is not inside a page (folium.Figure) / 地图不在页面中"
+        raise TypeError(msg)
+    _static_legends(figure)
+    localize(figure, lang=lang)
+    seen: set[str] = set()
+    for element in _walk(figure):
+        if not isinstance(element, JSCSSMixin):
+            continue
+        for links, tag in ((element.default_css, "style"), (element.default_js, "script")):
+            for name, url in links:
+                if url not in seen:
+                    seen.add(url)
+                    text = _vendored_text(root, url).replace(f"</{tag}", f"<\\/{tag}")
+                    figure.header.add_child(Element(f"<{tag}>{text}</{tag}>"), name=name)
+        element.default_js, element.default_css = [], []
+    return m
+
+
+def _static_legends(figure: Figure) -> None:
+    """branca's colour scales draw their legend with d3 from a CDN: replace each with the
+    same scale as a static SVG in a corner of the page."""
+    from branca.colormap import ColorMap
+
+    for element in list(_walk(figure)):
+        if isinstance(element, ColorMap) and element._parent is not None:
+            del element._parent._children[element.get_name()]
+            caption = html.escape(element.caption or "")
+            box = (
+                '<div style="position:fixed;bottom:16px;right:8px;z-index:1000;'
+                'background:#fff;padding:4px 6px;font:12px sans-serif;border-radius:4px">'
+                f"{caption}<br>{element._repr_html_()}</div>"
+            )
+            figure.html.add_child(Element(box))
+
+
+def _vendored_text(root: Path, url: str) -> str:
+    package, file = url.removeprefix(f"{VENDOR_URL}/").split("/", 1)
+    return (root / package / VENDOR_PACKAGES[package].subdir / file).read_text(encoding="utf-8")
 
 
 _URL = re.compile(

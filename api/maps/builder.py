@@ -17,12 +17,15 @@ assets are made local when rendering, and an asset with no local copy is an erro
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Sequence
 from html import escape
 
 import folium
 import geopandas as gpd
 from folium.plugins import Fullscreen
+from jinja2 import Template
 
 from api.maps.assets import localize
 from api.maps.basemap import BasemapData, polygon_labels, road_labels, road_tiers
@@ -42,7 +45,7 @@ from api.maps.spec import PreparedLayer, prepare_layer
 from api.maps.styles import CategoryStyle, LayerStyle
 from api.maps.tiles import TileLayer
 
-__all__ = ["MapBuilder"]
+__all__ = ["MapBuilder", "page_nonce"]
 
 _BASE = {
     "major": LayerStyle("#b9b3a6", weight=3.2, fill=False, z=3),
@@ -83,7 +86,7 @@ class MapBuilder:
         self.title, self.subtitle = title, subtitle
         self.tile_url = tile_url
         self.map = folium.Map(tiles=None, prefer_canvas=True, maxZoom=19, zoomSnap=0.25)
-        self.map.get_root().title = title  # type: ignore[attr-defined]
+        self.map.get_root().title = title  # type: ignore[attr-defined]  # escaped by _PAGE
         self._setup = PageSetup({"lang": lang})
         self.map.add_child(self._setup)
         if tile_url:
@@ -274,7 +277,10 @@ class MapBuilder:
         )
         root = self.map.get_root()
         localize(root, lang=self.lang)
-        return fill_payloads(str(root.render()), root)
+        nonce = secrets.token_urlsafe(18)
+        root._template = _PAGE
+        root.nonce = nonce  # type: ignore[attr-defined]
+        return fill_payloads(_switches_nonce(str(root.render()), nonce), root)
 
     def _initial_bounds(self) -> list[list[float]] | None:
         """``[[south, west], [north, east]]`` of the first view."""
@@ -322,6 +328,45 @@ def _union(a: Bounds | None, b: Bounds) -> Bounds:
     if a is None:
         return b
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+#: folium's page (branca's Figure template) with the title escaped, a marker naming the
+#: page's script nonce first in the head, and that nonce on the page script
+_PAGE = Template(
+    "<!DOCTYPE html>\n<html>\n<head>\n"
+    '<meta name="mzgis-script-nonce" content="{{ this.nonce }}">\n'
+    "{% if this.title %}<title>{{ this.title|e }}</title>{% endif %}"
+    "    {{ this.header.render(**kwargs) }}\n</head>\n"
+    "<body>\n    {{ this.html.render(**kwargs) }}\n</body>\n"
+    '<script nonce="{{ this.nonce }}">\n    {{ this.script.render(**kwargs) }}\n</script>\n'
+    "</html>\n"
+)
+_NONCE_MARK = re.compile(
+    r'<!DOCTYPE html>\n<html>\n<head>\n<meta name="mzgis-script-nonce" content="([\w-]+)">'
+)
+_SWITCHES = re.compile(
+    r"<script>(\s*L_NO_TOUCH = (?:true|false);\s*L_DISABLE_3D = (?:true|false);\s*)</script>"
+)
+_BARE_SCRIPT = re.compile(r"<script>")
+
+
+def page_nonce(html: str) -> str | None:
+    """The script nonce of a page :meth:`MapBuilder.render` made (read at its very start,
+    where no page content can reach), or ``None`` for any other HTML."""
+    found = _NONCE_MARK.match(html)
+    return found.group(1) if found else None
+
+
+def _switches_nonce(html: str, nonce: str) -> str:
+    """``html`` with the nonce on folium's one inline script of the head (Leaflet's global
+    switches, fixed text). Any other inline script without a nonce is a bug: refused."""
+    head, sep, rest = html.partition("</head>")
+    head = _SWITCHES.sub(lambda m: f'<script nonce="{nonce}">{m.group(1)}</script>', head, count=1)
+    html = head + sep + rest
+    if _BARE_SCRIPT.search(html):
+        msg = "the map page holds an inline script without the page's nonce"
+        raise ValueError(msg)
+    return html
 
 
 def _braces(text: str) -> str:

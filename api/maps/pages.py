@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import geopandas as gpd
 
+from api.auth import RECORD_LAYER_KINDS
 from api.maps.basemap import BasemapData
 from api.maps.builder import MapBuilder
 from api.maps.i18n import Lang, kind_label, text
@@ -31,8 +32,9 @@ def layers_map(
     tiles_url: Callable[[str], str] | None = None,
     tiled_min_features: int = TILED_MIN_FEATURES,
 ) -> MapBuilder:
-    """A map of every layer of ``store``, each toggleable and styled by its kind, over the
-    data basemap (or the intranet tiles when ``tile_url`` is given).
+    """A map of every layer of ``store`` but those holding inspection records, each
+    toggleable and styled by its kind, over the data basemap (or the intranet tiles when
+    ``tile_url`` is given).
 
     Layers the basemap already draws (roads, districts, streets) start switched off; those
     of them larger than :data:`LAZY_MIN_FEATURES` are not embedded when ``data_url`` (layer
@@ -40,7 +42,8 @@ def layers_map(
     Layers of more than ``tiled_min_features`` features are drawn from vector tiles when
     ``tiles_url`` (layer name -> ``{z}/{x}/{y}`` URL template) is given.
     """
-    infos = sorted(store.layers(), key=lambda i: (style_for(i.kind).z, i.name))
+    shown = [i for i in store.layers() if i.kind not in RECORD_LAYER_KINDS]  # never public
+    infos = sorted(shown, key=lambda i: (style_for(i.kind).z, i.name))
     builder = MapBuilder(
         title=text("layers_title", lang),
         subtitle=store_label(store),

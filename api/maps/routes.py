@@ -17,12 +17,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.auth import read_access
+from api.auth import ReadableLayerDep, read_access
 from api.config import Settings
-from api.deps import LayerDep, SettingsDep, StoreDep
+from api.deps import SettingsDep, StoreDep
 from api.maps.assets import mount_assets
 from api.maps.basemap import basemap_data
-from api.maps.builder import MapBuilder
+from api.maps.builder import MapBuilder, page_nonce
 from api.maps.display import features_text
 from api.maps.i18n import Lang, parse_lang, text
 from api.maps.pages import layers_map
@@ -88,7 +88,8 @@ def compressed(request: Request, body: str | bytes, media_type: str) -> Response
 
 def cached_page(request: Request, key: tuple[object, ...], build: Callable[[], str]) -> str:
     """The page cached under ``key`` on the app, built (and the oldest dropped) when absent.
-    Put the versions of every layer the page shows in ``key``."""
+    Put the versions of every layer the page shows in ``key``. The page's script nonce
+    goes to ``request.state.csp_nonce`` for its Content-Security-Policy."""
     cache: OrderedDict[tuple[object, ...], str] | None = getattr(
         request.app.state, "map_pages", None
     )
@@ -96,11 +97,12 @@ def cached_page(request: Request, key: tuple[object, ...], build: Callable[[], s
         cache = request.app.state.map_pages = OrderedDict()
     if key in cache:
         cache.move_to_end(key)
-        return cache[key]
-    html = build()
-    cache[key] = html
-    while len(cache) > PAGE_CACHE_SIZE:
-        cache.popitem(last=False)
+        html = cache[key]
+    else:
+        html = cache[key] = build()
+        while len(cache) > PAGE_CACHE_SIZE:
+            cache.popitem(last=False)
+    request.state.csp_nonce = page_nonce(html)
     return html
 
 
@@ -162,7 +164,11 @@ def layers_page(
     response_class=Response,
 )
 def layer_data(
-    request: Request, info: LayerDep, store: StoreDep, settings: SettingsDep, lang: LangQuery = None
+    request: Request,
+    info: ReadableLayerDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    lang: LangQuery = None,
 ) -> Response:
     """The features of ``layer`` as the page script reads them (``{"g": geometries,
     "p": properties}``), simplified and rounded for display."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from api.cli_common import (
+    ExportCrsOption,
     NetworkOption,
     StoreOption,
     console,
@@ -123,19 +124,27 @@ def siting_request_from_options(
     )
 
 
-def write_outputs(run: SitingRun, out: Path) -> list[Path]:
-    """Write the open sites, the demand with its coverage and the assignment. A GeoPackage
-    gets three layers (``sites``, ``demand``, ``assignment``); any other format gets the
-    sites in ``out`` and the others beside it (``out_demand.csv``, ``out_assignment.csv``).
-    CSV and XLSX place demand at a point inside each unit (lon/lat columns)."""
+def write_outputs(run: SitingRun, out: Path, *, store: str = "", crs: str = "wgs84") -> list[Path]:
+    """Write the open sites, the demand with its coverage and the assignment. An XLSX is one
+    workbook for people (:mod:`api.siting.workbook`); a GeoPackage gets three layers
+    (``sites``, ``demand``, ``assignment``); any other format gets the sites in ``out`` and
+    the others beside it (``out_demand.csv``, ``out_assignment.csv``). CSV places demand at
+    a point inside each unit (lon/lat columns). Coordinates in ``crs`` (``gcj02``/``bd09``
+    for 高德/百度)."""
     from api.siting.output import assignment_frame, demand_frame, sites_frame
+    from api.siting.workbook import write_siting
+    from layers.coords import from_wgs84_frame
     from layers.io import write_file
 
     suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        return [write_siting(run, out, store=store, crs=crs)]
     demand = demand_frame(run)
     if suffix in _TABLE_SUFFIXES:
         demand = demand.set_geometry(demand.geometry.representative_point())
     frames = {"sites": sites_frame(run), "demand": demand, "assignment": assignment_frame(run)}
+    if crs != "wgs84":
+        frames = {name: from_wgs84_frame(frame, crs) for name, frame in frames.items()}
     if suffix == ".gpkg":
         return sorted({write_file(frame, out, layer=name) for name, frame in frames.items()})
     paths = []
@@ -233,6 +242,7 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
         Path | None,
         typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
     ] = None,
+    crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
     network: NetworkOption = None,
 ) -> None:
@@ -268,7 +278,8 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
                 Catalog.build(opened), request, network_source=source(report), progress=report
             ),
         )
+        url = opened.url
     print_summary(run)
     if out is not None:
-        for path in write_outputs(run, out):
+        for path in write_outputs(run, out, store=url, crs=crs):
             console().print(f"wrote / 已写入 {path}", markup=False)

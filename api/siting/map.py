@@ -199,7 +199,8 @@ def siting_page(
         Literal["euclidean", "network"], Query(description="euclidean / network / 距离模式")
     ] = "euclidean",
     existing: Annotated[
-        str, Query(max_length=128, description="Existing facilities layer / 现有设施图层")
+        str,
+        Query(min_length=1, max_length=128, description="Existing facilities layer / 现有设施图层"),
     ] = "meal_points",
     lang: LangQuery = None,
 ) -> Response:

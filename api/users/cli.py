@@ -1,4 +1,4 @@
-"""``mzgis users``: add, list, token, revoke.
+"""``mzgis users``: add, list, token, revoke, disable, enable, passwd, remove.
 
 The CLI acts on the store directly, as ``cli:<os user>`` in the audit log. Passwords are read
 hidden from the terminal (or one line of standard input with ``--password-stdin``), never from
@@ -16,6 +16,10 @@ from api.cli_common import StoreOption, cli_actor, console, opened_store, user_e
 
 __all__ = ["app"]
 
+PasswordStdin = Annotated[
+    bool, typer.Option(help="Read the password from standard input / 从标准输入读取密码")
+]
+
 app = typer.Typer(name="users", help="Users and tokens / 用户与令牌", no_args_is_help=True)
 
 
@@ -25,25 +29,22 @@ def add_user(
     username: Annotated[str, typer.Argument(help="Login name / 用户名")],
     role: Annotated[str, typer.Option(help="admin, planner, inspector or viewer / 角色")],
     name: Annotated[str, typer.Option(help="Display name / 姓名")] = "",
-    password_stdin: Annotated[
-        bool, typer.Option(help="Read the password from standard input / 从标准输入读取密码")
-    ] = False,
+    password_stdin: PasswordStdin = False,
     store: StoreOption = None,
 ) -> None:
     """Add a user (password hashed with argon2) / 添加用户（密码以 argon2 哈希保存）"""
     from api.auth import hash_password
+    from api.users.passwords import check_password
     from api.users.schemas import UserCreate
     from layers.records import User, open_record_store
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("password / 密码", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
+    check_password(password, username=username, display_name=name)
     checked = UserCreate(username=username, role=role, display_name=name, password=password)  # type: ignore[arg-type]
     user = User(
         checked.username, checked.role, checked.display_name or username, hash_password(password)
     )
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         open_record_store(opened).add_user(user, actor=cli_actor())
     console().print(f"added {username} ({role}) / 已添加用户 {username}", markup=False)
 
@@ -78,7 +79,7 @@ def token(
     from api.auth import issue_token
     from layers.records import open_record_store
 
-    with opened_store(store) as opened:
+    with opened_store(store, writes=True) as opened:
         records = open_record_store(opened)
         records.get_user(username)
         value, expires_at = issue_token(
@@ -90,10 +91,113 @@ def token(
 
 @app.command("revoke")
 @user_errors
-def revoke(username: Annotated[str, typer.Argument()], store: StoreOption = None) -> None:
-    """Revoke every token of a user / 吊销用户的全部令牌"""
+def revoke(
+    username: Annotated[str, typer.Argument()],
+    keep_password: Annotated[
+        bool,
+        typer.Option(
+            help="Keep password sign-in working (only sign out everywhere)"
+            " / 保留密码登录（仅让现有令牌失效）"
+        ),
+    ] = False,
+    store: StoreOption = None,
+) -> None:
+    """Revoke every token of a user; password sign-in stays locked until `users passwd`
+    / 吊销用户的全部令牌；在重设密码前不能用密码登录"""
+    from api.users.schemas import LOCKED_PASSWORD
+
+    lock = None if keep_password else LOCKED_PASSWORD
+    count = _update(store, username, revoke=True, password_hash=lock)
+    console().print(f"revoked {count} token(s) / 已吊销 {count} 个令牌", markup=False)
+    if lock:
+        console().print(
+            f"password sign-in of {username} is locked until `mzgis users passwd {username}`"
+            f" / 在执行 mzgis users passwd {username} 之前，该用户不能用密码登录",
+            markup=False,
+        )
+
+
+@app.command("disable")
+@user_errors
+def disable(username: Annotated[str, typer.Argument()], store: StoreOption = None) -> None:
+    """Disable a user: every token stops working at once / 停用用户，其全部令牌立即失效"""
+    count = _update(store, username, active=False)
+    console().print(
+        f"disabled {username}, revoked {count} token(s) / 已停用 {username}，吊销 {count} 个令牌",
+        markup=False,
+    )
+
+
+@app.command("enable")
+@user_errors
+def enable(username: Annotated[str, typer.Argument()], store: StoreOption = None) -> None:
+    """Enable a disabled user / 重新启用用户"""
+    _update(store, username, active=True)
+    console().print(f"enabled {username} / 已启用 {username}", markup=False)
+
+
+@app.command("passwd")
+@user_errors
+def passwd(
+    username: Annotated[str, typer.Argument()],
+    password_stdin: PasswordStdin = False,
+    store: StoreOption = None,
+) -> None:
+    """Set a user's password; every token of the user is revoked / 设置密码并吊销全部令牌"""
+    from api.auth import hash_password
+    from api.users.passwords import check_password
     from layers.records import open_record_store
 
-    with opened_store(store) as opened:
-        count = open_record_store(opened).revoke_tokens(username, actor=cli_actor())
-    console().print(f"revoked {count} token(s) / 已吊销 {count} 个令牌", markup=False)
+    password = _read_password(password_stdin)
+    with opened_store(store, writes=True) as opened:
+        records = open_record_store(opened)
+        user = records.get_user(username)
+        check_password(password, username=username, display_name=user.display_name)
+        _, count = records.update_user(
+            username, actor=cli_actor(), password_hash=hash_password(password)
+        )
+    console().print(
+        f"password of {username} set, {count} token(s) revoked"
+        f" / 已设置 {username} 的密码，吊销 {count} 个令牌",
+        markup=False,
+    )
+
+
+@app.command("remove")
+@user_errors
+def remove(
+    username: Annotated[str, typer.Argument()],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask / 不再确认")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Remove a user named by no record, review, photo, campaign or plan (else disable)
+    / 删除未留下任何记录的用户（否则请停用）"""
+    from layers.records import open_record_store
+
+    question = (
+        f"remove user {username} with their tokens and campaign memberships?"
+        f" / 删除用户 {username} 及其令牌和批次成员身份？"
+    )
+    if not yes and not typer.confirm(question):
+        raise typer.Exit(1)
+    with opened_store(store, writes=True) as opened:
+        open_record_store(opened).remove_user(username, actor=cli_actor())
+    console().print(f"removed {username} / 已删除 {username}", markup=False)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("password / 密码", hide_input=True, confirmation_prompt=True))
+
+
+def _update(store: str | None, username: str, **change: object) -> int:
+    from layers.records import open_record_store
+
+    with opened_store(store, writes=True) as opened:
+        _, count = open_record_store(opened).update_user(
+            username,
+            actor=cli_actor(),
+            **change,  # type: ignore[arg-type]
+        )
+    return count

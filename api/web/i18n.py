@@ -122,6 +122,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "界桩最新状况与联检进度（需登录）。",
         "Markers by latest condition and campaign progress (sign-in needed).",
     ),
+    "map_network": (
+        "步行路网的连通情况与疑似缺失的道路。",
+        "How well the walking network connects, and roads that seem to be missing.",
+    ),
+    "map_communities": (
+        "规模过大的社区及其拆分、调整方案。",
+        "Communities over the size limits and the proposals to split or resize them.",
+    ),
     # sign-in
     "signin_title": ("登录", "Sign in"),
     "username": ("用户名", "Username"),

@@ -35,6 +35,21 @@ LAYERS_LABELS: dict[str, tuple[str, str]] = {
     "estimated": ("估算", "estimated"),
     "loading": ("正在载入……", "Loading…"),
     "error": ("出错了：", "Something went wrong: "),
+    # editing a feature (planners, editable layers)
+    "edit_title": ("修改要素 {id}", "Edit feature {id}"),
+    "edit_save": ("保存修改", "Save changes"),
+    "edit_saved": ("✓ 已保存。", "✓ Saved."),
+    "edit_nothing": ("没有修改。", "Nothing changed."),
+    "edit_drag": ("拖动地图上的标记可修改位置。", "Drag the marker on the map to move the point."),
+    "edit_moved": (
+        "位置已移动到 {lon}, {lat}（尚未保存）",
+        "Moved to {lon}, {lat} (not saved yet)",
+    ),
+    "edit_conflict": (
+        "保存前已有其他人修改了该要素：已载入最新内容，您改过的值仍保留，请检查后再保存。",
+        "Someone changed this feature before you saved: the latest is loaded, the values you "
+        "changed are kept; check them and save again.",
+    ),
     # import
     "import_title": ("导入文件为图层", "Import a file as a layer"),
     "import_lead": (
@@ -70,17 +85,22 @@ LAYERS_LABELS: dict[str, tuple[str, str]] = {
     "auto": ("自动识别", "Detect"),
     "mode": ("导入方式", "How to import"),
     "mode_new": ("新建图层", "A new layer"),
-    "mode_replace": (
-        "替换现有图层（原有要素全部删除）",
-        "Replace the existing layer (every feature now in it is dropped)",
+    "mode_append": (
+        "追加到现有图层（编号须为新编号）",
+        "Append to the existing layer (ids must be new)",
     ),
-    "mode_waits": (
-        "追加、按编号更新：待图层版本功能上线后提供。",
-        "Append and update by id: coming with layer versions.",
+    "mode_upsert": (
+        "按编号更新现有图层，其余追加",
+        "Update the existing layer by id, add the rest",
+    ),
+    "mode_replace": ("替换现有图层", "Replace the existing layer"),
+    "mode_kept": (
+        "每次导入都会保留图层的上一版本，可以恢复。",
+        "Every import keeps the layer's previous version, which can be restored.",
     ),
     "replace_confirm": (
-        "我确认替换：图层 {name} 现有的 {n} 个要素将被删除。",
-        "I confirm: the {n} features now in layer {name} will be dropped.",
+        "我确认替换：图层 {name} 现有 {existing} 个要素中的 {n} 个将被删除（编号：{ids}）。",
+        "I confirm: {n} of the {existing} features of layer {name} will be dropped (ids: {ids}).",
     ),
     "do_import": ("校验并导入", "Check and import"),
     "imported": ("已导入 {n} 个要素到图层 {name}。", "Imported {n} features into layer {name}."),
@@ -96,7 +116,13 @@ LAYERS_LABELS: dict[str, tuple[str, str]] = {
     "reason": ("原因", "Reason"),
     "warnings": ("提示", "Warnings"),
     "exists": (
-        "图层 {name} 已存在（{n} 个要素）。请选择“替换”并确认，或换一个图层名。",
-        "Layer {name} exists ({n} features). Choose “replace” and confirm, or another name.",
+        "图层 {name} 已存在（{n} 个要素）。请选择追加、按编号更新或替换，或换一个图层名。",
+        "Layer {name} exists ({n} features). Choose append, update by id or replace, or "
+        "another name.",
     ),
+    "confirm_first": (
+        "替换会删除要素：请先阅读并勾选确认，再导入。",
+        "Replacing drops features: read and tick the confirmation, then import.",
+    ),
+    "imported_version": ("（图层版本 {v}）", " (layer version {v})"),
 }

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import RecordsDep, UnauthenticatedError, authenticate, issue_token, token_digest
-from api.throttle import TooManyAttemptsError, throttle_of
+from api.auth import RecordsDep, UnauthenticatedError, token_digest
+from api.users import signin as signing
 from api.web.i18n import LANG_COOKIE
 from api.web.render import page_user, render
 from api.web.session import (
@@ -56,7 +56,7 @@ def signin_form(request: Request, next: NextQuery = None) -> HTMLResponse:
 
 
 @router.post("/signin", response_class=HTMLResponse)
-def signin(
+async def signin(
     *,
     request: Request,
     records: RecordsDep,
@@ -65,21 +65,19 @@ def signin(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    """Check the password; on success set the session cookie and go to ``next``."""
+    """Check the password (throttled and audited like ``POST /auth/token``); on success set
+    the session cookie and go to ``next``."""
     target = safe_next(next)
     if not csrf_matches(request, csrf_token):
         return _signin_page(request, next_url=target, error="signin_expired", status_code=400)
     try:
-        user = authenticate(records, username.strip(), password, throttle=throttle_of(request))
-    except TooManyAttemptsError as exc:
-        error = _signin_page(request, next_url=target, error="signin_throttled", status_code=429)
-        error.headers["Retry-After"] = str(exc.retry_after_s)
-        return error
+        token, _ = await signing.sign_in(request, records, username.strip(), password)
     except UnauthenticatedError:
         return _signin_page(request, next_url=target, error="signin_failed", status_code=401)
-    token, _ = issue_token(
-        records, user.username, actor=user.username, label="web session", days=SESSION_DAYS
-    )
+    except HTTPException as exc:  # 429: too many failures, or too many sign-ins at once
+        page = _signin_page(request, next_url=target, error="signin_throttled", status_code=429)
+        page.headers.update(exc.headers or {})
+        return page
     answer = RedirectResponse(target, status_code=303)
     set_session(request, answer, token, days=SESSION_DAYS)
     return answer

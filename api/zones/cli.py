@@ -23,6 +23,7 @@ import typer
 
 from api.cli_common import (
     EXIT_BAD_INPUT,
+    ExportCrsOption,
     NetworkOption,
     StoreOption,
     WorkersOption,
@@ -121,6 +122,7 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
         Path | None,
         typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
     ] = None,
+    crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
     network: NetworkOption = None,
 ) -> None:
@@ -132,7 +134,8 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
     request = ZoneRequest.model_validate(
         {**_problem_fields(units, workload, band, mode, cross_street), "best_effort": best_effort}
     )
-    with opened_store(store) as opened:
+    out_console = console()
+    with opened_store(store, writes=save) as opened:
         plan, notes = _solved(
             opened,
             request,
@@ -142,11 +145,11 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
             source=network_source(network),
         )
         plan_id = save_plan(opened, plan, request, notes) if save else None
-    _print_solved(plan, notes)
-    out_console = console()
-    if out is not None:
-        for path in write_plan(plan, out):
-            out_console.print(f"wrote / 已写入 {path}", markup=False)
+        _print_solved(plan, notes)
+        if out is not None:
+            layers = (request.stations_layer, request.units_layer)
+            for path in write_plan(plan, out, store=opened, layers=layers, crs=crs):
+                out_console.print(f"wrote / 已写入 {path}", markup=False)
     if plan_id is not None:
         out_console.print(f"saved plan / 已保存方案 {plan_id}", markup=False)
 

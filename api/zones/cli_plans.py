@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_common import StoreOption, cli_actor, console, opened_store, user_errors
+from api.cli_common import (
+    ExportCrsOption,
+    StoreOption,
+    cli_actor,
+    console,
+    opened_store,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from api.zones.plans import PlanRegistry, StoredPlan
@@ -134,16 +141,18 @@ def export_plan(
         Path, typer.Argument(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件")
     ],
     version: VersionOption = None,
+    crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
 ) -> None:
     """Write a saved plan's zones and assignment to a file
     / 将已保存方案的片区与分配表写入文件"""
     from api.zones.output import write_plan
 
-    with _opened(store) as registry:
+    with opened_store(store) as opened, _registry(opened) as registry:
         stored = _plan(registry, plan_id, version)
-    for path in write_plan(stored.plan, out):
-        console().print(f"wrote / 已写入 {path}", markup=False)
+        layers = (stored.request.stations_layer, stored.request.units_layer)
+        for path in write_plan(stored.plan, out, store=opened, layers=layers, crs=crs):
+            console().print(f"wrote / 已写入 {path}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from api.cli_common import console
 
 if TYPE_CHECKING:
     from geo.zones import ZonePlan, ZoneReport
+    from layers.store import Store
 
 __all__ = ["TABLE_SUFFIXES", "print_report", "print_workload", "write_plan"]
 
@@ -34,17 +35,32 @@ _PROBLEMS = (
 _FACTS = (("hosting", "zones hosting streets without a station", "接纳无驿站街道的片区"),)
 
 
-def write_plan(plan: ZonePlan, out: Path) -> list[Path]:
-    """Write the zone polygons and the assignment (one row per unit). A GeoPackage gets two
-    layers (``zones``, ``assignment``); any other format gets the zones in ``out`` and the
-    assignment beside it (``<stem>_assignment<suffix>``, at a point inside each unit for CSV
-    and XLSX)."""
+def write_plan(
+    plan: ZonePlan,
+    out: Path,
+    *,
+    store: Store | None = None,
+    layers: tuple[str, ...] = (),
+    crs: str = "wgs84",
+) -> list[Path]:
+    """Write the zone polygons and the assignment (one row per unit). An XLSX is one
+    workbook for people (:mod:`api.zones.workbook`, with names from ``layers`` of
+    ``store``); a GeoPackage gets two layers (``zones``, ``assignment``); any other format
+    gets the zones in ``out`` and the assignment beside it (``<stem>_assignment<suffix>``,
+    at a point inside each unit for CSV). Coordinates in ``crs`` (``gcj02``/``bd09`` for
+    高德/百度)."""
     import geopandas as gpd
 
+    from api.zones.workbook import store_labels, write_zones
+    from layers.coords import from_wgs84_frame
     from layers.io import write_file
 
     geometry = plan.problem.unit_geometry
     suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        names, estimated = ({}, False) if store is None else store_labels(store, layers)
+        url = "" if store is None else store.url
+        return [write_zones(plan, out, names=names, store=url, estimated=estimated, crs=crs)]
     if geometry is not None and suffix in TABLE_SUFFIXES:
         geometry = geometry.representative_point()
     assignment = gpd.GeoDataFrame(
@@ -53,6 +69,10 @@ def write_plan(plan: ZonePlan, out: Path) -> list[Path]:
         crs=None if geometry is None else geometry.crs,
     )
     zones = plan.zones_gdf()
+    if crs != "wgs84":
+        zones = from_wgs84_frame(zones, crs)
+        if assignment.geometry.name in assignment and geometry is not None:
+            assignment = from_wgs84_frame(assignment, crs)
     if suffix == ".gpkg":
         write_file(zones, out, layer="zones")
         write_file(assignment, out, layer="assignment")

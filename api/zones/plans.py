@@ -180,11 +180,14 @@ class PlanRegistry:
 
     # -- writing -------------------------------------------------------------------------
 
-    def solve(self, request: ZoneRequest, *, actor: str) -> StoredPlan:
-        """Solve ``request`` on the current layers and save the plan as version 1."""
+    def solve(self, request: ZoneRequest, *, actor: str, save: bool = True) -> StoredPlan:
+        """Solve ``request`` on the current layers and save the plan as version 1 (or, with
+        ``save`` false, return it unsaved: no plan id, version 0)."""
         stamps = self.stamps(request)  # before reading: a layer written meanwhile shows
         problem, notes = self.problem(request, stamps)
         plan = solve(problem, best_effort=request.best_effort)
+        if not save:
+            return StoredPlan("", dataclasses.replace(plan, version=0), request, notes=notes)
         return self.add(plan, request, notes, actor=actor, stamps=stamps)
 
     def add(
@@ -266,11 +269,14 @@ class PlanRegistry:
 
     def _read(self, plan_id: str, version: int | None) -> ZonePlanVersion:
         try:
-            return self.records.get_plan(plan_id, version=version)
+            saved = self.records.get_plan(plan_id, version=version)
         except RecordNotFoundError:
             if version is None:
                 raise PlanNotFoundError(plan_id) from None
             raise
+        if saved.request.get("analysis", "zones") != "zones":  # a community proposal
+            raise PlanNotFoundError(plan_id)
+        return saved
 
     def _rebuilt(
         self,

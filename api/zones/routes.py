@@ -3,9 +3,10 @@
 edit it by hand with a local rebalance, validate it or a hand-drawn assignment.
 
 Solving, validating and reading are open like the other analyses (while
-``MZGIS_PUBLIC_READ`` is on, see :func:`api.auth.read_access`); a solve records the user of
-the bearer token when one is sent (else ``anonymous``). Editing a saved plan needs a
-signed-in user with the ``plan`` permission (401 without a token, 403 for other roles).
+``MZGIS_PUBLIC_READ`` is on, see :func:`api.auth.read_access`); a solve is saved only for a
+signed-in user with the ``plan`` permission (anyone else gets the answer unsaved), by bearer
+token or the page's session. Editing a saved plan needs such a user too (401 without a
+token, 403 for other roles).
 
 A plan's version is its ETag; an edit must send ``If-Match`` with the version it was based
 on (428 without it, 412 when it is stale or another edit is saved first: the plan is left
@@ -21,17 +22,38 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import Planner, current_user, get_records, read_access
+from api.auth import (
+    ANONYMOUS,
+    COOKIE_NAME,
+    PERMISSIONS,
+    Planner,
+    current_user,
+    get_records,
+    read_access,
+)
 from api.deps import CatalogDep, NetworkDep, get_catalog, get_network_source
-from api.errors import ERROR_RESPONSES, ErrorBody, InvalidParameterError, PreconditionRequiredError
+from api.errors import ERROR_RESPONSES, ErrorBody
+from api.etags import based_on, etag
 from api.geojson import feature_collection
+from api.schemas import MAX_OFFSET
 from api.tables import json_safe, records
-from api.web.session import session_token
 from api.zones.edits import edit_answer, layer_names
 from api.zones.export import plan_workbook
 from api.zones.plans import PlanRegistry, StoredPlan
-from api.zones.schemas import EditRequest, ValidateRequest, ZoneRequest
+from api.zones.schemas import (
+    EditRequest,
+    PlanAssignmentPublic,
+    PlanEditPublic,
+    PlanHistoryPublic,
+    PlanListPublic,
+    PlanSolvedPublic,
+    PlanSummaryPublic,
+    ValidateRequest,
+    ZoneReportPublic,
+    ZoneRequest,
+)
 from api.zones.service import station_workload, validate_table
+from layers.records import User
 
 __all__ = ["plans", "router"]
 
@@ -41,9 +63,7 @@ router = APIRouter(
     dependencies=[Depends(read_access)],  # public unless MZGIS_PUBLIC_READ=false
 )
 
-ANONYMOUS = "anonymous"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such plan / 方案不存在"},
     412: {"model": ErrorBody, "description": "Stale version / 版本已过期"},
@@ -59,6 +79,16 @@ _EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Not signed in / 未登录"},
     403: {"model": ErrorBody, "description": "Role may not plan / 角色无权编辑方案"},
     428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
+}
+#: a version as JSON (the model), its zone polygons (``format=geojson``) or a workbook
+_PLAN_BODY: dict[int | str, dict[str, Any]] = {
+    **_RESPONSES,
+    200: {
+        "content": {
+            "application/geo+json": {"schema": {"type": "object"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        }
+    },
 }
 Format = Annotated[
     Literal["json", "geojson", "xlsx"],
@@ -78,32 +108,23 @@ def plans(request: Request) -> PlanRegistry:
     return registry
 
 
-def actor_name(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
-    """The user of the bearer token or of the page's session (a bad one is 401, a session
-    write without its CSRF token 403), when one is sent; else anonymous."""
-    if token is None and session_token(request) is None:
-        return ANONYMOUS
-    return current_user(request, get_records(request), token).username
-
-
 Registry = Annotated[PlanRegistry, Depends(plans)]
-Actor = Annotated[str, Depends(actor_name)]
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-def _etag(version: int) -> str:
-    return f'"{version}"'
+def planner_or_none(
+    request: Request, token: Annotated[str | None, Depends(_bearer)]
+) -> User | None:
+    """The user of the bearer token or of the page's session when one is sent (a bad one is
+    401, a session write without its CSRF token 403) and their role may plan; ``None``
+    otherwise (the solve then answers without saving)."""
+    if token is None and request.cookies.get(COOKIE_NAME) is None:
+        return None
+    user = current_user(request, get_records(request), token)
+    return user if user.role in PERMISSIONS["plan"] else None
 
 
-def _based_on(if_match: str | None) -> int:
-    if if_match is None:
-        raise PreconditionRequiredError()
-    text = if_match.strip().removeprefix("W/").strip('"')
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidParameterError(
-            "If-Match", if_match, "must be a plan version (ETag)", "应为方案版本（ETag）"
-        ) from None
+MaySave = Annotated[User | None, Depends(planner_or_none)]
 
 
 def _meta(stored: StoredPlan) -> dict[str, Any]:
@@ -133,7 +154,7 @@ def _summary(stored: StoredPlan) -> dict[str, Any]:
 def _plan_body(registry: PlanRegistry, stored: StoredPlan, format: str) -> Any:
     """The assignment table (JSON), the zone polygons (GeoJSON) or a workbook (XLSX) of
     one version."""
-    etag = _etag(stored.plan.version)
+    tag = etag(stored.plan.version)
     if format == "xlsx":
         request, catalog = stored.request, registry.catalog
         data = plan_workbook(
@@ -142,33 +163,49 @@ def _plan_body(registry: PlanRegistry, stored: StoredPlan, format: str) -> Any:
             station_names=layer_names(catalog, request.stations_layer),
         )
         name = f"zones-{stored.plan_id[:8]}-v{stored.plan.version}.xlsx"
-        headers = {"ETag": etag, "Content-Disposition": f'attachment; filename="{name}"'}
+        headers = {"ETag": tag, "Content-Disposition": f'attachment; filename="{name}"'}
         return Response(data, media_type=XLSX, headers=headers)
     if format == "geojson":
         zones = stored.plan.zones_gdf().to_crs(4326)
         text = feature_collection(
             zones, members={"plan_id": stored.plan_id, "version": stored.plan.version}
         )
-        return Response(text, media_type="application/geo+json", headers={"ETag": etag})
+        return Response(text, media_type="application/geo+json", headers={"ETag": tag})
     body = {**_meta(stored), "assignment": records(stored.plan.assignment_table())}
-    return JSONResponse(json_safe(body), headers={"ETag": etag})
+    return JSONResponse(json_safe(body), headers={"ETag": tag})
 
 
-@router.post("/zones", summary="Responsibility zones: solve / 责任片区划分", responses=_RESPONSES)
-def solve_plan(response: Response, registry: Registry, actor: Actor, body: ZoneRequest) -> Any:
-    """Assign every unit to one station within the workload band; save the plan (version 1)
-    and return its id, solve info (method, objective, LP bound, gap), per-station workload
-    and validation report."""
-    stored = registry.solve(body, actor=actor)
-    response.headers["ETag"] = _etag(stored.plan.version)
-    return _summary(stored)
+@router.post(
+    "/zones",
+    response_model=PlanSolvedPublic,
+    summary="Responsibility zones: solve / 责任片区划分",
+    responses=_RESPONSES,
+)
+def solve_plan(response: Response, registry: Registry, user: MaySave, body: ZoneRequest) -> Any:
+    """Assign every unit to one station within the workload band and return the solve info
+    (method, objective, LP bound, gap), per-station workload and validation report. For a
+    signed-in planner (or admin) the plan is saved as version 1 (``plan_id``, ETag); anyone
+    else gets the same answer unsaved (``saved`` false, no ``plan_id``)."""
+    if user is None:
+        unsaved = _summary(registry.solve(body, actor=ANONYMOUS, save=False))
+        return {**unsaved, "plan_id": None, "saved": False}
+    stored = registry.solve(body, actor=user.username)
+    response.headers["ETag"] = etag(stored.plan.version)
+    return {**_summary(stored), "saved": True}
 
 
-@router.get("/zones", summary="Saved zone plans / 已保存的责任片区方案", responses=_RESPONSES)
+@router.get(
+    "/zones",
+    response_model=PlanListPublic,
+    summary="Saved zone plans / 已保存的责任片区方案",
+    responses=_RESPONSES,
+)
 def list_plans(
     registry: Registry,
     limit: Annotated[int, Query(ge=1, le=1000, description="Plans per page / 每页方案数")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Plans skipped / 跳过的方案数")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Plans skipped / 跳过的方案数")
+    ] = 0,
 ) -> Any:
     """Saved plans, newest first: id, current version, who made and last changed it, and a
     summary (units, stations, overloaded and fragmented zones, total walk)."""
@@ -177,7 +214,10 @@ def list_plans(
 
 
 @router.post(
-    "/zones/validate", summary="Validate a hand-drawn plan / 校验手绘片区", responses=_RESPONSES
+    "/zones/validate",
+    response_model=ZoneReportPublic,
+    summary="Validate a hand-drawn plan / 校验手绘片区",
+    responses=_RESPONSES,
 )
 def validate_assignment(
     catalog: CatalogDep, network_source: NetworkDep, body: ValidateRequest
@@ -187,7 +227,12 @@ def validate_assignment(
     return json_safe(report.to_dict())
 
 
-@router.get("/zones/{plan_id}", summary="A zone plan / 责任片区方案", responses=_RESPONSES)
+@router.get(
+    "/zones/{plan_id}",
+    response_model=PlanAssignmentPublic,
+    summary="A zone plan / 责任片区方案",
+    responses=_PLAN_BODY,
+)
 def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> Any:
     """The current version's assignment table, or (``format=geojson``) its dissolved zone
     polygons."""
@@ -195,7 +240,10 @@ def read_plan(registry: Registry, plan_id: PlanId, format: Format = "json") -> A
 
 
 @router.get(
-    "/zones/{plan_id}/versions", summary="A plan's history / 方案历史版本", responses=_RESPONSES
+    "/zones/{plan_id}/versions",
+    response_model=PlanHistoryPublic,
+    summary="A plan's history / 方案历史版本",
+    responses=_RESPONSES,
 )
 def plan_versions(registry: Registry, plan_id: PlanId) -> Any:
     """Every version of the plan, oldest first: who saved it, when, the units it moved and
@@ -206,8 +254,9 @@ def plan_versions(registry: Registry, plan_id: PlanId) -> Any:
 
 @router.get(
     "/zones/{plan_id}/versions/{version}",
+    response_model=PlanAssignmentPublic,
     summary="One version of a plan / 方案的某一版本",
-    responses=_RESPONSES,
+    responses=_PLAN_BODY,
 )
 def read_version(
     registry: Registry,
@@ -219,16 +268,22 @@ def read_version(
     return _plan_body(registry, registry.get(plan_id, version=version), format)
 
 
-@router.get("/zones/{plan_id}/report", summary="Plan report / 片区校验报告", responses=_RESPONSES)
+@router.get(
+    "/zones/{plan_id}/report",
+    response_model=PlanSummaryPublic,
+    summary="Plan report / 片区校验报告",
+    responses=_RESPONSES,
+)
 def plan_report(response: Response, registry: Registry, plan_id: PlanId) -> Any:
     """The validation report and per-station workload of the plan's current version."""
     stored = registry.get(plan_id)
-    response.headers["ETag"] = _etag(stored.plan.version)
+    response.headers["ETag"] = etag(stored.plan.version)
     return _summary(stored)
 
 
 @router.post(
     "/zones/{plan_id}/edits",
+    response_model=PlanEditPublic,
     summary="Edit a plan (move, lock) / 调整责任片区",
     responses=_EDIT_RESPONSES,
 )
@@ -248,9 +303,9 @@ def edit_plan(
     workload against their band before and after, and ``band_warnings`` naming every
     touched station the edit leaves outside its band. ``preview``: the same answer, nothing
     saved (the ETag stays the version edited)."""
-    based_on = _based_on(if_match)
-    result = registry.edit(plan_id, body, based_on=based_on, actor=user.username)
+    version = based_on(if_match)
+    result = registry.edit(plan_id, body, based_on=version, actor=user.username)
     stored = result.stored
-    response.headers["ETag"] = _etag(based_on if body.preview else stored.plan.version)
+    response.headers["ETag"] = etag(version if body.preview else stored.plan.version)
     explained = edit_answer(registry.catalog, result, body)
-    return {**_summary(stored), "based_on": based_on, "changed": result.changed, **explained}
+    return {**_summary(stored), "based_on": version, "changed": result.changed, **explained}

@@ -1,9 +1,11 @@
 """Shortest-path searches from facilities on the augmented network (arrays in, arrays out).
 
 One multi-source Dijkstra (``scipy.sparse.csgraph.dijkstra`` with ``min_only=True``)
-gives every node its nearest facility; bounded single-source searches, run in batches,
-give every facility its demand points within a cutoff. Demand points between two nodes
-take the better of their two ends (see :mod:`geo.network.augment`).
+gives every node its nearest facility; every facility's demand points within a finite
+cutoff come from multi-source sweeps of well-separated facilities (see
+:mod:`geo.network.sweep`), and without a cutoff from single-source searches run in
+batches. Demand points between two nodes take the better of their two ends (see
+:mod:`geo.network.augment`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "nearest_search",
     "node_search",
     "pair_search",
+    "pair_search_each",
     "sources_graph",
 ]
 
@@ -127,8 +130,34 @@ def pair_search(
     max_snap_m: float,
     add_access: bool,
 ) -> Pairs:
+    """Every (demand row, facility column, distance) within ``cutoff_m``: by sweeps of
+    well-separated facilities (:mod:`geo.network.sweep`) when the cutoff is finite, else
+    one search per facility."""
+    from geo.network.sweep import sweep_pairs
+
+    search = sweep_pairs if np.isfinite(cutoff_m) else pair_search_each
+    return search(
+        network,
+        demand_xy,
+        facility_xy,
+        cutoff_m=cutoff_m,
+        max_snap_m=max_snap_m,
+        add_access=add_access,
+    )
+
+
+def pair_search_each(
+    network: Network,
+    demand_xy: NDArray[np.float64],
+    facility_xy: NDArray[np.float64],
+    *,
+    cutoff_m: float,
+    max_snap_m: float,
+    add_access: bool,
+) -> Pairs:
     """Every (demand row, facility column, distance) within ``cutoff_m``: one bounded
-    search per facility, in batches that fit in memory."""
+    search per facility, in batches of dense rows that fit in memory (the reference the
+    sweeps are tested and measured against)."""
     aug, _ = sources_graph(network, facility_xy, max_snap_m=max_snap_m, add_access=add_access)
     dem = snap_points(demand_xy, network, max_snap_m=max_snap_m)
     loc = locate(network, aug, dem)

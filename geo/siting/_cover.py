@@ -4,11 +4,15 @@ Uncapacitated models are reduced before the MILP (all reductions keep the optimu
 rows with zero weight and rows already covered by a fixed site leave the model (the
 latter become a constant), fixed columns leave it, candidates covering a subset of
 another candidate's rows are dropped, and rows with identical candidate sets are merged
-with their weights summed. A greedy cover (improved by swaps for MCLP) starts HiGHS.
+with their weights summed; in the LSCP rows whose candidate set contains another row's are
+implied and dropped (repeated until nothing changes). A greedy cover starts HiGHS on the
+LSCP; the MCLP goes on to :mod:`geo.siting._presolve` (LP bound, LP-guided start,
+Lagrangian fixing).
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,12 +22,13 @@ from numpy.typing import NDArray
 from geo._errors import InfeasibleError
 from geo.siting import _checks
 from geo.siting._capacitated import solve_capacitated
+from geo.siting._presolve import solve_cover_mclp
 from geo.siting._reduce import (
     dominated_columns,
     greedy_cover,
+    implied_rows,
     merge_identical_rows,
     pattern,
-    swap_improve,
 )
 from geo.siting.solve import Milp, Outcome, relative_gap, solve_milp
 
@@ -31,6 +36,9 @@ if TYPE_CHECKING:
     from geo.siting.problem import SitingProblem
 
 __all__ = ["min_cover", "solve_lscp", "solve_mclp"]
+
+#: rounds of column dominance and row implication in the LSCP reduction
+_REDUCE_ROUNDS = 5
 
 
 def _covering(problem: SitingProblem) -> sp.csr_array:
@@ -62,9 +70,7 @@ def min_cover(
     sub = sp.csr_array(cover[np.flatnonzero(rows)][:, free])
     if sub.shape[0] == 0:
         return fixed.copy(), Outcome(fixed.copy(), "optimal", n_fixed, n_fixed, 0.0, 0.0)
-    dominated = dominated_columns(sub)
-    cols = free[~dominated]
-    sub, _, _ = merge_identical_rows(sp.csr_array(sub[:, ~dominated]), np.ones(sub.shape[0]))
+    sub, cols = _reduce_lscp(sub, free)
     greedy = greedy_cover(sp.csc_array(sub), np.ones(sub.shape[0]), n_sites=len(cols))
     start = np.zeros(len(cols))
     start[greedy] = 1.0
@@ -90,6 +96,22 @@ def min_cover(
     n = float(is_open.sum())
     bound = sol.bound if max_new is None else n
     return is_open, Outcome(is_open, sol.status, n, bound, relative_gap(n, bound), sol.solve_s)
+
+
+def _reduce_lscp(
+    sub: sp.csr_array, cols: NDArray[np.intp]
+) -> tuple[sp.csr_array, NDArray[np.intp]]:
+    """Drop dominated columns and implied rows, merge identical rows, until stable."""
+    sub, _, _ = merge_identical_rows(sub, np.ones(sub.shape[0]))
+    for _ in range(_REDUCE_ROUNDS):
+        dominated = dominated_columns(sub)
+        implied = implied_rows(sub)
+        if not dominated.any() and not implied.any():
+            break
+        sub = sp.csr_array(sub[np.flatnonzero(~implied)][:, ~dominated])
+        cols = cols[~dominated]
+        sub, _, _ = merge_identical_rows(sub, np.ones(sub.shape[0]))
+    return sub, cols
 
 
 def _cover_milp(sub: sp.csr_array, *, max_new: int | None, offset: float) -> Milp:
@@ -136,6 +158,7 @@ def solve_mclp(problem: SitingProblem, *, time_limit_s: float, mip_gap: float) -
     cover = _covering(problem)
     if problem.capacity is not None:
         return solve_capacitated(problem, cover, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    t0 = time.perf_counter()
     p, fixed, w = int(problem.p or 0), problem.fixed, problem.weights
     by_fixed = (cover @ fixed.astype(np.float64)) > 0
     constant = float(w[by_fixed].sum())
@@ -143,52 +166,25 @@ def solve_mclp(problem: SitingProblem, *, time_limit_s: float, mip_gap: float) -
     rows = np.flatnonzero(problem.need & ~by_fixed)
     sub = sp.csr_array(cover[rows][:, free])
     reach = np.diff(sub.indptr) > 0
-    sub, wr = sp.csr_array(sub[reach]), w[rows[reach]]
+    sub, wr, _ = merge_identical_rows(sp.csr_array(sub[reach]), w[rows[reach]])
     dominated = dominated_columns(sub) if p > 0 else np.ones(len(free), dtype=bool)
     cols = free[~dominated]
     sub, wr, _ = merge_identical_rows(sp.csr_array(sub[:, ~dominated]), wr)
     if len(cols) <= p:
         return _open_all(problem, cover, cols, free[dominated], p)
-    a = sp.csc_array(sub)
-    x0 = np.zeros(len(cols), dtype=bool)
-    x0[greedy_cover(a, wr, n_sites=p)] = True
-    if x0.sum() < p:  # pad the start with any other columns
-        x0[np.flatnonzero(~x0)[: p - int(x0.sum())]] = True
-    x0 = swap_improve(a, wr, x0)
-    sol = solve_milp(
-        _mclp_milp(sub, wr, p, constant),
-        time_limit_s=time_limit_s,
-        mip_gap=mip_gap,
-        start=np.concatenate([x0, np.minimum(1.0, a @ x0.astype(np.float64))]),
-    )
+    left = max(time_limit_s - (time.perf_counter() - t0), 0.1)
+    sol = solve_cover_mclp(sub, wr, p, time_limit_s=left, mip_gap=mip_gap)
     is_open = fixed.copy()
-    is_open[cols[sol.x[: len(cols)] > 0.5]] = True
+    is_open[cols[sol.chosen]] = True
     objective = float(w[problem.need & ((cover @ is_open.astype(np.float64)) > 0)].sum())
-    bound = max(sol.bound, objective)
+    bound = max(sol.bound + constant, objective)
     return Outcome(
-        is_open, sol.status, objective, bound, relative_gap(objective, bound), sol.solve_s
-    )
-
-
-def _mclp_milp(sub: sp.csr_array, wr: NDArray[np.float64], p: int, constant: float) -> Milp:
-    """``max w.y`` s.t. ``y_i <= sum_{j covers i} x_j``, ``sum x = p``; y in [0, 1]."""
-    n, m = sub.shape
-    matrix = sp.vstack(
-        [
-            sp.hstack([-sub, sp.eye_array(n, format="csr")]),
-            sp.hstack([sp.csr_array(np.ones((1, m))), sp.csr_array((1, n))]),
-        ]
-    )
-    return Milp(
-        cost=np.concatenate([np.zeros(m), wr]),
-        matrix=matrix,
-        row_lower=np.append(np.full(n, -np.inf), float(p)),
-        row_upper=np.append(np.zeros(n), float(p)),
-        col_lower=np.zeros(m + n),
-        col_upper=np.ones(m + n),
-        integer=np.concatenate([np.ones(m, dtype=bool), np.zeros(n, dtype=bool)]),
-        maximize=True,
-        offset=constant,
+        is_open,
+        sol.status,
+        objective,
+        bound,
+        relative_gap(objective, bound),
+        time.perf_counter() - t0,
     )
 
 

@@ -2,7 +2,8 @@
 
 Each keeps the optimum: demand rows with the same set of covering candidates are one row
 with the summed weight; a candidate whose covered set is contained in another's is never
-needed (for uncapacitated covering); rows already covered by a fixed site are a constant.
+needed (for uncapacitated covering); rows already covered by a fixed site are a constant;
+in a set-covering problem a row whose candidate set contains another row's is implied.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from numpy.typing import NDArray
 __all__ = [
     "dominated_columns",
     "greedy_cover",
+    "implied_rows",
     "merge_identical_rows",
     "pattern",
     "row_min",
@@ -88,6 +90,19 @@ def merge_identical_rows(
     return sp.csr_array(a[first]), merged_w, group.astype(np.intp)
 
 
+def _contained(a: sp.csc_array) -> tuple[NDArray[np.intp], NDArray[np.intp]] | None:
+    """Pairs ``(j, k)``, ``j != k``, where column ``j``'s row set is inside column ``k``'s
+    (``None`` when the overlap product would be too large to compute)."""
+    lengths = np.diff(sp.csr_array(a).indptr)
+    if int((lengths.astype(np.int64) ** 2).sum()) > _MAX_OVERLAP_WORK:
+        return None
+    size = np.diff(a.indptr)
+    overlap = (a.T @ a).tocoo()
+    j, k, c = overlap.row, overlap.col, overlap.data
+    inside = (j != k) & (c == size[j])
+    return j[inside].astype(np.intp), k[inside].astype(np.intp)
+
+
 def dominated_columns(cover: sp.csr_array) -> NDArray[np.bool_]:
     """Columns whose covered row set is contained in another column's.
 
@@ -96,20 +111,28 @@ def dominated_columns(cover: sp.csr_array) -> NDArray[np.bool_]:
     Skipped (nothing dominated) when the overlap product would be too large.
     """
     a = sp.csc_array(cover)
-    m = a.shape[1]
     size = np.diff(a.indptr)
-    lengths = np.diff(sp.csr_array(cover).indptr)
-    if int((lengths.astype(np.int64) ** 2).sum()) > _MAX_OVERLAP_WORK:
-        return size == 0
-    overlap = (a.T @ a).tocoo()
-    j, k, c = overlap.row, overlap.col, overlap.data
-    inside = (j != k) & (c == size[j])
-    j, k = j[inside], k[inside]
+    dominated = size == 0
+    pairs = _contained(a)
+    if pairs is None:
+        return dominated
+    j, k = pairs
     strict = (size[k] > size[j]) | ((size[k] == size[j]) & (k < j))
-    dominated = np.zeros(m, dtype=bool)
     dominated[j[strict]] = True
-    dominated |= size == 0
     return dominated
+
+
+def implied_rows(cover: sp.csr_array) -> NDArray[np.bool_]:
+    """Rows of a covering problem implied by another row: their candidate set contains
+    another row's, so covering that row covers them too. Rows must be distinct sets (as
+    :func:`merge_identical_rows` leaves them); empty rows are never implied."""
+    a = sp.csc_array(sp.csr_array(cover).T)
+    implied = np.zeros(a.shape[1], dtype=bool)
+    pairs = _contained(a)
+    if pairs is not None:
+        j, k = pairs
+        implied[k[np.diff(a.indptr)[j] > 0]] = True
+    return implied
 
 
 def greedy_cover(

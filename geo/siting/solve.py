@@ -11,6 +11,7 @@ solution, and :class:`SolveTimeoutError` when the time limit stops it before any
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +21,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from geo._errors import AnalysisError, InfeasibleError
+from geo._highs import new_highs
 
 __all__ = [
     "Milp",
@@ -76,7 +78,8 @@ class Milp:
 @dataclass(frozen=True)
 class MilpSolution:
     """What HiGHS returned: the variable values, objective (with offset), best bound,
-    relative gap and wall time."""
+    relative gap and wall time; for a linear programme (no integer variables) also the
+    row duals."""
 
     status: Status
     x: NDArray[np.float64]
@@ -84,6 +87,7 @@ class MilpSolution:
     bound: float
     gap: float
     solve_s: float
+    row_dual: NDArray[np.float64] | None = None
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -100,8 +104,7 @@ def _highs(milp: Milp, *, time_limit_s: float, mip_gap: float) -> highspy.Highs:
     a.sort_indices()
     n_row, n_col = a.shape
     inf = highspy.kHighsInf
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     h.passModel(
@@ -131,6 +134,7 @@ def solve_milp(
     mip_gap: float,
     start: NDArray[np.float64] | None = None,
     infeasible_msg: str = "the problem has no feasible solution / 问题无可行解",
+    options: Mapping[str, bool | int | float | str] | None = None,
 ) -> MilpSolution:
     """Solve ``milp`` with HiGHS.
 
@@ -147,6 +151,8 @@ def solve_milp(
     infeasible_msg
         The message of the :class:`~geo._errors.InfeasibleError` raised when HiGHS proves
         the model infeasible (the caller knows which constraints can cause it).
+    options
+        Further HiGHS options by name (e.g. ``mip_abs_gap``).
 
     Returns
     -------
@@ -161,6 +167,8 @@ def solve_milp(
         The time limit came before any feasible solution.
     """
     h = _highs(milp, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    for name, value in (options or {}).items():
+        h.setOptionValue(name, value)
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(start, dtype=np.float64).tolist()
@@ -171,12 +179,17 @@ def solve_milp(
     solve_s = time.perf_counter() - t0
     kind = _status(h, time_limit_s=time_limit_s, infeasible_msg=infeasible_msg)
     info = h.getInfo()
-    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value, dtype=np.float64)
     objective = float(info.objective_function_value)
-    bound = objective
-    if milp.integer.any() and not np.isnan(info.mip_dual_bound):
-        bound = float(info.mip_dual_bound)
-    return MilpSolution(kind, x, objective, bound, relative_gap(objective, bound), solve_s)
+    bound, row_dual = objective, None
+    if milp.integer.any():
+        if not np.isnan(info.mip_dual_bound):
+            bound = float(info.mip_dual_bound)
+    elif solution.dual_valid:
+        row_dual = np.asarray(solution.row_dual, dtype=np.float64)
+    gap = relative_gap(objective, bound)
+    return MilpSolution(kind, x, objective, bound, gap, solve_s, row_dual)
 
 
 def _status(h: highspy.Highs, *, time_limit_s: float, infeasible_msg: str) -> Status:

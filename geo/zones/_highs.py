@@ -9,6 +9,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from geo._highs import new_highs
+
 __all__ = ["HighsModel", "HighsResult"]
 
 FloatArray = NDArray[np.float64]
@@ -46,9 +48,8 @@ class HighsModel:
         mip_rel_gap: float = 1e-4,
         max_nodes: int | None = None,
     ) -> None:
-        h = highspy.Highs()
+        h = new_highs()
         for name, value in (
-            ("output_flag", False),
             ("threads", 1),
             ("random_seed", 0),
             ("mip_rel_gap", mip_rel_gap),

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from layers._errors import LayerReadError
 
-__all__ = ["SHAPEFILE_FIELD_BYTES", "CoordinateColumns", "find_coordinates", "shapefile_names"]
+__all__ = [
+    "SHAPEFILE_FIELD_BYTES",
+    "CoordinateColumns",
+    "find_coordinates",
+    "normalise",
+    "shapefile_names",
+]
 
 SHAPEFILE_FIELD_BYTES = 10
 
@@ -35,7 +41,7 @@ class CoordinateColumns:
     projected: bool
 
 
-def _normalise(name: object) -> str:
+def normalise(name: object) -> str:
     text = _BRACKETS.sub("", str(name)).strip().lower()
     return re.sub(r"[\s\-]+", "_", text)
 
@@ -44,7 +50,7 @@ def _matches(columns: Sequence[str], names: Iterable[str], *, affix: bool) -> li
     wanted = set(names)
     found = []
     for col in columns:
-        norm = _normalise(col)
+        norm = normalise(col)
         if norm in wanted or (
             affix and any(part in wanted and part != "long" for part in norm.split("_"))
         ):

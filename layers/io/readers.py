@@ -23,6 +23,7 @@ from pyproj import CRS
 from layers._errors import LayerReadError, Problem
 from layers.coords import ChineseSystem, parse_crs, to_wgs84_frame
 from layers.io._columns import CoordinateColumns, find_coordinates
+from layers.io.sheets import SUMMARY_SHEET, unneutralise
 
 __all__ = ["TABLE_SUFFIXES", "VECTOR_SUFFIXES", "read_file", "read_with_problems"]
 
@@ -227,7 +228,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     except csv.Error:
         sep = ","
     try:
-        return pd.read_csv(
+        table = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""]
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
@@ -235,6 +236,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
             f"{path.name}: not a readable CSV table ({exc}) / 文件 {path.name} 不是有效的 CSV 表格"
         )
         raise LayerReadError(msg) from exc
+    return table.map(unneutralise)
 
 
 def _read_workbook(path: Path, sheet: str | int | None) -> pd.DataFrame:
@@ -248,7 +250,7 @@ def _read_workbook(path: Path, sheet: str | int | None) -> pd.DataFrame:
         raise LayerReadError(msg) from exc
     with book:
         names = [str(n) for n in book.sheet_names]
-        chosen = 0 if sheet is None else sheet
+        chosen = _first_table(names) if sheet is None else sheet
         if (isinstance(chosen, str) and chosen not in names) or (
             isinstance(chosen, int) and not 0 <= chosen < len(names)
         ):
@@ -258,6 +260,12 @@ def _read_workbook(path: Path, sheet: str | int | None) -> pd.DataFrame:
             )
             raise LayerReadError(msg)
         return pd.read_excel(book, sheet_name=chosen, dtype=object)  # keep '0101' as text
+
+
+def _first_table(names: list[str]) -> int:
+    """The first sheet, or the second when the first is an mzgis summary sheet."""
+    summary = names[0] in (SUMMARY_SHEET, SUMMARY_SHEET.split()[-1])
+    return 1 if summary and len(names) > 1 else 0
 
 
 def _table_to_frame(

@@ -24,9 +24,9 @@ import shapely
 
 from layers._errors import LayerWriteError
 from layers.io._columns import shapefile_names
-from layers.store.base import BBox, Store
+from layers.io.sheets import Sheet, neutralise, workbook_bytes
 
-__all__ = ["WRITE_SUFFIXES", "XLSX_CELL_CHARS", "export_layer", "write_file"]
+__all__ = ["WRITE_SUFFIXES", "XLSX_CELL_CHARS", "write_file"]
 
 WRITE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".csv", ".xlsx")
 #: the most characters one Excel cell holds
@@ -77,6 +77,11 @@ def write_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str | None = N
 
     Notes
     -----
+    CSV and XLSX written here are for data exchange (field names, WKT, ISO 8601 times);
+    :func:`layers.io.export_layer` writes the workbook people read. Text that would start
+    a formula is written as text in XLSX and prefixed with ``'`` in CSV (which
+    :func:`layers.io.read_file` takes off again).
+
     Shapefile field names hold at most 10 bytes: longer names are cut predictably and never
     collide (see :func:`layers.io.shapefile_names`: ``capacity_persons`` → ``capacity_p``).
     :func:`layers.io.import_file` maps such names back to the schema's.
@@ -101,12 +106,6 @@ def write_file(gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str | None = N
         msg = f"cannot write {path.name}: {exc} / 无法写入文件 {path.name}"
         raise LayerWriteError(msg) from exc
     return path
-
-
-def export_layer(store: Store, name: str, path: str | Path, *, bbox: BBox | None = None) -> Path:
-    """Write a stored layer (the features intersecting ``bbox`` if given) to ``path``,
-    the format chosen by suffix as in :func:`write_file`."""
-    return write_file(store.read(name, bbox=bbox), path, layer=name)
 
 
 # -- values ----------------------------------------------------------------------------
@@ -235,7 +234,7 @@ def _table(gdf: gpd.GeoDataFrame, path: Path) -> pd.DataFrame:
 
 
 def _write_csv(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
-    table = _table(gdf, path)
+    table = _table(gdf, path).map(neutralise)  # text starting a formula gets a "'"
     _in_place_of(path, lambda p: table.to_csv(p, index=False, encoding="utf-8-sig"))
 
 
@@ -252,9 +251,12 @@ def _write_xlsx(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
             )
             raise LayerWriteError(msg)
     sheet = layer.translate(_SHEET_FORBIDDEN)[:31] or "layer"
-    _in_place_of(
-        path, lambda p: table.to_excel(p, index=False, sheet_name=sheet, engine="openpyxl")
-    )
+    data = workbook_bytes([Sheet(sheet, sheet, table)])  # text stays text, never a formula
+    _in_place_of(path, lambda p: _write_bytes(p, data))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
 
 
 _WRITERS: dict[str, Callable[[gpd.GeoDataFrame, Path, str], None]] = {

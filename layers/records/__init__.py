@@ -40,6 +40,7 @@ from layers.records.models import (
     ZonePlanVersion,
     canonical_json,
     etag_matches,
+    require_version,
     sha256_hex,
 )
 from layers.store import GeoPackageStore, Store, is_postgis_url
@@ -75,6 +76,7 @@ __all__ = [
     "etag_matches",
     "layer_stamps",
     "open_record_store",
+    "require_version",
     "sha256_hex",
     "verify_chain",
 ]

@@ -154,8 +154,9 @@ GRANT SELECT ON {schema}.mzgis_migrations TO {role};
 GRANT SELECT, INSERT, DELETE ON {schema}.mzgis_layers TO {role};
 GRANT SELECT, INSERT ON {schema}.mzgis_layers_history TO {role};
 GRANT SELECT, INSERT, DELETE ON {schema}.mzgis_artifacts TO {role};
-GRANT SELECT, INSERT, UPDATE ON {schema}.mzgis_users, {schema}.mzgis_tokens,
-  {schema}.mzgis_campaigns, {schema}.mzgis_marker_inspections,
+GRANT SELECT, INSERT, DELETE ON {schema}.mzgis_layer_versions TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.mzgis_users, {schema}.mzgis_tokens TO {role};
+GRANT SELECT, INSERT, UPDATE ON {schema}.mzgis_campaigns, {schema}.mzgis_marker_inspections,
   {schema}.mzgis_segment_checks TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.mzgis_campaign_members TO {role};
 GRANT SELECT, INSERT, UPDATE ON {schema}.mzgis_zone_plans TO {role};

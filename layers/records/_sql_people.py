@@ -25,6 +25,21 @@ _CAMPAIGN_COLUMNS = (
 )
 
 
+#: what names a user as its author: such a user is disabled, never removed
+_AUTHORED = tuple(
+    f"SELECT COUNT(*) FROM {table} WHERE {column} = ?"
+    for table, column in (
+        ("mzgis_marker_inspections", "created_by"),
+        ("mzgis_segment_checks", "created_by"),
+        ("mzgis_reviews", "reviewer"),
+        ("mzgis_photos", "uploaded_by"),
+        ("mzgis_campaigns", "created_by"),
+        ("mzgis_zone_plans", "created_by"),
+        ("mzgis_zone_plan_versions", "actor"),
+    )
+)
+
+
 def now_iso() -> str:
     """The current UTC time as ISO 8601 with microseconds and ``Z``."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -116,17 +131,71 @@ class SqlPeople:
 
     def revoke_tokens(self, username: str, *, actor: str) -> int:
         with self._transaction() as con:
-            cur = con.execute(
-                self._sql(
-                    "UPDATE mzgis_tokens SET revoked_at = ? "
-                    "WHERE username = ? AND revoked_at IS NULL"
-                ),
-                (now_iso(), username),
-            )
-            count = cur.rowcount
+            count = self._revoke(con, username)
             detail = {"revoked": count}
             self._append_audit(con, actor, "token.revoke", f"user:{username}", detail)
-            return int(count)
+            return count
+
+    def update_user(
+        self,
+        username: str,
+        *,
+        actor: str,
+        active: bool | None = None,
+        password_hash: str | None = None,
+        revoke: bool = False,
+    ) -> tuple[User, int]:
+        with self._transaction() as con:
+            row = self._user_row(con, username)
+            if row is None:
+                raise RecordNotFoundError("user", username)
+            user = _to_user(row)
+            enabled = user.active if active is None else active
+            new_hash = user.password_hash if password_hash is None else password_hash
+            con.execute(
+                self._sql(
+                    "UPDATE mzgis_users SET active = ?, password_hash = ? WHERE username = ?"
+                ),
+                (self._flag(enabled), new_hash, username),
+            )
+            revoked = 0
+            if revoke or not enabled or password_hash is not None:
+                revoked = self._revoke(con, username)
+            detail = {
+                "active": enabled,
+                "password_changed": password_hash is not None,
+                "tokens_revoked": revoked,
+            }
+            self._append_audit(con, actor, "user.update", f"user:{username}", detail)
+            return _to_user(self._user_row(con, username) or row), revoked
+
+    def remove_user(self, username: str, *, actor: str) -> None:
+        with self._transaction() as con:
+            if self._user_row(con, username) is None:
+                raise RecordNotFoundError("user", username)
+            authored = sum(
+                int(con.execute(self._sql(query), (username,)).fetchone()[0]) for query in _AUTHORED
+            )
+            if authored:
+                msg = (
+                    f"user {username!r} is named in {authored} records, reviews, photos,"
+                    " campaigns or plans; disable the user instead"
+                    f" / 用户 {username!r} 已有 {authored} 条记录、审核、照片、批次或方案，"
+                    "请改为停用该用户"
+                )
+                raise ConflictError(msg)
+            for table in ("mzgis_tokens", "mzgis_campaign_members", "mzgis_users"):
+                con.execute(self._sql(f"DELETE FROM {table} WHERE username = ?"), (username,))
+            self._append_audit(con, actor, "user.remove", f"user:{username}", {})
+
+    def _revoke(self, con: Any, username: str) -> int:
+        cur = con.execute(
+            self._sql(
+                "UPDATE mzgis_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL"
+            ),
+            (now_iso(), username),
+        )
+        return int(cur.rowcount)
 
     def revoke_token(self, token_hash: str, *, actor: str) -> bool:
         with self._transaction() as con:

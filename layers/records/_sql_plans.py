@@ -113,14 +113,22 @@ class SqlZonePlans(SqlPeople):
         with self._connection() as con:
             return self._load_plan(con, plan_id, version)
 
-    def list_plans(self, *, limit: int | None = None, offset: int = 0) -> list[ZonePlanSummary]:
+    def list_plans(
+        self, *, limit: int | None = None, offset: int = 0, analysis: str = "zones"
+    ) -> list[ZonePlanSummary]:
+        # the canonical JSON of another analysis' request starts with its "analysis" key
+        # (its other keys must sort after it); a zones request has no such key
+        if analysis == "zones":
+            which, pattern = "NOT LIKE", '{"analysis":%'
+        else:
+            which, pattern = "LIKE", '{"analysis":' + canonical_json(analysis) + ",%"
         query = (
-            f"{_SUMMARY} AND v.version = p.version "
+            f"{_SUMMARY} AND v.version = p.version WHERE p.request {which} ? "
             "ORDER BY p.created_at DESC, p.plan_id LIMIT ? OFFSET ?"
         )
         with self._connection() as con:
             rows = con.execute(
-                self._sql(query), (self._NO_LIMIT if limit is None else limit, offset)
+                self._sql(query), (pattern, self._NO_LIMIT if limit is None else limit, offset)
             ).fetchall()
         return [to_summary(tuple(r)) for r in rows]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from layers._errors import ConflictError, PreconditionFailedError, Problem
+from layers._errors import ConflictError, Problem
 from layers.records import _rows
 from layers.records._ddl import KIND_TABLES
 from layers.records._rows import COMMON_INSERT, PHOTO_COLUMNS, RECORD_COLUMNS
@@ -34,7 +34,7 @@ from layers.records.models import (
     RecordKind,
     Review,
     canonical_json,
-    etag_matches,
+    require_version,
     sha256_hex,
 )
 
@@ -225,12 +225,7 @@ class SqlRecordStore(SqlZonePlans, RecordStore):
         if found is None:
             raise RecordNotFoundError("record", record_id)
         current = self._record(con, *found)
-        if not etag_matches(if_match, current.etag):
-            msg = (
-                f"record {record_id} has changed since {if_match} (now {current.etag}); fetch"
-                f" it again and re-apply your change / 记录已被他人修改，请重新获取后再提交"
-            )
-            raise PreconditionFailedError(msg)
+        require_version(record_id, if_match, current.etag)
         if current.review_state in _FINAL_STATES:
             zh = "通过审核" if current.review_state == "approved" else "被退回"
             msg = f"record {record_id} is {current.review_state} and cannot be {verb}"

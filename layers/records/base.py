@@ -81,6 +81,26 @@ class RecordStore(ABC):
     def revoke_token(self, token_hash: str, *, actor: str) -> bool:
         """Revoke one token (a browser signing out); whether it was live."""
 
+    @abstractmethod
+    def update_user(
+        self,
+        username: str,
+        *,
+        actor: str,
+        active: bool | None = None,
+        password_hash: str | None = None,
+        revoke: bool = False,
+    ) -> tuple[User, int]:
+        """Enable or disable a user, or set a password hash, in one transaction that also
+        revokes every token of the user when it is disabled, its password changes, or
+        ``revoke`` is set. Returns the user and the tokens revoked;
+        :class:`RecordNotFoundError` if absent."""
+
+    @abstractmethod
+    def remove_user(self, username: str, *, actor: str) -> None:
+        """Delete a user with its tokens and memberships; :class:`ConflictError` when any
+        record, review, photo, campaign or plan names the user (disable instead)."""
+
     # -- campaigns ---------------------------------------------------------------------
 
     @abstractmethod
@@ -212,8 +232,12 @@ class RecordStore(ABC):
         when either is absent."""
 
     @abstractmethod
-    def list_plans(self, *, limit: int | None = None, offset: int = 0) -> list[ZonePlanSummary]:
-        """Every plan at its current version, newest plan first."""
+    def list_plans(
+        self, *, limit: int | None = None, offset: int = 0, analysis: str = "zones"
+    ) -> list[ZonePlanSummary]:
+        """Every plan of ``analysis`` at its current version, newest plan first: a plan
+        whose request names ``"analysis"`` (community resize proposals:
+        ``"communities"``) belongs to it, any other to ``"zones"``."""
 
     @abstractmethod
     def plan_history(self, plan_id: str) -> list[ZonePlanSummary]:

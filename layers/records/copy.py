@@ -179,7 +179,12 @@ def copy_store_and_records(
 
 
 def _require_empty(target: RecordStore) -> None:
-    taken = target.list_users() or target.list_campaigns() or target.list_plans(limit=1)
+    taken = (
+        target.list_users()
+        or target.list_campaigns()
+        or target.list_plans(limit=1)
+        or target.list_plans(limit=1, analysis="communities")
+    )
     if target.audit_head()[0] or taken:
         msg = (
             f"{target.url} already holds inspection records or zone plans; records are copied"

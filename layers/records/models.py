@@ -38,6 +38,7 @@ __all__ = [
     "ZonePlanVersion",
     "canonical_json",
     "etag_matches",
+    "require_version",
     "sha256_hex",
 ]
 
@@ -81,6 +82,18 @@ def etag_matches(if_match: str, etag: str) -> bool:
     ``etag``; weak tags (``W/"..."``) never match, as RFC 9110 asks for ``If-Match``."""
     tags = [t.strip() for t in if_match.split(",") if t.strip()]
     return "*" in tags or etag in tags
+
+
+def require_version(record_id: str, if_match: str, etag: str) -> None:
+    """:class:`PreconditionFailedError` (412) unless ``if_match`` names ``etag``."""
+    if not etag_matches(if_match, etag):
+        from layers._errors import PreconditionFailedError
+
+        msg = (
+            f"record {record_id} has changed since {if_match} (now {etag}); fetch"
+            f" it again and re-apply your change / 记录已被他人修改，请重新获取后再提交"
+        )
+        raise PreconditionFailedError(msg)
 
 
 @dataclass(frozen=True)

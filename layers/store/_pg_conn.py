@@ -27,6 +27,7 @@ from layers._errors import StoreError
 __all__ = [
     "DEFAULT_SCHEMA",
     "advisory_lock",
+    "ensure_postgis",
     "migrate",
     "open_pool",
     "redact",
@@ -159,3 +160,21 @@ def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection[Any]]:
     """A pooled connection inside one transaction (committed on success)."""
     with pool.connection() as con, con.transaction():
         yield con
+
+
+def ensure_postgis(con: psycopg.Connection[Any]) -> None:
+    """Create the PostGIS extension when missing (needs the right to); say so if refused."""
+    with con.transaction():
+        present = con.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone()
+    if present:
+        return
+    try:
+        with con.transaction():
+            con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    except psycopg.Error as exc:
+        msg = (
+            f"the database has no PostGIS extension and it cannot be created here ({exc})"
+            "; ask an administrator to run CREATE EXTENSION postgis"
+            " / 数据库未安装 PostGIS 扩展，请管理员执行 CREATE EXTENSION postgis"
+        )
+        raise StoreError(msg) from exc

@@ -19,7 +19,8 @@ import shapely
 
 from layers._errors import StoreError
 from layers.schema import SCHEMAS
-from layers.store.gpkg import _FROM_SQL, _check_name, _sql_type, _text_from_sql, _to_sql
+from layers.store._sql import FROM_SQL, sql_type, text_from_sql, to_sql
+from layers.store.gpkg import _check_name
 
 __all__ = [
     "LAYER_MIGRATIONS",
@@ -28,6 +29,7 @@ __all__ = [
     "ewkb_hex",
     "from_pg",
     "geometry_type_name",
+    "id_value",
     "index_names",
     "pg_type",
 ]
@@ -60,6 +62,16 @@ LAYER_MIGRATIONS: tuple[str, ...] = (
       PRIMARY KEY (name, part));
     ALTER TABLE {schema}.mzgis_artifacts ALTER COLUMN data SET STORAGE EXTERNAL;
     """,
+    # 3: layer versions (layers/store/_versions.py): what wrote each version, its count,
+    # and the data of replaced versions (already compressed, so kept uncompressed here)
+    """
+    ALTER TABLE {schema}.mzgis_layers_history
+      ADD COLUMN source text NOT NULL DEFAULT '', ADD COLUMN row_count integer;
+    CREATE TABLE {schema}.mzgis_layer_versions (
+      name text NOT NULL, version integer NOT NULL, kind text NOT NULL,
+      data bytea NOT NULL, PRIMARY KEY (name, version));
+    ALTER TABLE {schema}.mzgis_layer_versions ALTER COLUMN data SET STORAGE EXTERNAL;
+    """,
 )
 
 _PG_TYPES = {
@@ -91,7 +103,7 @@ def index_names(name: str, *, temporary: bool) -> dict[str, str]:
 
 def pg_type(col: pd.Series, spec: Any) -> tuple[str, str]:
     """``(PostgreSQL type, GeoPackage type)`` of a column; the second picks the conversion."""
-    sqlite_type = _sql_type(col, spec)
+    sqlite_type = sql_type(col, spec)
     if spec is not None and spec.dtype == "json":
         return "jsonb", sqlite_type
     return _PG_TYPES[sqlite_type], sqlite_type
@@ -108,7 +120,7 @@ def column_values(col: pd.Series, sqlite_type: str) -> list[Any]:
         col, kind = col.round().astype("Int64"), "i"
     if kind in _FAST_KINDS.get(sqlite_type, ""):
         return col.astype(object).where(col.notna(), None).tolist()
-    return _to_sql(col, sqlite_type)
+    return to_sql(col, sqlite_type)
 
 
 def _integral(col: pd.Series) -> bool:
@@ -135,7 +147,7 @@ def _json_from_pg(values: pd.Series) -> pd.Series:
     return values.map(lambda v: None if v is None else v).astype(object)
 
 
-_CONVERTERS: dict[str, Callable[[pd.Series], pd.Series]] = {**_FROM_SQL, "json": _json_from_pg}
+_CONVERTERS: dict[str, Callable[[pd.Series], pd.Series]] = {**FROM_SQL, "json": _json_from_pg}
 
 
 def from_pg(values: pd.Series, kind: str, column: str) -> pd.Series:
@@ -143,4 +155,14 @@ def from_pg(values: pd.Series, kind: str, column: str) -> pd.Series:
     spec = SCHEMAS[kind].get_field(column)
     if spec is None:  # a column outside the schema: keep what PostgreSQL returns
         return values.infer_objects()
-    return _CONVERTERS.get(spec.dtype, _text_from_sql)(values)
+    return _CONVERTERS.get(spec.dtype, text_from_sql)(values)
+
+
+def id_value(fid: str | int, spec: Any) -> str | int | None:
+    """``fid`` as the id column's type (``None`` when it cannot be one: no such feature)."""
+    if spec is not None and spec.dtype == "int":
+        try:
+            return int(fid)
+        except ValueError:
+            return None
+    return str(fid)

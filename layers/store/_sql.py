@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
+from layers.schema import SCHEMAS
+
 __all__ = [
     "CORE_TABLES",
+    "FROM_SQL",
     "column_type",
+    "from_sql",
     "geometry_type_name",
     "now",
     "quote",
     "rtree_statements",
+    "sql_type",
     "srs_rows",
+    "text_from_sql",
+    "to_sql",
+    "upgrade_mzgis_tables",
 ]
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -52,8 +63,14 @@ CREATE TABLE IF NOT EXISTS mzgis_layers (
   updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS mzgis_layers_history (
   name TEXT NOT NULL, kind TEXT NOT NULL, version INTEGER NOT NULL,
-  updated_at TEXT NOT NULL, PRIMARY KEY (name, version));
+  updated_at TEXT NOT NULL, source TEXT NOT NULL DEFAULT '', row_count INTEGER,
+  PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS mzgis_layer_versions (
+  name TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (name, version));
 """
+#: columns added to the history table since its first release (older files get them)
+_HISTORY_COLUMNS = {"source": "TEXT NOT NULL DEFAULT ''", "row_count": "INTEGER"}
 
 _TYPES = {
     "int": "INTEGER",
@@ -63,6 +80,28 @@ _TYPES = {
     "datetime": "DATETIME",
     "json": "TEXT",
 }
+
+
+def upgrade_mzgis_tables(con: Any) -> None:
+    """Give a GeoPackage mzgis's own tables, and older ones their newer columns (one
+    transaction, so two processes opening an old file at once do not both upgrade it)."""
+    query = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'mzgis_layer_versions'"
+    if con.execute(query).fetchone()[0]:
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if not con.execute(query).fetchone()[0]:
+            have = {row[1] for row in con.execute("PRAGMA table_info(mzgis_layers_history)")}
+            for column, decl in _HISTORY_COLUMNS.items():
+                if have and column not in have:
+                    con.execute(f"ALTER TABLE mzgis_layers_history ADD COLUMN {column} {decl}")
+            for statement in MZGIS_TABLES.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def srs_rows() -> list[tuple[Any, ...]]:
@@ -122,3 +161,63 @@ def rtree_statements(table: str, geom: str = "geom", fid: str = "fid") -> list[s
         f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON {t} WHEN OLD.{g} NOT NULL '
         f"BEGIN DELETE FROM {r} WHERE id = OLD.{fid}; END",
     ]
+
+
+# -- values: pandas columns to SQLite values and back -------------------------------
+
+
+def sql_type(col: pd.Series, spec: Any) -> str:
+    if spec is not None:
+        return column_type(spec.dtype)
+    if pd.api.types.is_bool_dtype(col):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(col):
+        return "INTEGER"
+    if pd.api.types.is_float_dtype(col):
+        return "REAL"
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return "DATETIME"
+    return "TEXT"
+
+
+def to_sql(col: pd.Series, sql_type: str) -> list[Any]:
+    if sql_type == "DATETIME":
+        stamps = pd.to_datetime(col, utc=True)
+        return [
+            None if pd.isna(v) else v.strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z" for v in stamps
+        ]
+    out: list[Any] = []
+    for v in col.astype(object):
+        if v is None or (not isinstance(v, list | dict) and pd.isna(v)):
+            out.append(None)
+        elif isinstance(v, list | dict):
+            out.append(json.dumps(v, ensure_ascii=False))
+        elif sql_type == "BOOLEAN":
+            out.append(int(bool(v)))
+        elif isinstance(v, np.generic):
+            out.append(v.item())
+        elif sql_type == "TEXT" and not isinstance(v, str):
+            out.append(str(v))
+        else:
+            out.append(v)
+    return out
+
+
+def text_from_sql(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), None)
+
+
+FROM_SQL: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "int": lambda v: pd.Series(pd.array(v.tolist(), dtype="Int64"), index=v.index),
+    "float": lambda v: pd.to_numeric(v, errors="coerce").astype("float64"),
+    "bool": lambda v: v.map(lambda b: None if pd.isna(b) else bool(b)).astype("boolean"),
+    "datetime": lambda v: pd.to_datetime(v, utc=True, format="ISO8601"),
+    "json": lambda v: v.map(lambda t: None if pd.isna(t) else json.loads(t)).astype(object),
+}
+
+
+def from_sql(values: pd.Series, kind: str, column: str) -> pd.Series:
+    spec = SCHEMAS[kind].get_field(column)
+    if spec is None:  # a column outside the schema: keep what SQLite returns
+        return values.infer_objects()
+    return FROM_SQL.get(spec.dtype, text_from_sql)(values)

@@ -12,6 +12,12 @@ store answers ``None``: the artifact is stale and the caller rebuilds and replac
 store never looks inside the bytes. Artifacts live in the table ``mzgis_artifacts``, apart
 from the layers: they are not listed by :meth:`Store.layers` and a copy of the store
 leaves them behind (they are rebuilt where they are needed).
+
+Versions: a write keeps the data of the version it replaces (and a delete the last data),
+so :meth:`Store.restore` can bring any kept version back as a new version; see
+:mod:`layers.store._versions` for the history, the encoding and the retention setting.
+:meth:`Store.write` is the one write path of layer data; :meth:`Store.put_features` and
+:meth:`Store.delete_features` edit single features through it (for OGC API Part 4).
 """
 
 from __future__ import annotations
@@ -25,11 +31,14 @@ from typing import Any
 
 import geopandas as gpd
 
+from layers._errors import ConflictError, StoreError
 from layers.schema import CHINA_BOUNDS_LONLAT
+from layers.store import _versions
+from layers.store._versions import DEFAULT_VERSIONS_KEPT, LayerVersion
 from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, TileSource, check_tile
 from layers.validate import ValidationReport, validate
 
-__all__ = ["ArtifactInfo", "BBox", "LayerInfo", "Store"]
+__all__ = ["ArtifactInfo", "BBox", "LayerInfo", "LayerVersion", "Store"]
 
 BBox = tuple[float, float, float, float]
 #: layers a store keeps ready for tiles at once (the least recently built dropped first)
@@ -71,9 +80,14 @@ class ArtifactInfo:
 
 
 class Store(ABC):
-    """A collection of named, typed layers."""
+    """A collection of named, typed layers.
+
+    ``versions_kept`` is the retention setting: how many replaced versions of each layer
+    keep their data (at least 1).
+    """
 
     url: str
+    versions_kept: int = DEFAULT_VERSIONS_KEPT
 
     @abstractmethod
     def layers(self) -> list[LayerInfo]:
@@ -135,13 +149,83 @@ class Store(ABC):
         return source.tile(z, x, y, extent=extent, buffer=buffer)
 
     @abstractmethod
-    def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:
-        """Replace (or create) a layer with a frame already validated for ``kind``,
-        atomically."""
+    def write(
+        self,
+        name: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        kind: str,
+        source: str = "",
+        expected_version: int | None = None,
+    ) -> LayerInfo:
+        """Write a new version of layer ``name`` (or create it) from a frame already
+        validated for ``kind``, atomically, keeping the replaced version's data.
+
+        This is the one write path of layer data: imports, edits and restores all go
+        through it.
+
+        Parameters
+        ----------
+        name, gdf, kind
+            The layer, its whole new content and its kind.
+        source
+            What wrote it, for the history (``"import stations.xlsx (append)"``).
+        expected_version
+            The version the new content was based on (``0``: the layer must not exist);
+            another current version refuses the write with
+            :class:`PreconditionFailedError` (412) and changes nothing.
+        """
 
     @abstractmethod
     def delete(self, name: str) -> None:
-        """Remove a layer."""
+        """Remove a layer (its last data is kept as a version :meth:`restore` can bring
+        back)."""
+
+    @abstractmethod
+    def _history_rows(self, name: str) -> list[tuple[Any, ...]]:
+        """Rows of ``_versions.SQL["history"]`` for layer ``name``."""
+
+    @abstractmethod
+    def _kept_row(self, name: str, version: int) -> tuple[str, bytes] | None:
+        """``(kind, data)`` of a kept version (``_versions.SQL["kept"]``)."""
+
+    def history(self, name: str) -> list[LayerVersion]:
+        """Every version of layer ``name``, oldest first (also of a deleted layer);
+        :class:`UnknownLayerError` when it never existed."""
+        rows = self._history_rows(name)
+        if not rows:
+            self.info(name)  # an unknown layer says so
+        return _versions.history_rows(name, rows)
+
+    def kept_version(self, name: str, version: int) -> tuple[str, gpd.GeoDataFrame]:
+        """``(kind, frame)`` of a kept earlier version; :class:`UnknownLayerError` for a
+        layer that never existed, :class:`ConflictError` when the version's data is not
+        kept (the current version, one beyond retention, or no such version)."""
+        row = self._kept_row(name, version)
+        if row is None:
+            self.history(name)
+            raise _versions.not_kept(name, version)
+        return row[0], _versions.decode(row[1])
+
+    def restore(self, name: str, version: int, *, source: str = "") -> LayerInfo:
+        """Write the data of an earlier version as a new version (itself undoable).
+
+        Raises :class:`ConflictError` when that version's data is not kept or it is the
+        current version."""
+        if version < 1:
+            msg = f"version must be ≥ 1, got {version} / 版本号须 ≥ 1"
+            raise StoreError(msg)
+        current = next((v for v in self.history(name) if v.current), None)
+        if current is not None and current.version == version:
+            msg = (
+                f"version {version} of layer {name!r} is already the current one"
+                f" / 版本 {version} 已是图层 {name!r} 的当前版本"
+            )
+            raise ConflictError(msg)
+        kind, frame = self.kept_version(name, version)
+        expected = 0 if current is None else current.version
+        note = source or f"restore of version {version} / 恢复版本 {version}"
+        return self.write(name, frame, kind=kind, source=note, expected_version=expected)
 
     @abstractmethod
     def put_artifact(self, name: str, data: bytes, *, key: str) -> ArtifactInfo:
@@ -175,6 +259,53 @@ class Store(ABC):
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and any(info.name == name for info in self.layers())
 
+    def put_features(
+        self,
+        name: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        source: str = "",
+        expected_version: int | None = None,
+    ) -> LayerInfo:
+        """Create or replace features by id (an upsert, :mod:`layers.merge`) as a new
+        version of layer ``name``; the features are validated first.
+
+        ``expected_version`` defaults to the version read, so a change made meanwhile by
+        someone else is refused (:class:`PreconditionFailedError`), never overwritten."""
+        from layers.merge import merge
+
+        info = self.info(name)
+        clean, _ = validate(gdf, info.kind)
+        merged, _ = merge(self.read(name), clean, kind=info.kind, mode="upsert")
+        expected = info.version if expected_version is None else expected_version
+        note = source or f"edit of {len(clean)} feature(s) / 编辑要素"
+        return self.write(name, merged, kind=info.kind, source=note, expected_version=expected)
+
+    def delete_features(
+        self,
+        name: str,
+        ids: list[str | int],
+        *,
+        source: str = "",
+        expected_version: int | None = None,
+    ) -> LayerInfo:
+        """Remove features by id as a new version of layer ``name`` (the removed ones stay
+        in the version before); :class:`FeatureNotFoundError` for an id it does not hold."""
+        from layers._errors import FeatureNotFoundError
+        from layers.schema import get_schema
+
+        info = self.info(name)
+        frame = self.read(name)
+        id_field = get_schema(info.kind).id_field
+        stored = frame[id_field].astype(str)
+        missing = [i for i in ids if str(i) not in set(stored)]
+        if missing:
+            raise FeatureNotFoundError(name, missing[0])
+        kept = frame[~stored.isin([str(i) for i in ids])].reset_index(drop=True)
+        expected = info.version if expected_version is None else expected_version
+        note = source or f"deletion of {len(ids)} feature(s) / 删除要素"
+        return self.write(name, kept, kind=info.kind, source=note, expected_version=expected)
+
     def import_frame(
         self,
         gdf: gpd.GeoDataFrame,
@@ -188,7 +319,7 @@ class Store(ABC):
         Raises :class:`LayerValidationError` (and writes nothing) when any row is bad.
         """
         clean, report = validate(gdf, kind, region=region)
-        self.write(name, clean, kind=kind)
+        self.write(name, clean, kind=kind, source="import")
         return report
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -9,9 +9,8 @@ wait for a writer.
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import shapely
 
 from layers._errors import ConflictError, FeatureNotFoundError, StoreError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
-from layers.store import _artifacts, _blob, _sql
+from layers.store import _artifacts, _blob, _sql, _versions
 from layers.store._sql import quote
 from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
 
@@ -34,11 +33,15 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 class GeoPackageStore(Store):
-    """Layers in one GeoPackage file, created on first use."""
+    """Layers in one GeoPackage file, created on first use; ``versions_kept`` is the
+    retention setting of layer versions."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self, path: str | Path, *, versions_kept: int = _versions.DEFAULT_VERSIONS_KEPT
+    ) -> None:
         self.path = Path(path)
         self.url = str(self.path)
+        self.versions_kept = _versions.check_versions_kept(versions_kept)
         if not self.path.exists():
             self._create()
         else:
@@ -98,11 +101,7 @@ class GeoPackageStore(Store):
                 if app != _sql.APPLICATION_ID:
                     msg = f"{self.path} is not a GeoPackage (application_id {app:#x})"
                     raise StoreError(msg)
-                (present,) = con.execute(
-                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'mzgis_layers_history'"
-                ).fetchone()
-                if not present:
-                    con.executescript(_sql.MZGIS_TABLES)
+                _sql.upgrade_mzgis_tables(con)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a GeoPackage: {exc}") from exc
 
@@ -190,25 +189,33 @@ class GeoPackageStore(Store):
         columns = [d[0] for d in cur.description]
         rows = cur.fetchall()
         raw = pd.DataFrame.from_records(rows, columns=columns)
-        data = {c: _from_sql(raw[c], kind, c) for c in columns if c not in ("fid", GEOM)}
+        data = {c: _sql.from_sql(raw[c], kind, c) for c in columns if c not in ("fid", GEOM)}
         geoms = _blob.decode(raw[GEOM].tolist()) if len(raw) else np.array([], dtype=object)
         return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=STORE_CRS), crs=STORE_CRS)
 
     # -- writing -----------------------------------------------------------------------
 
-    def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:
+    def write(
+        self,
+        name: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        kind: str,
+        source: str = "",
+        expected_version: int | None = None,
+    ) -> LayerInfo:
         _check_name(name)
         schema = get_schema(kind)
         columns = [c for c in gdf.columns if c != gdf.geometry.name]
-        types = [_sql_type(gdf[c], schema.get_field(c)) for c in columns]
+        types = [_sql.sql_type(gdf[c], schema.get_field(c)) for c in columns]
         geoms = gdf.geometry.to_numpy()
         blobs = _blob.encode(geoms, SRS_ID)
-        rows = zip(
-            blobs, *(_to_sql(gdf[c], t) for c, t in zip(columns, types, strict=True)), strict=True
-        )
+        values = (_sql.to_sql(gdf[c], t) for c, t in zip(columns, types, strict=True))
+        rows = zip(blobs, *values, strict=True)
         try:
             with self.transaction() as con:
                 _check_collision(con, name)
+                self._keep(con, name, expected_version)
                 self._drop(con, name)
                 defs = ", ".join(f"{quote(c)} {t}" for c, t in zip(columns, types, strict=True))
                 gtype = _sql.geometry_type_name(geoms)
@@ -225,6 +232,7 @@ class GeoPackageStore(Store):
                         f"ON {quote(name)} ({quote(schema.id_field)})"
                     )
                 self._register(con, name, kind=kind, geoms=geoms, gtype=gtype, title=schema.zh)
+                self._record(con, name, kind=kind, source=source, count=len(gdf))
                 return self._info(con, name)
         except sqlite3.Error as exc:
             msg = f"cannot write layer {name!r}: {exc} / 图层 {name!r} 写入失败，原有数据未改动"
@@ -255,24 +263,22 @@ class GeoPackageStore(Store):
             "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
             (name, GEOM, gtype, SRS_ID),
         )
-        self._create_rtree(con, name)
-        (version,) = con.execute(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM mzgis_layers_history WHERE name = ?",
-            (name,),
-        ).fetchone()
-        con.execute("INSERT INTO mzgis_layers VALUES (?, ?, ?, ?)", (name, kind, version, now))
-        con.execute(
-            "INSERT INTO mzgis_layers_history VALUES (?, ?, ?, ?)", (name, kind, version, now)
-        )
+        self._create_rtree(con, name, geoms)
 
-    def _create_rtree(self, con: sqlite3.Connection, name: str) -> None:
+    def _create_rtree(self, con: sqlite3.Connection, name: str, geoms: np.ndarray) -> None:
+        """The R-tree of a new table, filled from the bounds of ``geoms`` (the table's rows
+        in fid order) in one pass: decoding every blob in SQL took most of a write."""
         rtree = quote(f"rtree_{name}_{GEOM}")
         con.execute(f"CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy)")
-        con.execute(
-            f"INSERT INTO {rtree} SELECT fid, ST_MinX({GEOM}), ST_MaxX({GEOM}), "
-            f"ST_MinY({GEOM}), ST_MaxY({GEOM}) FROM {quote(name)} "
-            f"WHERE {GEOM} NOT NULL AND NOT ST_IsEmpty({GEOM})"
-        )
+        fids = [row[0] for row in con.execute(f"SELECT fid FROM {quote(name)} ORDER BY fid")]
+        present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        bounds = shapely.bounds(geoms).tolist()
+        rows = [
+            (fid, b[0], b[2], b[1], b[3])
+            for fid, b, ok in zip(fids, bounds, present.tolist(), strict=True)
+            if ok
+        ]
+        con.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", rows)
         for statement in _sql.rtree_statements(name, GEOM):
             con.execute(statement)
         con.execute(
@@ -284,7 +290,49 @@ class GeoPackageStore(Store):
     def delete(self, name: str) -> None:
         with self.transaction() as con:
             self._info(con, name)
+            self._keep(con, name, None)
             self._drop(con, name)
+
+    # -- versions: see layers/store/_versions.py -----------------------------------------
+
+    def _v(self, statement: str) -> str:
+        text = _versions.SQL[statement].format(
+            versions=_versions.VERSIONS_TABLE, history="mzgis_layers_history", layers="mzgis_layers"
+        )
+        return text.replace("%s", "?")
+
+    def _keep(self, con: sqlite3.Connection, name: str, expected: int | None) -> None:
+        """Keep the current data of layer ``name`` as its version (none when absent),
+        after checking it is the ``expected`` version."""
+        row = con.execute("SELECT kind, version FROM mzgis_layers WHERE name = ?", (name,))
+        found = row.fetchone()
+        _versions.check_expected(name, expected, 0 if found is None else found[1])
+        if found is None:
+            return
+        kind, version = found
+        frame = self._frame(con.execute(f"SELECT * FROM {quote(name)} ORDER BY fid"), kind)
+        con.execute(self._v("keep"), (name, version, kind, _versions.encode(frame)))
+        con.execute(self._v("prune"), (name, name, self.versions_kept))
+
+    def _record(
+        self, con: sqlite3.Connection, name: str, *, kind: str, source: str, count: int
+    ) -> None:
+        (version,) = con.execute(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM mzgis_layers_history WHERE name = ?",
+            (name,),
+        ).fetchone()
+        now = _sql.now()
+        con.execute("INSERT INTO mzgis_layers VALUES (?, ?, ?, ?)", (name, kind, version, now))
+        con.execute(self._v("record"), (name, kind, version, now, source, count))
+
+    def _history_rows(self, name: str) -> list[tuple[Any, ...]]:
+        with self.connect() as con:
+            return con.execute(self._v("history"), (name,)).fetchall()
+
+    def _kept_row(self, name: str, version: int) -> tuple[str, bytes] | None:
+        with self.connect() as con:
+            row = con.execute(self._v("kept"), (name, version)).fetchone()
+        return None if row is None else (row[0], bytes(row[1]))
 
     # -- artifacts: derived bytes, see layers/store/_artifacts.py -------------------------
 
@@ -338,60 +386,3 @@ def _check_collision(con: sqlite3.Connection, name: str) -> None:
             f" / 图层名 {name!r} 与 {row[0]!r} 冲突（不区分大小写）"
         )
         raise ConflictError(msg)
-
-
-def _sql_type(col: pd.Series, spec: Any) -> str:
-    if spec is not None:
-        return _sql.column_type(spec.dtype)
-    if pd.api.types.is_bool_dtype(col):
-        return "BOOLEAN"
-    if pd.api.types.is_integer_dtype(col):
-        return "INTEGER"
-    if pd.api.types.is_float_dtype(col):
-        return "REAL"
-    if pd.api.types.is_datetime64_any_dtype(col):
-        return "DATETIME"
-    return "TEXT"
-
-
-def _to_sql(col: pd.Series, sql_type: str) -> list[Any]:
-    if sql_type == "DATETIME":
-        stamps = pd.to_datetime(col, utc=True)
-        return [
-            None if pd.isna(v) else v.strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z" for v in stamps
-        ]
-    out: list[Any] = []
-    for v in col.astype(object):
-        if v is None or (not isinstance(v, list | dict) and pd.isna(v)):
-            out.append(None)
-        elif isinstance(v, list | dict):
-            out.append(json.dumps(v, ensure_ascii=False))
-        elif sql_type == "BOOLEAN":
-            out.append(int(bool(v)))
-        elif isinstance(v, np.generic):
-            out.append(v.item())
-        elif sql_type == "TEXT" and not isinstance(v, str):
-            out.append(str(v))
-        else:
-            out.append(v)
-    return out
-
-
-def _text_from_sql(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), None)
-
-
-_FROM_SQL: dict[str, Callable[[pd.Series], pd.Series]] = {
-    "int": lambda v: pd.Series(pd.array(v.tolist(), dtype="Int64"), index=v.index),
-    "float": lambda v: pd.to_numeric(v, errors="coerce").astype("float64"),
-    "bool": lambda v: v.map(lambda b: None if pd.isna(b) else bool(b)).astype("boolean"),
-    "datetime": lambda v: pd.to_datetime(v, utc=True, format="ISO8601"),
-    "json": lambda v: v.map(lambda t: None if pd.isna(t) else json.loads(t)).astype(object),
-}
-
-
-def _from_sql(values: pd.Series, kind: str, column: str) -> pd.Series:
-    spec = SCHEMAS[kind].get_field(column)
-    if spec is None:  # a column outside the schema: keep what SQLite returns
-        return values.infer_objects()
-    return _FROM_SQL.get(spec.dtype, _text_from_sql)(values)

@@ -26,9 +26,9 @@ import psycopg
 import shapely
 from psycopg import sql
 
-from layers._errors import ConflictError, FeatureNotFoundError, StoreError, UnknownLayerError
+from layers._errors import ConflictError, FeatureNotFoundError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
-from layers.store import _artifacts, _pg_conn, _pg_sql, _pg_tiles
+from layers.store import _artifacts, _pg_conn, _pg_sql, _pg_tiles, _pg_versions, _versions
 from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
 from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, check_tile
 
@@ -48,15 +48,24 @@ class PostGISStore(Store):
         holding the store (default ``mzgis``).
     pool_size
         Most connections kept open at once.
+    versions_kept
+        The retention setting of layer versions.
     """
 
-    def __init__(self, url: str, *, pool_size: int = _pg_conn.POOL_MAX) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = _pg_conn.POOL_MAX,
+        versions_kept: int = _versions.DEFAULT_VERSIONS_KEPT,
+    ) -> None:
+        self.versions_kept = _versions.check_versions_kept(versions_kept)
         self.conninfo, self.schema = _pg_conn.split_url(url)
         self.url = _pg_conn.redact(url)
         self.pool = _pg_conn.open_pool(self.conninfo, max_size=pool_size)
         try:
             with self.pool.connection() as con:
-                _ensure_postgis(con)
+                _pg_conn.ensure_postgis(con)
                 _pg_conn.migrate(con, self.schema, "layers", _pg_sql.LAYER_MIGRATIONS)
         except Exception as exc:
             self.pool.close()
@@ -181,7 +190,7 @@ class PostGISStore(Store):
         with self._connect() as con:
             kind = self._info(con, name).kind
             spec = SCHEMAS[kind]
-            key = _id_value(fid, spec.get_field(spec.id_field))
+            key = _pg_sql.id_value(fid, spec.get_field(spec.id_field))
             if key is None:
                 raise FeatureNotFoundError(name, fid)
             query = sql.SQL("SELECT * FROM {} WHERE {} = %s").format(
@@ -219,7 +228,15 @@ class PostGISStore(Store):
 
     # -- writing -----------------------------------------------------------------------
 
-    def write(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str) -> LayerInfo:
+    def write(
+        self,
+        name: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        kind: str,
+        source: str = "",
+        expected_version: int | None = None,
+    ) -> LayerInfo:
         _pg_sql.check_pg_name(name)
         schema = get_schema(kind)
         columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -234,10 +251,12 @@ class PostGISStore(Store):
                 self._check_collision(con, name)
                 gtype = _pg_sql.geometry_type_name(geoms)
                 id_field = schema.id_field if schema.id_field in columns else None
+                self._keep(con, name, expected_version)
                 self._build(con, name, defs, gtype, rows, id_field=id_field)
                 self._drop(con, name)
                 self._swap(con, name)
-                self._register(con, name, kind=kind, geoms=geoms, gtype=gtype)
+                row = (source, len(gdf))
+                self._register(con, name, kind=kind, geoms=geoms, gtype=gtype, history=row)
                 return self._info(con, name)
         except (psycopg.Error, TypeError, ValueError) as exc:
             zh = f"图层 {name!r} 写入失败，原有数据未改动"
@@ -303,13 +322,24 @@ class PostGISStore(Store):
                 )
             )
 
-    def _register(self, con: Con, name: str, *, kind: str, geoms: np.ndarray, gtype: str) -> None:
+    def _register(
+        self,
+        con: Con,
+        name: str,
+        *,
+        kind: str,
+        geoms: np.ndarray,
+        gtype: str,
+        history: tuple[str, int],
+    ) -> None:
+        """Catalog the new version; ``history`` is its source and count."""
         present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         bounds = shapely.total_bounds(geoms[present]).tolist() if present.any() else [None] * 4
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        history = self._t("mzgis_layers_history")
         row = con.execute(
-            sql.SQL("SELECT COALESCE(MAX(version), 0) + 1 FROM {} WHERE name = %s").format(history),
+            sql.SQL("SELECT COALESCE(MAX(version), 0) + 1 FROM {} WHERE name = %s").format(
+                self._t("mzgis_layers_history")
+            ),
             (name,),
         ).fetchone()
         version = int(row[0]) if row else 1
@@ -319,10 +349,7 @@ class PostGISStore(Store):
             ),
             (name, kind, version, now, gtype, *bounds),
         )
-        con.execute(
-            sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(history),
-            (name, kind, version, now),
-        )
+        _pg_versions.record(con, self._t, (name, kind, version, now, *history))
 
     def _check_collision(self, con: Con, name: str) -> None:
         """Names differing only in case are refused, as in a GeoPackage (where SQLite names
@@ -344,7 +371,23 @@ class PostGISStore(Store):
         with self._connect() as con, con.transaction():
             _pg_conn.advisory_lock(con, self.schema, "layer", name.lower())
             self._info(con, name)
+            self._keep(con, name, None)
             self._drop(con, name)
+
+    # -- versions: see layers/store/_versions.py -----------------------------------------
+
+    def _keep(self, con: Con, name: str, expected: int | None) -> None:
+        query = sql.SQL("SELECT * FROM {} ORDER BY fid").format(self._t(name))
+        kept, read = self.versions_kept, lambda kind: self._frame(con, query, (), name, kind)
+        _pg_versions.keep(con, self._t, name, expected=expected, versions_kept=kept, read=read)
+
+    def _history_rows(self, name: str) -> list[tuple[Any, ...]]:
+        with self._connect() as con:
+            return _pg_versions.history(con, self._t, name)
+
+    def _kept_row(self, name: str, version: int) -> tuple[str, bytes] | None:
+        with self._connect() as con:
+            return _pg_versions.kept(con, self._t, name, version)
 
     # -- artifacts: derived bytes, see layers/store/_artifacts.py -------------------------
 
@@ -386,31 +429,3 @@ class PostGISStore(Store):
         con.execute(
             sql.SQL("DELETE FROM {} WHERE name = %s").format(self._t("mzgis_layers")), (name,)
         )
-
-
-def _ensure_postgis(con: Con) -> None:
-    """Create the PostGIS extension when missing (needs the right to); say so if refused."""
-    with con.transaction():
-        present = con.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone()
-    if present:
-        return
-    try:
-        with con.transaction():
-            con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    except psycopg.Error as exc:
-        msg = (
-            f"the database has no PostGIS extension and it cannot be created here ({exc})"
-            "; ask an administrator to run CREATE EXTENSION postgis"
-            " / 数据库未安装 PostGIS 扩展，请管理员执行 CREATE EXTENSION postgis"
-        )
-        raise StoreError(msg) from exc
-
-
-def _id_value(fid: str | int, spec: Any) -> str | int | None:
-    """``fid`` as the id column's type (``None`` when it cannot be one: no such feature)."""
-    if spec is not None and spec.dtype == "int":
-        try:
-            return int(fid)
-        except ValueError:
-            return None
-    return str(fid)

@@ -48,6 +48,7 @@ def test_layers_list(small_store: Path) -> None:
 
 
 def test_layers_list_on_a_bad_store_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "layers.txt").write_text("not a store")
     result = runner.invoke(app, ["layers", "list", "--store", str(tmp_path / "layers.txt")])
     assert result.exit_code == 1
     assert ".gpkg" in result.output
@@ -63,7 +64,7 @@ def test_failing_import_names_the_bad_row_and_changes_nothing(
     args = ["layers", "import", str(csv), "--kind", "stations", "--store", str(store_copy)]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
-    assert "row 1" in result.output
+    assert "row 3 (id 'N2') / 第 3 行" in result.output  # as the spreadsheet shows it
     assert "capacity_persons" in result.output
     assert "-5" in result.output
     assert "Traceback" not in result.output
@@ -127,6 +128,7 @@ def test_export_of_an_unknown_layer_exits_1(small_store: Path, tmp_path: Path) -
 
 
 def test_serve_refuses_a_bad_store_before_starting(tmp_path: Path) -> None:
+    (tmp_path / "x.shp").write_bytes(b"")
     result = runner.invoke(app, ["serve", "--store", str(tmp_path / "x.shp"), "--port", "8799"])
     assert result.exit_code == 1
     assert ".gpkg" in result.output

@@ -80,3 +80,50 @@ def test_copy_carries_records_and_grant_hands_the_store_over(
     refused = runner.invoke(app, ["store", "grant", role, "--store", str(source.path)])
     assert refused.exit_code == 1
     assert "postgresql://" in refused.output
+
+
+def test_backup_and_restore_commands(small_store: Path, pg_url: str, tmp_path: Path) -> None:
+    source = tmp_path / "live.gpkg"
+    source.write_bytes(small_store.read_bytes())
+    fill_records(open_record_store(GeoPackageStore(source)))
+    plain, sealed = tmp_path / "b" / "plain.gpkg", tmp_path / "b" / "sealed.gpkg"
+    done = runner.invoke(app, ["store", "backup", str(source), str(plain)])
+    assert done.exit_code == 0, done.output
+    assert "chain verified" in done.output and "1 photos" in done.output
+    env = {"MZGIS_TEST_PASSPHRASE": "a long backup passphrase"}
+    args = [
+        "store",
+        "backup",
+        str(source),
+        str(sealed),
+        "--passphrase-env",
+        "MZGIS_TEST_PASSPHRASE",
+    ]
+    done = runner.invoke(app, args, env=env)
+    assert done.exit_code == 0 and "encrypted" in done.output, done.output
+    again = runner.invoke(app, ["store", "backup", str(source), str(plain)])
+    assert again.exit_code == 1 and "already exists" in again.output
+    restored = tmp_path / "restored.gpkg"
+    args = [
+        "store",
+        "restore",
+        str(sealed),
+        str(restored),
+        "--passphrase-env",
+        "MZGIS_TEST_PASSPHRASE",
+    ]
+    done = runner.invoke(app, args, env=env)
+    assert done.exit_code == 0, done.output
+    assert (
+        GeoPackageStore(restored).read("stations").shape
+        == GeoPackageStore(source).read("stations").shape
+    )
+    wrong = runner.invoke(
+        app,
+        [*args[:3], str(tmp_path / "x.gpkg"), *args[4:]],
+        env={"MZGIS_TEST_PASSPHRASE": "not the passphrase"},
+    )
+    assert wrong.exit_code == 1 and "wrong passphrase" in wrong.output
+    into_pg = runner.invoke(app, ["store", "restore", str(plain), pg_url])
+    assert into_pg.exit_code == 0, into_pg.output
+    assert open_record_store(pg_url).verify_audit().ok

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -20,7 +21,7 @@ def _run(store: Path, out: Path, *extra: str) -> pd.DataFrame:
     result = runner.invoke(app, [*args, "--store", str(store), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "total / 合计" in result.output
-    return pd.read_csv(out, encoding="utf-8-sig")
+    return pd.DataFrame(gpd.read_file(out).drop(columns="geometry"))
 
 
 @pytest.mark.parametrize(
@@ -35,8 +36,8 @@ def test_partitioned_equals_single_run(
 ) -> None:
     plain = [a for i, a in enumerate(extra) if "--scheduler" not in extra[max(i - 1, 0) : i + 1]]
     plain = [a for a in plain if a not in ("--workers", "1")]
-    single = _run(store_copy, tmp_path / "single.csv", *plain)
-    split = _run(store_copy, tmp_path / "split.csv", *extra)
+    single = _run(store_copy, tmp_path / "single.gpkg", *plain)  # every machine column
+    split = _run(store_copy, tmp_path / "split.gpkg", *extra)
     assert len(split) == 3
     # the partitioned run looks for the nearest facility within the service radius only
     beyond = ~(single["distance_m"] <= float(extra[1].split(",")[-1]))

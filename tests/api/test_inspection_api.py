@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.inspection.photos import get_photo_limit
 from layers.coords import wgs84_to_gcj02
+from tests.api.test_bodies import MIB, drive, multipart_head, stream
 from tests.api.test_inspection_kit import (
     Kit,
     build_kit,
@@ -294,3 +295,18 @@ def test_every_write_is_audited(new_location: Callable[[str], str]) -> None:
         ("report.export", "viewer", "campaign:2025-0001"),
     ]
     assert log[0].detail["body"]["record_id"] == str(uuid.UUID(rid))
+
+
+def test_a_400_mb_chunked_photo_stops_at_the_photo_limit(client: TestClient, kit: Kit) -> None:
+    rid = submit(client, kit, marker_body()).json()["record_id"]
+    headers = {**kit.auth("insp_left"), "content-type": "multipart/form-data; boundary=b0"}
+    chunks = stream(400 * MIB, prefix=multipart_head("b0"))
+    status, pulled = drive(
+        client.app,
+        f"/inspections/{rid}/photos",
+        headers,
+        chunks,
+        run=client.portal.call,  # type: ignore[arg-type]
+    )
+    assert status == 413
+    assert pulled <= 2 * MIB  # the 4 kB limit and its form overhead, then one chunk at most

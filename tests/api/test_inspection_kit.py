@@ -22,8 +22,8 @@ import shapely
 from fastapi import FastAPI
 from pyproj import Transformer
 
-from api.auth import hash_password, issue_token
-from layers.records import KINDS, Campaign, RecordFilter, RecordStore, User, open_record_store
+from bench.field_world import staff_campaign
+from layers.records import KINDS, Campaign, RecordFilter, RecordStore, open_record_store
 from layers.store import GeoPackageStore, Store, is_postgis_url, open_store
 
 GK = "EPSG:4548"  # CGCS2000 3-degree Gauss-Krüger, CM 117°E
@@ -158,9 +158,6 @@ def build_kit(location: str | Path) -> Kit:
     finally:
         store.close()
     records = open_record_store(location)
-    password_hash = hash_password(PASSWORD)
-    for name, (role, _) in USERS.items():
-        records.add_user(User(name, role, name.title(), password_hash), actor="cli")  # type: ignore[arg-type]
     campaign = Campaign(
         CAMPAIGN,
         "0001",
@@ -172,11 +169,7 @@ def build_kit(location: str | Path) -> Kit:
         "110102",
         "西城区",
     )
-    records.add_campaign(campaign, actor="planner")
-    for name, (_, side) in USERS.items():
-        if side is not None:
-            records.add_member(CAMPAIGN, name, side=side, actor="planner")
-    tokens = {name: issue_token(records, name, actor="cli")[0] for name in USERS}
+    tokens = staff_campaign(records, campaign, USERS, password=PASSWORD)
     return Kit(location, records, tokens)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from layers.records import RecordStore, User
 from tests.api.test_inspection_kit import (
     Kit,
     build_kit,
@@ -51,6 +52,7 @@ EXPECTED: dict[str, set[str]] = {
     "GET /inspections/campaigns/{cid}": MEMBERS,
     "PUT /inspections/campaigns/{cid}/members/{user}": {"admin", "planner"},
     "GET /inspections/campaigns/{cid}/progress": MEMBERS,
+    "GET /inspections/campaigns/{cid}/bundle": MEMBERS,
     "GET /inspections/campaigns/{cid}/report.html": {"admin", "planner", "viewer"},
     "GET /inspections/campaigns/{cid}/report.xlsx": {"admin", "planner", "viewer"},
     "GET /inspections/campaigns/{cid}/report.gpkg": {"admin", "planner", "viewer"},
@@ -60,7 +62,14 @@ EXPECTED: dict[str, set[str]] = {
     "GET /users": {"admin"},
     "POST /users": {"admin"},
     "GET /users/me": ALL,
+    "POST /users/{user}/disable": {"admin"},
+    "POST /users/{user}/enable": {"admin"},
+    "POST /users/{user}/revoke": {"admin"},
+    "PUT /users/{user}/password": {"admin"},
+    "DELETE /users/{user}": {"admin"},
 }
+#: the user each role acts on in each user-management call (made with the world)
+MANAGED = ("disable", "enable", "revoke", "password", "remove")
 
 
 @dataclass
@@ -143,6 +152,7 @@ CALLS: dict[str, Call] = {
     "GET /inspections/campaigns/{cid}/progress": lambda c, h, t, r: c.get(
         f"{C}/progress", headers=h
     ),
+    "GET /inspections/campaigns/{cid}/bundle": lambda c, h, t, r: c.get(f"{C}/bundle", headers=h),
     "GET /inspections/campaigns/{cid}/report.html": lambda c, h, t, r: c.get(
         f"{C}/report.html", headers=h
     ),
@@ -162,14 +172,34 @@ CALLS: dict[str, Call] = {
     "GET /users": lambda c, h, t, r: c.get("/users", headers=h),
     "POST /users": lambda c, h, t, r: c.post(
         "/users",
-        json={"username": f"new_{r}", "role": "viewer", "password": "long enough pw"},
+        json={"username": f"new_{r}", "role": "viewer", "password": "long enough password"},
         headers=h,
     ),
     "GET /users/me": lambda c, h, t, r: c.get("/users/me", headers=h),
+    "POST /users/{user}/disable": lambda c, h, t, r: c.post(
+        f"/users/mx_disable_{r}/disable", headers=h
+    ),
+    "POST /users/{user}/enable": lambda c, h, t, r: c.post(
+        f"/users/mx_enable_{r}/enable", headers=h
+    ),
+    "POST /users/{user}/revoke": lambda c, h, t, r: c.post(
+        f"/users/mx_revoke_{r}/revoke", headers=h
+    ),
+    "PUT /users/{user}/password": lambda c, h, t, r: c.put(
+        f"/users/mx_password_{r}/password", json={"password": "Matrix-Reset-Pass-1"}, headers=h
+    ),
+    "DELETE /users/{user}": lambda c, h, t, r: c.delete(f"/users/mx_remove_{r}", headers=h),
 }
 #: endpoints that change their target record: an allowed call gets fresh records (a denied
 #: one uses the shared records, which it must leave unchanged)
 CHANGES_TARGET = {k for k in CALLS if not k.startswith("GET") and ("{rid}" in k or "{sid}" in k)}
+
+
+def add_managed_users(records: RecordStore, roles: tuple[str, ...]) -> None:
+    """The users each role acts on in the user-management calls of :data:`CALLS`."""
+    for action in MANAGED:
+        for role in roles:
+            records.add_user(User(f"mx_{action}_{role}", "viewer", "x", "!"), actor="test")
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +209,7 @@ def world(new_location: Callable[[str], str]) -> Iterator[tuple[TestClient, Kit,
         build_kit(new_location("matrix")) as kit,
         TestClient(make_app(kit.location)) as client,
     ):
+        add_managed_users(kit.records, ROLES)
         yield client, kit, fresh_target(client, kit)
 
 

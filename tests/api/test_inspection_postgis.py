@@ -16,7 +16,13 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from tests.api.test_inspection_kit import PASSWORD, build_kit, make_app, marker_body
-from tests.api.test_inspection_matrix import CALLS, CHANGES_TARGET, EXPECTED, fresh_target
+from tests.api.test_inspection_matrix import (
+    CALLS,
+    CHANGES_TARGET,
+    EXPECTED,
+    add_managed_users,
+    fresh_target,
+)
 from tests.pg import Cluster, fresh_schema
 
 
@@ -27,6 +33,7 @@ def test_the_granted_service_role_uses_every_endpoint_but_cannot_rewrite_the_aud
     with psycopg.connect(pg_cluster.url, autocommit=True) as con:
         con.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'svc-pw'")
     owner_kit = build_kit(f"{pg_cluster.url}?schema={schema}")  # the administrator's set-up
+    add_managed_users(owner_kit.records, ("admin",))
     owner_kit.close()
     granted = CliRunner().invoke(cli, ["store", "grant", role, "--store", owner_kit.location])
     assert granted.exit_code == 0, granted.output

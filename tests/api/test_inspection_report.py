@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from tests.api.test_inspection_kit import Kit, build_kit, make_app, marker_body, segment_body
 
 R = "/inspections/campaigns/2025-0001/report"
+PROBE = '=HYPERLINK("http://evil.example","见附件")'
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,11 @@ def world(new_location: Callable[[str], str]) -> Iterator[tuple[TestClient, Kit]
     kit = build_kit(new_location("report"))
     left, right = kit.auth("insp_left"), kit.auth("insp_right")
     damaged = marker_body(
-        "0001003B", condition="损坏", damage_detail="桩顶破损", actions=["拍照记录", "登记待修复"]
+        "0001003B",
+        condition="损坏",
+        damage_detail="桩顶破损",
+        actions=["拍照记录", "登记待修复"],
+        notes=PROBE,
     )
     lost_later = marker_body(
         "0001001Q", condition="丢失", position=None, inspected_at="2025-04-09T09:00:00+08:00"
@@ -137,6 +142,10 @@ def test_xlsx_report(world: tuple[TestClient, Kit]) -> None:
     assert sum(row[2] for row in conditions) == 7
     actions = {row[0]: row[1] for row in list(book["处理措施 actions"].values)[1:]}
     assert actions == {"拍照记录": 6, "清理遮挡物": 1, "登记待修复": 1}  # latest per marker
+    cells = [c for ws in book for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # a note stays text
+    assert PROBE in {c.value for c in cells}
+    assert book["检查记录 records"].freeze_panes == "A2"
     assert _audited(kit, "xlsx") == hashlib.sha256(answer.content).hexdigest()
 
 

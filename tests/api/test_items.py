@@ -168,16 +168,6 @@ def test_missing_values_are_null_not_nan(client: TestClient) -> None:
     assert stars == {"S1": 3, "S2": None, "S3": 5, "S4": 1, "S5": 2}
 
 
-def test_datetimes_are_iso_and_json_columns_nested(client: TestClient) -> None:
-    features = client.get("/collections/inspections/items").json()["features"]
-    first, second = (f["properties"] for f in features)
-    stamp = dt.datetime.fromisoformat(first["inspected_at"])
-    assert stamp == dt.datetime(2024, 5, 1, 8, 30, tzinfo=dt.UTC)
-    assert first["inspectors"] == ["张三", "李四"]
-    assert first["photos"] is None
-    assert second["photos"] == [{"file": "a.jpg", "sha256": "ab"}]
-
-
 def test_polygons_are_closed_rings_in_lon_lat(client: TestClient) -> None:
     feature = client.get("/collections/streets/items/110101001").json()
     ring = feature["geometry"]["coordinates"][0]

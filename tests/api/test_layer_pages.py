@@ -37,11 +37,13 @@ def client(kit: Kit) -> Iterator[TestClient]:
         yield test_client
 
 
-def sheet(path: Path, *, bad_capacity: object = 40) -> Path:
+def sheet(
+    path: Path, *, bad_capacity: object = 40, ids: tuple[str, ...] = ("N1", "N2", "N3")
+) -> Path:
     lon, lat = wgs84_to_gcj02(*zip(*WGS84_POINTS, strict=True))
     table = pd.DataFrame(
         {
-            "驿站编号": ["N1", "N2", "N3"],
+            "驿站编号": list(ids),
             "名称": ["新驿站一", '=HYPERLINK("x")', "新驿站三"],
             "服务能力": [30, bad_capacity, 50],
             "运营状态": ["运营", "运营", "筹建"],
@@ -153,22 +155,32 @@ def test_bad_row_is_named_by_its_excel_row_and_nothing_is_imported(
     assert again.status_code == 400  # the upload is gone after its import
 
 
-def test_replace_must_be_confirmed_with_what_is_lost(
+def test_append_keeps_the_old_rows_and_replace_must_be_confirmed(
     client: TestClient, kit: Kit, tmp_path: Path
 ) -> None:
+    body = {"kind": "stations", "crs": "gcj02", "mapping": MAPPING, "name": "grow_me"}
     first = _upload(client, kit, sheet(tmp_path / "one.xlsx"))
-    body = {"kind": "stations", "crs": "gcj02", "mapping": MAPPING, "name": "replace_me"}
     assert _import(client, kit, first["upload_id"], **body).status_code == 200
-    second = _upload(client, kit, sheet(tmp_path / "two.xlsx", bad_capacity=45))
-    exists = _import(client, kit, second["upload_id"], **body)
-    assert exists.status_code == 409 and exists.json()["count"] == 3
-    assert "replace_me" in exists.json()["detail"] and "3" in exists.json()["detail"]
-    wrong = _import(client, kit, second["upload_id"], **body, mode="replace", confirm_replace=2)
-    assert wrong.status_code == 409
-    done = _import(client, kit, second["upload_id"], **body, mode="replace", confirm_replace=3)
-    assert done.status_code == 200
+    more = _upload(client, kit, sheet(tmp_path / "two.xlsx", ids=("N4", "N5", "N6")))
+    taken = _import(client, kit, more["upload_id"], **body)  # mode "new": the name is taken
+    assert taken.status_code == 409 and taken.json()["count"] == 3
+    appended = _import(client, kit, more["upload_id"], **body, mode="append")
+    assert appended.status_code == 200, appended.text
+    assert appended.json()["plan"]["result"] == 6 and appended.json()["version"] == 2
     store = open_store(kit.location)
-    assert sorted(store.read("replace_me")["capacity_persons"]) == [30, 45, 50]
+    assert sorted(store.read("grow_me")["station_id"]) == ["N1", "N2", "N3", "N4", "N5", "N6"]
+    store.close()
+    fewer = _upload(client, kit, sheet(tmp_path / "three.xlsx", ids=("N1", "N7", "N8")))
+    before = kit.snapshot()
+    asked = _import(client, kit, fewer["upload_id"], **body, mode="replace")
+    assert asked.status_code == 409 and asked.json()["code"] == "confirm_replace"
+    assert sorted(asked.json()["plan"]["dropped"]) == ["N2", "N3", "N4", "N5", "N6"]
+    assert "5" in asked.json()["detail"] and "grow_me" in asked.json()["detail"]
+    assert kit.snapshot() == before  # nothing replaced yet
+    done = _import(client, kit, fewer["upload_id"], **body, mode="replace", confirm_replace=True)
+    assert done.status_code == 200, done.text
+    store = open_store(kit.location)
+    assert sorted(store.read("grow_me")["station_id"]) == ["N1", "N7", "N8"]
     store.close()
 
 
@@ -177,3 +189,18 @@ def test_upload_of_an_unknown_type_is_refused(client: TestClient, kit: Kit) -> N
         "/layers/uploads", files={"file": ("x.exe", b"MZ")}, headers=kit.auth("planner")
     )
     assert answer.status_code == 400 and ".xlsx" in answer.json()["detail"]
+
+
+def test_record_layers_need_a_reader_here_too(client: TestClient, kit: Kit) -> None:
+    from tests.api.conftest import LAYERS
+
+    store = open_store(kit.location)
+    store.import_frame(LAYERS["inspections"](), name="inspections", kind="inspections")
+    store.close()
+    assert client.get("/layers/inspections/rows").status_code == 401
+    page = client.get("/layers/inspections", headers=HTML, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/signin")
+    rows = client.get("/layers/inspections/rows", headers=kit.auth("viewer"))
+    assert rows.status_code == 200
+    inspector = client.get("/layers/inspections/rows", headers=kit.auth("insp_left"))
+    assert inspector.status_code == 403

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -29,7 +30,7 @@ def _coverage(store: Path, out: Path, *extra: str) -> pd.DataFrame:
     args = ["coverage", "--facilities", "stations", "--by", "community"]
     result = runner.invoke(app, [*args, "--store", str(store), "--out", str(out), *extra])
     assert result.exit_code == 0, result.output
-    return pd.read_csv(out, encoding="utf-8-sig")
+    return pd.DataFrame(gpd.read_file(out).drop(columns="geometry"))  # every machine column
 
 
 def test_coverage_with_network_equals_coverage_with_the_roads_layer(
@@ -38,8 +39,8 @@ def test_coverage_with_network_equals_coverage_with_the_roads_layer(
     net = tmp_path / "walk.npz"
     built = runner.invoke(app, ["network", "build", "--store", str(demo_copy), "--out", str(net)])
     assert built.exit_code == 0, built.output
-    with_file = _coverage(demo_copy, tmp_path / "a.csv", "--network", str(net))
-    from_roads = _coverage(demo_copy, tmp_path / "b.csv")
+    with_file = _coverage(demo_copy, tmp_path / "a.gpkg", "--network", str(net))
+    from_roads = _coverage(demo_copy, tmp_path / "b.gpkg")
     pd.testing.assert_frame_equal(with_file, from_roads)
     assert with_file["distance_m"].notna().sum() > 400
     cover = ["coverage", "--facilities", "stations", "--store", str(demo_copy)]
@@ -51,7 +52,7 @@ def test_coverage_with_network_equals_coverage_with_the_roads_layer(
 def test_a_store_without_roads_uses_the_network_saved_with_it(
     demo_copy: Path, tmp_path: Path
 ) -> None:
-    before = _coverage(demo_copy, tmp_path / "before.csv")
+    before = _coverage(demo_copy, tmp_path / "before.gpkg")
     store = open_store(demo_copy)
     try:
         store.delete("roads")
@@ -65,7 +66,7 @@ def test_a_store_without_roads_uses_the_network_saved_with_it(
     assert "no roads layer and no saved walking network" in refused.output
     assert "measuring" not in refused.output  # the CLI never announces a step it refuses
     (tmp_path / "kept.npz").rename(saved)  # as `mzgis network build FILE --store` leaves it
-    after = _coverage(demo_copy, tmp_path / "after.csv")
+    after = _coverage(demo_copy, tmp_path / "after.gpkg")
     pd.testing.assert_frame_equal(before, after)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
@@ -64,7 +65,7 @@ def _table(path: Path) -> pd.DataFrame:
     return pd.read_excel(path, engine="openpyxl")
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".geojson"])
+@pytest.mark.parametrize("suffix", [".csv", ".geojson"])
 def test_other_formats_write_three_files(small_store: Path, tmp_path: Path, suffix: str) -> None:
     out = tmp_path / f"answer{suffix}"
     code, output = _run(small_store, "--out", str(out))
@@ -82,6 +83,25 @@ def test_other_formats_write_three_files(small_store: Path, tmp_path: Path, suff
     ]  # fmt: skip
     assert {"lon", "lat", "coverage", "distance_m"} <= set(demand.columns)
     assert len(_table(paths[2])) == 3
+
+
+def test_xlsx_is_one_workbook(small_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "answer.xlsx"
+    code, output = _run(small_store, "--out", str(out))
+    assert code == 0, output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answer.xlsx"]
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == [
+        "概况 summary", "选址结果 sites", "增益曲线 gain curve", "需求 demand", "分配 assignment",
+    ]  # fmt: skip
+    summary = {r[0]: r[2] for r in book["概况 summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["问题"] == "mclp" and summary["数据存储"] == str(small_store)
+    sites = list(book["选址结果 sites"].values)
+    assert sites[0][:3] == ("设施编号", "名称", "类型")
+    assert sites[1][0] == "S1" and sites[1][2] == "新建 new"
+    share = book["增益曲线 gain curve"]["F2"]
+    assert share.number_format == "0.0%" and 0 < share.value <= 1
+    assert all(ws.freeze_panes == "A2" for ws in book)
 
 
 def test_walking_distances(store_copy: Path) -> None:

@@ -69,6 +69,13 @@ def _edit(
     return client.post(f"/analyses/zones/{plan_id}/edits", json=body, headers=headers)
 
 
+def _saved(client: TestClient, auth: dict[str, str]) -> str:
+    """The id of a plan solved and saved by the planner."""
+    solved = client.post("/analyses/zones", json={}, headers={"Authorization": auth["planner"]})
+    assert solved.status_code == 200 and solved.json()["saved"] is True, solved.text
+    return str(solved.json()["plan_id"])
+
+
 def _records(location: str) -> RecordStore:
     return open_record_store(location)
 
@@ -121,7 +128,7 @@ def test_a_plan_and_its_history_survive_a_restart(grid_store: tuple[str, dict[st
 def test_a_stale_edit_is_412_and_changes_nothing(grid_store: tuple[str, dict[str, str]]) -> None:
     location, auth = grid_store
     with _client(location) as client:
-        plan_id = client.post("/analyses/zones", json={}).json()["plan_id"]
+        plan_id = _saved(client, auth)
         first = _edit(client, plan_id, {"locks": [_code(1, 1)]}, version=1, auth=auth["planner"])
         assert first.status_code == 200
         records = _records(location)
@@ -138,11 +145,18 @@ def test_a_stale_edit_is_412_and_changes_nothing(grid_store: tuple[str, dict[str
 def test_edits_need_a_signed_in_planner(gpkg_grid: tuple[str, dict[str, str]]) -> None:
     location, auth = gpkg_grid
     with _client(location) as client:
-        solved = client.post("/analyses/zones", json={})  # solving stays open
-        assert solved.status_code == 200 and solved.json()["created_by"] == "anonymous"
+        solved = client.post("/analyses/zones", json={})  # solving stays open, unsaved
+        assert solved.status_code == 200 and solved.json()["saved"] is False
+        assert solved.json()["plan_id"] is None and "ETag" not in solved.headers
+        assert solved.json()["workload"] and solved.json()["report"]
+        as_viewer = client.post(
+            "/analyses/zones", json={}, headers={"Authorization": auth["viewer"]}
+        )
+        assert as_viewer.status_code == 200 and as_viewer.json()["saved"] is False
+        assert client.get("/analyses/zones").json()["plans"] == []  # nothing was saved
         forged = client.post("/analyses/zones", json={}, headers={"Authorization": "Bearer x"})
         assert forged.status_code == 401  # a token that is sent must be good
-        plan_id = solved.json()["plan_id"]
+        plan_id = _saved(client, auth)
         body = {"locks": [_code(0, 0)]}
         assert _edit(client, plan_id, body, version=1, auth=None).status_code == 401
         for role in ("viewer", "inspector"):
@@ -189,7 +203,7 @@ def test_changed_inputs_are_noted_and_lost_units_block_edits(
 ) -> None:
     location, auth = gpkg_grid
     with _client(location) as client:
-        plan_id = client.post("/analyses/zones", json={}).json()["plan_id"]
+        plan_id = _saved(client, auth)
         assert not any(
             "changed" in n for n in client.get(f"/analyses/zones/{plan_id}/report").json()["notes"]
         )
@@ -216,7 +230,7 @@ def test_changed_inputs_are_noted_and_lost_units_block_edits(
 def test_unknown_move_and_the_map_of_a_saved_plan(gpkg_grid: tuple[str, dict[str, str]]) -> None:
     location, auth = gpkg_grid
     with _client(location) as client:
-        plan_id = client.post("/analyses/zones", json={}).json()["plan_id"]
+        plan_id = _saved(client, auth)
         move = EditRequest(moves=[Move(unit=_code(0, 0), station="S9")]).model_dump()
         bad = _edit(client, plan_id, move, version=1, auth=auth["planner"])
         assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "moves.0.station"
@@ -230,8 +244,8 @@ def test_private_reading_needs_a_reader(gpkg_grid: tuple[str, dict[str, str]]) -
     with TestClient(create_app(Settings(store=location, public_read=False))) as client:
         assert client.get("/analyses/zones").status_code == 401
         solved = client.post("/analyses/zones", json={}, headers={"Authorization": auth["viewer"]})
-        assert solved.status_code == 200 and solved.json()["created_by"] == "viewer"
-        plan_id = solved.json()["plan_id"]
+        assert solved.status_code == 200 and solved.json()["saved"] is False
+        plan_id = _saved(client, auth)
         listed = client.get("/analyses/zones", headers={"Authorization": auth["inspector"]})
         assert [p["plan_id"] for p in listed.json()["plans"]] == [plan_id]
         assert client.get("/maps/zones", params={"plan_id": plan_id}).status_code == 401

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -190,3 +193,36 @@ def test_solve_by_street_in_process_equals_the_single_solve(grid_store: Path) ->
     assert tables[0] and tables[0] == tables[1]  # the same workload per station
     code, output = _run("solve", "--store", str(grid_store), "--by", "nothing-like-this")
     assert code != 0 and "nothing-like-this" in output
+
+
+def test_solve_xlsx_is_one_workbook_with_names(grid_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.xlsx"
+    code, output = _run("solve", "--store", str(grid_store), "--out", str(out), "--band", "0.1")
+    assert code == 0, output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["概况 summary", "片区 zones", "分配 assignment"]
+    summary = {r[0]: r[2] for r in book["概况 summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["驿站数"] == 4 and summary["单元数"] == 24
+    assert summary["数据存储"] == str(grid_store)
+    zones = list(book["片区 zones"].values)
+    assert zones[0][:3] == ("驿站编号", "驿站名称", "街道")
+    names = dict(zip(_stations()["station_id"], _stations()["name"], strict=True))
+    assert {row[0]: row[1] for row in zones[1:]} == names
+    load = book["片区 zones"]["G2"]
+    assert load.number_format == "0.0%" and 0.85 <= load.value <= 1.15
+    units = list(book["分配 assignment"].values)
+    assert len(units) == 1 + 24 and units[0][:4] == ("单元编号", "单元名称", "驿站编号", "驿站名称")
+
+
+def test_zones_export_for_amap(grid_store: Path, tmp_path: Path) -> None:
+    for crs in ("wgs84", "bd09"):
+        out = tmp_path / f"{crs}.geojson"
+        args = ("solve", "--store", str(grid_store), "--out", str(out), "--band", "0.1")
+        code, output = _run(*args, "--crs", crs)
+        assert code == 0, output
+    plain, baidu = (gpd.read_file(tmp_path / f"{c}.geojson") for c in ("wgs84", "bd09"))
+    shift = shapely.get_x(shapely.centroid(baidu.geometry.to_numpy())) - shapely.get_x(
+        shapely.centroid(plain.geometry.to_numpy())
+    )
+    assert (shift > 0.005).all()  # BD-09 lies ~0.006° east of WGS84 in Beijing

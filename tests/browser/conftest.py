@@ -10,7 +10,6 @@ Use them for any map page::
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright
 
+from bench.field_phone import ServiceProcess, service_process
+from bench.field_world import FieldWorld, build_field_world
 from bench.offline_browser import serving
 from tests.browser.mapcheck import CHROMIUM, CHROMIUM_ARGS, MapTab
-
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
 
 def _app(store: Path) -> FastAPI:
@@ -36,32 +35,47 @@ def _app(store: Path) -> FastAPI:
     return app
 
 
+#: the app served on a free loopback port for a ``with`` block (shared with the benchmarks)
+serve_app = serving
+
+
 @pytest.fixture(scope="session")
-def map_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (``http://127.0.0.1:PORT``) of the app serving a copy of the demo store
-    (the pages save zone plans, and other tests share the demo store)."""
+def served_store(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The copy of the demo store that :func:`map_server` serves (the pages save zone plans,
+    and other tests share the demo store)."""
     store = tmp_path_factory.mktemp("served") / demo_store.name
     shutil.copyfile(demo_store, store)
-    with serving(_app(store)) as url:
+    return store
+
+
+@pytest.fixture(scope="session")
+def map_server(served_store: Path) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:PORT``) of the app serving :func:`served_store`."""
+    with serving(_app(served_store)) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    """One Playwright driver for the session (it cannot be started twice in a thread)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: bash scripts/install.sh --test installs it")
-    with sync_playwright() as pw:
-        yield pw
+def planner_auth(served_store: Path) -> dict[str, str]:
+    """The ``Authorization`` header of a planner of :func:`served_store` (saves plans)."""
+    from api.auth import issue_token
+    from layers.records import User, open_record_store
+    from layers.store import open_store
+
+    records = open_record_store(open_store(served_store))
+    records.add_user(User("map_planner", "planner", "planner", "!"), actor="test")
+    token, _ = issue_token(records, "map_planner", actor="test")
+    records.close()
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session")
 def browser_context(
-    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+    playwright_driver: Playwright, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BrowserContext]:
     """A Chromium context with a fresh user-data-dir, 1280×800, Chinese locale."""
     profile = tmp_path_factory.mktemp("chromium-profile")
-    context = playwright.chromium.launch_persistent_context(
+    context = playwright_driver.chromium.launch_persistent_context(
         str(profile),
         executable_path=CHROMIUM,
         headless=True,
@@ -75,14 +89,20 @@ def browser_context(
 
 
 @pytest.fixture(scope="session")
-def chromium(playwright: Playwright) -> Iterator[Browser]:
+def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless, for tests that need several independent contexts
-    (two people, two screen sizes): ``chromium.new_context(...)``."""
-    browser = playwright.chromium.launch(
+    (two people, two screen sizes, a phone): ``chromium.new_context(...)``."""
+    browser = playwright_driver.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
     )
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session")
+def field_browser(chromium: Browser) -> Browser:
+    """Chromium for the field app's tests (each test opens its own phone context)."""
+    return chromium
 
 
 @pytest.fixture
@@ -91,6 +111,27 @@ def map_tab(browser_context: BrowserContext) -> Iterator[MapTab]:
     tab = MapTab.open(browser_context)
     yield tab
     tab.close()
+
+
+# --- the field app: a world of its own and the service as a real process ------------------
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[FieldWorld]:
+    """A new field world (line 0003, users, campaign 2025-0003) in a GeoPackage."""
+    built = build_field_world(str(tmp_path / "field.gpkg"))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def service(world: FieldWorld) -> Iterator[ServiceProcess]:
+    """The service on the world's store, as a uvicorn process (killed at the end)."""
+    with service_process(world.location) as running:
+        yield running
+
+
+# --- the web pages: the demo with people who sign in ---------------------------------------
 
 
 @dataclass(frozen=True)

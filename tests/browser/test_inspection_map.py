@@ -4,21 +4,18 @@ segment check) on its line, markers coloured by latest condition, and popups."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from api.auth import issue_token
 from api.inspection.seed import seed_demo_records
 from layers.records import User, open_record_store
 from layers.store import open_store
+from tests.browser.conftest import serve_app
 from tests.browser.mapcheck import MapTab, check_map_page, click_feature
 
 pytestmark = pytest.mark.browser
@@ -31,7 +28,6 @@ def inspection_server(
     """``(base URL, viewer token)`` of the app on a seeded copy of the demo store."""
     from api.app import create_app
     from api.config import Settings
-    from api.maps.routes import install_maps
 
     path = tmp_path_factory.mktemp("inspection-map") / "demo.gpkg"
     shutil.copyfile(demo_store, path)
@@ -43,37 +39,24 @@ def inspection_server(
     records.add_member("2025-0001", "wang", side="left", actor="test")
     viewer, _ = issue_token(records, "viewer", actor="test")
     inspector, _ = issue_token(records, "wang", actor="test")
-    app = create_app(Settings(store=str(path)))
-    install_maps(app)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive()
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    segment = {
-        "record_id": str(uuid.uuid4()),
-        "campaign_id": "2025-0001",
-        "from_marker": "0001002A",
-        "to_marker": "0001005A",
-        "checked_at": "2025-04-09T10:00:00+08:00",
-        "status": "needs_resurvey",
-        "inspectors": [{"name": "王建国", "side": "left"}, {"name": "刘洋", "side": "right"}],
-    }
-    answer = httpx.post(
-        f"{url}/inspections/segments",
-        json=segment,
-        headers={"Authorization": f"Bearer {inspector}"},
-        timeout=30,
-    )
-    assert answer.status_code == 201, answer.text
-    yield url, viewer
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve_app(create_app(Settings(store=str(path)))) as url:
+        segment = {
+            "record_id": str(uuid.uuid4()),
+            "campaign_id": "2025-0001",
+            "from_marker": "0001002A",
+            "to_marker": "0001005A",
+            "checked_at": "2025-04-09T10:00:00+08:00",
+            "status": "needs_resurvey",
+            "inspectors": [{"name": "王建国", "side": "left"}, {"name": "刘洋", "side": "right"}],
+        }
+        answer = httpx.post(
+            f"{url}/inspections/segments",
+            json=segment,
+            headers={"Authorization": f"Bearer {inspector}"},
+            timeout=30,
+        )
+        assert answer.status_code == 201, answer.text
+        yield url, viewer
 
 
 def test_inspection_map(inspection_server: tuple[str, str], map_tab: MapTab) -> None:

@@ -64,7 +64,16 @@ def _fill(page: Page, name: str) -> None:
         page.select_option(f"#mapping select[data-field={field}]", column)
 
 
-def test_import_with_a_bad_row_then_fixed_then_replaced(
+def _import_and_wait(page: Page) -> None:
+    page.click("#import-button")
+    page.wait_for_function(
+        "() => document.querySelector('#result .ok')"
+        " || document.getElementById('status').classList.contains('bad')"
+        " || document.querySelector('#problems')"
+    )
+
+
+def test_import_bad_row_then_fixed_then_appended_then_replaced(
     web_site: WebSite, chromium: Browser, tmp_path: Path
 ) -> None:
     with person(chromium) as tab:
@@ -77,37 +86,42 @@ def test_import_with_a_bad_row_then_fixed_then_replaced(
         assert "驿站编号" in page.locator("#preview-table thead").inner_text()
         assert page.locator("#preview-table tbody tr").count() == 3
         _fill(page, "web_stations")
-        page.click("#import-button")
+        _import_and_wait(page)
         problems = page.locator("#problems tbody tr")
-        problems.first.wait_for()
         assert problems.count() == 1
         assert problems.first.get_attribute("data-excel-row") == "3"
-        assert (
-            "四十" in problems.first.inner_text()
-            and "capacity_persons" in problems.first.inner_text()
-        )
+        assert "四十" in problems.first.inner_text()
+        assert "capacity_persons" in problems.first.inner_text()
         page.screenshot(path=str(_shot("import-problems")), full_page=True)
         assert "web_stations" not in _layers(web_site)
         _upload(page, sheet(tmp_path / "good.xlsx"))
         _fill(page, "web_stations")
-        page.click("#import-button")
-        page.locator("#result .ok").wait_for()
+        _import_and_wait(page)
         assert "3" in page.locator("#result .ok").inner_text()
         assert _layers(web_site)["web_stations"] == 3
-        _upload(page, sheet(tmp_path / "again.xlsx", bad_capacity=45))
+        _upload(page, sheet(tmp_path / "more.xlsx", ids=("N4", "N5", "N6")))
         _fill(page, "web_stations")
-        page.click("#import-button")  # exists: refused until replace is confirmed
-        page.wait_for_function("() => document.getElementById('status').classList.contains('bad')")
+        _import_and_wait(page)  # the name is taken: the page says so
         assert "web_stations" in page.locator("#status").inner_text()
+        page.check("input[name=mode][value=append]")
+        _import_and_wait(page)
+        assert page.locator("#result .ok").count() == 1
+        assert _layers(web_site)["web_stations"] == 6  # the old rows are kept
+        _upload(page, sheet(tmp_path / "fewer.xlsx", ids=("N1", "N7", "N8")))
+        _fill(page, "web_stations")
         page.check("input[name=mode][value=replace]")
+        _import_and_wait(page)  # replace: the page shows what it drops and waits
         label = page.locator("#confirm-replace-label").inner_text()
-        assert "3" in label and "web_stations" in label
+        assert "N2, N3, N4, N5, N6" in label and "web_stations" in label
+        assert _layers(web_site)["web_stations"] == 6
+        page.screenshot(path=str(_shot("import-replace-confirm")), full_page=True)
         page.check("#confirm-replace")
-        page.click("#import-button")
-        page.locator("#result .ok").wait_for()
+        _import_and_wait(page)
+        assert page.locator("#result .ok").count() == 1
+        assert _layers(web_site)["web_stations"] == 3
         page.click("#result a.button")
         page.wait_for_function(READY)
-        assert "45" in page.locator("#rows tbody").inner_text()
+        assert "N7" in page.locator("#rows tbody").inner_text()
         tab.console_errors[:] = [e for e in tab.console_errors if "409" not in e and "422" not in e]
         tab.assert_clean()
 
@@ -118,7 +132,9 @@ def test_import_page_at_both_sizes_and_a_viewer_is_told_why(
     for viewport in VIEWPORTS:
         with person(chromium, viewport=viewport) as tab:
             sign_in(tab.page, web_site.url, "planner")
-            check_page(tab, f"{web_site.url}/layers/import", name="import", viewport=viewport)
+            url = f"{web_site.url}/layers/import"
+            report = check_page(tab, url, name="import", viewport=viewport)
+            print(f"\nimport page {viewport}: {report.load_ms:.0f} ms")
     with person(chromium) as tab:
         sign_in(tab.page, web_site.url, "viewer")
         url = f"{web_site.url}/layers/import"

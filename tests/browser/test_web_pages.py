@@ -5,6 +5,7 @@ pages, and /docs and /redoc rendering from local assets."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Browser
@@ -109,13 +110,14 @@ def test_language_toggle_switches_labels_and_persists(web_site: WebSite, chromiu
         page.goto(f"{web_site.url}/")
         assert page.locator("h1").inner_text() == "民政设施规划与覆盖分析"
         page.click("a.lang-link[hreflang=en]")
-        page.wait_for_url(f"{web_site.url}/")
-        assert page.locator("html").get_attribute("lang") == "en"
+        page.wait_for_function("() => document.documentElement?.lang === 'en'")
+        assert page.url == f"{web_site.url}/"
         for url in ("/", "/signin"):
             page.goto(f"{web_site.url}{url}")
             shown = page.locator("body").inner_text().replace("中文", "")
             assert not HAN.findall(shown), f"{url}: {HAN.findall(shown)[:10]}"
         page.click("a.lang-link[hreflang=zh]")
+        page.wait_for_function("() => document.documentElement?.lang === 'zh-CN'")
         assert page.locator("h1").inner_text() == "登录"
 
 
@@ -125,10 +127,14 @@ def test_language_toggle_switches_labels_and_persists(web_site: WebSite, chromiu
 def test_docs_render_offline(web_site: WebSite, chromium: Browser, path: str, ready: str) -> None:
     for viewport in VIEWPORTS:
         with person(chromium, viewport=viewport) as tab:
+            started = time.perf_counter()
             response = tab.page.goto(f"{web_site.url}{path}")
             assert response is not None and response.ok
             title = tab.page.locator(f"#api-docs {ready}").first
             title.wait_for(timeout=20_000)
+            print(
+                f"\n{path} {viewport}: rendered in {(time.perf_counter() - started) * 1000:.0f} ms"
+            )
             assert "mzgis" in title.inner_text()
             name = path.strip("/")
             tab.page.screenshot(path=str(output_dir() / f"web-{name}-{viewport}.png"))
@@ -172,7 +178,7 @@ def test_every_page_in_english_after_the_toggle(web_site: WebSite, chromium: Bro
         page = tab.page
         sign_in(page, web_site.url, "planner")
         page.click("a.lang-link[hreflang=en]")  # on the home page, once
-        page.wait_for_function("() => document.documentElement.lang === 'en'")
+        page.wait_for_function("() => document.documentElement?.lang === 'en'")
         page.wait_for_load_state("load")
         for path, ready in pages.items():
             page.goto(f"{web_site.url}{path}")

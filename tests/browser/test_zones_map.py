@@ -41,8 +41,13 @@ def test_zones_map_default(map_server: str, map_tab: MapTab, demo_store: Path) -
     map_tab.assert_clean()
 
 
-def test_zones_map_of_a_stored_plan(map_server: str) -> None:
-    solved = httpx.post(f"{map_server}/analyses/zones", json={"best_effort": True}, timeout=60)
+def test_zones_map_of_a_stored_plan(map_server: str, planner_auth: dict[str, str]) -> None:
+    solved = httpx.post(
+        f"{map_server}/analyses/zones",
+        json={"best_effort": True},
+        headers=planner_auth,
+        timeout=60,
+    )
     assert solved.status_code == 200, solved.text
     plan_id = solved.json()["plan_id"]
     page = httpx.get(f"{map_server}/maps/zones", params={"plan_id": plan_id}, timeout=60)

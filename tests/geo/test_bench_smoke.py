@@ -31,7 +31,9 @@ def test_bench_network_smoke(raw_dir: Path, capsys: pytest.CaptureFixture[str]) 
 def test_bench_city_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     out = _load("bench_city").main(["--smoke"])
     assert 0 < out["covered"] <= out["total"]
-    assert "coverage + roll-ups" in capsys.readouterr().out
+    assert out["bare_s"] > 0
+    printed = capsys.readouterr().out
+    assert "coverage + roll-ups" in printed and "coverage / bare =" in printed
 
 
 def test_bench_network_quality_smoke(raw_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

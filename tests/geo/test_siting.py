@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from geo._errors import AnalysisError, InfeasibleError
 from geo.costs import CostMatrix
+from geo.distance import cost_matrix_xy
 from geo.siting import LSCP, MCLP, PCenter, PMedian, SitingProblem, SitingResult
 from geo.siting._reduce import dominated_columns, merge_identical_rows
 
@@ -187,19 +188,11 @@ def test_bad_inputs_are_refused() -> None:
 
 
 def test_time_limit_states_bound_and_gap() -> None:
+    # large enough that the presolve's LP cannot finish in 10 ms
     rng = np.random.default_rng(0)
-    a, b = rng.uniform(0, 20_000, (3000, 2)), rng.uniform(0, 20_000, (300, 2))
-    tree_pairs = sp.coo_array(
-        np.where((d := np.hypot(*(a[:, None] - b[None]).transpose(2, 0, 1))) <= 1000, d, 0)
-    )
-    costs = CostMatrix(
-        sp.csr_array(tree_pairs),
-        np.arange(3000).astype(object),
-        np.arange(300).astype(object),
-        1000.0,
-        "euclidean",
-    )
-    res = MCLP.from_cost_matrix(costs, p=40, weights=rng.integers(1, 500, 3000)).solve(
+    a, b = rng.uniform(0, 30_000, (12_000, 2)), rng.uniform(0, 30_000, (1200, 2))
+    costs = cost_matrix_xy(a, b, mode="euclidean", cutoff_m=1000.0)
+    res = MCLP.from_cost_matrix(costs, p=120, weights=rng.integers(1, 500, 12_000)).solve(
         time_limit_s=0.01, mip_gap=0
     )
     assert res.status == "time_limit"

@@ -43,3 +43,35 @@ def test_rtree_triggers_fire_when_gdal_appends(store: GeoPackageStore, tmp_path:
     assert store.count("stations", bbox=box) == 1
     assert store.count("stations") == 4
     assert store.count("stations", bbox=(116.39, 39.89, 116.41, 39.91)) == 3
+
+
+def test_rtree_holds_what_the_spatial_functions_compute(store: GeoPackageStore) -> None:
+    """The R-tree is filled from the frame's bounds; it equals what GDAL's triggers (the
+    ST_ functions on every blob) would put in it."""
+    import geopandas as gpd
+    import shapely
+
+    from layers import validate
+
+    roads = gpd.GeoDataFrame(
+        {"edge_id": [1, 2, 3]},
+        geometry=[
+            shapely.LineString([(116.40, 39.90), (116.41, 39.92)]),
+            shapely.LineString([(116.43, 39.95), (116.42, 39.94), (116.44, 39.91)]),
+            shapely.LineString([(116.30, 39.80), (116.31, 39.81)]),
+        ],
+        crs=4326,
+    )
+    for name, frame, kind in (("stations", stations(50), "stations"), ("roads", roads, "roads")):
+        store.write(name, validate(frame, kind)[0], kind=kind)
+        with store.connect() as con:
+            stored = con.execute(f"SELECT * FROM rtree_{name}_geom ORDER BY id").fetchall()
+            computed = con.execute(
+                f"SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom)"
+                f" FROM {name} ORDER BY fid"
+            ).fetchall()
+        assert len(stored) == len(frame)
+        assert [r[0] for r in stored] == [r[0] for r in computed]
+        for got, want in zip(stored, computed, strict=True):
+            # the R-tree keeps float32, rounded outwards (a few 1e-6 degrees at 116°)
+            assert got[1:] == pytest.approx(want[1:], abs=3e-5)

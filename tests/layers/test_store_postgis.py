@@ -67,8 +67,8 @@ def test_bbox_queries_use_the_gist_index_and_replacing_leaves_no_debris(
         pg_cluster.url, "SELECT tablename FROM pg_tables WHERE schemaname = %s", schema
     )
     assert sorted(r[0] for r in tables) == [
-        "mzgis_artifacts", "mzgis_layers", "mzgis_layers_history", "mzgis_migrations",
-        "stations",
+        "mzgis_artifacts", "mzgis_layer_versions", "mzgis_layers", "mzgis_layers_history",
+        "mzgis_migrations", "stations",
     ]  # fmt: skip
     with psycopg.connect(pg_cluster.url) as con:
         con.execute("SET enable_seqscan = off")
@@ -96,7 +96,7 @@ def test_url_password_is_hidden_and_schemas_keep_stores_apart(pg_cluster: Cluste
     steps = sql_rows(
         pg_cluster.url, f"SELECT component, step FROM {first}.mzgis_migrations ORDER BY step"
     )
-    assert steps == [("layers", 1), ("layers", 2)]  # opened twice, migrated once
+    assert steps == [("layers", 1), ("layers", 2), ("layers", 3)]  # opened twice, migrated once
 
 
 def test_stores_opened_at_once_migrate_once(pg_cluster: Cluster) -> None:

@@ -88,6 +88,17 @@ def test_create_read_and_list(records: RecordStore) -> None:
         records.create_plan(plan_id=plan_id, request={}, assignment=FIRST, actor="x")
 
 
+def test_plans_of_another_analysis_are_listed_apart(records: RecordStore) -> None:
+    zones = [_create(records), _create(records)]
+    resize = {"analysis": "communities", "community_code": "110101001001", "resize": {}}
+    proposal = _create(records, request=resize)
+    assert [p.plan_id for p in records.list_plans()] == zones[::-1]
+    assert [p.plan_id for p in records.list_plans(limit=1, offset=1)] == [zones[0]]
+    assert [p.plan_id for p in records.list_plans(analysis="communities")] == [proposal]
+    assert records.list_plans(analysis="other") == []
+    assert records.get_plan(proposal).request == resize
+
+
 BAD_PLANS = [
     ("not-a-uuid", FIRST, [], "plan_id"),
     (None, {}, [], "assignment"),

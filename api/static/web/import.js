@@ -35,16 +35,21 @@
     });
   }
 
-  function replaceBox() {
-    var layer = layerOf($("name").value);
+  // the confirmation of a replace, shown once the server said what it drops
+  function replaceBox(plan) {
     var replace = document.querySelector("input[name=mode]:checked").value === "replace";
-    $("replace-box").hidden = !(replace && layer);
-    if (layer) $("confirm-replace-label").textContent = t("replace_confirm", { name: layer.name, n: layer.count });
+    if (plan === undefined || !replace) { $("replace-box").hidden = true; $("confirm-replace").checked = false; return; }
+    var ids = plan.dropped.slice(0, 20).join(", ") + (plan.dropped.length > 20 ? " …" : "");
+    $("confirm-replace-label").textContent = t("replace_confirm",
+      { name: $("name").value, existing: plan.existing, n: plan.dropped.length, ids: ids || "—" });
+    $("replace-box").hidden = false;
   }
 
   $("kind").addEventListener("change", function () { if (!$("name").value) $("name").value = $("kind").value; mapping(); replaceBox(); });
-  $("name").addEventListener("input", replaceBox);
-  Array.prototype.forEach.call(document.querySelectorAll("input[name=mode]"), function (r) { r.addEventListener("change", replaceBox); });
+  $("name").addEventListener("input", function () { replaceBox(); });
+  Array.prototype.forEach.call(document.querySelectorAll("input[name=mode]"), function (r) {
+    r.addEventListener("change", function () { replaceBox(); });
+  });
 
   function table(node, columns, rows) {
     var head = node.querySelector("thead"), body = node.querySelector("tbody");
@@ -116,23 +121,34 @@
     Array.prototype.forEach.call(document.querySelectorAll("#mapping select"), function (s) {
       if (s.value) map[s.value] = s.getAttribute("data-field");
     });
-    var name = $("name").value, layer = layerOf(name);
+    var name = $("name").value;
     var body = { name: name, kind: $("kind").value, mapping: map,
       mode: document.querySelector("input[name=mode]:checked").value };
     if ($("crs").value) body.crs = $("crs").value;
     if ($("lon").value && $("lat").value) { body.lon = $("lon").value; body.lat = $("lat").value; }
-    if (body.mode === "replace" && layer && $("confirm-replace").checked) body.confirm_replace = layer.count;
+    if (body.mode === "replace" && $("confirm-replace").checked) body.confirm_replace = true;
     status(t("loading"));
+    $("result").hidden = true;
+    $("result").textContent = "";  // the answer of an earlier import is gone
     state.ready = false;
     P.request("POST", "/layers/uploads/" + encodeURIComponent(state.upload.upload_id) + "/import", body)
       .then(function (answer) {
         state.ready = true;
         if (answer.status === 422 && answer.body.problems) { status(""); showProblems(answer.body); return; }
-        if (answer.status === 409) { status(t("exists", { name: answer.body.layer, n: answer.body.count }), true); return; }
+        if (answer.status === 409 && answer.body.code === "confirm_replace") {
+          status(t("confirm_first"), true);
+          replaceBox(answer.body.plan);
+          return;
+        }
+        if (answer.status === 409 && answer.body.code === "layer_exists") {
+          status(t("exists", { name: answer.body.layer, n: answer.body.count }), true);
+          return;
+        }
         if (answer.status !== 200) { status(t("error") + (answer.body.detail || answer.status), true); return; }
         var box = $("result");
         box.hidden = false; box.textContent = ""; box.className = "card";
-        box.appendChild(el("p", { class: "ok", role: "status" }, t("imported", { n: answer.body.rows, name: answer.body.layer })));
+        box.appendChild(el("p", { class: "ok", role: "status" }, t("imported", { n: answer.body.rows, name: answer.body.layer }) +
+          (answer.body.version ? t("imported_version", { v: answer.body.version }) : "")));
         var link = el("a", { class: "button", href: "/layers/" + encodeURIComponent(answer.body.layer) }, t("open_layer"));
         box.appendChild(link);
         $("preview").hidden = true;

@@ -69,6 +69,7 @@
         tr.classList.add("current");
         var layer = byIndex[i];
         if (layer) map.fitBounds(layer.getBounds(), { maxZoom: 17 });
+        if (boot.edit) editor.open(String(r[boot.edit.id_field]));
       }
       tr.addEventListener("click", focus);
       tr.addEventListener("keydown", function (e) { if (e.key === "Enter") focus(); });
@@ -97,6 +98,8 @@
         state.ready = true;
       });
   }
+
+  var editor = boot.edit ? window.mzgisFeatureEditor(boot, map, function () { return load(); }) : null;
 
   $("prev").addEventListener("click", function () { state.offset = Math.max(0, state.offset - state.limit); load(); });
   $("next").addEventListener("click", function () { state.offset += state.limit; load(); });

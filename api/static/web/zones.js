@@ -42,6 +42,7 @@
     var body = { mode: $("solve-mode").value, band: Number($("solve-band").value) / 100 };
     api("POST", "/analyses/zones", body).then(function (answer) {
       if (answer.status !== 200) return fail(answer);
+      if (!answer.body.plan_id) return fail({ status: 403, body: {} });  // answered unsaved
       window.location.assign("/zones?plan=" + encodeURIComponent(answer.body.plan_id));
     });
   });

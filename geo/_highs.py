@@ -1,0 +1,48 @@
+"""One way to make a HiGHS instance: quiet.
+
+HiGHS prints a version banner ("Running HiGHS 1.x … Copyright …") on the C++ standard
+output the first time a ``highspy.Highs`` is made in a process, before any option can
+silence it; in a notebook (whose kernel captures that output) it lands among the results,
+and in the CLI among the tables. :func:`new_highs` makes the first instance with the
+process's standard output pointed at ``/dev/null`` and returns every instance with
+``output_flag`` off.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import highspy
+
+__all__ = ["new_highs"]
+
+_LOCK = threading.Lock()
+_quiet_once = False
+
+
+def new_highs() -> highspy.Highs:
+    """A ``highspy.Highs`` that prints nothing (its version banner included)."""
+    global _quiet_once  # noqa: PLW0603 - the banner is printed once per process
+    with _LOCK:
+        if _quiet_once:
+            h = highspy.Highs()
+        else:
+            h = _without_stdout(highspy.Highs)
+            _quiet_once = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def _without_stdout(make: type[highspy.Highs]) -> highspy.Highs:
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        return make()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)

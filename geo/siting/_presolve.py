@@ -1,0 +1,285 @@
+"""Solving the reduced uncapacitated MCLP: LP relaxation, LP-guided start, fixing by the
+Lagrangian bound, then HiGHS on what is left.
+
+After the structural reductions of :mod:`geo.siting._reduce` the model is
+``max w.y  s.t.  y_i <= sum_j a_ij x_j,  sum x = p``. Its LP relaxation is tight on city
+instances (a few tenths of a percent), so the steps are:
+
+1. a greedy cover improved by swaps, and the LP relaxation (a bound, and row duals);
+2. the LP-guided restricted MILP (RENS: only the candidates the LP uses, those it opens
+   fully fixed open), which usually finds the optimum or comes within a hair of it;
+3. fixing by the Lagrangian bound: with multipliers ``lam`` (the LP's row duals) every
+   choice of sites is worth at most ``L(lam) = sum(w - lam) + top_p(c)`` with
+   ``c = A' lam``; forcing candidate ``j`` open (or closed) changes the top ``p`` and so
+   gives a bound for every solution that opens (closes) it. When that bound is below the
+   incumbent no optimal solution opens (closes) ``j``: it is fixed. This is exact;
+4. the structural reductions again on the fixed model (rows covered by a fixed-open site
+   become a constant, dominated candidates and identical rows once more), and HiGHS from
+   the incumbent. With integer weights any bound below the incumbent + 1 proves it.
+
+Beyond :data:`LP_MAX_PAIRS` pairs (a city of 250,000 demand points and 5,000 candidates)
+even the LP is too slow, and :mod:`geo.siting._large` takes over: a Lagrangian bound by
+subgradient steps and a search that re-solves windows of the solution exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from geo.siting._large import lagrangian_bound, window_search
+from geo.siting._reduce import dominated_columns, greedy_cover, merge_identical_rows, swap_improve
+from geo.siting.solve import (
+    Milp,
+    MilpSolution,
+    SolveTimeoutError,
+    Status,
+    relative_gap,
+    solve_milp,
+)
+
+__all__ = [
+    "LP_MAX_PAIRS",
+    "CoverSolution",
+    "lagrangian_fixing",
+    "mclp_milp",
+    "solve_cover_mclp",
+]
+
+#: above this many (row, candidate) pairs the LP is too slow: the city-scale path instead
+LP_MAX_PAIRS = 300_000
+#: relative safety margin of the Lagrangian test (sums of many weights in float64)
+_FIX_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class CoverSolution:
+    """Chosen columns of the reduced model, status, bound on its covered weight, time."""
+
+    chosen: NDArray[np.bool_]
+    status: Status
+    bound: float
+    solve_s: float
+
+
+def mclp_milp(sub: sp.csr_array, wr: NDArray[np.float64], p: int, constant: float) -> Milp:
+    """``max w.y`` s.t. ``y_i <= sum_{j covers i} x_j``, ``sum x = p``; y in [0, 1]."""
+    n, m = sub.shape
+    matrix = sp.vstack(
+        [
+            sp.hstack([-sub, sp.eye_array(n, format="csr")]),
+            sp.hstack([sp.csr_array(np.ones((1, m))), sp.csr_array((1, n))]),
+        ]
+    )
+    return Milp(
+        cost=np.concatenate([np.zeros(m), wr]),
+        matrix=matrix,
+        row_lower=np.append(np.full(n, -np.inf), float(p)),
+        row_upper=np.append(np.zeros(n), float(p)),
+        col_lower=np.zeros(m + n),
+        col_upper=np.ones(m + n),
+        integer=np.concatenate([np.ones(m, dtype=bool), np.zeros(n, dtype=bool)]),
+        maximize=True,
+        offset=constant,
+    )
+
+
+def _value(a: sp.csc_array, wr: NDArray[np.float64], x: NDArray[np.bool_]) -> float:
+    return float(wr @ ((a @ x.astype(np.float64)) > 0))
+
+
+def _start(a: sp.csc_array, x: NDArray[np.bool_]) -> NDArray[np.float64]:
+    return np.concatenate([x, np.minimum(1.0, a @ x.astype(np.float64))])
+
+
+def lagrangian_fixing(
+    a: sp.csc_array,
+    weights: NDArray[np.float64],
+    multipliers: NDArray[np.float64],
+    p: int,
+    incumbent: float,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Columns that no solution better than ``incumbent`` opens (first) or closes (second).
+
+    Any ``multipliers`` give valid answers (they are clipped to ``[0, w]``); the LP duals
+    give the strongest.
+    """
+    lam = np.clip(np.abs(multipliers), 0.0, weights)
+    c = a.T @ lam
+    m = len(c)
+    order = np.argsort(-c, kind="stable")
+    top = np.zeros(m, dtype=bool)
+    top[order[:p]] = True
+    c_p = c[order[p - 1]] if p > 0 else np.inf
+    c_next = c[order[p]] if p < m else 0.0
+    bound = float((weights - lam).sum() + c[top].sum())
+    forced_open = np.where(top, bound, bound - c_p + c)
+    forced_closed = np.where(top, bound - c + c_next, bound)
+    limit = incumbent - _FIX_TOL * max(1.0, abs(incumbent))
+    return forced_open < limit, forced_closed < limit
+
+
+def _reduce_fixed(
+    sub: sp.csr_array,
+    wr: NDArray[np.float64],
+    zero: NDArray[np.bool_],
+    one: NDArray[np.bool_],
+) -> tuple[sp.csr_array, NDArray[np.float64], NDArray[np.intp], float]:
+    """The model with fixed columns removed: rows covered by a fixed-open column become a
+    constant, then dominated columns go and identical rows merge. Returns the model, its
+    weights, the kept columns and the constant."""
+    by_one = (sub @ one.astype(np.float64)) > 0
+    free = np.flatnonzero(~zero & ~one)
+    rest = sp.csr_array(sub[np.flatnonzero(~by_one)][:, free])
+    reach = np.diff(rest.indptr) > 0
+    rest, w_rest = sp.csr_array(rest[reach]), wr[~by_one][reach]
+    dominated = dominated_columns(rest)
+    rest, w_rest, _ = merge_identical_rows(sp.csr_array(rest[:, ~dominated]), w_rest)
+    return rest, w_rest, free[~dominated], float(wr[by_one].sum())
+
+
+def _rens(
+    milp: Milp, x_lp: NDArray[np.float64], m: int, *, time_limit_s: float
+) -> NDArray[np.bool_] | None:
+    """The MILP restricted to the columns the LP uses, those it opens fully fixed open."""
+    lower, upper = milp.col_lower.copy(), milp.col_upper.copy()
+    lower[:m] = x_lp >= 0.99
+    upper[:m] = (x_lp > 1e-6) | (lower[:m] > 0)
+    if upper[:m].sum() <= milp.row_lower[-1]:
+        return None
+    try:
+        sol = solve_milp(
+            replace(milp, col_lower=lower, col_upper=upper), time_limit_s=time_limit_s, mip_gap=0.0
+        )
+    except SolveTimeoutError:
+        return None
+    return sol.x[:m] > 0.5
+
+
+def _pad(x: NDArray[np.bool_], p: int) -> NDArray[np.bool_]:
+    """``x`` with more columns opened (the first closed ones) up to ``p``."""
+    if x.sum() >= p:
+        return x
+    out = x.copy()
+    out[np.flatnonzero(~x)[: p - int(x.sum())]] = True
+    return out
+
+
+def _solve_large(
+    a: sp.csc_array,
+    wr: NDArray[np.float64],
+    x: NDArray[np.bool_],
+    p: int,
+    *,
+    t0: float,
+    time_limit_s: float,
+    mip_gap: float,
+) -> CoverSolution:
+    """City scale (:mod:`geo.siting._large`): the Lagrangian bound on up to a quarter of
+    the time, then windows re-solved until the gap is met or the time is up."""
+    bound, _ = lagrangian_bound(a, wr, p, x, time_limit_s=time_limit_s / 4)
+    if np.all(wr == np.round(wr)):
+        bound = float(np.floor(bound + 1e-6))
+    left = time_limit_s - (time.perf_counter() - t0)
+    x = window_search(a, wr, x, time_limit_s=left, enough=bound / (1.0 + mip_gap))
+    value = _value(a, wr, x)
+    bound = max(bound, value)
+    status: Status = "optimal" if relative_gap(value, bound) <= mip_gap else "time_limit"
+    return CoverSolution(_pad(x, p), status, bound, time.perf_counter() - t0)
+
+
+def _relaxation(milp: Milp, *, time_limit_s: float) -> MilpSolution | None:
+    """The LP relaxation solved to optimality, or ``None`` when time ran out."""
+    try:
+        lp = solve_milp(
+            replace(milp, integer=np.zeros(len(milp.cost), dtype=bool)),
+            time_limit_s=time_limit_s,
+            mip_gap=0.0,
+        )
+    except SolveTimeoutError:
+        return None
+    return lp if lp.status == "optimal" else None
+
+
+def _solve_fixed(
+    sub: sp.csr_array,
+    wr: NDArray[np.float64],
+    x: NDArray[np.bool_],
+    p: int,
+    lp: MilpSolution,
+    *,
+    time_limit_s: float,
+    mip_gap: float,
+) -> tuple[NDArray[np.bool_], float, Status]:
+    """Steps 3 and 4 of the module: fix by the Lagrangian bound of the LP duals, reduce,
+    and let HiGHS finish from ``x``. Returns the solution, its bound and status."""
+    a = sp.csc_array(sub)
+    incumbent, bound = _value(a, wr, x), lp.objective
+    assert lp.row_dual is not None
+    zero, one = lagrangian_fixing(a, wr, lp.row_dual[: sub.shape[0]], p, incumbent)
+    rest, w_rest, cols, constant = _reduce_fixed(sub, wr, zero, one)
+    p_rest = p - int(one.sum())
+    if len(cols) <= p_rest or rest.shape[0] == 0:  # open all that is left: optimal
+        chosen = one.copy()
+        chosen[cols] = True
+        return chosen, _value(a, wr, chosen), "optimal"
+    integral = bool(np.all(wr == np.round(wr)))
+    sol = solve_milp(
+        mclp_milp(rest, w_rest, p_rest, constant),
+        time_limit_s=max(time_limit_s, 0.1),
+        mip_gap=mip_gap,
+        start=_start(sp.csc_array(rest), x[cols]),
+        options={"mip_heuristic_effort": 0.0, "mip_allow_restart": False}
+        | ({"mip_abs_gap": 1.0 - 1e-6} if integral else {}),
+    )
+    chosen = one.copy()
+    chosen[cols[sol.x[: len(cols)] > 0.5]] = True
+    if _value(a, wr, chosen) < incumbent:  # HiGHS stopped before reaching the start
+        chosen = x
+    final = min(bound, sol.bound)
+    if integral:
+        final = float(np.floor(final + 1e-6))
+    value = _value(a, wr, chosen)
+    final = max(final, value)
+    return chosen, final, "optimal" if relative_gap(value, final) <= mip_gap else sol.status
+
+
+def solve_cover_mclp(
+    sub: sp.csr_array,
+    wr: NDArray[np.float64],
+    p: int,
+    *,
+    time_limit_s: float,
+    mip_gap: float,
+    lp_max_pairs: int = LP_MAX_PAIRS,
+) -> CoverSolution:
+    """Solve the reduced MCLP (more columns than ``p``, every row coverable) as the
+    module describes (the city-scale path above ``lp_max_pairs`` pairs). ``bound`` bounds
+    the covered weight of ``sub``'s rows."""
+    t0 = time.perf_counter()
+    a = sp.csc_array(sub)
+    m = sub.shape[1]
+    x = np.zeros(m, dtype=bool)
+    x[greedy_cover(a, wr, n_sites=p)] = True
+    x = swap_improve(a, wr, _pad(x, p))
+    if sub.nnz > lp_max_pairs:
+        return _solve_large(a, wr, x, p, t0=t0, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    milp = mclp_milp(sub, wr, p, 0.0)
+    lp = _relaxation(milp, time_limit_s=time_limit_s)
+    if lp is None:  # out of time: the start and the trivial bound
+        return CoverSolution(_pad(x, p), "time_limit", float(wr.sum()), time.perf_counter() - t0)
+    if relative_gap(_value(a, wr, x), lp.objective) > mip_gap:
+        left = time_limit_s - (time.perf_counter() - t0)
+        guided = _rens(milp, lp.x[:m], m, time_limit_s=max(left / 4, 0.1))
+        if guided is not None and _value(a, wr, guided) > _value(a, wr, x):
+            x = guided
+    bound = lp.objective
+    status: Status = "optimal" if relative_gap(_value(a, wr, x), bound) <= mip_gap else "time_limit"
+    if status == "time_limit" and lp.row_dual is not None:
+        left = time_limit_s - (time.perf_counter() - t0)
+        x, bound, status = _solve_fixed(sub, wr, x, p, lp, time_limit_s=left, mip_gap=mip_gap)
+    return CoverSolution(_pad(x, p), status, bound, time.perf_counter() - t0)

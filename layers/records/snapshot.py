@@ -1,0 +1,156 @@
+"""One consistent view of a live store: every layer and record table as of a single instant.
+
+Reading a store table by table while submissions arrive mixes instants: the audit log may
+then name records that the copied record tables do not hold. A backup or a copy reads from
+a *frozen* store instead:
+
+- GeoPackage: SQLite's online backup API copies the file's pages inside one read
+  transaction (WAL mode: writers go on meanwhile), into a file that nothing else writes.
+- PostGIS: every read runs on one connection inside one ``REPEATABLE READ, READ ONLY``
+  transaction, so all tables are seen at the snapshot its first statement took.
+
+:func:`table_counts` counts rows in the same view (the figures a backup is verified
+against).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from layers._errors import StoreError
+from layers.records.copy import PLAN_TABLES, TABLES
+from layers.store.base import Store
+from layers.store.gpkg import GeoPackageStore
+from layers.store.postgis import PostGISStore
+
+__all__ = ["RECORD_TABLES", "copy_pages", "frozen", "table_counts"]
+
+#: every record table a backup carries (layers come from the ``mzgis_layers`` catalog)
+RECORD_TABLES = (*TABLES, *PLAN_TABLES)
+
+
+@contextlib.contextmanager
+def frozen(store: Store, *, workdir: str | Path | None = None) -> Iterator[Store]:
+    """``store`` as of one instant, read-only by intent, for the ``with`` block.
+
+    Parameters
+    ----------
+    store
+        An open GeoPackage or PostGIS store.
+    workdir
+        Where a GeoPackage snapshot file is kept while the block runs (default: the
+        system's temporary directory); it is removed afterwards.
+    """
+    if isinstance(store, GeoPackageStore):
+        with tempfile.TemporaryDirectory(prefix="mzgis-snapshot-", dir=workdir) as tmp:
+            copy = Path(tmp) / store.path.name
+            copy_pages(store.path, copy)
+            yield GeoPackageStore(copy)
+        return
+    if not isinstance(store, PostGISStore):
+        raise StoreError(f"no snapshot for {store.url} / 该存储不支持快照")
+    from layers.records import open_record_store
+
+    open_record_store(store).close()  # migrations run before the read-only snapshot
+    con = psycopg.connect(store.conninfo, autocommit=False)
+    try:
+        con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        con.read_only = True
+        con.execute("SELECT 1")  # the transaction's snapshot is taken here
+        yield _FrozenPostGIS(store, con)
+    finally:
+        con.rollback()
+        con.close()
+
+
+def copy_pages(source: str | Path, target: str | Path) -> dict[str, int]:
+    """Copy a GeoPackage with SQLite's online backup API in one read transaction.
+
+    Returns the rows of every layer and record table, counted in that same transaction.
+    ``target`` must not exist.
+    """
+    if Path(target).exists():
+        raise StoreError(f"{target} already exists / 目标文件已存在")
+    with contextlib.closing(sqlite3.connect(source, isolation_level=None, timeout=30)) as con:
+        con.execute("BEGIN")  # deferred: the read snapshot starts at the first SELECT
+        try:
+            counts = _sqlite_counts(con)
+            with contextlib.closing(sqlite3.connect(target)) as out:
+                con.backup(out)
+        finally:
+            con.execute("ROLLBACK")
+    return counts
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    """Rows of every layer (by name) and every record table present in ``store``."""
+    if isinstance(store, GeoPackageStore):
+        with store.connect() as con:
+            con.execute("BEGIN")
+            try:
+                return _sqlite_counts(con)
+            finally:
+                con.execute("ROLLBACK")
+    if not isinstance(store, PostGISStore):
+        raise StoreError(f"cannot count the tables of {store.url} / 无法统计该存储的表")
+    with store.pool.connection() as pg, pg.transaction():
+        names = [r[0] for r in pg.execute(_pg_names(store.schema)).fetchall()]
+        return {n: _pg_count(pg, store.schema, n) for n in names}
+
+
+def _sqlite_counts(con: sqlite3.Connection) -> dict[str, int]:
+    present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = []
+    if "mzgis_layers" in present:
+        names = [r[0] for r in con.execute("SELECT name FROM mzgis_layers ORDER BY name")]
+    names += [t for t in RECORD_TABLES if t in present]
+    return {n: int(con.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names}
+
+
+def _pg_names(schema: str) -> sql.Composed:
+    tables = sql.SQL(", ").join(sql.Literal(t) for t in RECORD_TABLES)
+    return sql.SQL(
+        "SELECT name FROM {layers} UNION ALL SELECT table_name::text FROM ("
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = {schema} "
+        "AND table_name IN ({tables}) ORDER BY table_name) AS r"
+    ).format(
+        layers=sql.Identifier(schema, "mzgis_layers"), schema=sql.Literal(schema), tables=tables
+    )
+
+
+def _pg_count(con: psycopg.Connection[Any], schema: str, name: str) -> int:
+    row = con.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(sql.Identifier(schema, name)))
+    found = row.fetchone()
+    return int(found[0]) if found else 0
+
+
+class _OneConnection:
+    """A stand-in for the store's pool that lends its one connection without ending the
+    transaction it is in."""
+
+    def __init__(self, con: psycopg.Connection[Any]) -> None:
+        self._con = con
+
+    @contextlib.contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
+        yield self._con
+
+    def close(self) -> None:
+        """Nothing to close: the snapshot's owner closes the connection."""
+
+
+class _FrozenPostGIS(PostGISStore):
+    """A PostGIS store whose every read runs on one connection in one snapshot."""
+
+    def __init__(self, live: PostGISStore, con: psycopg.Connection[Any]) -> None:
+        self.conninfo, self.schema = live.conninfo, live.schema
+        self.url = f"{live.url} (snapshot)"
+        self.pool = _OneConnection(con)  # type: ignore[assignment]
