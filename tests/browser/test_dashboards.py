@@ -69,6 +69,13 @@ def test_dashboard_charts_equal_the_api(
 def test_dashboard_prints(web_site: WebSite, chromium: Browser, paper: str) -> None:
     with person(chromium) as tab:
         page = tab.page
+        page.goto(f"{web_site.url}/dashboards/zones")
+        page.wait_for_function("() => window.mzgisDashboard && mzgisDashboard.ready")
+        page.emulate_media(media="print")
+        zones = pdf_text(page.pdf(format=paper, landscape=True, print_background=True))
+        for words in ("责任片区看板", "生成时间（北京时间）", "各驿站工作量与允许区间", "估算值"):
+            assert plain(words) in zones, words
+        page.emulate_media(media="screen")
         page.goto(f"{web_site.url}{URL}")
         page.wait_for_function("() => window.mzgisDashboard && mzgisDashboard.ready")
         page.emulate_media(media="print")

@@ -19,14 +19,18 @@ PAGES = {
     "coverage": ("/maps/coverage?mode=euclidean&tiers=500,1000", "养老驿站覆盖分析"),
     "zones": ("/maps/zones", "责任片区"),
     "siting": ("/maps/siting", "设施选址"),
+    "network": ("/maps/network", "步行路网"),
+    "communities": ("/maps/communities", "社区规模"),
 }
 
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_map_prints(map_server: str, map_tab: MapTab, name: str) -> None:
-    path, title = PAGES[name]
+    path, _ = PAGES[name]
     check_map_page(map_tab, f"{map_server}{path}", timeout_ms=90_000)
     page = map_tab.page
+    title = page.locator(".mzgis-title").inner_text().split("\n")[0].strip()
+    assert title.startswith(PAGES[name][1]), title
     page.emulate_media(media="print")
     for paper in ("A4", "A3"):
         pdf = page.pdf(format=paper, landscape=True, print_background=True)
