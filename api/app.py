@@ -19,6 +19,7 @@ from api.catalog import Catalog, open_service_store
 from api.communities import map as communities_map
 from api.communities import routes as communities_routes
 from api.config import Settings
+from api.coverage import dashboard as coverage_dashboard
 from api.coverage import map as coverage_map
 from api.coverage import routes as coverage_routes
 from api.errors import register_error_handlers
@@ -29,6 +30,7 @@ from api.inspection import map as inspection_map
 from api.inspection import routes as inspection_routes
 from api.layers import pages as layers_pages
 from api.layers import routes as layers_routes
+from api.layers import tiles as layers_tiles
 from api.layers import uploads as layers_uploads
 from api.layers import versions as layers_versions
 from api.layers.service import LayerLocks
@@ -44,6 +46,7 @@ from api.users import routes as users_routes
 from api.web import docs as web_docs
 from api.web import routes as web_routes
 from api.web.access import install_page_errors
+from api.zones import dashboard as zones_dashboard
 from api.zones import editor as zones_editor
 from api.zones import map as zones_map
 from api.zones import routes as zones_routes
@@ -56,6 +59,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     web_routes.router,
     web_docs.router,
     layers_routes.router,
+    layers_tiles.router,
     layers_versions.router,
     health_router,
     inspection_routes.router,
@@ -67,6 +71,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     communities_routes.router,
     network_routes.router,
     coverage_map.router,
+    coverage_dashboard.router,
+    zones_dashboard.router,
     siting_map.router,
     zones_map.router,
     communities_map.router,
@@ -100,6 +106,8 @@ def _open(app: FastAPI, settings: Settings) -> None:
     store.versions_kept = settings.layer_versions_kept
     app.state.store = store
     app.state.catalog = Catalog.build(store)
+    layers = list(app.state.catalog.layers.values())
+    layers_tiles.warm_tiles(store, layers, min_features=settings.tiled_min_features)
 
 
 def _close(app: FastAPI) -> None:

@@ -15,6 +15,8 @@ Configuration enters here, at the edge; ``layers`` and ``geo`` never read the en
                           the map pages (``/maps``) and the analyses without signing in;
                           ``false``: only signed-in users whose role may read
                           (:func:`api.auth.read_access`). Inspection records always need it.
+``MZGIS_TILED_MIN_FEATURES`` layers larger than this (default 20,000) are drawn on the map
+                          pages from vector tiles instead of being sent whole
 ``MZGIS_MAX_JSON_BYTES``  largest JSON request body (default 4 MiB; 413 beyond it)
 ``MZGIS_MAX_UPLOAD_BYTES`` largest other request body, e.g. a file upload (default 32 MiB)
 ``MZGIS_SIGNIN_MAX_FAILURES``  failed sign-ins of one user name before 429 (default 5)
@@ -71,6 +73,11 @@ class Settings(BaseSettings):
     )
     tile_attribution: str | None = Field(
         default=None, description="Attribution of the basemap / 底图版权说明"
+    )
+    tiled_min_features: int = Field(
+        default=20_000,
+        ge=0,
+        description="Larger layers are drawn from vector tiles / 更大的图层以矢量瓦片绘制",
     )
 
     layer_versions_kept: int = Field(

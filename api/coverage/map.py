@@ -14,191 +14,140 @@ from __future__ import annotations
 
 from html import escape
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 import folium
-import geopandas as gpd
-import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import read_access
+from api.catalog import Catalog
+from api.coverage.map_layers import SHARE_CLASSES, add_comparison, add_run, main_weight
 from api.coverage.schemas import MAX_RADIUS_M
-from api.coverage.service import CoverageRun, parse_tiers, run_coverage
+from api.coverage.service import FACILITY_KINDS, CoverageRun, parse_tiers, run_coverage
 from api.deps import CatalogDep, NetworkDep, SettingsDep
-from api.maps import CategoryStyle, LayerStyle, MapBuilder, PopupField
+from api.errors import InvalidParameterError
+from api.maps import MapBuilder
 from api.maps.i18n import Lang, pick
 from api.maps.routes import LangQuery, map_page, page_builder
 from api.network.quality import short_detour_note
-from geo.coverage import tier_label
+from layers._errors import UnknownLayerError
 
-__all__ = ["SHARE_CLASSES", "coverage_map", "router"]
+__all__ = ["SHARE_CLASSES", "coverage_map", "facility_layer", "facility_layers", "router"]
 
 router = APIRouter(prefix="/maps", tags=["maps"], dependencies=[Depends(read_access)])
 
 Kind = Literal["stations", "meal_points", "shelters"]
-#: covered-share classes: (upper bound, key, colour), light red to green
-SHARE_CLASSES = (
-    (0.25, "0-25", "#d73027"),
-    (0.5, "25-50", "#fc8d59"),
-    (0.75, "50-75", "#d9ef8b"),
-    (1.01, "75-100", "#1a9850"),
-)
 KIND_NAMES = {
     "stations": ("养老驿站", "Elderly-care stations"),
     "meal_points": ("助餐点", "Meal points"),
     "shelters": ("应急避难场所", "Shelters"),
+    "cemeteries": ("公墓", "Cemeteries"),
 }
 _FORM_CSS = (
-    "<style>.mzgis-cov-form{position:fixed;left:10px;bottom:24px;z-index:1000;"
+    "<style>.mzgis-cov-panel{position:fixed;left:10px;bottom:24px;z-index:1000;"
     "background:rgba(255,255,255,.94);padding:6px 10px;font:12px/1.6 sans-serif;"
-    "border-radius:4px;box-shadow:0 1px 5px rgba(0,0,0,.4);max-width:300px}"
-    ".mzgis-cov-form label{display:block}.mzgis-cov-form p{margin:4px 0 0;color:#666}</style>"
+    "border-radius:4px;box-shadow:0 1px 5px rgba(0,0,0,.4);max-width:320px}"
+    ".mzgis-cov-panel summary{cursor:pointer;font-weight:600}"
+    ".mzgis-cov-form label{display:block}.mzgis-cov-form p{margin:4px 0 0;color:#666}"
+    ".mzgis-cov-form table{border-collapse:collapse;margin:4px 0}"
+    ".mzgis-cov-form td,.mzgis-cov-form th{padding:1px 6px;text-align:right}"
+    "@media (max-width:700px){.mzgis-cov-panel{max-width:58vw;bottom:34px}}</style>"
 )
 
 
-def _weight(run: CoverageRun) -> str:
-    names = run.result.weights
-    return next((w for w in ("elderly_60_plus", "population") if w in names), "count")
-
-
-def _shaded(run: CoverageRun, weight: str) -> gpd.GeoDataFrame:
-    """Communities with their covered share (``share``) and share class (``band``)."""
-    result = run.result
-    label = tier_label(result.radius_m)
-    demand = result.demand
-    share = demand[f"{weight}_covered_share_{label}"].to_numpy(dtype=float)
-    bounds = np.array([b for b, _, _ in SHARE_CLASSES])
-    keys = np.array([k for _, k, _ in SHARE_CLASSES], dtype=object)
-    band = keys[np.searchsorted(bounds, np.nan_to_num(share, nan=0.0), side="right").clip(0, 3)]
-    keep = [c for c in ("code", "name") if c in demand.columns]
-    out = demand[[*keep, weight, f"{weight}_uncovered_{label}", "facility_id", "distance_m"]]
-    out = out.assign(share=np.round(share * 100, 1), band=band)
-    return gpd.GeoDataFrame(out, geometry=demand.geometry, crs=demand.crs).to_crs(4326)
-
-
-def _uncovered(run: CoverageRun, weight: str) -> gpd.GeoDataFrame:
-    """The demand points not covered within the service radius (with people)."""
-    result = run.result
-    points = result.points
-    names = result.demand_points.units.get("name")
-    left = points[~points[f"covered_{tier_label(result.radius_m)}"] & (points[weight] > 0)]
-    frame = left[[weight, "distance_m", "unit"]].copy()
-    if names is not None:
-        frame["name"] = names.to_numpy()[left["unit"].to_numpy()]
-    return gpd.GeoDataFrame(frame.drop(columns="unit"), geometry=left.geometry).to_crs(4326)
-
-
-def _add_demand(b: MapBuilder, run: CoverageRun, weight: str) -> None:
-    lang, label = b.lang, tier_label(run.result.radius_m)
-    who = pick(lang, "老人" if weight.startswith("elderly") else "人口", weight)
-    b.add_layer(
-        _shaded(run, weight),
-        name="coverage",
-        label=pick(lang, f"社区覆盖率（{label} 内）", f"Communities covered within {label}"),
-        style=LayerStyle("#616161", weight=0.6, fill_opacity=0.5, z=20),
-        category=CategoryStyle(
-            "band",
-            colors={k: c for _, k, c in SHARE_CLASSES},
-            labels={k: f"{k}%" for _, k, _ in SHARE_CLASSES},
-        ),
-        title="name",
-        fields=[
-            PopupField("share", pick(lang, "覆盖率", "covered share"), "%", "float"),
-            PopupField(weight, who, pick(lang, "人", "people"), "int"),
-            PopupField(f"{weight}_uncovered_{label}", pick(lang, "未覆盖", "uncovered"), "", "int"),
-            PopupField("facility_id", pick(lang, "最近设施", "nearest facility")),
-            PopupField("distance_m", pick(lang, "距离", "distance"), "m", "float"),
-        ],
-    )
-    b.add_layer(
-        _uncovered(run, weight),
-        name="uncovered",
-        label=pick(lang, "未覆盖需求", "Uncovered demand"),
-        style=LayerStyle("#000000", "#ffeb3b", weight=0.8, fill_opacity=0.9, radius_px=3, z=75),
-        cluster=False,
-        title="name",
-        fields=[
-            PopupField(weight, who, pick(lang, "人", "people"), "int"),
-            PopupField("distance_m", pick(lang, "到最近设施", "to nearest"), "m", "float"),
-        ],
+def _options(values: list[tuple[str, str]], chosen: str | None) -> str:
+    return "".join(
+        f'<option value="{escape(v)}"{" selected" if v == chosen else ""}>{escape(label)}</option>'
+        for v, label in values
     )
 
 
-def _add_areas(b: MapBuilder, run: CoverageRun) -> None:
-    # straight-line areas are plain circles (their Voronoi split fails on facilities that
-    # share a position), walking areas are tiled by the nearest facility
-    how = "nearest" if run.result.mode == "network" else "each"
-    areas = run.result.service_areas(radius_m=run.result.radius_m, how=how)
-    b.add_layer(
-        areas.to_crs(4326),
-        name="areas",
-        label=pick(b.lang, "服务范围", "Service areas"),
-        style=LayerStyle("#1565c0", "#64b5f6", weight=0.8, fill_opacity=0.25, z=30),
-        fields=[
-            PopupField("facility_id", pick(b.lang, "设施", "facility")),
-            PopupField("radius_m", pick(b.lang, "半径", "radius"), "m", "float"),
-        ],
-    )
+def facility_layers(catalog: Catalog, lang: Lang) -> list[tuple[str, str]]:
+    """(layer, label) of every facility layer of the store, named with its kind and count."""
+    out = []
+    for info in sorted(catalog.layers.values(), key=lambda i: i.name):
+        if info.kind in FACILITY_KINDS:
+            kind = pick(lang, *KIND_NAMES.get(info.kind, (info.kind, info.kind)))
+            shown = kind if info.name == info.kind else f"{info.name}（{kind}）"
+            out.append((info.name, f"{shown} · {info.count:,}"))
+    return out
 
 
-def _add_suspects(b: MapBuilder, run: CoverageRun) -> None:
-    """Walking runs: the units whose walk likely crosses a gap in the network."""
-    check = run.detours
-    if run.result.mode != "network" or check is None or not check.suspect.any():
-        return
-    units = run.result.demand_points.units
-    keep = [c for c in ("code", "name") if c in units.columns]
-    frame = units.iloc[np.flatnonzero(check.suspect)][[*keep, "geometry"]].copy()
-    ratios = check.ratios.iloc[np.flatnonzero(check.suspect)]
-    frame["straight_m"] = ratios["straight_m"].to_numpy()
-    frame["network_m"] = ratios["network_m"].replace(np.inf, np.nan).to_numpy()
-    b.add_layer(
-        gpd.GeoDataFrame(frame, crs=units.crs).to_crs(4326),
-        name="network_suspects",
-        label=pick(b.lang, "步行结果存疑（路网缺口）", "Walks across a likely network gap"),
-        style=LayerStyle("#b71c1c", weight=2.5, fill_opacity=0.0, z=60),
-        title="name",
-        fields=[
-            PopupField("straight_m", pick(b.lang, "直线", "straight line"), "m", "float"),
-            PopupField("network_m", pick(b.lang, "步行", "walking"), "m", "float"),
-        ],
-    )
-
-
-def _form(kind: Kind, radius_text: str, mode: str, lang: Lang, detour: tuple[str, str]) -> str:
-    kinds = "".join(
-        f'<option value="{k}"{" selected" if k == kind else ""}>{pick(lang, *v)}</option>'
-        for k, v in KIND_NAMES.items()
-    )
-    modes = "".join(
-        f'<option value="{m}"{" selected" if m == mode else ""}>{pick(lang, zh, en)}</option>'
-        for m, zh, en in (
-            ("network", "步行距离", "walking"),
-            ("euclidean", "直线距离", "straight line"),
+def _figures(live: CoverageRun, planned: CoverageRun | None, lang: Lang) -> str:
+    """Covered share per tier today (and with the planned layer, with the change)."""
+    weight = main_weight(live)
+    head = pick(lang, "服务半径", "radius")
+    cols = [pick(lang, "现状", "today")]
+    if planned is not None:
+        cols += [pick(lang, "规划后", "planned"), pick(lang, "变化", "change")]
+    rows = [f"<tr><th>{head}</th>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr>"]
+    tiers_now = live.result.summary()["weights"][weight]["tiers"]
+    tiers_plan = planned.result.summary()["weights"][weight]["tiers"] if planned else {}
+    for label, now in tiers_now.items():
+        cells = [f'<td data-share="{now["share"]:.6f}">{now["share"]:.1%}</td>']
+        if planned is not None:
+            after = tiers_plan[label]["share"]
+            cells.append(f'<td data-share="{after:.6f}">{after:.1%}</td>')
+            cells.append(f"<td>{(after - now['share']) * 100:+.1f}</td>")
+        rows.append(
+            f'<tr data-tier="{escape(label)}"><th>≤{escape(label)}</th>{"".join(cells)}</tr>'
         )
-    )
+    return f'<table class="mzgis-cov-figures">{"".join(rows)}</table>'
+
+
+def _form(
+    catalog: Catalog,
+    *,
+    chosen: tuple[str, str | None],
+    radius_text: str,
+    mode: str,
+    lang: Lang,
+    figures: str,
+    detour: tuple[str, str],
+) -> str:
+    """The page's GET form (facility layer, comparison, radii, distance), the figures and
+    the network's detour note."""
+    layers = facility_layers(catalog, lang)
+    dashboard = urlencode({"facilities": chosen[0], "tiers": radius_text, "mode": mode})
+    modes = [("network", pick(lang, "步行距离", "walking")),
+             ("euclidean", pick(lang, "直线距离", "straight line"))]  # fmt: skip
+    compare = [("", pick(lang, "（不对比）", "(none)")), *layers]
     note = escape(pick(lang, *detour)) + pick(
         lang, "半径可填多级，如 300,500,1000（米）。", " Radii may be tiers, e.g. 300,500,1000 (m)."
     )
     return (
-        f'{_FORM_CSS}<form class="mzgis-cov-form" method="get" action="coverage">'
-        f'<label>{pick(lang, "设施", "Facilities")} <select name="kind">{kinds}</select></label>'
+        f'{_FORM_CSS}<details class="mzgis-panel mzgis-cov-panel" open>'
+        f"<summary>{pick(lang, '分析参数与结果', 'Settings and figures')}</summary>"
+        f'<form class="mzgis-cov-form" method="get" action="coverage">'
+        f"<label>{pick(lang, '设施图层', 'Facilities')} "
+        f'<select name="facilities">{_options(layers, chosen[0])}</select></label>'
+        f"<label>{pick(lang, '对比规划图层', 'Compare with')} "
+        f'<select name="compare">{_options(compare, chosen[1] or "")}</select></label>'
         f"<label>{pick(lang, '服务半径（米）', 'Radius (m)')} "
         f'<input name="tiers" size="12" value="{escape(radius_text)}"></label>'
-        f'<label>{pick(lang, "距离", "Distance")} <select name="mode">{modes}</select></label>'
+        f"<label>{pick(lang, '距离', 'Distance')} "
+        f'<select name="mode">{_options(modes, mode)}</select></label>'
         f'<input type="hidden" name="lang" value="{lang}">'
-        f'<button type="submit">{pick(lang, "更新", "Update")}</button><p>{note}</p></form>'
+        f'<button type="submit">{pick(lang, "更新", "Update")}</button> '
+        f'<a href="/dashboards/coverage?{escape(dashboard)}">{pick(lang, "看板", "Dashboard")}</a>'
+        f"{figures}<p>{note}</p></form></details>"
     )
 
 
-def coverage_map(run: CoverageRun, builder: MapBuilder, *, kind: Kind) -> MapBuilder:
-    """Draw a coverage run on ``builder``: shaded communities, service areas, uncovered
-    demand, facilities; the headline (covered share per tier) in the subtitle."""
-    weight = _weight(run)
-    _add_demand(builder, run, weight)
-    _add_areas(builder, run)
-    _add_suspects(builder, run)
-    builder.add_layer(run.result.facilities.to_crs(4326), kind=kind, name="facilities")
+def coverage_map(
+    run: CoverageRun,
+    builder: MapBuilder,
+    *,
+    kind: str,
+    planned: CoverageRun | None = None,
+    planned_label: str = "",
+) -> MapBuilder:
+    """Draw a coverage run on ``builder`` (and the comparison with ``planned``); the
+    headline (covered share per tier) in the subtitle."""
+    weight = add_run(builder, run, kind=kind)
+    if planned is not None:
+        add_comparison(builder, run, planned, kind=kind, planned_label=planned_label)
     tiers = run.result.summary()["weights"][weight]["tiers"]
     shares = " · ".join(f"≤{t} {v['share']:.0%}" for t, v in tiers.items())
     mode = (
@@ -219,13 +168,35 @@ def _tiers(radius_m: float | None, tiers: str | None) -> list[float] | None:
     return None if radius_m is None else [radius_m]
 
 
+def facility_layer(catalog: Catalog, name: str, field: str) -> str:
+    """``name`` if it is a facility layer of the store, else a 400 naming ``field``."""
+    try:
+        kind = catalog.kind(name)
+    except UnknownLayerError:
+        kind = None
+    if kind not in FACILITY_KINDS:
+        known = ", ".join(n for n, _ in facility_layers(catalog, "en")) or "(none)"
+        en, zh = (
+            f"not a facility layer of the store (have: {known})",
+            f"不是设施图层（现有：{known}）",
+        )
+        raise InvalidParameterError(field, name, en, zh)
+    return name
+
+
 @router.get("/coverage", response_class=HTMLResponse, summary="Coverage / 覆盖分析")
 def coverage_page(  # noqa: PLR0917 - one parameter per query option
     request: Request,
     catalog: CatalogDep,
     network_source: NetworkDep,
     settings: SettingsDep,
-    kind: Annotated[Kind, Query(description="Facility layer / 设施类型")] = "stations",
+    kind: Annotated[Kind, Query(description="Facility kind (its layer) / 设施类型")] = "stations",
+    facilities: Annotated[
+        str | None, Query(max_length=128, description="Facility layer / 设施图层")
+    ] = None,
+    compare: Annotated[
+        str | None, Query(max_length=128, description="A planned layer to compare / 对比图层")
+    ] = None,
     radius_m: Annotated[
         float | None, Query(gt=0, le=MAX_RADIUS_M, description="Service radius, m / 服务半径")
     ] = None,
@@ -237,27 +208,40 @@ def coverage_page(  # noqa: PLR0917 - one parameter per query option
     ] = "network",
     lang: LangQuery = None,
 ) -> Response:
-    """Coverage of stations, meal points or shelters: communities shaded by covered share,
-    uncovered demand, service areas and facilities."""
+    """Coverage of any facility layer: communities shaded by covered share (one tier at a
+    time), uncovered demand and service areas on demand, facilities; with ``compare``, a
+    planned layer beside it: covered shares before and after and the change per community."""
     language: Lang = lang or settings.lang
     tiers_m = _tiers(radius_m, tiers)
+    layer = facility_layer(catalog, facilities or kind, "facilities")
+    other = facility_layer(catalog, compare, "compare") if compare else None
     store = catalog.store
-    key = ("coverage", kind, tuple(tiers_m or ()), mode, language)
+    key = ("coverage", layer, other, tuple(tiers_m or ()), mode, language)
+
+    def run(name: str) -> CoverageRun:
+        how: Literal["network", "euclidean"] = "network" if mode == "network" else "euclidean"
+        return run_coverage(catalog, facilities=name, tiers_m=tiers_m, mode=how,
+                            network_source=network_source)  # fmt: skip
 
     def build() -> str:
-        run = run_coverage(
-            catalog,
-            facilities=kind,
-            tiers_m=tiers_m,
-            mode="network" if mode == "network" else "euclidean",
-            network_source=network_source,
-        )
-        names = KIND_NAMES[kind]
+        live = run(layer)
+        planned = run(other) if other else None
+        names = KIND_NAMES.get(catalog.kind(layer), (layer, layer))
         title = pick(language, f"{names[0]}覆盖分析", f"Coverage: {names[1]}")
         builder = page_builder(settings, store, title=title, lang=language)
-        coverage_map(run, builder, kind=kind)
-        shown = ",".join(f"{r:g}" for r in run.result.tiers_m)
-        form = _form(kind, shown, mode, language, short_detour_note(run.detours))
+        planned_label = pick(language, f"规划设施：{other}", f"Planned: {other}")
+        coverage_map(live, builder, kind=catalog.kind(layer), planned=planned,
+                     planned_label=planned_label)  # fmt: skip
+        shown = ",".join(f"{r:g}" for r in live.result.tiers_m)
+        form = _form(
+            catalog,
+            chosen=(layer, other),
+            radius_text=shown,
+            mode=mode,
+            lang=language,
+            figures=_figures(live, planned, language),
+            detour=short_detour_note(live.detours),
+        )
         builder.map.get_root().html.add_child(folium.Element(form), name="mzgis_cov_form")  # type: ignore[attr-defined]
         return builder.render()
 

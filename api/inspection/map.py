@@ -148,10 +148,10 @@ def _add_markers(
         title="marker_no",
         fields=[
             PopupField("condition", pick(lang, "状况", "condition")),
-            PopupField("inspected_at", pick(lang, "检查时间", "inspected at")),
+            PopupField("inspected_at", pick(lang, "检查时间", "inspected at"), "", "datetime"),
             PopupField("displacement_m", pick(lang, "偏移", "displacement"), "m", "float"),
             PopupField("threshold_m", pick(lang, "限差 2σ", "2σ limit"), "m", "float"),
-            PopupField("suspected", pick(lang, "疑似移位", "suspected displaced")),
+            PopupField("suspected", pick(lang, "疑似移位", "suspected displaced"), "", "bool"),
             PopupField("inspections", pick(lang, "检查次数", "inspections"), "", "int"),
         ],
     )

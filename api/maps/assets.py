@@ -69,6 +69,11 @@ VENDOR_PACKAGES: dict[str, VendorPackage] = {
         VendorPackage(
             "leaflet.fullscreen", "3.0.2", ".", ("Control.FullScreen.js", "Control.FullScreen.css")
         ),
+        VendorPackage("echarts", "6.1.0", "dist", ("echarts.min.js",)),
+        VendorPackage("html-to-image", "1.11.13", "dist", ("html-to-image.js",)),
+        VendorPackage(
+            "leaflet.vectorgrid", "1.3.0", "dist", ("Leaflet.VectorGrid.bundled.min.js",)
+        ),
         VendorPackage(
             "leaflet-measure",
             "3.1.0",

@@ -41,12 +41,12 @@ from api.maps.elements import (
 from api.maps.i18n import Lang, text
 from api.maps.legend import LegendEntry, legend_html
 from api.maps.popups import PopupField
-from api.maps.spec import prepare_layer
+from api.maps.spec import PreparedLayer, prepare_layer
 from api.maps.styles import CategoryStyle, LayerStyle
+from api.maps.tiles import TileLayer
 
 __all__ = ["MapBuilder", "page_nonce"]
 
-_OSM = "© OpenStreetMap contributors"
 _BASE = {
     "major": LayerStyle("#b9b3a6", weight=3.2, fill=False, z=3),
     "medium": LayerStyle("#c9c4b8", weight=2.0, fill=False, z=2),
@@ -114,6 +114,8 @@ class MapBuilder:
         self._base_legend: list[LegendEntry] = []
         self._extents: list[Bounds] = []
         self._estimated = False
+        #: division codes -> names, shown beside codes in popups (filled by the basemap)
+        self.code_names: dict[str, str] = {}
 
     # -- layers ---------------------------------------------------------------------------
 
@@ -132,6 +134,7 @@ class MapBuilder:
         cluster: bool | None = None,
         tolerance_m: float = 1.0,
         source_url: str | None = None,
+        group: str | None = None,
     ) -> FeatureLayer:
         """Add a toggleable layer with popups and a legend line.
 
@@ -142,7 +145,8 @@ class MapBuilder:
         otherwise. A layer that starts hidden (``show=False``) with a ``source_url`` is not
         embedded: the page fetches its features from that URL of its own server
         (:func:`api.maps.display.features_text` of the columns that
-        :func:`api.maps.spec.prepare_layer` names) the first time it is shown.
+        :func:`api.maps.spec.prepare_layer` names) the first time it is shown. Layers of one
+        ``group`` are shown one at a time (switching one on switches the others off).
         """
         name = name or kind or f"layer{len(self.layers) + 1}"
         if name in self.layers:
@@ -160,7 +164,7 @@ class MapBuilder:
             title=title,
             cluster=cluster,
         )
-        spec = prepared.spec
+        spec = prepared.spec if group is None else {**prepared.spec, "group": group}
         if source_url is not None and not show:
             spec = {**spec, "url": source_url}
             data = "null"
@@ -177,6 +181,26 @@ class MapBuilder:
         self._estimated |= _has_estimates(gdf)
         return layer
 
+    def add_tiled_layer(
+        self,
+        prepared: PreparedLayer,
+        *,
+        bounds: Bounds | None,
+        show: bool = True,
+        estimated: bool = False,
+    ) -> TileLayer:
+        """Add a layer drawn from vector tiles (:func:`api.maps.tiles.tiled_layer` made
+        ``prepared``), with its legend line; ``bounds`` (lon/lat) joins the initial view."""
+        count = f'<span class="mzgis-count">({prepared.spec["total"]:,})</span>'
+        label = f"{_braces(escape(prepared.label))} {count}"
+        layer = TileLayer({**prepared.spec, "show": show}, name=label, show=show)
+        self.map.add_child(layer)
+        self.legend.append(prepared.legend_entry())
+        if bounds is not None:
+            self._extents.append(bounds)
+        self._estimated |= estimated
+        return layer
+
     def add_basemap(self, data: BasemapData, *, tolerance_m: float = 2.0) -> folium.FeatureGroup:
         """Add the data basemap (roads, district and street boundaries and their names) as the
         bottom overlay; switched off at start when a tile server is configured."""
@@ -187,9 +211,14 @@ class MapBuilder:
             tiers = road_tiers(data.roads, tolerance_m=tolerance_m)
             for tier in tiers["tier"]:
                 rows = tiers[tiers["tier"] == tier]
-                self._base_layer(group, rows, f"roads_{tier}", _BASE[tier], attribution=_OSM)
+                attribution = text("osm_attribution", self.lang)
+                self._base_layer(group, rows, f"roads_{tier}", _BASE[tier], attribution=attribution)
             group.add_child(LabelLayer(road_labels(data.roads), cls="road", name="labels-road"))
         for kind, frame in (("streets", data.streets), ("districts", data.districts)):
+            if frame is not None and {"code", "name"} <= set(frame.columns):
+                self.code_names.update(
+                    zip(frame["code"].astype(str), frame["name"].astype(str), strict=True)
+                )
             if frame is not None and not frame.empty:
                 self._base_layer(group, frame, kind, _BASE[kind], tolerance_m=tolerance_m)
                 self._note_extent(frame, basemap=True)
@@ -239,10 +268,13 @@ class MapBuilder:
         """The page's HTML: layer control, title, legend and view added, assets made local."""
         for key in ("mzgis_layer_control", "mzgis_finish"):
             self.map._children.pop(key, None)
-        control = folium.LayerControl(collapsed=False, position="topright")
+        # collapsed: the page script opens it where the screen is wide enough (map.js)
+        control = folium.LayerControl(collapsed=True, position="topright")
         self.map.add_child(control, name="mzgis_layer_control")
         self.map.add_child(PageFinish(self._finish_options()), name="mzgis_finish")
-        self._setup.set_options({"lang": self.lang, "bounds": self._initial_bounds()})
+        self._setup.set_options(
+            {"lang": self.lang, "bounds": self._initial_bounds(), "codeNames": self.code_names}
+        )
         root = self.map.get_root()
         localize(root, lang=self.lang)
         nonce = secrets.token_urlsafe(18)
@@ -265,6 +297,12 @@ class MapBuilder:
         note = text("estimated_note", self.lang) if self._estimated else None
         return {
             "title": title,
+            "print": {
+                "madeAt": text("made_at", self.lang),
+                "notice": text("print_notice", self.lang),
+                "north": text("north", self.lang),
+                "export": text("export_png", self.lang),
+            },
             "legend": legend_html(
                 [*self.legend, *self._base_legend], title=text("legend", self.lang), note=note
             ),

@@ -32,6 +32,8 @@ __all__ = [
 
 _OWN_JS = [("mzgis_js", MZGIS_JS)]
 _OWN_CSS = [("mzgis_css", MZGIS_CSS)]
+#: the first element of a page also brings html-to-image, for the PNG export
+_SETUP_JS = [*_OWN_JS, ("html_to_image_js", vendor_url("html-to-image", "html-to-image.js"))]
 _CLUSTER_JS = [("markerclusterjs", vendor_url("leaflet.markercluster", "leaflet.markercluster.js"))]
 _CLUSTER_CSS = [
     ("markerclustercss", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
@@ -204,6 +206,7 @@ class PageSetup(_MapCall):
         """
     )
     function = "init"
+    default_js = _SETUP_JS
 
 
 class PageFinish(_MapCall):

@@ -33,6 +33,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "features": ("个", "features"),
     "other": ("其他", "other"),
     "maps_index": ("地图", "Maps"),
+    "made_at": ("生成时间（北京时间）", "Made at (Beijing time)"),
+    "print_notice": (
+        "数据说明：演示数据中的人口、设施容量等为估算值，非官方统计；"
+        "底图数据 © OpenStreetMap 贡献者",
+        "Data: demo populations and capacities are estimates, not official statistics; "
+        "base data © OpenStreetMap contributors",
+    ),
+    "north": ("北", "N"),
+    "export_png": ("导出图片（PNG）", "Export image (PNG)"),
+    "osm_attribution": ("© OpenStreetMap 贡献者", "© OpenStreetMap contributors"),
     "data_source": (
         "数据：© OpenStreetMap 贡献者 (ODbL)",
         "Data: © OpenStreetMap contributors (ODbL)",

@@ -11,6 +11,7 @@ from api.maps.basemap import BasemapData
 from api.maps.builder import MapBuilder
 from api.maps.i18n import Lang, kind_label, text
 from api.maps.styles import style_for
+from api.maps.tiles import TILED_MIN_FEATURES, tiled_layer
 from layers.store import Store
 
 __all__ = ["BASEMAP_KINDS", "LAZY_MIN_FEATURES", "layers_map", "store_label"]
@@ -28,6 +29,8 @@ def layers_map(
     tile_url: str | None = None,
     tile_attribution: str | None = None,
     data_url: Callable[[str], str] | None = None,
+    tiles_url: Callable[[str], str] | None = None,
+    tiled_min_features: int = TILED_MIN_FEATURES,
 ) -> MapBuilder:
     """A map of every layer of ``store`` but those holding inspection records, each
     toggleable and styled by its kind, over the data basemap (or the intranet tiles when
@@ -36,6 +39,8 @@ def layers_map(
     Layers the basemap already draws (roads, districts, streets) start switched off; those
     of them larger than :data:`LAZY_MIN_FEATURES` are not embedded when ``data_url`` (layer
     name -> URL of its features) is given: the page fetches them when first switched on.
+    Layers of more than ``tiled_min_features`` features are drawn from vector tiles when
+    ``tiles_url`` (layer name -> ``{z}/{x}/{y}`` URL template) is given.
     """
     shown = [i for i in store.layers() if i.kind not in RECORD_LAYER_KINDS]  # never public
     infos = sorted(shown, key=lambda i: (style_for(i.kind).z, i.name))
@@ -46,7 +51,8 @@ def layers_map(
         tile_url=tile_url,
         tile_attribution=tile_attribution,
     )
-    frames = {info.name: store.read(info.name) for info in infos}
+    tiled = {i.name for i in infos if tiles_url and i.count > tiled_min_features}
+    frames = {i.name: store.read(i.name, limit=500 if i.name in tiled else None) for i in infos}
     first: dict[str, gpd.GeoDataFrame] = {}
     for info in infos:
         first.setdefault(info.kind, frames[info.name])
@@ -57,12 +63,26 @@ def layers_map(
     )
     for info in infos:
         show = info.kind not in BASEMAP_KINDS
+        label = None if info.name == info.kind else f"{kind_label(info.kind, lang)}: {info.name}"
+        if tiles_url is not None and info.name in tiled:
+            prepared = tiled_layer(
+                frames[info.name],
+                name=info.name,
+                kind=info.kind,
+                lang=lang,
+                tiles_url=tiles_url(info.name),
+                total=info.count,
+                label=label,
+            )
+            estimated = "estimated_fields" in frames[info.name]
+            builder.add_tiled_layer(prepared, bounds=info.bbox, show=show, estimated=estimated)
+            continue
         lazy = not show and info.count > LAZY_MIN_FEATURES
         builder.add_layer(
             frames[info.name],
             kind=info.kind,
             name=info.name,
-            label=None if info.name == info.kind else f"{kind_label(info.kind, lang)}: {info.name}",
+            label=label,
             show=show,
             source_url=data_url(info.name) if data_url and lazy else None,
         )

@@ -27,6 +27,7 @@ from api.maps.display import features_text
 from api.maps.i18n import Lang, parse_lang, text
 from api.maps.pages import layers_map
 from api.maps.spec import prepare_layer
+from api.maps.tiles import tiles_template
 from api.web.i18n import LANG_COOKIE
 from api.web.render import render
 from layers.store import Store
@@ -75,10 +76,10 @@ def install_maps(app: FastAPI) -> None:
     app.state.maps_installed = True
 
 
-def compressed(request: Request, body: str, media_type: str) -> Response:
+def compressed(request: Request, body: str | bytes, media_type: str) -> Response:
     """``body`` gzip-compressed when the client accepts it (a map page shrinks about 5×,
     which matters on slow office networks)."""
-    data = body.encode("utf-8")
+    data = body.encode("utf-8") if isinstance(body, str) else body
     if "gzip" not in request.headers.get("accept-encoding", "") or len(data) < 1024:
         return Response(data, media_type=media_type)
     headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
@@ -139,7 +140,8 @@ def layers_page(
     """Every layer of the store on one map, each toggleable, over the data basemap."""
     language: Lang = lang or settings.lang
     versions = tuple((i.name, i.kind, i.version, i.count) for i in store.layers())
-    key = ("layers", language, settings.tile_url, settings.tile_attribution, versions)
+    key = ("layers", language, settings.tile_url, settings.tile_attribution, versions,
+           settings.tiled_min_features)  # fmt: skip
 
     def build() -> str:
         builder = layers_map(
@@ -148,6 +150,8 @@ def layers_page(
             tile_url=settings.tile_url,
             tile_attribution=settings.tile_attribution,
             data_url=lambda name: f"{router.prefix}/data/{quote(name)}?lang={language}",
+            tiles_url=lambda name: tiles_template(quote(name)),
+            tiled_min_features=settings.tiled_min_features,
         )
         return builder.render()
 

@@ -16,7 +16,7 @@ import geopandas as gpd
 from api.maps.display import geometry_family, shared_properties
 from api.maps.i18n import Lang, kind_label
 from api.maps.legend import LegendEntry
-from api.maps.popups import PopupField, popup_fields, title_field
+from api.maps.popups import PopupField, popup_fields, title_field, value_labels
 from api.maps.styles import KIND_CATEGORIES, CategoryStyle, LayerStyle, style_for
 
 __all__ = ["CLUSTER_THRESHOLD", "PreparedLayer", "prepare_layer"]
@@ -78,6 +78,7 @@ def prepare_layer(
         "style": style.to_js(),
         "category": category.to_js() if category else None,
         "fields": [f.to_js() for f in fields],
+        "values": value_labels([f.name for f in fields], lang),
         "title": title,
         "interactive": True,
         "cluster": cluster,

@@ -22,7 +22,10 @@ so :meth:`Store.restore` can bring any kept version back as a new version; see
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +35,14 @@ from layers._errors import ConflictError, StoreError
 from layers.schema import CHINA_BOUNDS_LONLAT
 from layers.store import _versions
 from layers.store._versions import DEFAULT_VERSIONS_KEPT, LayerVersion
+from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, TileSource, check_tile
 from layers.validate import ValidationReport, validate
 
 __all__ = ["ArtifactInfo", "BBox", "LayerInfo", "LayerVersion", "Store"]
 
 BBox = tuple[float, float, float, float]
+#: layers a store keeps ready for tiles at once (the least recently built dropped first)
+MAX_TILE_SOURCES = 4
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,38 @@ class Store(ABC):
     @abstractmethod
     def feature(self, name: str, fid: str | int) -> gpd.GeoDataFrame:
         """The one feature whose id column equals ``fid``; :class:`FeatureNotFoundError`."""
+
+    def vector_tile(
+        self,
+        name: str,
+        z: int,
+        x: int,
+        y: int,
+        *,
+        columns: Sequence[str] = (),
+        extent: int = DEFAULT_EXTENT,
+        buffer: int = DEFAULT_BUFFER,
+    ) -> bytes:
+        """The Mapbox vector tile ``z/x/y`` of layer ``name`` (one MVT layer named ``name``
+        carrying ``columns``; see :mod:`layers.tiles`); ``b""`` when nothing is drawn there.
+
+        The layer is read once per version into a :class:`layers.tiles.TileSource` (web
+        mercator geometries with a spatial index) kept by the store, so a tile costs only
+        its own features; a server store may make tiles itself."""
+        check_tile(z, x, y)
+        info = self.info(name)
+        key = (name, info.version, info.updated_at, tuple(columns))
+        sources: OrderedDict[tuple[object, ...], TileSource]
+        sources = self.__dict__.setdefault("_tile_sources", OrderedDict())
+        lock: threading.Lock = self.__dict__.setdefault("_tile_lock", threading.Lock())
+        with lock:  # tiles asked for together wait for one read of the layer
+            source = sources.get(key)
+            if source is None:
+                source = TileSource(self.read(name), layer=name, columns=columns)
+                sources[key] = source
+                while len(sources) > MAX_TILE_SOURCES:
+                    sources.popitem(last=False)
+        return source.tile(z, x, y, extent=extent, buffer=buffer)
 
     @abstractmethod
     def write(

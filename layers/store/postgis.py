@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -28,8 +28,9 @@ from psycopg import sql
 
 from layers._errors import ConflictError, FeatureNotFoundError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
-from layers.store import _artifacts, _pg_conn, _pg_sql, _pg_versions, _versions
+from layers.store import _artifacts, _pg_conn, _pg_sql, _pg_tiles, _pg_versions, _versions
 from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
+from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, check_tile
 
 __all__ = ["PostGISStore"]
 
@@ -157,6 +158,24 @@ class PostGISStore(Store):
         with self._connect() as con:
             kind = self._info(con, name).kind
             return self._frame(con, query, (*params, limit, offset), name, kind)
+
+    def vector_tile(
+        self,
+        name: str,
+        z: int,
+        x: int,
+        y: int,
+        *,
+        columns: Sequence[str] = (),
+        extent: int = DEFAULT_EXTENT,
+        buffer: int = DEFAULT_BUFFER,
+    ) -> bytes:
+        check_tile(z, x, y)
+        with self._connect() as con:
+            self._info(con, name)
+            return _pg_tiles.tile_query(
+                con, self.schema, name, z=z, x=x, y=y, columns=columns, extent=extent, buffer=buffer
+            )
 
     def count(self, name: str, *, bbox: BBox | None = None) -> int:
         if bbox is None:

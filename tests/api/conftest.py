@@ -155,7 +155,7 @@ def client(request: pytest.FixtureRequest, small_store: Path) -> Iterator[TestCl
 # --- the same service on PostGIS ----------------------------------------------------------
 
 #: test modules whose ``client`` runs on both store backends
-BOTH_BACKENDS = ("test_collections", "test_items")
+BOTH_BACKENDS = ("test_collections", "test_items", "test_tiles_api")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

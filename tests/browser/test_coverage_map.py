@@ -27,24 +27,33 @@ def test_coverage_map_default(map_server: str, map_tab: MapTab, demo_store: Path
     report = check_map_page(
         map_tab,
         f"{map_server}/maps/coverage",
-        expected_features={"coverage": n_units, "facilities": n_stations},
+        expected_features={"coverage-1000m": n_units, "facilities": n_stations},
         screenshot="coverage.png",
         timeout_ms=60_000,
     )
     counts = report.counts
-    # every station reaches some street within 1,000 m, so each has one (nearest) area
-    assert 0 < counts["areas"] <= n_stations
-    # communities with elderly left uncovered show at least one red point each
-    partly = [r for r in answer["per_demand"] if r["elderly_60_plus_uncovered_1000m"] > 0]
-    assert len(partly) <= counts["uncovered"]
+    # the shading carries the message: one tier shown, points and areas only on demand
+    assert counts["coverage-300m"] == counts["coverage-500m"] == 0
+    assert counts["uncovered"] == counts["areas"] == 0
     share = answer["summary"]["weights"]["elderly_60_plus"]["tiers"]["1000m"]["share"]
     page = map_tab.page
     assert f"≤1000m {share:.0%}" in page.locator(".mzgis-title").inner_text()
-    assert page.locator("form.mzgis-cov-form select[name=kind]").input_value() == "stations"
+    assert page.locator("form.mzgis-cov-form select[name=facilities]").input_value() == "stations"
+    figures = page.locator(".mzgis-cov-figures tr[data-tier='1000m'] td").first
+    assert float(figures.get_attribute("data-share") or "nan") == pytest.approx(share, abs=1e-6)
     note = page.locator("form.mzgis-cov-form").inner_text()
     assert "中位数" in note and "/maps/network" in note and "通常约为" not in note
-    toggle_layer(map_tab, "未覆盖需求")
-    assert page.evaluate("() => mzgis.counts()")["uncovered"] == 0
+    # a legend for every tier; the tier switch shows one tier at a time
+    legend = page.locator(".mzgis-legend").inner_text()
+    assert all(f"社区覆盖率（{t} 内）" in legend for t in ("300m", "500m", "1000m"))
+    toggle_layer(map_tab, "社区覆盖率（300m 内）")
+    page.wait_for_timeout(100)  # the tier switch applies its rule after the click
+    after = page.evaluate("() => mzgis.counts()")
+    assert after["coverage-300m"] == n_units and after["coverage-1000m"] == 0
+    # uncovered demand points on demand: communities with elderly left uncovered have one
+    toggle_layer(map_tab, "未覆盖需求点")
+    partly = [r for r in answer["per_demand"] if r["elderly_60_plus_uncovered_1000m"] > 0]
+    assert len(partly) <= page.evaluate("() => mzgis.counts()")["uncovered"]
     popup = click_feature(map_tab, "facilities", 0)
     assert "服务能力" in popup or "驿站" in popup
     map_tab.assert_clean()
@@ -57,12 +66,15 @@ def test_coverage_map_form_and_errors(map_server: str, map_tab: MapTab) -> None:
     assert "Coverage: Meal points" in page.locator(".mzgis-title").inner_text()
     assert "straight line" in page.locator(".mzgis-title").inner_text()
     assert report.counts["facilities"] > 0
-    page.select_option("form.mzgis-cov-form select[name=kind]", "shelters")
+    page.select_option("form.mzgis-cov-form select[name=facilities]", "shelters")
     page.click("form.mzgis-cov-form button")
     page.wait_for_function("() => window.mzgis && mzgis.ready === true", timeout=60_000)
-    assert "kind=shelters" in page.url and "Shelters" in page.locator(".mzgis-title").inner_text()
+    assert "facilities=shelters" in page.url
+    assert "Shelters" in page.locator(".mzgis-title").inner_text()
     map_tab.assert_clean()
     bad = httpx.get(f"{map_server}/maps/coverage?tiers=500,300", timeout=30)
     assert bad.status_code == 400 and "strictly increasing" in bad.json()["detail"]
     bad = httpx.get(f"{map_server}/maps/coverage?radius_m=-1", timeout=30)
     assert bad.status_code == 400 and "radius_m" in bad.json()["detail"]
+    bad = httpx.get(f"{map_server}/maps/coverage?facilities=roads", timeout=30)
+    assert bad.status_code == 400 and bad.json()["problems"][0]["field"] == "facilities"

@@ -8,11 +8,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from api.auth import RECORD_LAYER_KINDS
 from api.maps.assets import external_urls
 from api.maps.pages import BASEMAP_KINDS
 from layers.store import open_store
+from tests.browser.conftest import WebSite
 from tests.browser.mapcheck import (
     MapTab,
     check_map_page,
@@ -20,6 +22,7 @@ from tests.browser.mapcheck import (
     output_dir,
     toggle_layer,
 )
+from tests.browser.pagecheck import person, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -123,3 +126,47 @@ def test_measure_control_measures_in_metres(map_server: str, map_tab: MapTab) ->
     )
     assert shown_m == pytest.approx(truth_m, rel=0.01)
     map_tab.assert_clean()
+
+
+def test_popups_read_like_chinese_not_a_database_row(
+    map_server: str, map_tab: MapTab, demo_store: Path
+) -> None:
+    opened = open_store(demo_store)
+    try:
+        streets = dict(
+            zip(opened.read("streets")["code"], opened.read("streets")["name"], strict=True)
+        )
+    finally:
+        opened.close()
+    check_map_page(map_tab, f"{map_server}/maps/layers", screenshot="layers-popups-zh.png")
+    # a community: its street code with the street's name beside it
+    text = click_feature(map_tab, "communities", 0)
+    code = re.search(r"\b(\d{9})\b", text)
+    assert code is not None and streets[code.group(1)] in text
+    # a road: its class in Chinese, not OSM's English word
+    map_tab.page.evaluate("() => { mzgis.map.closePopup(); }")
+    map_tab.page.wait_for_selector(".leaflet-popup", state="detached")  # after its fade
+    toggle_layer(map_tab, "道路")
+    map_tab.page.wait_for_function("() => mzgis.counts().roads > 0", timeout=15_000)
+    text = click_feature(map_tab, "roads", 0)
+    assert "道路等级" in text and not re.search(r"\b(footway|primary|secondary|tertiary)\b", text)
+    attribution = map_tab.page.locator(".leaflet-control-attribution").inner_text()
+    assert "OpenStreetMap 贡献者" in attribution
+    map_tab.assert_clean()
+
+
+def test_inspection_popups_in_beijing_time(web_site: WebSite, chromium: Browser) -> None:
+    """A marker's last inspection time in 北京时间, for a signed-in administrator (record
+    layers are never public)."""
+    with person(chromium) as tab:
+        sign_in(tab.page, web_site.url, "admin")
+        check_map_page(tab, f"{web_site.url}/maps/inspection", screenshot="inspection-popup.png")
+        index = tab.page.evaluate(
+            """() => { for (let i = 0; ; i++) { const f = mzgis.featureAt('markers', i);
+                if (!f) return -1; if (f.feature.properties.inspected_at) return i; } }"""
+        )
+        assert index >= 0
+        text = click_feature(tab, "markers", index)
+        assert re.search(r"检查时间\s+\d{4}/\d{2}/\d{2} \d{2}:\d{2}（北京时间）", text), text
+        assert "True" not in text and "False" not in text
+        tab.assert_clean()
