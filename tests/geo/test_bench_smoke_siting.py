@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench_smoke import run_bench
 
 
 def test_bench_siting_smoke() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "bench_siting.py"), "--smoke"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "objectives equal: yes" in result.stdout
-    assert "ratio spopt / mzgis:" in result.stdout
-    assert result.stdout.count("Capacitated MCLP") == 2
+    out = run_bench("bench_siting.py", "--smoke", timeout_s=180)
+    assert "objectives equal: yes" in out
+    assert "ratio spopt / mzgis:" in out
+    assert out.count("Capacitated MCLP") == 2
