@@ -377,7 +377,7 @@ def line_progress(
         source = latest[column] if column in latest else pd.Series(dtype=object)
         frame[column] = frame["marker_no"].map(source)
     frame["condition"] = frame["condition"].astype(object).where(frame["condition"].notna(), None)
-    frame["suspected_displaced"] = frame["suspected_displaced"].fillna(False).astype(bool)
+    frame["suspected_displaced"] = frame["suspected_displaced"].eq(True)  # none: not suspected
     frame["inspections"] = frame["inspections"].fillna(0).astype(int)
     frame["reached"] = frame["condition"].notna() & (frame["condition"] != UNREACHED)
     frame = frame.sort_values("chainage_m", kind="stable").reset_index(drop=True)

@@ -18,6 +18,8 @@ from layers.store import Store
 from layers.tiles import TileError, encode_tile, tile_bbox_lonlat, tile_bounds_m
 
 Z = 14
+#: the reference encoder (mapbox-vector-tile) still calls shapely.ops.transform
+pytestmark = pytest.mark.filterwarnings("ignore:The 'shapely.ops.transform:DeprecationWarning")
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
