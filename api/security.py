@@ -9,8 +9,7 @@
 - ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``,
   ``X-Frame-Options: DENY`` (for browsers without ``frame-ancestors``).
 
-FastAPI's ``/docs`` page is the one exception: its inline start-up script and its assets
-are FastAPI's own, so that page keeps working where it can reach them.
+``/docs`` and ``/redoc`` (:mod:`api.web.docs`) serve local assets under their own policy.
 """
 
 from __future__ import annotations
@@ -27,8 +26,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
-_DOCS_SOURCES = "https://cdn.jsdelivr.net"
 _FIXED = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -36,9 +33,7 @@ _FIXED = (
 )
 
 
-def content_security_policy(
-    *, nonce: str | None = None, tile_url: str | None = None, docs: bool = False
-) -> str:
+def content_security_policy(*, nonce: str | None = None, tile_url: str | None = None) -> str:
     """The policy of one response: ``nonce`` allows the inline scripts that carry it."""
     scripts = ["'self'"]
     styles = ["'self'", "'unsafe-inline'"]  # Leaflet and folium position with inline styles
@@ -49,10 +44,6 @@ def content_security_policy(
         parts = urlsplit(tile_url.replace("{", "").replace("}", ""))
         if parts.scheme in ("http", "https") and parts.netloc:
             images.append(f"{parts.scheme}://{parts.netloc}")
-    if docs:
-        scripts += ["'unsafe-inline'", _DOCS_SOURCES]
-        styles.append(_DOCS_SOURCES)
-        images.append("https://fastapi.tiangolo.com")
     return "; ".join(
         [
             "default-src 'self'",
@@ -89,14 +80,13 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope.get("path") in _DOCS_PATHS
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
                 nonce = (scope.get("state") or {}).get("csp_nonce")
-                policy = content_security_policy(nonce=nonce, tile_url=self.tile_url, docs=docs)
+                policy = content_security_policy(nonce=nonce, tile_url=self.tile_url)
                 extra = [(b"content-security-policy", policy.encode("latin-1")), *_FIXED]
                 headers += [(name, value) for name, value in extra if name not in present]
                 message["headers"] = headers
