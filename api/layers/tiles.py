@@ -23,7 +23,6 @@ from api.auth import read_access
 from api.deps import LayerDep, StoreDep
 from api.errors import ERROR_RESPONSES, InvalidParameterError
 from api.maps.routes import compressed
-from api.maps.spec import prepare_layer
 from api.maps.tiles import TILE_PATH, tile_columns
 from layers.store import LayerInfo, Store
 from layers.tiles import MAX_ZOOM
@@ -42,24 +41,12 @@ router = APIRouter(
 
 
 class TileCache:
-    """Encoded tiles by (store, layer, version, z, x, y), the oldest dropped; and the
-    properties each layer version's tiles carry."""
+    """Encoded tiles by (store, layer, version, z, x, y), the oldest dropped."""
 
     def __init__(self, max_tiles: int = MAX_CACHED_TILES) -> None:
         self._lock = threading.Lock()
         self._tiles: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
-        self._columns: dict[tuple[object, ...], list[str]] = {}
         self._max = max_tiles
-
-    def columns(self, store: Store, info: LayerInfo) -> list[str]:
-        key = (store.url, info.name, info.version, info.updated_at)
-        with self._lock:
-            found = self._columns.get(key)
-        if found is None:
-            found = _columns(store, info)
-            with self._lock:
-                self._columns[key] = found
-        return found
 
     def get(self, key: tuple[object, ...]) -> bytes | None:
         with self._lock:
@@ -75,13 +62,6 @@ class TileCache:
                 self._tiles.popitem(last=False)
 
 
-def _columns(store: Store, info: LayerInfo) -> list[str]:
-    """The properties the pages read from this layer's tiles (the same in every language)."""
-    sample = store.read(info.name, limit=50)
-    prepared = prepare_layer(sample, name=info.name, kind=info.kind, lang="zh")
-    return tile_columns(info.kind, prepared)
-
-
 def warm_tiles(store: Store, layers: list[LayerInfo], *, min_features: int) -> threading.Thread:
     """Read the layers the pages draw from tiles (over ``min_features``) into the store's
     tile sources in the background, so the first visitor after start-up does not wait for
@@ -92,7 +72,7 @@ def warm_tiles(store: Store, layers: list[LayerInfo], *, min_features: int) -> t
             if info.count <= min_features or type(store).vector_tile is not Store.vector_tile:
                 continue
             try:
-                store.vector_tile(info.name, 0, 0, 0, columns=_columns(store, info))
+                store.vector_tile(info.name, 0, 0, 0, columns=tile_columns(info.kind))
             except Exception:  # the store closed, the layer went: tiles are made on demand
                 logger.warning("could not prepare the tiles of %s", info.name, exc_info=True)
 
@@ -142,7 +122,7 @@ def layer_tile(
     cache = _cache(request)
     data = cache.get(key)
     if data is None:
-        data = store.vector_tile(info.name, z, x, y, columns=cache.columns(store, info))
+        data = store.vector_tile(info.name, z, x, y, columns=tile_columns(info.kind))
         cache.put(key, data)
     response = compressed(request, data, MVT_MEDIA_TYPE)
     response.headers.update(headers)

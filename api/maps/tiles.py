@@ -16,6 +16,7 @@ from api.maps.assets import MZGIS_CSS, MZGIS_JS, vendor_url
 from api.maps.elements import to_js
 from api.maps.i18n import Lang
 from api.maps.spec import PreparedLayer, prepare_layer
+from api.maps.styles import KIND_CATEGORIES
 from layers.schema import SCHEMAS, get_schema
 
 __all__ = [
@@ -41,11 +42,15 @@ def tiles_template(layer: str) -> str:
     return TILE_PATH.replace("{layer}", layer)
 
 
-def tile_columns(kind: str, prepared: PreparedLayer) -> list[str]:
-    """The properties a tile carries: the feature's id (its popup is read from the layer's
-    items when clicked, so tiles stay small) and the field that colours it."""
-    names = [get_schema(kind).id_field if kind in SCHEMAS else ""]
-    names.append((prepared.spec.get("category") or {}).get("field") or "")
+def tile_columns(kind: str) -> list[str]:
+    """The properties a tile of a ``kind`` layer carries: the feature's id (its popup is
+    read from the layer's items when clicked, so tiles stay small) and the field that
+    colours the kind (:data:`api.maps.styles.KIND_CATEGORIES`, as the page styles it)."""
+    category = KIND_CATEGORIES.get(kind)
+    names = [
+        get_schema(kind).id_field if kind in SCHEMAS else "",
+        category.field if category else "",
+    ]
     return list(dict.fromkeys(n for n in names if n))
 
 
@@ -73,7 +78,7 @@ def tiled_layer(
     }
     return PreparedLayer(
         spec,
-        tile_columns(kind, prepared),
+        tile_columns(kind),
         prepared.label,
         prepared.geometry,
         prepared.style,
