@@ -214,12 +214,18 @@ def _integral(wr: NDArray[np.float64]) -> bool:
 
 
 def _relaxation(milp: Milp, *, time_limit_s: float) -> MilpSolution | None:
-    """The LP relaxation solved to optimality, or ``None`` when time ran out."""
+    """The LP relaxation solved to optimality, or ``None`` when time ran out.
+
+    The interior-point solver with crossover (a vertex: the support RENS uses, and row
+    duals) takes about half the dual simplex's time on these models (0.16 s against
+    0.28 s at 10,000 x 1,000).
+    """
     try:
         lp = solve_milp(
             replace(milp, integer=np.zeros(len(milp.cost), dtype=bool)),
             time_limit_s=time_limit_s,
             mip_gap=0.0,
+            options={"solver": "ipm", "run_crossover": "on"},
         )
     except SolveTimeoutError:
         return None
