@@ -12,10 +12,17 @@ instances (a few tenths of a percent), so the steps are:
    choice of sites is worth at most ``L(lam) = sum(w - lam) + top_p(c)`` with
    ``c = A' lam``; forcing candidate ``j`` open (or closed) changes the top ``p`` and so
    gives a bound for every solution that opens (closes) it. When that bound is below the
-   incumbent no optimal solution opens (closes) ``j``: it is fixed. This is exact;
+   incumbent no optimal solution opens (closes) ``j``: it is fixed. With integer weights
+   a bound below the incumbent + 1 is enough (nothing there beats the incumbent, which
+   is kept). This is exact;
 4. the structural reductions again on the fixed model (rows covered by a fixed-open site
    become a constant, dominated candidates and identical rows once more), and HiGHS from
    the incumbent. With integer weights any bound below the incumbent + 1 proves it.
+
+Where the time goes at 10,000 x 1,000, p = 100 (4,141 merged rows, 935 candidates): the
+LP 0.16 s, RENS 0.4 s, and HiGHS on the fixed model (768 candidates) 3-5 s of CPU, almost
+all at the root node: the LP bound is 0.21 % above the optimum and only its cuts and one
+strong-branching step close that gap; the gap sits in three dense demand clusters.
 
 Beyond :data:`LP_MAX_PAIRS` pairs (a city of 250,000 demand points and 5,000 candidates)
 even the LP is too slow, and :mod:`geo.siting._large` takes over: a Lagrangian bound by
