@@ -112,22 +112,14 @@ def _enumerate(a: NDArray[np.float64], w: NDArray[np.float64], p: int) -> list[t
     return [(set(c), float(w @ (a[:, list(c)].sum(axis=1) > 0))) for c in combinations(range(m), p)]
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_lagrangian_fixing_never_cuts_off_an_optimum(seed: int) -> None:
+def _tiny(seed: int, p: int) -> tuple[sp.csr_array, NDArray[np.float64], MilpSolution]:
+    """A random 30 x 11 covering model, integer weights, and its LP relaxation."""
     rng = np.random.default_rng(seed)
-    n, m, p = 30, 11, 3
-    a = (rng.random((n, m)) < 0.18).astype(float)
-    w = rng.integers(1, 30, n).astype(float)
-    cover = sp.csr_array(a)
-    lp = _lp(mclp_milp(cover, w, p, 0.0))
+    a = (rng.random((30, 11)) < 0.18).astype(float)
+    w = rng.integers(1, 30, 30).astype(float)
+    lp = _lp(mclp_milp(sp.csr_array(a), w, p, 0.0))
     assert lp.row_dual is not None
-    solutions = _enumerate(a, w, p)
-    best = max(v for _, v in solutions)
-    zero, one = lagrangian_fixing(sp.csc_array(cover), w, lp.row_dual[:n], p, best)
-    for chosen, value in solutions:
-        if chosen & set(np.flatnonzero(zero)) or set(np.flatnonzero(one)) - chosen:
-            assert value < best  # every solution the fixing removes is worse than optimal
-    assert lp.objective >= best - 1e-9
+    return sp.csr_array(a), w, lp
 
 
 def _removed(chosen: set, zero: NDArray[np.bool_], one: NDArray[np.bool_]) -> bool:
@@ -135,19 +127,27 @@ def _removed(chosen: set, zero: NDArray[np.bool_], one: NDArray[np.bool_]) -> bo
 
 
 @pytest.mark.parametrize("seed", range(8))
+def test_lagrangian_fixing_never_cuts_off_an_optimum(seed: int) -> None:
+    cover, w, lp = _tiny(seed, 3)
+    assert lp.row_dual is not None
+    solutions = _enumerate(cover.toarray(), w, 3)
+    best = max(v for _, v in solutions)
+    zero, one = lagrangian_fixing(sp.csc_array(cover), w, lp.row_dual[:30], 3, best)
+    for chosen, value in solutions:
+        if _removed(chosen, zero, one):
+            assert value < best  # every solution the fixing removes is worse than optimal
+    assert lp.objective >= best - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(8))
 def test_integral_fixing_removes_nothing_better_than_the_incumbent(seed: int) -> None:
     # integer weights: fixing by "below incumbent + 1" may drop ties, never a better one
-    rng = np.random.default_rng(100 + seed)
-    n, m, p = 30, 11, 3
-    a = (rng.random((n, m)) < 0.18).astype(float)
-    w = rng.integers(1, 30, n).astype(float)
-    cover = sp.csr_array(a)
-    lp = _lp(mclp_milp(cover, w, p, 0.0))
+    cover, w, lp = _tiny(100 + seed, 3)
     assert lp.row_dual is not None
-    solutions = _enumerate(a, w, p)
+    solutions = _enumerate(cover.toarray(), w, 3)
     values = sorted({v for _, v in solutions}, reverse=True)
     for incumbent in values[:4]:
-        args = (sp.csc_array(cover), w, lp.row_dual[:n], p, incumbent)
+        args = (sp.csc_array(cover), w, lp.row_dual[:30], 3, incumbent)
         zero, one = lagrangian_fixing(*args, integral=True)
         plain_zero, plain_one = lagrangian_fixing(*args)
         assert (zero >= plain_zero).all() and (one >= plain_one).all()
