@@ -23,6 +23,9 @@ from geo.siting.solve import Milp, solve_milp
 
 __all__ = ["capacitated_start", "lp_guided_start"]
 
+#: share of :func:`lp_guided_start`'s time the LP relaxation may take (it is needed whole)
+_LP_SHARE = 0.6
+
 
 def _greedy_sites(
     cover: sp.csc_array,
@@ -121,7 +124,7 @@ def lp_guided_start(
     t0 = time.perf_counter()
     relaxed = replace(milp, integer=np.zeros(len(milp.cost), dtype=bool))
     try:
-        lp = solve_milp(relaxed, time_limit_s=time_limit_s / 2, mip_gap=0.0)
+        lp = solve_milp(relaxed, time_limit_s=_LP_SHARE * time_limit_s, mip_gap=0.0)
     except AnalysisError:
         return None, np.inf
     if lp.status != "optimal":
