@@ -86,7 +86,8 @@ def single_source_mclp(
     if best is None or (relative_gap(best.objective, bound) > mip_gap and enough_time):
         best, bound = _full_search(single, best, bound, time_limit_s=left, mip_gap=mip_gap)
     solve_s = time.perf_counter() - t0
-    return outcome(problem, single, best, bound=bound, solve_s=solve_s, mip_gap=mip_gap)
+    answer = outcome(problem, single, best, bound=bound, solve_s=solve_s, mip_gap=mip_gap)
+    return _whole_rows(answer, problem, mip_gap=mip_gap)
 
 
 def _assign(
@@ -135,3 +136,35 @@ def _full_search(
         return best, bound
     better = sol if best is None or sol.objective >= best.objective else best
     return better, min(bound, sol.bound)
+
+
+def _whole_rows(found: Outcome, problem: SitingProblem, *, mip_gap: float) -> Outcome:
+    """The answer checked against the rules, shares rounded to whole rows: each row at one
+    open site at most, no site over its capacity (a row that HiGHS's tolerances left over a
+    capacity is dropped, lightest first); objective, gap and status follow."""
+    assert found.shares is not None and problem.capacity is not None
+    w, cap = problem.weights, problem.capacity
+    rows, cols, share = found.shares
+    keep = share > 0.5
+    rows, cols = rows[keep], cols[keep]
+    if len(np.unique(rows)) != len(rows) or not found.is_open[cols].all():
+        msg = "single-source assignment broke its rules (a bug) / 单一来源分配违反约束（程序错误）"
+        raise AnalysisError(msg)
+    load = np.bincount(cols, weights=w[rows], minlength=len(cap))
+    for j in np.flatnonzero(load > cap * (1 + 1e-12)):
+        at = np.flatnonzero(cols == j)
+        lightest = at[np.argsort(w[rows[at]], kind="stable")]
+        excess = load[j] - cap[j]
+        drop = lightest[: int(np.searchsorted(np.cumsum(w[rows[lightest]]), excess)) + 1]
+        rows, cols = np.delete(rows, drop), np.delete(cols, drop)
+    objective = float(w[rows].sum())
+    bound = max(found.bound, objective)
+    gap = relative_gap(objective, bound)
+    return replace(
+        found,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        status="optimal" if gap <= mip_gap + 1e-12 else "time_limit",
+        shares=(rows, cols, np.ones(len(rows))),
+    )

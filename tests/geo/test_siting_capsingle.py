@@ -4,15 +4,20 @@ and an honest bound and gap when it stops early."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from geo._errors import AnalysisError
 from geo.costs import CostMatrix
 from geo.distance import cost_matrix_xy
 from geo.siting import MCLP, SitingResult
+from geo.siting._capsingle import _whole_rows
+from geo.siting.solve import Outcome
 
 RADIUS_M = 1000.0
 
@@ -119,3 +124,23 @@ def test_an_early_stop_states_a_proven_bound_and_an_honest_gap(seed: int, gap: f
     assert res.bound >= best - 1e-6  # the bound is one: no solution beats it
     assert res.gap == pytest.approx((res.bound - res.objective) / res.objective)
     assert (res.status == "optimal") == (res.gap <= gap + 1e-12)
+
+
+def test_whole_rows_drops_what_a_tolerance_left_over_capacity() -> None:
+    costs = CostMatrix.from_dense(np.full((4, 2), 100.0), cutoff_m=RADIUS_M)
+    w = np.array([5.0, 3.0, 4.0, 6.0])
+    problem = MCLP.from_cost_matrix(
+        costs, p=2, weights=w, capacity=np.array([12.0 - 1e-6, 6.0]), single_source=True
+    )
+    # site 0 holds rows 0, 1, 2 (load 12, a tolerance over its capacity), row 2 at 1 - 1e-7
+    rows, cols = np.array([0, 1, 2, 3]), np.array([0, 0, 0, 1])
+    share = np.array([1.0, 1.0, 1 - 1e-7, 1.0])
+    found = Outcome(np.array([True, True]), "optimal", 18.0, 18.0, 0.0, 0.1, (rows, cols, share))
+    fixed = _whole_rows(found, problem, mip_gap=0.0)
+    assert fixed.shares is not None
+    assert list(fixed.shares[0]) == [0, 2, 3]  # the lightest row of site 0 (3) dropped
+    assert fixed.objective == 15.0 and fixed.bound == 18.0
+    assert fixed.status == "time_limit" and fixed.gap == pytest.approx(0.2)
+    twice = replace(found, shares=(np.array([0, 0]), np.array([0, 1]), np.ones(2)))
+    with pytest.raises(AnalysisError, match="broke its rules"):
+        _whole_rows(twice, problem, mip_gap=0.0)
