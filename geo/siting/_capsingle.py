@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from geo._errors import AnalysisError
 from geo.siting._capmodel import Model, best_start, build_model, greedy_start, outcome
+from geo.siting._capwindow import window_search
 from geo.siting.solve import MilpSolution, Outcome, relative_gap, solve_milp
 
 if TYPE_CHECKING:
@@ -46,8 +47,9 @@ if TYPE_CHECKING:
 
 __all__ = ["single_source_mclp"]
 
-#: shares of the time limit for the start (LP + RENS) and for each whole-row assignment
-_START_SHARE, _ASSIGN_SHARE = 0.35, 0.1
+#: shares of the time limit for the start (LP + RENS), each whole-row assignment, and the
+#: window search when the bound alone does not reach the gap
+_START_SHARE, _ASSIGN_SHARE, _SEARCH_SHARE = 0.3, 0.1, 0.15
 #: below this many seconds left a further HiGHS run is not started
 _MIN_RUN_S = 0.5
 #: the full single-source search runs only with this share of the time still left (on
@@ -62,25 +64,16 @@ def single_source_mclp(
     radius) to ``mip_gap`` within ``time_limit_s`` (see the module docstring)."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
-    m = len(problem.fixed)
     split = build_model(problem, cover, single_source=False)
     single = build_model(problem, cover, single_source=True)
-    x0, value, bound = best_start(
+    x0, _, bound = best_start(
         split, problem, time_limit_s=_START_SHARE * time_limit_s, mip_gap=mip_gap / 4
     )
     best: MilpSolution | None = None
     if x0 is not None:
-        best = _assign(single, problem, x0[:m] > 0.5, time_limit_s=_ASSIGN_SHARE * time_limit_s)
-        left = deadline - time.perf_counter() - _ASSIGN_SHARE * time_limit_s
-        if relative_gap(best.objective, bound) > mip_gap and left > _MIN_RUN_S:
-            found = _split_bound(
-                split, x0, value, target=(1 + mip_gap) * best.objective, time_limit_s=left
-            )
-            bound = min(bound, found.bound)
-            if found.objective > value + 1e-9 * max(1.0, value):
-                sites = found.x[:m] > 0.5
-                again = _assign(single, problem, sites, time_limit_s=deadline - time.perf_counter())
-                best = again if again.objective > best.objective else best
+        best, bound = _improve(
+            split, single, problem, x0, bound, deadline=deadline, mip_gap=mip_gap
+        )
     left = deadline - time.perf_counter()
     enough_time = left > max(_MIN_RUN_S, _FULL_SHARE * time_limit_s)
     if best is None or (relative_gap(best.objective, bound) > mip_gap and enough_time):
@@ -90,11 +83,55 @@ def single_source_mclp(
     return _whole_rows(answer, problem, mip_gap=mip_gap)
 
 
+def _improve(
+    split: Model,
+    single: Model,
+    problem: SitingProblem,
+    x0: NDArray[np.float64],
+    bound: float,
+    *,
+    deadline: float,
+    mip_gap: float,
+) -> tuple[MilpSolution, float]:
+    """Steps 2 to 4 of the module docstring from the split solution ``x0``: the best
+    whole-row solution and the least bound."""
+    m = len(problem.fixed)
+    whole_s = (deadline - time.perf_counter()) / (1 - _START_SHARE)  # about the time limit
+    assign_s = _ASSIGN_SHARE * whole_s
+    best = _assign(single, problem, x0[:m] > 0.5, time_limit_s=assign_s, mip_gap=mip_gap / 100)
+    value = float(split.milp.cost @ x0)
+    left = deadline - time.perf_counter() - assign_s - _SEARCH_SHARE * whole_s
+    if relative_gap(best.objective, bound) <= mip_gap or left < _MIN_RUN_S:
+        return best, bound
+    found = _split_bound(split, x0, value, target=(1 + mip_gap) * best.objective, time_limit_s=left)
+    bound = min(bound, found.bound)
+    x1 = found.x if found.objective > value else x0
+    if relative_gap(best.objective, bound) > mip_gap:  # a better incumbent is what is missing
+        loss = max(value - best.objective, 0.0)  # of whole rows against split demand
+        x1 = window_search(
+            split,
+            problem,
+            x1,
+            time_limit_s=deadline - time.perf_counter() - assign_s,
+            enough=bound / (1 + mip_gap) + loss,
+        )
+    if float(split.milp.cost @ x1) > value + 1e-9 * max(1.0, value):
+        left = deadline - time.perf_counter()
+        again = _assign(single, problem, x1[:m] > 0.5, time_limit_s=left, mip_gap=mip_gap / 100)
+        best = again if again.objective > best.objective else best
+    return best, bound
+
+
 def _assign(
-    single: Model, problem: SitingProblem, sites: NDArray[np.bool_], *, time_limit_s: float
+    single: Model,
+    problem: SitingProblem,
+    sites: NDArray[np.bool_],
+    *,
+    time_limit_s: float,
+    mip_gap: float,
 ) -> MilpSolution:
-    """The best whole-row assignment to ``sites`` found within the time, started from the
-    LP assignment rounded to whole rows (always feasible: rows that do not fit stay
+    """The best whole-row assignment to ``sites`` found within the time (or to ``mip_gap``),
+    started from the LP assignment rounded to whole rows (always feasible: rows that do not fit stay
     unserved)."""
     m = len(problem.fixed)
     start = greedy_start(single, problem, sites, True)
@@ -102,7 +139,7 @@ def _assign(
     lower[:m] = upper[:m] = sites
     fixed_sites = replace(single.milp, col_lower=lower, col_upper=upper)
     return solve_milp(
-        fixed_sites, time_limit_s=max(time_limit_s, _MIN_RUN_S), mip_gap=1e-5, start=start
+        fixed_sites, time_limit_s=max(time_limit_s, _MIN_RUN_S), mip_gap=mip_gap, start=start
     )
 
 

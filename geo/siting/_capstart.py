@@ -5,7 +5,8 @@ the better of two: a capacity-aware greedy choice of sites (each pick the site t
 serve the most still unserved demand, serving it proportionally), whose best assignment
 is one LP with the sites fixed; and the LP-guided restricted MILP of
 :func:`lp_guided_start`. With single-source assignment the LP's shares are rounded: each
-row goes wholly to its largest share while the site has room, else stays unserved.
+row goes wholly to its largest share while the site has room, and rows left out then go
+whole to open sites with room left, else stay unserved.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ __all__ = ["capacitated_start", "lp_guided_start"]
 
 #: share of :func:`lp_guided_start`'s time the LP relaxation may take (it is needed whole)
 _LP_SHARE = 0.6
+#: most passes of :func:`_fill`
+_FILL_PASSES = 8
 
 
 def _greedy_sites(
@@ -53,26 +56,62 @@ def _greedy_sites(
     return is_open
 
 
+def _fits(
+    site: NDArray[np.intp], load: NDArray[np.float64], room: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """For pairs sorted by ``site`` (then priority): those that fit, taking each site's
+    pairs in order while their running load stays within the site's ``room``."""
+    cum = np.cumsum(load)
+    start = np.searchsorted(site, site)  # first position of each site's run
+    before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    return np.asarray((cum - before) <= room[site] + 1e-9)
+
+
 def _round_single(
     pairs: Pairs,
     share: NDArray[np.float64],
     weights: NDArray[np.float64],
     capacity: NDArray[np.float64],
+    is_open: NDArray[np.bool_],
 ) -> NDArray[np.float64]:
-    """Whole rows to their largest share, in order of share, while the site has room."""
+    """Whole rows to their largest share, in order of share, while the site has room;
+    then rows left out go to open sites with room left (:func:`_fill`)."""
     order = np.lexsort((-share, pairs.row))
     first = np.ones(len(order), dtype=bool)
     first[1:] = pairs.row[order][1:] != pairs.row[order][:-1]
     best = order[first & (share[order] > 1e-9)]  # one pair per served row
     by_site = best[np.lexsort((-share[best], pairs.col[best]))]
-    load = weights[pairs.row[by_site]]
-    site = pairs.col[by_site]
-    cum = np.cumsum(load)
-    start = np.searchsorted(site, site)  # first position of each site's run
-    before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-    fits = (cum - before) <= capacity[site] + 1e-9
+    fits = _fits(pairs.col[by_site], weights[pairs.row[by_site]], capacity)
     out = np.zeros(len(share))
     out[by_site[fits]] = 1.0
+    return _fill(pairs, out, weights, capacity, is_open)
+
+
+def _fill(
+    pairs: Pairs,
+    out: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    is_open: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """Unserved rows go whole to open sites with room: each pass offers every such row to
+    its open site with the most room left, and each site takes them lightest first while
+    they fit; until a pass places none (at most :data:`_FILL_PASSES`)."""
+    n_rows, m = int(pairs.row.max(initial=-1)) + 1, len(capacity)
+    for _ in range(_FILL_PASSES):
+        room = capacity - np.bincount(pairs.col, weights=out * weights[pairs.row], minlength=m)
+        served = np.bincount(pairs.row, weights=out, minlength=n_rows) > 0.5
+        w_pair = weights[pairs.row]
+        can = np.flatnonzero(~served[pairs.row] & is_open[pairs.col] & (w_pair <= room[pairs.col]))
+        order = can[np.lexsort((-room[pairs.col[can]], pairs.row[can]))]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = pairs.row[order][1:] != pairs.row[order][:-1]
+        offer = order[first]  # one pair per unserved row: the site with most room
+        by_site = offer[np.lexsort((w_pair[offer], pairs.col[offer]))]
+        fits = _fits(pairs.col[by_site], w_pair[by_site], room)
+        if not fits.any():
+            break
+        out[by_site[fits]] = 1.0
     return out
 
 
@@ -104,7 +143,7 @@ def capacitated_start(
         return None
     share = np.clip(sol.x[m:], 0.0, 1.0)
     if single_source:
-        share = _round_single(pairs, share, weights, capacity)
+        share = _round_single(pairs, share, weights, capacity, is_open)
     return np.concatenate([is_open.astype(np.float64), share])
 
 
