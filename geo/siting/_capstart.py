@@ -67,6 +67,13 @@ def _fits(
     return np.asarray((cum - before) <= room[site] + 1e-9)
 
 
+def _first_of_each_row(order: NDArray[np.intp], row: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The first pair of each row in ``order`` (pair positions sorted by row first)."""
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = row[order][1:] != row[order][:-1]
+    return order[first]
+
+
 def _round_single(
     pairs: Pairs,
     share: NDArray[np.float64],
@@ -76,10 +83,8 @@ def _round_single(
 ) -> NDArray[np.float64]:
     """Whole rows to their largest share, in order of share, while the site has room;
     then rows left out go to open sites with room left (:func:`_fill`)."""
-    order = np.lexsort((-share, pairs.row))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = pairs.row[order][1:] != pairs.row[order][:-1]
-    best = order[first & (share[order] > 1e-9)]  # one pair per served row
+    best = _first_of_each_row(np.lexsort((-share, pairs.row)), pairs.row)
+    best = best[share[best] > 1e-9]  # one pair per served row
     by_site = best[np.lexsort((-share[best], pairs.col[best]))]
     fits = _fits(pairs.col[by_site], weights[pairs.row[by_site]], capacity)
     out = np.zeros(len(share))
@@ -104,9 +109,7 @@ def _fill(
         w_pair = weights[pairs.row]
         can = np.flatnonzero(~served[pairs.row] & is_open[pairs.col] & (w_pair <= room[pairs.col]))
         order = can[np.lexsort((-room[pairs.col[can]], pairs.row[can]))]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = pairs.row[order][1:] != pairs.row[order][:-1]
-        offer = order[first]  # one pair per unserved row: the site with most room
+        offer = _first_of_each_row(order, pairs.row)  # per unserved row: most room
         by_site = offer[np.lexsort((w_pair[offer], pairs.col[offer]))]
         fits = _fits(pairs.col[by_site], w_pair[by_site], room)
         if not fits.any():
