@@ -24,8 +24,9 @@ from geo.siting.solve import Milp, solve_milp
 
 __all__ = ["capacitated_start", "lp_guided_start"]
 
-#: share of :func:`lp_guided_start`'s time the LP relaxation may take (it is needed whole)
-_LP_SHARE = 0.6
+#: share of :func:`lp_guided_start`'s time the restricted MILP gets at least, however
+#: long the LP relaxation took (the LP may take all of it: without it there is no start)
+_RENS_SHARE = 0.4
 #: most passes of :func:`_fill`
 _FILL_PASSES = 8
 
@@ -155,7 +156,8 @@ def lp_guided_start(
 ) -> tuple[NDArray[np.float64] | None, float]:
     """Solve the LP relaxation, then the MILP restricted to the sites the LP uses, with
     those it opens fully fixed open (the RENS heuristic). Its model is much smaller, so it
-    finds good solutions faster than the full search.
+    finds good solutions faster than the full search. The LP may take all of
+    ``time_limit_s``; the restricted MILP then still gets :data:`_RENS_SHARE` of it.
 
     Returns
     -------
@@ -166,7 +168,7 @@ def lp_guided_start(
     t0 = time.perf_counter()
     relaxed = replace(milp, integer=np.zeros(len(milp.cost), dtype=bool))
     try:
-        lp = solve_milp(relaxed, time_limit_s=_LP_SHARE * time_limit_s, mip_gap=0.0)
+        lp = solve_milp(relaxed, time_limit_s=time_limit_s, mip_gap=0.0)
     except AnalysisError:
         return None, np.inf
     if lp.status != "optimal":
@@ -181,7 +183,7 @@ def lp_guided_start(
     try:
         sol = solve_milp(
             replace(milp, col_lower=lower, col_upper=upper),
-            time_limit_s=max(left, 0.5),
+            time_limit_s=max(left, _RENS_SHARE * time_limit_s),
             mip_gap=mip_gap,
         )
     except AnalysisError:
