@@ -59,7 +59,7 @@ def _exact(
     nz = n * m  # z_ij at m + i * m + j
     c = np.concatenate([np.zeros(m), -np.repeat(w, m)])
     one_site = np.hstack([np.zeros((n, m)), np.kron(np.eye(n), np.ones(m))])
-    capacity = np.hstack([-np.diag(cap), np.kron(w, np.eye(m))])
+    capacity = np.hstack([-np.diag(np.minimum(cap, w.sum())), np.kron(w, np.eye(m))])
     count = np.concatenate([~fixed, np.zeros(nz)]).astype(np.float64)[None, :]
     link = sp.hstack([-sp.vstack([sp.eye(m)] * n), sp.eye(nz)])  # z_ij - x_j <= 0
     upper = np.concatenate([np.ones(m), stored.ravel().astype(np.float64)])
@@ -102,6 +102,7 @@ def test_single_source_mclp_equals_the_exact_optimum(seed: int) -> None:
     costs, w, cap = _instance(seed, n=36, m=10, side_m=3000.0)
     fixed = np.zeros(10, dtype=bool)
     fixed[seed % 3] = seed >= 3  # half the cases with an existing site
+    cap[5] = np.inf if seed % 2 else cap[5]  # and half with one unlimited site
     p = 3
     res = MCLP.from_cost_matrix(
         costs, p=p, weights=w, capacity=cap, single_source=True, fixed=fixed
