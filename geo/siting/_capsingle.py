@@ -155,14 +155,17 @@ def _split_bound(
     split: Model, x0: NDArray[np.float64], value: float, *, target: float, time_limit_s: float
 ) -> MilpSolution:
     """HiGHS on the split model from ``x0`` (objective ``value``), heuristics off, until its
-    bound is at most ``target`` or the time is up."""
-    return solve_milp(
-        split.milp,
-        time_limit_s=time_limit_s,
-        mip_gap=0.0,
-        start=x0,
-        options={"mip_abs_gap": max(target - value, 0.0), "mip_heuristic_effort": 0.0},
-    )
+    bound is at most ``target`` or the time is up (``x0`` and no bound if HiGHS fails)."""
+    try:
+        return solve_milp(
+            split.milp,
+            time_limit_s=time_limit_s,
+            mip_gap=0.0,
+            start=x0,
+            options={"mip_abs_gap": max(target - value, 0.0), "mip_heuristic_effort": 0.0},
+        )
+    except AnalysisError:  # HiGHS refused the start and found nothing in time
+        return MilpSolution("time_limit", x0, value, np.inf, np.inf, time_limit_s)
 
 
 def _full_search(
