@@ -58,8 +58,9 @@ __all__ = ["single_source_mclp"]
 _START_SHARE, _ASSIGN_SHARE, _SEARCH_SHARE = 0.3, 0.1, 0.15
 #: below this many seconds left a further HiGHS run is not started
 _MIN_RUN_S = 0.5
-#: seconds kept at the end for building and checking the answer
-_WRAP_S = 0.3
+#: share of the time limit kept at the end for HiGHS's overruns of its own limits and for
+#: building and checking the answer
+_WRAP_SHARE = 0.03
 #: the full single-source search runs only with this share of the time still left (on
 #: large models it cannot improve anything in less)
 _FULL_SHARE = 0.2
@@ -71,7 +72,7 @@ def single_source_mclp(
     """Solve a single-source capacitated MCLP (``cover``: demand x candidates within the
     radius) to ``mip_gap`` within ``time_limit_s`` (see the module docstring)."""
     t0 = time.perf_counter()
-    deadline = t0 + time_limit_s
+    deadline = t0 + (1 - _WRAP_SHARE) * time_limit_s
     split = build_model(problem, cover, single_source=False)
     single = build_model(problem, cover, single_source=True)
     x0, _, bound = best_start(
@@ -124,7 +125,7 @@ def _improve(
             enough=bound / (1 + mip_gap) + loss,
         )
     if float(split.milp.cost @ x1) > value + 1e-9 * max(1.0, value):
-        left = deadline - time.perf_counter() - _WRAP_S
+        left = deadline - time.perf_counter()
         again = _assign(single, problem, x1[:m] > 0.5, time_limit_s=left, mip_gap=mip_gap / 100)
         best = again if again.objective > best.objective else best
     return best, bound
