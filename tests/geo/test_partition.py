@@ -1,12 +1,15 @@
 """Coverage partitioned by district (geo.distributed): equal to the single-process run, in
-this process and on a Dask local cluster; facilities serve across district boundaries;
-bad schedulers and unsafe margins fail clearly."""
+this process and on a Dask local cluster, with the pieces sent or read by key from a
+directory written once; facilities serve across district boundaries; bad schedulers,
+unsafe margins and pieces the workers cannot read fail clearly."""
 
 from __future__ import annotations
 
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -18,8 +21,16 @@ import shapely
 from geo import AnalysisError
 from geo._errors import SchedulerError
 from geo.coverage import CoverageResult, coverage
+from geo.coverage.demand import demand_points
 from geo.distance import node_distances
-from geo.distributed import EdgeIndex, clip_network, coverage_by_district, dask_client
+from geo.distributed import (
+    EdgeIndex,
+    clip_network,
+    coverage_by_district,
+    dask_client,
+    district_keys,
+    pieces,
+)
 from geo.network import Network, build_network_from_arrays, build_network_from_roads
 from tests.geo.conftest import GK117, ORIGIN
 
@@ -209,3 +220,81 @@ def test_bad_scheduler_fails_fast_and_clearly(province: tuple) -> None:
     assert " / 无法" in str(info.value) and isinstance(info.value, AnalysisError)
     with pytest.raises(SchedulerError, match="unknown scheduler"):
         _split(province, "yarn")
+
+
+def _keys(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir())
+
+
+def test_workers_read_their_pieces_by_key_written_once(
+    province: tuple, client: Any, tmp_path: Path
+) -> None:
+    """On a cluster with a pieces directory the districts' pieces are written once (a
+    manifest and two files a district), the workers read them by path and keep them, a
+    run with other facilities finds them again, and other demand gets a new key (the
+    oldest beyond two removed)."""
+    net, demand, stations = province
+    split = _split(province, client, pieces_dir=tmp_path)
+    _assert_same(_single(province), split)
+    (first,) = _keys(tmp_path)
+    files = sorted(p.name for p in first.iterdir())
+    assert files[-1] == "manifest.json" and len(files) == 2 * 4 + 1
+    assert any(f.endswith(".network.npz") for f in files)
+    kept = client.run(lambda: pieces._read_kept.cache_info().currsize)
+    assert sum(kept.values()) == 4  # every district's piece read on a worker and kept
+    fewer = stations.iloc[[0, 2, 4]]
+    again = coverage_by_district(
+        demand, fewer, net, tiers_m=TIERS_M, max_snap_m=SNAP_M, scheduler=client,
+        pieces_dir=tmp_path,
+    )  # fmt: skip
+    assert _keys(tmp_path) == [first]
+    single = coverage(
+        demand, fewer, network=net, tiers_m=TIERS_M, search_m=TIERS_M[-1], max_snap_m=SNAP_M
+    )
+    _assert_same(single, again)
+    for n in (480, 470):
+        _split((net, demand.iloc[:n], stations), client, pieces_dir=tmp_path)
+    assert len(_keys(tmp_path)) == 2 and first not in _keys(tmp_path)
+
+
+def test_facility_beyond_every_district_snaps_on_the_whole_network(
+    province: tuple, tmp_path: Path
+) -> None:
+    """Demand only in the western districts: an eastern station is out of every district's
+    reach, owned by none, and its reachability is still that of the single run."""
+    net, demand, stations = province
+    west = demand[demand.geometry.x < ORIGIN[0] + 700]
+    far = stations.iloc[[4]]  # x = 1,700 m: over 400 m east of every western point
+    east = gpd.GeoDataFrame({"station_id": ["far"]}, geometry=far.geometry.to_numpy(), crs=far.crs)
+    both = pd.concat([stations.iloc[[2]], east], ignore_index=True)
+    single = coverage(
+        west, both, network=net, tiers_m=TIERS_M, search_m=TIERS_M[-1], max_snap_m=SNAP_M
+    )
+    split = _split((net, west, both), None, pieces_dir=tmp_path)
+    _assert_same(single, split)
+    assert split.nearest.facility_reachable.tolist() == [True, True]
+    assert single.nearest.facility_reachable.tolist() == [True, True]
+
+
+def test_local_cluster_reads_pieces_from_a_temporary_directory(province: tuple) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("mzgis-pieces-*"))
+    split = _split(province, "local", n_workers=1)
+    _assert_same(_single(province), split)
+    assert set(Path(tempfile.gettempdir()).glob("mzgis-pieces-*")) == before
+
+
+def test_pieces_beyond_the_workers_reach_fail_clearly(province: tuple, tmp_path: Path) -> None:
+    net, demand, _ = province
+    points = demand_points(demand, crs=net.pyproj_crs)
+    names, which = np.unique(district_keys(points.units)[points.unit], return_inverse=True)
+    written = pieces.write_pieces(tmp_path, net, points.xy, which, names, reach_m=500.0)
+    assert written.written and len(written.refs) == 4
+    again = pieces.write_pieces(tmp_path, net, points.xy, which, names, reach_m=500.0)
+    assert not again.written and again.refs == written.refs
+    ref = written.refs[str(names[0])]
+    piece, xy = pieces.load_piece(ref)
+    np.testing.assert_array_equal(xy, points.xy[which == 0])
+    assert 0 < piece.n_edges < net.n_edges
+    missing = pieces.PieceRef(str(tmp_path / "gone.network.npz"), str(tmp_path / "gone.xy.npy"))
+    with pytest.raises(AnalysisError, match="visible to the workers"):
+        pieces.load_piece(missing)
