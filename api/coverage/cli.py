@@ -111,12 +111,22 @@ def compute_by_district(
     scheduler: str,
     workers: int = 2,
     source: NetworkSource | None = None,
+    pieces_dir: Path | None = None,
 ) -> CoverageRun:
     """:func:`compute` partitioned by district on Dask (``scheduler``: ``local``, ``none``
-    or an address such as ``tcp://host:8786``); see :func:`geo.distributed.coverage_by_district`."""
+    or an address such as ``tcp://host:8786``); see :func:`geo.distributed.coverage_by_district`.
+
+    The districts' pieces of network go to ``pieces_dir`` (default: beside a GeoPackage
+    store, ``demo.gpkg`` → ``demo.pieces/``), written once and read there by the workers
+    on later runs; without a directory (a PostGIS store) a local cluster uses a temporary
+    one and a remote cluster is sent the pieces."""
     from api.coverage.service import CoverageRun
     from api.errors import InvalidParameterError
+    from api.network.service import store_file
     from geo.distributed import coverage_by_district
+
+    if pieces_dir is None and (path := store_file(store)) is not None:
+        pieces_dir = path.with_name(f"{path.stem}.pieces")
 
     kinds = {info.name: info.kind for info in store.layers()}
     for option, name in (("--facilities", facilities), ("--demand", demand)):
@@ -126,12 +136,15 @@ def compute_by_district(
     def work(report: Callable[[str], None]) -> CoverageRun:
         net = _found_network(store, mode, source, report)(store) if mode == "network" else None
         report(f"partitioned by district on {scheduler} / 按区县分区计算")
+        if pieces_dir is not None and scheduler != "none":
+            report(f"district pieces in {pieces_dir} / 区县分片目录")
         result = coverage_by_district(
             store.read(demand),
             store.read(facilities),
             net,
             scheduler=None if scheduler == "none" else scheduler,
             n_workers=workers,
+            pieces_dir=None if scheduler == "none" else pieces_dir,
             kind=kinds[facilities],
             radius_m=radius_m,
             tiers_m=tiers_m,
@@ -304,6 +317,15 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
         ),
     ] = None,
     workers: WorkersOption = 2,
+    pieces_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --scheduler: where the districts' network pieces are written once and"
+            " read by the workers (shared with them); default beside a GeoPackage store"
+            " / 区县路网分片目录（写一次，工作进程读取），默认在 GeoPackage 文件旁",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Coverage of a facility layer / 设施覆盖分析"""
     from api.errors import InvalidParameterError
@@ -325,7 +347,9 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
         run = (
             compute
             if scheduler is None
-            else partial(compute_by_district, scheduler=scheduler, workers=workers)
+            else partial(
+                compute_by_district, scheduler=scheduler, workers=workers, pieces_dir=pieces_dir
+            )
         )(
             opened,
             facilities=facilities,
