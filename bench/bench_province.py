@@ -42,9 +42,10 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.dask_runs import cluster_line, on_cluster
 from geo.coverage import CoverageResult, coverage
 from geo.coverage.demand import demand_points
-from geo.distributed import coverage_by_district, dask_client, district_keys
+from geo.distributed import coverage_by_district, district_keys
 from geo.distributed.pieces import write_pieces
 from geo.network import Network, build_network_from_arrays
 
@@ -147,41 +148,6 @@ def timed(run: Callable[[], CoverageResult]) -> tuple[float, dict[str, pd.DataFr
     return time.perf_counter() - t0, tables(result)
 
 
-def stages(records: list[dict]) -> dict[str, float]:
-    """What Dask's task stream says the tasks spent: computing (sum and largest),
-    receiving their inputs and unpickling them (sums)."""
-    spent = {"compute": [0.0], "transfer": [0.0], "deserialize": [0.0]}
-    for record in records:
-        for step in record.get("startstops", ()):
-            if step["action"] in spent:
-                spent[step["action"]].append(step["stop"] - step["start"])
-    return {
-        "compute_s": sum(spent["compute"]),
-        "largest_s": max(spent["compute"]),
-        "transfer_s": sum(spent["transfer"]) + sum(spent["deserialize"]),
-    }
-
-
-def on_cluster(
-    n_workers: int, run: Callable[[Any], CoverageResult]
-) -> tuple[dict[str, float], list[dict[str, pd.DataFrame]]]:
-    """Start a local cluster (as ``scheduler="local"`` does), run twice (the second time
-    the workers hold the pieces they read), and time everything."""
-    from distributed import get_task_stream
-
-    fig: dict[str, float] = {}
-    outs = []
-    t0 = time.perf_counter()
-    with dask_client("local", n_workers=n_workers) as client:
-        fig["start_s"] = time.perf_counter() - t0
-        for label in ("first", "again"):
-            with get_task_stream(client) as stream:
-                fig[f"{label}_s"], out = timed(lambda: run(client))
-            outs.append(out)
-            fig.update({f"{label}_{k}": v for k, v in stages(stream.data).items()})
-    return fig, outs
-
-
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--districts", type=int, default=16, help="a square number")
@@ -250,11 +216,11 @@ def run_all(
     assert keys == [written.directory], "the run wrote its own pieces: reach_m differs"
     counts = [int(n) for n in str(args.workers).split(",")]
     for n in counts:
-        got, more = on_cluster(n, run)
+        got, more = on_cluster(n, run, keep=tables)
         fig.update({f"w{n}_{k}": v for k, v in got.items()})
         outs += more
     top = max(counts)
-    got, more = on_cluster(top, lambda client: run(client, pieces_dir=None))
+    got, more = on_cluster(top, lambda client: run(client, pieces_dir=None), keep=tables)
     fig.update({f"sent_{k}": v for k, v in got.items()})
     fig["dask_s"], fig["top"] = fig[f"w{top}_again_s"], float(top)
     return outs + more
@@ -281,9 +247,11 @@ def report(
         f"{fig['inproc_s']:.2f} s"
     )
     for n in [int(n) for n in str(args.workers).split(",")]:
-        _cluster_line(f"Dask local cluster, {n} worker(s), pieces read by key:", fig, f"w{n}_")
+        print(
+            cluster_line(f"Dask local cluster, {n} worker(s), pieces read by key:", fig, f"w{n}_")
+        )
     top = int(fig["top"])
-    _cluster_line(f"before: {top} worker(s), pieces sent with the tasks:", fig, "sent_")
+    print(cluster_line(f"before: {top} worker(s), pieces sent with the tasks:", fig, "sent_"))
     w1 = fig.get("w1_again_s")
     print(
         f"ratio single / Dask {top} workers: {fig['single_s'] / fig['dask_s']:.2f} (both "
@@ -295,16 +263,6 @@ def report(
     print(
         f"results equal: {'yes' if fig['equal'] else 'no'} (ids, covered flags, roll-ups "
         f"exactly; largest distance difference {fig['max_diff_m']:.1e} m)"
-    )
-
-
-def _cluster_line(title: str, fig: dict, key: str) -> None:
-    print(
-        f"{title} start-up {fig[key + 'start_s']:.1f} s; first run {fig[key + 'first_s']:.2f} s"
-        f" (tasks: compute {fig[key + 'first_compute_s']:.2f} s, largest "
-        f"{fig[key + 'first_largest_s']:.2f} s, inputs received by the tasks "
-        f"{fig[key + 'first_transfer_s']:.2f} s); again {fig[key + 'again_s']:.2f} s (compute "
-        f"{fig[key + 'again_compute_s']:.2f} s, inputs {fig[key + 'again_transfer_s']:.2f} s)"
     )
 
 
