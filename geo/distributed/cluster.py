@@ -5,7 +5,7 @@ The choice is a parameter (never read from the environment):
 - ``None`` (or ``"none"``): in this process, one partition after another;
 - ``"local"``: a :class:`distributed.LocalCluster` of ``n_workers`` single-threaded worker
   processes, started for the run and closed after it (also on error); the workers import
-  the task modules as they start;
+  the task modules as they start, and keep glibc's adaptive allocator (see ``_MALLOC_TRIM``);
 - ``"tcp://host:port"`` (or ``tls://``, ``ws://``...): an existing scheduler, connected
   for the run and disconnected after it (the cluster itself is left running);
 - a :class:`distributed.Client`: used as it is, left open (its owner closes it).
@@ -28,6 +28,12 @@ __all__ = ["Scheduler", "dask_client", "run_tasks"]
 Scheduler = Any
 T = TypeVar("T")
 _ADDRESS_PREFIXES = ("tcp://", "tls://", "ws://", "wss://", "inproc://", "ucx://")
+#: Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (give freed memory back at once);
+#: setting it at all turns off glibc's adaptive mmap threshold, so every large temporary
+#: array of a task is a fresh mmap paid in page faults: the coverage tasks ran twice as
+#: slow (reading a piece 0.07 s instead of 0.03 s, its snap index 0.32 s instead of 0.16 s).
+#: A local cluster's workers start without it (freed memory then stays with the worker).
+_MALLOC_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 #: what the tasks import, imported by a local cluster's workers as they start (so that a
 #: run does not wait for its workers' first imports: about a second each)
 _PRELOAD = ("geo.distributed._coverage_tasks", "geo.distributed._zone_tasks")
@@ -86,9 +92,11 @@ def dask_client(
     elif scheduler == "local":
         if n_workers < 1:
             raise SchedulerError("n_workers must be at least 1 / 工作进程数至少为 1")
+        import dask
         from distributed import Client, LocalCluster
 
         with (
+            dask.config.set({_MALLOC_TRIM: None}),
             LocalCluster(
                 n_workers=n_workers,
                 threads_per_worker=1,
