@@ -17,13 +17,13 @@ from numpy.typing import NDArray
 
 from geo.costs import Mode
 from geo.distance import Nearest, nearest_xy
-from geo.distributed.pieces import PieceRef, cut_pieces, load_piece, write_pieces
+from geo.distributed.pieces import Piece, PieceRef, cut_pieces, load_piece, write_pieces
 from geo.network.graph import Network
+from geo.network.search import nearest_search
 from geo.snap import snap_points
 
 __all__ = [
     "Partition",
-    "Piece",
     "Task",
     "district_inputs",
     "far_reachable",
@@ -58,14 +58,6 @@ class Partition:
 
 
 @dataclass(frozen=True)
-class Piece:
-    """A district's input carried by the task itself (in this process, or sent)."""
-
-    network: Network | None
-    xy: NDArray[np.float64]
-
-
-@dataclass(frozen=True)
 class Task:
     """What a task is sent: where its district's input is (a :class:`PieceRef` to read,
     or the input itself), its facilities' coordinates, how to measure, and whether to keep
@@ -77,18 +69,16 @@ class Task:
     keep: bool
 
 
-def _no_facility(
-    network: Network | None, xy: NDArray[np.float64], n_facilities: int, max_snap_m: float
-) -> Nearest:
+def _no_facility(piece: Piece, n_facilities: int, max_snap_m: float) -> Nearest:
     """The answer of a partition with no facility or no street: only who snaps."""
-    n = len(xy)
+    network, n = piece.network, len(piece.xy)
     fac_ok = np.full(n_facilities, network is None, dtype=bool)
     if network is None:
         reach, snap = np.ones(n, dtype=bool), np.zeros(n)
     elif network.n_edges == 0:
         reach, snap = np.zeros(n, dtype=bool), np.full(n, np.inf)
     else:
-        snapped = snap_points(xy, network, max_snap_m=max_snap_m)
+        snapped = piece.snapped(max_snap_m)
         reach, snap = snapped.ok, snapped.snap_m
     none = np.full(n, -1, dtype=np.int64)
     return Nearest(none, np.full(n, np.inf), reach, snap, fac_ok)
@@ -96,24 +86,26 @@ def _no_facility(
 
 def run_task(task: Task) -> Nearest:
     """One task: the nearest facility (the task's own numbering) of the district's points
-    on its piece, and which of its facilities snap."""
-    network: Network | None
-    if isinstance(task.piece, PieceRef):
-        network, xy = load_piece(task.piece, keep=task.keep)
-    else:
-        network, xy = task.piece.network, task.piece.xy
+    on its piece, and which of its facilities snap (the points snapped once per piece)."""
+    piece = task.piece
+    if isinstance(piece, PieceRef):
+        piece = load_piece(piece, keep=task.keep)
+    network, xy = piece.network, piece.xy
     mode, cutoff_m, max_snap_m, add_access = task.measure
     if len(task.facility_xy) == 0 or (network is not None and network.n_edges == 0):
-        return _no_facility(network, xy, len(task.facility_xy), max_snap_m)
-    return nearest_xy(
+        return _no_facility(piece, len(task.facility_xy), max_snap_m)
+    if network is None:
+        return nearest_xy(xy, task.facility_xy, mode=mode, cutoff_m=cutoff_m)
+    found = nearest_search(
+        network,
         xy,
         task.facility_xy,
-        network=network,
-        mode=mode,
         cutoff_m=cutoff_m,
         max_snap_m=max_snap_m,
         add_access=add_access,
+        demand=piece.snapped(max_snap_m),
     )
+    return Nearest(**vars(found))
 
 
 def gather(

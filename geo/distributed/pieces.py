@@ -28,7 +28,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,10 @@ from geo._errors import AnalysisError
 from geo.distributed.clip import EdgeIndex, clip_network
 from geo.network.graph import Network
 from geo.network.io import load_network, save_network
+from geo.snap import Snapped, snap_points
 
 __all__ = [
+    "Piece",
     "PieceRef",
     "PieceSet",
     "content_key",
@@ -255,7 +257,25 @@ def write_pieces(
     return PieceSet(target, _refs(target, files), True, time.perf_counter() - t0)
 
 
-def _read(ref: PieceRef) -> tuple[Network, NDArray[np.float64]]:
+@dataclass(frozen=True)
+class Piece:
+    """A district's input in memory: its piece of network (None in Euclidean mode) and
+    its demand points, and the points snapped to the piece (kept by snapping limit: the
+    same on every run of a kept piece)."""
+
+    network: Network | None
+    xy: NDArray[np.float64]
+    _snapped: dict[float, Snapped] = field(default_factory=dict, repr=False, compare=False)
+
+    def snapped(self, max_snap_m: float) -> Snapped:
+        """The points snapped to the piece within ``max_snap_m`` (computed once)."""
+        assert self.network is not None
+        if max_snap_m not in self._snapped:
+            self._snapped[max_snap_m] = snap_points(self.xy, self.network, max_snap_m=max_snap_m)
+        return self._snapped[max_snap_m]
+
+
+def _read(ref: PieceRef) -> Piece:
     try:
         xy = np.load(ref.xy_path, allow_pickle=False)
     except OSError as exc:
@@ -264,15 +284,16 @@ def _read(ref: PieceRef) -> tuple[Network, NDArray[np.float64]]:
             f"must be visible to the workers / 无法读取区县需求点文件，分区目录须对工作进程可见"
         )
         raise AnalysisError(msg) from exc
-    return load_network(ref.network_path), xy
+    return Piece(load_network(ref.network_path), xy)
 
 
 @lru_cache(maxsize=32)
-def _read_kept(ref: PieceRef) -> tuple[Network, NDArray[np.float64]]:
+def _read_kept(ref: PieceRef) -> Piece:
     return _read(ref)
 
 
-def load_piece(ref: PieceRef, *, keep: bool = False) -> tuple[Network, NDArray[np.float64]]:
+def load_piece(ref: PieceRef, *, keep: bool = False) -> Piece:
     """A district's piece of network and its points; with ``keep``, kept in memory for
-    the next call with the same files (a worker's cache; the files never change)."""
+    the next call with the same files, with what was computed on it (a worker's cache;
+    the files never change)."""
     return _read_kept(ref) if keep else _read(ref)

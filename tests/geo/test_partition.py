@@ -292,9 +292,11 @@ def test_pieces_beyond_the_workers_reach_fail_clearly(province: tuple, tmp_path:
     again = pieces.write_pieces(tmp_path, net, points.xy, which, names, reach_m=500.0)
     assert not again.written and again.refs == written.refs
     ref = written.refs[str(names[0])]
-    piece, xy = pieces.load_piece(ref)
-    np.testing.assert_array_equal(xy, points.xy[which == 0])
-    assert 0 < piece.n_edges < net.n_edges
+    piece = pieces.load_piece(ref)
+    np.testing.assert_array_equal(piece.xy, points.xy[which == 0])
+    assert piece.network is not None and 0 < piece.network.n_edges < net.n_edges
+    assert pieces.load_piece(ref, keep=True) is pieces.load_piece(ref, keep=True)
+    assert pieces.load_piece(ref) is not pieces.load_piece(ref)
     missing = pieces.PieceRef(str(tmp_path / "gone.network.npz"), str(tmp_path / "gone.xy.npy"))
     with pytest.raises(AnalysisError, match="visible to the workers"):
         pieces.load_piece(missing)
