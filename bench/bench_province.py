@@ -42,7 +42,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dask_runs import cluster_line, on_cluster
+from bench.dask_runs import cluster_line, on_cluster, ratio_line
 from geo.coverage import CoverageResult, coverage
 from geo.coverage.demand import demand_points
 from geo.distributed import coverage_by_district, district_keys
@@ -252,13 +252,7 @@ def report(
         )
     top = int(fig["top"])
     print(cluster_line(f"before: {top} worker(s), pieces sent with the tasks:", fig, "sent_"))
-    w1 = fig.get("w1_again_s")
-    print(
-        f"ratio single / Dask {top} workers: {fig['single_s'] / fig['dask_s']:.2f} (both "
-        f"warm), {fig['single_first_s'] / fig[f'w{top}_first_s']:.2f} (both first runs, "
-        f"pieces on disk)"
-        + (f"; {top} workers against 1: {w1 / fig['dask_s']:.2f}" if w1 and top > 1 else "")
-    )
+    print(ratio_line(fig["single_first_s"], fig["single_s"], fig, top))
     print(f"{load} at the end of the run")
     print(
         f"results equal: {'yes' if fig['equal'] else 'no'} (ids, covered flags, roll-ups "

@@ -47,7 +47,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.dask_runs import cluster_line, on_cluster
+from bench.dask_runs import cluster_line, on_cluster, ratio_line
 from bench.synthetic_zones import synthetic_province
 from geo.distributed import solve_zones_by_district, zone_parts
 from geo.zones import ZonePlan, ZoneProblem, solve
@@ -153,14 +153,7 @@ def report(args: argparse.Namespace, fig: dict[str, float], single: ZonePlan) ->
     print(f"partitioned, in process (scheduler=None):      {fig['inproc_s']:.2f} s")
     for n in [int(n) for n in str(args.workers).split(",")]:
         print(cluster_line(f"Dask local cluster, {n} worker(s):", fig, f"w{n}_"))
-    top = int(fig["top"])
-    w1 = fig.get("w1_again_s")
-    print(
-        f"ratio single / Dask {top} workers: {fig['single_s'] / fig['dask_s']:.2f} (first run),"
-        f" {fig['single_s'] / fig['warm_s']:.2f} (again), "
-        f"{fig['single_s'] / (fig['dask_s'] + fig[f'w{top}_start_s']):.2f} (with start-up)"
-        + (f"; {top} workers against 1: {w1 / fig['warm_s']:.2f}" if w1 and top > 1 else "")
-    )
+    print(ratio_line(fig["single_s"], fig["single_s"], fig, int(fig["top"])))
     print(f"load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"task inputs pickled: largest {fig['largest_kb']:,.0f} kB, all {fig['all_kb']:,.0f} kB;"

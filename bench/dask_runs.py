@@ -10,7 +10,7 @@ from typing import Any
 
 from geo.distributed import dask_client
 
-__all__ = ["cluster_line", "on_cluster", "stages"]
+__all__ = ["cluster_line", "on_cluster", "ratio_line", "stages"]
 
 
 def stages(records: list[dict[str, Any]]) -> dict[str, float]:
@@ -60,3 +60,18 @@ def cluster_line(title: str, fig: dict[str, float], key: str) -> str:
         f"{fig[key + 'first_transfer_s']:.2f} s); again {fig[key + 'again_s']:.2f} s (compute "
         f"{fig[key + 'again_compute_s']:.2f} s, inputs {fig[key + 'again_transfer_s']:.2f} s)"
     )
+
+
+def ratio_line(single_first_s: float, single_s: float, fig: dict[str, float], top: int) -> str:
+    """The single process's times over the ``top``-worker cluster's (first runs, warm runs,
+    first run with the cluster's start-up) and the warm ``top`` workers over 1."""
+    key = f"w{top}_"
+    first, again = fig[key + "first_s"], fig[key + "again_s"]
+    line = (
+        f"ratio single / Dask {top} workers: {single_first_s / first:.2f} (first runs), "
+        f"{single_s / again:.2f} (again), "
+        f"{single_first_s / (first + fig[key + 'start_s']):.2f} (first run with start-up)"
+    )
+    if top > 1 and "w1_again_s" in fig:
+        line += f"; {top} workers against 1: {fig['w1_again_s'] / again:.2f}"
+    return line

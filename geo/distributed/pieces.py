@@ -28,7 +28,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,20 +55,6 @@ __all__ = [
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-#: the network arrays that decide what a piece holds
-_KEYED = (
-    "node_xy",
-    "node_ids",
-    "edge_u",
-    "edge_v",
-    "edge_length_m",
-    "edge_forward",
-    "edge_backward",
-    "edge_highway",
-    "edge_name",
-    "geom_offsets",
-    "geom_xy",
-)
 
 
 @dataclass(frozen=True)
@@ -107,10 +93,12 @@ def _network_key(network: Network) -> str:
     if cached is None:
         digest = hashlib.blake2b(digest_size=16)
         digest.update(network.crs.encode())
-        for name in _KEYED:
-            array = np.ascontiguousarray(getattr(network, name))
-            digest.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
-            digest.update(array.data)
+        for f in fields(network):
+            array = getattr(network, f.name)
+            if isinstance(array, np.ndarray):  # every array a network file holds
+                array = np.ascontiguousarray(array)
+                digest.update(f"{f.name}:{array.dtype.str}:{array.shape}".encode())
+                digest.update(array.data)
         cached = network._cache["content_key"] = digest.hexdigest()
     return str(cached)
 
