@@ -5,7 +5,9 @@ unsafe margins and pieces the workers cannot read fail clearly."""
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -156,6 +158,18 @@ def test_in_process_equals_single_run_and_serves_across_borders(province: tuple)
 
 def test_local_cluster_equals_single_run(province: tuple, client: Any) -> None:
     _assert_same(_single(province), _split(province, client))
+
+
+def test_local_workers_start_ready(client: Any) -> None:
+    """The workers imported the task modules as they started, and keep glibc's adaptive
+    allocator (no MALLOC_TRIM_THRESHOLD_ from Dask's defaults)."""
+
+    def state() -> tuple[bool, str | None]:
+        return "geo.distributed._zone_tasks" in sys.modules, os.environ.get(
+            "MALLOC_TRIM_THRESHOLD_"
+        )
+
+    assert set(client.run(state).values()) == {(True, None)}
 
 
 def test_without_access_legs_and_euclidean(province: tuple, client: Any) -> None:
