@@ -237,7 +237,7 @@ def test_bad_scheduler_fails_fast_and_clearly(province: tuple) -> None:
 
 
 def _keys(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if p.is_dir())
+    return sorted(p for p in root.iterdir() if (p / "manifest.json").is_file())
 
 
 def test_workers_read_their_pieces_by_key_written_once(
@@ -248,9 +248,12 @@ def test_workers_read_their_pieces_by_key_written_once(
     run with other facilities finds them again, and other demand gets a new key (the
     oldest beyond two removed)."""
     net, demand, stations = province
+    (tmp_path / "notes").mkdir()  # a person's own folder in the directory: never removed
+    (tmp_path / "notes" / "manifest.json").write_text("{}")
     split = _split(province, client, pieces_dir=tmp_path)
     _assert_same(_single(province), split)
-    (first,) = _keys(tmp_path)
+    first, notes = _keys(tmp_path)
+    assert notes.name == "notes"
     files = sorted(p.name for p in first.iterdir())
     assert files[-1] == "manifest.json" and len(files) == 2 * 4 + 1
     assert any(f.endswith(".network.npz") for f in files)
@@ -261,14 +264,15 @@ def test_workers_read_their_pieces_by_key_written_once(
         demand, fewer, net, tiers_m=TIERS_M, max_snap_m=SNAP_M, scheduler=client,
         pieces_dir=tmp_path,
     )  # fmt: skip
-    assert _keys(tmp_path) == [first]
+    assert _keys(tmp_path) == [first, notes]
     single = coverage(
         demand, fewer, network=net, tiers_m=TIERS_M, search_m=TIERS_M[-1], max_snap_m=SNAP_M
     )
     _assert_same(single, again)
     for n in (480, 470):
         _split((net, demand.iloc[:n], stations), client, pieces_dir=tmp_path)
-    assert len(_keys(tmp_path)) == 2 and first not in _keys(tmp_path)
+    assert len(_keys(tmp_path)) == 3 and first not in _keys(tmp_path)  # two keys, notes
+    assert (tmp_path / "notes" / "manifest.json").read_text() == "{}"
 
 
 def test_facility_beyond_every_district_snaps_on_the_whole_network(
