@@ -229,15 +229,36 @@ def write_pieces(
     """
     t0 = time.perf_counter()
     root = Path(directory)
-    root.mkdir(parents=True, exist_ok=True)
     key = content_key(network, xy, which, districts, reach_m=reach_m)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        written, files = _find_or_write(root / key, network, xy, which, districts, reach_m=reach_m)
+    except OSError as exc:
+        msg = f"cannot write the district pieces in {root} ({exc}) / 无法在 {root} 写入区县分片"
+        raise AnalysisError(msg) from exc
+    if written:
+        _prune(root, max(int(keep), 1))
     target = root / key
+    return PieceSet(target, _refs(target, files), written, time.perf_counter() - t0)
+
+
+def _find_or_write(
+    target: Path,
+    network: Network,
+    xy: NDArray[np.float64],
+    which: NDArray[np.intp],
+    districts: NDArray[Any],
+    *,
+    reach_m: float,
+) -> tuple[bool, dict[str, dict[str, str]]]:
+    """Whether the pieces of key directory ``target`` were written now, and their
+    manifest's file names."""
+    key = target.name
     manifest = target / MANIFEST
     if manifest.is_file():
-        files = json.loads(manifest.read_text(encoding="utf-8"))["districts"]
         os.utime(manifest)
-        return PieceSet(target, _refs(target, files), False, time.perf_counter() - t0)
-    tmp = root / f"{key}.tmp-{os.getpid()}"
+        return False, json.loads(manifest.read_text(encoding="utf-8"))["districts"]
+    tmp = target.with_name(f"{key}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     files = _write_all(tmp, network, xy, which, districts, reach_m=reach_m)
@@ -247,8 +268,7 @@ def write_pieces(
         tmp.rename(target)
     except OSError:  # another run wrote the same key meanwhile: theirs is identical
         shutil.rmtree(tmp, ignore_errors=True)
-    _prune(root, max(int(keep), 1))
-    return PieceSet(target, _refs(target, files), True, time.perf_counter() - t0)
+    return True, files
 
 
 @dataclass(frozen=True)

@@ -318,3 +318,11 @@ def test_pieces_beyond_the_workers_reach_fail_clearly(province: tuple, tmp_path:
     missing = pieces.PieceRef(str(tmp_path / "gone.network.npz"), str(tmp_path / "gone.xy.npy"))
     with pytest.raises(AnalysisError, match="visible to the workers"):
         pieces.load_piece(missing)
+
+
+def test_unwritable_pieces_directory_fails_clearly(province: tuple, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(AnalysisError, match="cannot write the district pieces") as info:
+        _split(province, None, pieces_dir=blocker / "pieces")
+    assert "无法在" in str(info.value) and blocker.read_text() == "not a directory"
