@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from geo.costs import Mode
 from geo.distance import Nearest, nearest_xy
-from geo.distributed.pieces import Piece, PieceRef, cut_pieces, load_piece, write_pieces
+from geo.distributed.pieces import Piece, PieceSource, cut_pieces, load_piece, write_pieces
 from geo.network.graph import Network
 from geo.network.search import nearest_search
 from geo.snap import snap_points
@@ -59,11 +59,11 @@ class Partition:
 
 @dataclass(frozen=True)
 class Task:
-    """What a task is sent: where its district's input is (a :class:`PieceRef` to read,
+    """What a task is sent: where its district's input is (a :class:`PieceSource` to read,
     or the input itself), its facilities' coordinates, how to measure, and whether to keep
     a read piece in memory for the next run (on a worker)."""
 
-    piece: PieceRef | Piece
+    piece: PieceSource | Piece
     facility_xy: NDArray[np.float64]
     measure: tuple[Mode, float, float, bool]
     keep: bool
@@ -88,7 +88,7 @@ def run_task(task: Task) -> Nearest:
     """One task: the nearest facility (the task's own numbering) of the district's points
     on its piece, and which of its facilities snap (the points snapped once per piece)."""
     piece = task.piece
-    if isinstance(piece, PieceRef):
+    if not isinstance(piece, Piece):
         piece = load_piece(piece, keep=task.keep)
     network, xy = piece.network, piece.xy
     mode, cutoff_m, max_snap_m, add_access = task.measure
@@ -171,9 +171,15 @@ def district_inputs(
     *,
     reach_m: float,
     directory: Path | None,
-) -> dict[str, PieceRef | Piece]:
+    store: str | None = None,
+) -> dict[str, PieceSource | Piece]:
     """Every district's input by label: its files in ``directory`` (written once, see
-    :func:`geo.distributed.pieces.write_pieces`), or the piece and points themselves."""
+    :func:`geo.distributed.pieces.write_pieces`), its artifacts in the store at ``store``
+    (:func:`geo.distributed.stored.store_pieces`), or the piece and points themselves."""
+    if network is not None and store is not None:
+        from geo.distributed.stored import store_pieces
+
+        return dict(store_pieces(store, network, xy, which, districts, reach_m=reach_m))
     if network is not None and directory is not None:
         return dict(write_pieces(directory, network, xy, which, districts, reach_m=reach_m).refs)
     n = len(districts)

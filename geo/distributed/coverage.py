@@ -186,6 +186,7 @@ def coverage_by_district(
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     add_access: bool = True,
     pieces_dir: str | os.PathLike[str] | None = None,
+    pieces_store: str | None = None,
 ) -> CoverageResult:
     """:func:`geo.coverage.coverage` partitioned by district, one Dask task per district.
 
@@ -222,6 +223,10 @@ add_access
         for a scheduler address, a ``Client`` or ``None`` the pieces travel with the
         tasks.
 
+    pieces_store
+        Instead of a directory, a store the workers can open (a ``postgresql://`` URL, or
+        a GeoPackage path they share): the pieces are kept there as artifacts, written
+        once (see :mod:`geo.distributed.stored`).
     Returns
     -------
     CoverageResult
@@ -251,16 +256,25 @@ add_access
     measure = (mode, cutoff, max_snap_m, add_access)
     with (
         dask_client(scheduler, n_workers=n_workers, timeout_s=timeout_s) as client,
-        pieces_directory(pieces_dir, scheduler, net) as directory,
+        pieces_directory(
+            None if pieces_store else pieces_dir, None if pieces_store else scheduler, net
+        ) as directory,
     ):
         found = district_inputs(
-            net, points.xy, which, districts, reach_m=margin + max_snap_m, directory=directory
+            net,
+            points.xy,
+            which,
+            districts,
+            reach_m=margin + max_snap_m,
+            directory=directory,
+            store=pieces_store,
         )
         tasks = [
             Task(found[p.district], fac_xy[p.facilities], measure, keep=client is not None)
             for p in parts
         ]
-        results = run_tasks(run_task, tasks, client=client, scatter=directory is None, sticky=True)
+        sent = directory is None and pieces_store is None
+        results = run_tasks(run_task, tasks, client=client, scatter=sent, sticky=True)
     nearest = gather(len(points), len(fac), parts, results)
     far_reachable(nearest, fac_xy, owner, net, max_snap_m)
     return CoverageResult(

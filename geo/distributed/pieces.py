@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,6 +50,7 @@ __all__ = [
     "Piece",
     "PieceRef",
     "PieceSet",
+    "PieceSource",
     "content_key",
     "cut_pieces",
     "district_bounds",
@@ -69,6 +70,19 @@ class PieceRef:
 
     network_path: str
     xy_path: str
+
+    def read(self) -> Piece:
+        """The piece and its points, from the files."""
+        try:
+            xy = np.load(self.xy_path, allow_pickle=False)
+        except OSError as exc:
+            msg = (
+                f"cannot read the district's points at {self.xy_path} ({exc}): the pieces "
+                f"directory must be visible to the workers / "
+                f"无法读取区县需求点文件，分区目录须对工作进程可见"
+            )
+            raise AnalysisError(msg) from exc
+        return Piece(load_network(self.network_path), xy)
 
 
 @dataclass(frozen=True)
@@ -289,25 +303,25 @@ class Piece:
         return self._snapped[max_snap_m]
 
 
-def _read(ref: PieceRef) -> Piece:
-    try:
-        xy = np.load(ref.xy_path, allow_pickle=False)
-    except OSError as exc:
-        msg = (
-            f"cannot read the district's points at {ref.xy_path} ({exc}): the pieces directory "
-            f"must be visible to the workers / 无法读取区县需求点文件，分区目录须对工作进程可见"
-        )
-        raise AnalysisError(msg) from exc
-    return Piece(load_network(ref.network_path), xy)
+class PieceSource(Protocol):
+    """Anything a task can read its district's piece from (hashable: kept pieces are
+    found by it): :class:`PieceRef` (files),
+    :class:`geo.distributed.stored.StoredPieceRef` (a store's artifacts)."""
+
+    def __hash__(self) -> int: ...
+
+    def read(self) -> Piece:
+        """The piece and its points."""
+        ...
 
 
 @lru_cache(maxsize=32)
-def _read_kept(ref: PieceRef) -> Piece:
-    return _read(ref)
+def _read_kept(ref: PieceSource) -> Piece:
+    return ref.read()
 
 
-def load_piece(ref: PieceRef, *, keep: bool = False) -> Piece:
+def load_piece(ref: PieceSource, *, keep: bool = False) -> Piece:
     """A district's piece of network and its points; with ``keep``, kept in memory for
-    the next call with the same files, with what was computed on it (a worker's cache;
-    the files never change)."""
-    return _read_kept(ref) if keep else _read(ref)
+    the next call with the same reference, with what was computed on it (a worker's
+    cache; what a reference names never changes)."""
+    return _read_kept(ref) if keep else ref.read()

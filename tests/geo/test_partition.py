@@ -32,8 +32,10 @@ from geo.distributed import (
     dask_client,
     district_keys,
     pieces,
+    stored,
 )
 from geo.network import Network, build_network_from_arrays, build_network_from_roads
+from layers.store import open_store
 from tests.geo.conftest import GK117, ORIGIN
 
 SIDE, SPACING_M = 16, 60.0  # nodes per district side; a district is 960 m wide
@@ -326,3 +328,47 @@ def test_unwritable_pieces_directory_fails_clearly(province: tuple, tmp_path: Pa
     with pytest.raises(AnalysisError, match="cannot write the district pieces") as info:
         _split(province, None, pieces_dir=blocker / "pieces")
     assert "无法在" in str(info.value) and blocker.read_text() == "not a directory"
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The location of an empty store on each backend (created here)."""
+    location = str(tmp_path / "pieces.gpkg")
+    if request.param == "postgis":
+        location = request.getfixturevalue("pg_url")
+    open_store(location).close()
+    return location
+
+
+def _artifacts(location: str, n: int) -> list[Any]:
+    store = open_store(location)
+    try:
+        return [store.artifact_info(f"district_piece.{d:03d}") for d in range(n)]
+    finally:
+        store.close()
+
+
+def test_pieces_kept_in_a_store_are_read_by_the_workers(
+    province: tuple, client: Any, store_location: str
+) -> None:
+    """Workers with no shared directory read their district's piece from the store (a
+    GeoPackage they share, or PostGIS) where it was written once; pieces of other demand
+    replace them, and a task still naming the old ones is told to run again."""
+    net, demand, stations = province
+    _assert_same(_single(province), _split(province, client, pieces_store=store_location))
+    first = _artifacts(store_location, 4)
+    assert all(a is not None for a in first) and len({a.key for a in first}) == 1
+    _assert_same(_single(province), _split(province, client, pieces_store=store_location))
+    assert _artifacts(store_location, 4) == first  # found again, not written again
+    old = stored.StoredPieceRef(store_location, "district_piece.000", first[0].key)
+    assert len(old.read().xy) > 0
+    _split((net, demand.iloc[:480], stations), None, pieces_store=store_location)
+    with pytest.raises(AnalysisError, match="run again"):
+        old.read()
+
+
+def test_stored_pieces_without_the_store_fail_clearly(tmp_path: Path) -> None:
+    missing = stored.StoredPieceRef(str(tmp_path / "gone.gpkg"), "district_piece.000", "k")
+    with pytest.raises(AnalysisError, match="must reach the store"):
+        missing.read()
+    assert not (tmp_path / "gone.gpkg").exists()
