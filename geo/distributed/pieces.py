@@ -19,8 +19,8 @@ whole. An uncompressed ``.npz`` of 18 MB loads in 7-30 ms on the shared machine 
 what pickling and unpickling it costs, without sending it through the scheduler's
 connection), and once per worker as pieces are kept; memory-mapping would save at most
 that. The directory must be visible to the workers at the same path (any local cluster; a
-shared file system for a remote one). Workers without one could read the same bytes from
-the store's artifact table (PostGIS); that is not built.
+shared file system for a remote one). Workers without one read the same pieces from a
+store (:mod:`geo.distributed.stored`).
 """
 
 from __future__ import annotations

@@ -3,6 +3,12 @@ system with the driver: the same pieces as :mod:`geo.distributed.pieces`, writte
 the store's artifacts (``district_piece.NNN``, each the piece's network file and its
 demand points, keyed by the pieces' content key) and read by each worker from the store.
 
+Reading a piece of 18 MB this way took 0.21-0.26 s from PostGIS and 0.09-0.12 s from a
+GeoPackage (connection included), against 0.01-0.03 s for the ``.npz`` file (on the
+shared machine at load 6): a directory is quicker when the workers share one, the store
+when they share nothing else (and on a PostGIS store the pieces outlive a local cluster
+without a directory to keep).
+
 A store keeps one version of an artifact by name: pieces of other demand or another
 network replace these, and a run still reading the older ones is told to run again
 (nothing wrong is read: an artifact comes back only with the key it was asked for).
