@@ -171,26 +171,6 @@ def cut_pieces(
         yield clip_network(network, index.near((x0, y0, x1, y1), reach_m))
 
 
-def _write_all(
-    target: Path,
-    network: Network,
-    xy: NDArray[np.float64],
-    which: NDArray[np.intp],
-    districts: NDArray[Any],
-    *,
-    reach_m: float,
-) -> dict[str, dict[str, str]]:
-    """Write every district's piece into ``target``; the manifest's file names."""
-    files = {}
-    pieces = cut_pieces(network, xy, which, len(districts), reach_m=reach_m)
-    for d, (name, piece) in enumerate(zip(districts, pieces, strict=True)):
-        stem = f"{d:03d}"
-        save_network(piece, target / f"{stem}.network.npz")
-        np.save(target / f"{stem}.xy.npy", np.ascontiguousarray(xy[which == d]))
-        files[str(name)] = {"network": f"{stem}.network.npz", "xy": f"{stem}.xy.npy"}
-    return files
-
-
 def _refs(directory: Path, files: dict[str, dict[str, str]]) -> dict[str, PieceRef]:
     return {
         name: PieceRef(str(directory / f["network"]), str(directory / f["xy"]))
@@ -275,7 +255,13 @@ def _find_or_write(
     tmp = target.with_name(f"{key}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    files = _write_all(tmp, network, xy, which, districts, reach_m=reach_m)
+    files = {}
+    pieces = cut_pieces(network, xy, which, len(districts), reach_m=reach_m)
+    for d, (name, piece) in enumerate(zip(districts, pieces, strict=True)):
+        stem = f"{d:03d}"
+        save_network(piece, tmp / f"{stem}.network.npz")
+        np.save(tmp / f"{stem}.xy.npy", np.ascontiguousarray(xy[which == d]))
+        files[str(name)] = {"network": f"{stem}.network.npz", "xy": f"{stem}.xy.npy"}
     body = {"format_version": FORMAT_VERSION, "key": key, "reach_m": reach_m, "districts": files}
     (tmp / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     try:
