@@ -1,11 +1,15 @@
 """Backups of a live store, verified before they are reported, and their restore.
 
-A backup is one GeoPackage file (layers, records, photos, zone plans, users and the audit
-log), optionally encrypted with a passphrase (:mod:`layers.store.crypt`). It is taken from
+A backup is one GeoPackage file (layers with their history and the kept data of their
+earlier versions, artifacts, records, photos, zone plans, users and the audit log: every
+table of :data:`layers.records.snapshot.STORE_TABLES`), optionally encrypted with a
+passphrase (:mod:`layers.store.crypt`). It is taken from
 one consistent view of the source (:func:`layers.records.snapshot.frozen`), written under a
 temporary name beside the target and renamed only after it verified:
 
-- the rows of every layer and record table equal the source's in that view;
+- the rows of every layer and store table equal the source's in that view;
+- each layer's lineage (history rows, current version, SHA-256 of every kept version's
+  bytes) equals the source's, and every kept version decompresses (its Adler-32 checksum);
 - SQLite's ``quick_check`` passes;
 - the audit chain verifies and ends at the source's head;
 - every photo's bytes hash to its SHA-256;
@@ -36,10 +40,18 @@ from layers.records.copy import copy_store_and_records
 from layers.records.snapshot import copy_pages, frozen, table_counts
 from layers.store import crypt
 from layers.store.base import Store
-from layers.store.copy import CopyResult
+from layers.store.copy import CARRIED_TABLES, CopyResult
 from layers.store.gpkg import GeoPackageStore
+from layers.store.lineage import check_kept_data
 
-__all__ = ["BackupResult", "backup_store", "copy_live", "restore_store", "verify_backup"]
+__all__ = [
+    "BackupResult",
+    "backup_store",
+    "copy_live",
+    "lineage_digests",
+    "restore_store",
+    "verify_backup",
+]
 
 Progress = Callable[[str], None] | None
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -54,6 +66,7 @@ class BackupResult:
     audit_entries: int = 0
     audit_head: str = ""
     photos: int = 0
+    layer_versions: int = 0
     size_bytes: int = 0
     seconds: float = 0.0
     encrypted: bool = False
@@ -83,13 +96,13 @@ def backup_store(
     dest.parent.mkdir(parents=True, exist_ok=True)
     with _scratch(dest) as plain:
         if isinstance(source, GeoPackageStore):
-            expected = copy_pages(source.path, plain)
+            expected, lineages = copy_pages(source.path, plain), None  # page for page
         else:
             with frozen(source) as view:
-                expected = table_counts(view)
+                expected, lineages = table_counts(view), lineage_digests(view)
                 copy_store_and_records(view, GeoPackageStore(plain))
         _say(progress, "snapshot written; verifying / 快照已写出，正在校验")
-        result = verify_backup(plain, expected=expected)
+        result = verify_backup(plain, expected=expected, lineages=lineages)
         if passphrase is None:
             _checkpoint(plain)
             plain.replace(dest)
@@ -137,8 +150,14 @@ def restore_store(
             return _finished(result, dest, started, encrypted=passphrase is not None)
         opened = open_store(target)
         try:
+            fresh = not opened.lineage_names() and not opened.artifacts()
             _copy_or_undo(GeoPackageStore(plain), opened, replace=replace, progress=progress)
-            _same_counts(result.counts, table_counts(opened), str(target))
+            expected = {
+                table: rows
+                for table, rows in result.counts.items()
+                if fresh or table not in CARRIED_TABLES  # else the target's own add to them
+            }
+            _same_counts(expected, table_counts(opened), str(target))
         finally:
             opened.close()
     return _finished(result, target, started, encrypted=passphrase is not None)
@@ -183,8 +202,14 @@ def copy_live(
     return (*copied, str(dest))
 
 
-def verify_backup(path: str | Path, *, expected: dict[str, int] | None = None) -> BackupResult:
-    """Check a (plain) backup file; ``expected``: the rows each table must hold.
+def verify_backup(
+    path: str | Path,
+    *,
+    expected: dict[str, int] | None = None,
+    lineages: dict[str, str] | None = None,
+) -> BackupResult:
+    """Check a (plain) backup file; ``expected``: the rows each table must hold,
+    ``lineages``: the digest of each layer's lineage (:func:`lineage_digests`).
 
     Raises
     ------
@@ -196,9 +221,11 @@ def verify_backup(path: str | Path, *, expected: dict[str, int] | None = None) -
         status = con.execute("PRAGMA quick_check").fetchone()
         if status is None or status[0] != "ok":
             raise StoreError(f"{path}: damaged file ({status}) / 备份文件已损坏")
-    counts = table_counts(GeoPackageStore(path))
+    copy = GeoPackageStore(path)
+    counts = table_counts(copy)
     if expected is not None:
         _same_counts(expected, counts, str(path))
+    versions = _check_versions(copy, lineages)
     entries, head, photos = 0, "", 0
     if "mzgis_audit" in counts:
         from layers.records.gpkg import GeoPackageRecordStore
@@ -212,7 +239,29 @@ def verify_backup(path: str | Path, *, expected: dict[str, int] | None = None) -
             with contextlib.closing(sqlite3.connect(path)) as con:
                 photos = _check_photos(con, path)
                 _check_references(con, path)
-    return BackupResult(str(path), counts, entries, head, photos)
+    return BackupResult(str(path), counts, entries, head, photos, versions)
+
+
+def lineage_digests(store: Store) -> dict[str, str]:
+    """The digest of every layer's lineage (deleted layers' too), by name."""
+    return {name: store.lineage(name).digest() for name in store.lineage_names()}
+
+
+def _check_versions(copy: Store, expected: dict[str, str] | None) -> int:
+    """Every kept version of ``copy`` decompresses, and its lineages are ``expected``'s;
+    returns the kept versions."""
+    kept, found = 0, {}
+    for name in copy.lineage_names():
+        lineage = copy.lineage(name)
+        for version, _, data in lineage.kept:
+            check_kept_data(name, version, data)
+        kept, found[name] = kept + len(lineage.kept), lineage.digest()
+    if expected is not None:
+        wrong = sorted(n for n in set(expected) | set(found) if expected.get(n) != found.get(n))
+        if wrong:
+            msg = f"{copy.url}: the history of layers {', '.join(wrong)} differs from the source"
+            raise StoreError(f"{msg} / 备份中图层 {', '.join(wrong)} 的版本历史与源不一致")
+    return kept
 
 
 def _copy_or_undo(

@@ -10,12 +10,15 @@ a *frozen* store instead:
   transaction, so all tables are seen at the snapshot its first statement took.
 
 :func:`table_counts` counts rows in the same view (the figures a backup is verified
-against).
+against): every layer and every table of :data:`STORE_TABLES`, the tables the store's own
+DDL creates (read from its PostGIS migrations, so a new table is counted, and must be
+carried, without anyone listing it here), less its migration bookkeeping.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -26,15 +29,42 @@ import psycopg
 from psycopg import sql
 
 from layers._errors import StoreError
+from layers.records._pg_ddl import RECORD_MIGRATIONS
 from layers.records.copy import PLAN_TABLES, TABLES
+from layers.store._pg_sql import LAYER_MIGRATIONS
 from layers.store.base import Store
+from layers.store.copy import CARRIED_TABLES
 from layers.store.gpkg import GeoPackageStore
 from layers.store.postgis import PostGISStore
 
-__all__ = ["RECORD_TABLES", "copy_pages", "frozen", "table_counts"]
+__all__ = [
+    "BOOKKEEPING",
+    "RECORD_TABLES",
+    "STORE_TABLES",
+    "copy_pages",
+    "ddl_tables",
+    "frozen",
+    "table_counts",
+]
 
 #: every record table a backup carries (layers come from the ``mzgis_layers`` catalog)
 RECORD_TABLES = (*TABLES, *PLAN_TABLES)
+#: tables a store keeps about itself that a copy does not carry: each store records its own
+#: migrations (PostGIS) or schema version (GeoPackage)
+BOOKKEEPING = ("mzgis_migrations", "mzgis_records_meta")
+_CREATE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?\{schema\}\.(\w+)", re.IGNORECASE)
+
+
+def ddl_tables(*scripts: str) -> tuple[str, ...]:
+    """Names of the tables ``CREATE TABLE {schema}.name`` statements in ``scripts`` make."""
+    found = (m.group(1) for text in scripts for m in _CREATE.finditer(text))
+    return tuple(dict.fromkeys(found))
+
+
+#: every table of a store besides its layers and :data:`BOOKKEEPING`, from its DDL
+STORE_TABLES = tuple(
+    t for t in ddl_tables(*LAYER_MIGRATIONS, *RECORD_MIGRATIONS) if t not in BOOKKEEPING
+)
 
 
 @contextlib.contextmanager
@@ -111,12 +141,19 @@ def _sqlite_counts(con: sqlite3.Connection) -> dict[str, int]:
     names = []
     if "mzgis_layers" in present:
         names = [r[0] for r in con.execute("SELECT name FROM mzgis_layers ORDER BY name")]
-    names += [t for t in RECORD_TABLES if t in present]
-    return {n: int(con.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names}
+    counts = {n: _sqlite_count(con, n) for n in names}
+    for table in STORE_TABLES:  # a GeoPackage makes its artifacts table on first use
+        if table in present or table in CARRIED_TABLES:
+            counts[table] = _sqlite_count(con, table) if table in present else 0
+    return counts
+
+
+def _sqlite_count(con: sqlite3.Connection, table: str) -> int:
+    return int(con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
 
 
 def _pg_names(schema: str) -> sql.Composed:
-    tables = sql.SQL(", ").join(sql.Literal(t) for t in RECORD_TABLES)
+    tables = sql.SQL(", ").join(sql.Literal(t) for t in STORE_TABLES)
     return sql.SQL(
         "SELECT name FROM {layers} UNION ALL SELECT table_name::text FROM ("
         "SELECT table_name FROM information_schema.tables WHERE table_schema = {schema} "
