@@ -267,8 +267,11 @@ class Store(ABC):
             raise _versions.not_kept(name, version)
         return row[0], _versions.decode(row[1])
 
-    def restore(self, name: str, version: int, *, source: str = "") -> LayerInfo:
-        """Write the data of an earlier version as a new version (itself undoable).
+    def restore(
+        self, name: str, version: int, *, source: str = "", within: Within | None = None
+    ) -> LayerInfo:
+        """Write the data of an earlier version as a new version (itself undoable);
+        ``within`` as for :meth:`write`.
 
         Raises :class:`ConflictError` when that version's data is not kept or it is the
         current version."""
@@ -285,7 +288,9 @@ class Store(ABC):
         kind, frame = self.kept_version(name, version)
         expected = 0 if current is None else current.version
         note = source or f"restore of version {version} / 恢复版本 {version}"
-        return self.write(name, frame, kind=kind, source=note, expected_version=expected)
+        return self.write(
+            name, frame, kind=kind, source=note, expected_version=expected, within=within
+        )
 
     @abstractmethod
     def put_artifact(self, name: str, data: bytes, *, key: str) -> ArtifactInfo:
