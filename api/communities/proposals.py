@@ -26,6 +26,7 @@ from api.communities.schemas import ProposalEdit, ResizeRequest
 from api.communities.service import layer_names, resize_inputs
 from api.errors import InvalidBodyError, PlanNotFoundError
 from api.tables import json_safe
+from api.zones.stored import Saved, saved_by
 from geo._errors import AnalysisError
 from geo.communities import (
     Proposal,
@@ -66,18 +67,12 @@ class ProposalNotFoundError(PlanNotFoundError):
 
 
 @dataclasses.dataclass(frozen=True)
-class StoredProposal:
+class StoredProposal(Saved):
     """One version of a stored proposal, rebuilt on the current layers."""
 
     proposal_id: str
     proposal: Proposal
     request: ResizeRequest
-    notes: tuple[str, ...] = ()
-    created_by: str = ""
-    created_at: str = ""
-    updated_by: str = ""
-    updated_at: str = ""
-    inputs_changed: bool = False
 
     def to_public(self) -> dict[str, Any]:
         """What the API answers (without geometries): the proposal, its block → part
@@ -307,9 +302,7 @@ class ProposalRegistry:
         note = "the input layers changed since this version was made / 该版本生成后输入图层已更新"
         return StoredProposal(
             saved.plan_id, proposal, request,
-            notes=(*saved.notes, *((note,) if changed else ())),
-            created_by=saved.created_by, created_at=saved.created_at,
-            updated_by=saved.updated_by, updated_at=saved.updated_at,
+            notes=(*saved.notes, *((note,) if changed else ())), **saved_by(saved),
             inputs_changed=changed,
         )  # fmt: skip
 

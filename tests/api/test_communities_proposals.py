@@ -27,7 +27,15 @@ def town_client(
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """The town on each store backend (GeoPackage, PostGIS), with planner and viewer."""
     copy = new_location("town")
-    store = open_store(copy)
+    headers = fill_town(copy)
+    with TestClient(create_app(Settings(store=copy))) as client:
+        yield client, headers
+
+
+def fill_town(location: str) -> dict[str, str]:
+    """The town's layers in the new store at ``location``, and the ``Authorization`` value
+    of a planner and a viewer."""
+    store = open_store(location)
     for kind, frame in _town().items():
         store.import_frame(frame, name=kind, kind=kind)
     records = open_record_store(store)
@@ -37,8 +45,7 @@ def town_client(
         headers[role] = f"Bearer {issue_token(records, role, actor='test')[0]}"
     records.close()
     store.close()
-    with TestClient(create_app(Settings(store=copy))) as client:
-        yield client, headers
+    return headers
 
 
 def _saved(client: TestClient) -> dict[str, Any]:
