@@ -157,10 +157,11 @@ def restore_store(
                 for table, rows in result.counts.items()
                 if fresh or table not in CARRIED_TABLES  # else the target's own add to them
             }
-            _same_counts(expected, table_counts(opened), str(target))
+            _same_counts(expected, table_counts(opened), opened.url)
         finally:
             opened.close()
-    return _finished(result, target, started, encrypted=passphrase is not None)
+    # the store's URL without its password, as every message names a PostGIS store
+    return _finished(result, opened.url, started, encrypted=passphrase is not None)
 
 
 def copy_live(

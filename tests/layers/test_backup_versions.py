@@ -99,7 +99,9 @@ def test_restored_history_is_the_sources_and_undo_works(
     target = str(tmp_path / "restored.gpkg")
     if into == "postgis":  # a schema of its own (``pg_url`` may be the source's)
         target = f"{request.getfixturevalue('pg_cluster').url}?schema={fresh_schema()}"
-    restore_store(tmp_path / "backup.gpkg", target)
+    result = restore_store(tmp_path / "backup.gpkg", target)
+    if into == "postgis":  # the answer names the store without its password
+        assert result.path.startswith("postgresql://mzgis_admin:***@")
     restored = open_store(target)
     try:
         assert histories(restored) == histories(source)
