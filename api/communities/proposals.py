@@ -45,7 +45,7 @@ from layers.records import (
     ZonePlanVersion,
     layer_stamps,
 )
-from layers.store.base import LayerInfo
+from layers.store.base import LayerInfo, Written
 
 __all__ = ["ANALYSIS", "ProposalNotFoundError", "ProposalRegistry", "StoredProposal"]
 
@@ -247,19 +247,27 @@ class ProposalRegistry:
             msg = f"provisional codes already in use: {', '.join(taken)} / 暂定代码已被占用"
             raise ConflictError(msg)
         accepted = ResizeResult.of_proposal(p, layer).accepted([p.community_code])
-        self.store.import_frame(accepted, name=request.communities_layer, kind="communities")
-        info = self.store.info(request.communities_layer)
-        detail = {
-            "version": based_on,
-            "layer": info.name,
-            "layer_version": info.version,
-            "dropped": dropped,
-            "added": list(p.codes),
-        }
-        self.records.audit(
-            "community_proposal.accept", f"zone_plan:{proposal_id}", detail, actor=actor
-        )
-        return info, dropped
+
+        def audit(written: Written) -> None:  # in the layer write's transaction
+            detail = {
+                "version": based_on,
+                "layer": written.info.name,
+                "layer_version": written.info.version,
+                "dropped": dropped,
+                "added": list(p.codes),
+            }
+            target = f"zone_plan:{proposal_id}"
+            self.records.audit_within(
+                written.connection, "community_proposal.accept", target, detail, actor=actor
+            )
+
+        name = request.communities_layer
+        self.store.import_frame(
+            accepted, name=name, kind="communities",
+            source=f"accept of resize proposal {proposal_id} ({actor})",
+            expected_version=int(current.inputs[name]["version"]), within=audit,
+        )  # fmt: skip
+        return self.store.info(name), dropped
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -382,13 +382,19 @@ class Store(ABC):
         name: str,
         kind: str,
         region: BBox = CHINA_BOUNDS_LONLAT,
+        source: str = "import",
+        expected_version: int | None = None,
+        within: Within | None = None,
     ) -> ValidationReport:
-        """Validate a frame and store it as layer ``name``: all or nothing.
+        """Validate a frame and store it as layer ``name``: all or nothing (the options
+        after ``region`` as for :meth:`write`).
 
         Raises :class:`LayerValidationError` (and writes nothing) when any row is bad.
         """
         clean, report = validate(gdf, kind, region=region)
-        self.write(name, clean, kind=kind, source="import")
+        self.write(
+            name, clean, kind=kind, source=source, expected_version=expected_version, within=within
+        )
         return report
 
     def close(self) -> None:  # noqa: B027 - optional hook

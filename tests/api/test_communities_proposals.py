@@ -17,6 +17,7 @@ from api.config import Settings
 from layers.records import User, open_record_store
 from layers.store import open_store
 from tests.api.test_communities import BIG, MID, SMALL, _town
+from tests.api.test_features_rules import audit_refused
 
 URL = "/analyses/communities/proposals"
 
@@ -112,6 +113,12 @@ def test_accept_asks_then_writes_and_refuses_when_layers_changed(
     layer_version = client.app.state.store.info("communities").version
     asked = client.post(url, json={}, headers=planner)
     assert asked.status_code == 422 and BIG in asked.text and "confirm" in asked.text
+    entries = len(client.app.state.records.audit_log())
+    with audit_refused(client.app.state.store):  # type: ignore[attr-defined]
+        refused = client.post(url, json={"confirm": True}, headers=planner)
+    assert refused.status_code == 503 and "audit log unavailable" in refused.text
+    assert client.app.state.store.info("communities").version == layer_version  # unchanged
+    assert len(client.app.state.records.audit_log()) == entries
     r = client.post(url, json={"confirm": True}, headers=planner)
     assert r.status_code == 200, r.text
     assert r.json()["dropped"] == [BIG] and r.json()["layer"]["count"] == 4

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from layers.store import is_postgis_url
-from layers.store._pg_conn import split_url
+from layers.store import GeoPackageStore, Store
+from layers.store.postgis import PostGISStore
 from tests.api.conftest import STATION_POINTS
 from tests.api.test_features_write import ITEMS, World, make_world, station
 
@@ -141,7 +141,7 @@ def test_a_write_whose_audit_entry_fails_leaves_the_layer_unchanged(world: World
     as they were; once the log takes entries again the same write goes through."""
     history = world.client.get("/collections/stations/versions").json()
     version, entries = world.version(), len(world.records.audit_log())
-    with _audit_refused(world.location):
+    with audit_refused(world.client.app.state.store):  # type: ignore[attr-defined]
         created = world.client.post(ITEMS, json=station(), headers=world.auth("planner"))
         assert created.status_code == 503, created.text
         assert "audit log unavailable" in created.text
@@ -157,10 +157,10 @@ def test_a_write_whose_audit_entry_fails_leaves_the_layer_unchanged(world: World
 
 
 @contextlib.contextmanager
-def _audit_refused(location: str) -> Iterator[None]:
-    """A trigger refusing every new audit entry in the store at ``location``."""
-    if not is_postgis_url(location):
-        with contextlib.closing(sqlite3.connect(location)) as con:
+def audit_refused(store: Store) -> Iterator[None]:
+    """A trigger refusing every new audit entry in ``store``'s database."""
+    if isinstance(store, GeoPackageStore):
+        with contextlib.closing(sqlite3.connect(store.path)) as con:
             con.execute(
                 "CREATE TRIGGER refuse_audit BEFORE INSERT ON mzgis_audit"
                 " BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END"
@@ -170,21 +170,21 @@ def _audit_refused(location: str) -> Iterator[None]:
             con.execute("DROP TRIGGER refuse_audit")
             con.commit()
         return
-    conninfo, schema = split_url(location)
-    with psycopg.connect(conninfo, autocommit=True) as pg:
+    assert isinstance(store, PostGISStore)
+    audit = sql.Identifier(store.schema, "mzgis_audit")
+    refuse = sql.Identifier(store.schema, "refuse_audit")
+    with psycopg.connect(store.conninfo, autocommit=True) as pg:
         pg.execute(
             sql.SQL(
-                "CREATE FUNCTION {}.refuse_audit() RETURNS trigger LANGUAGE plpgsql AS"
+                "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS"
                 " $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$"
-            ).format(sql.Identifier(schema))
+            ).format(refuse)
         )
         pg.execute(
             sql.SQL(
-                "CREATE TRIGGER refuse_audit BEFORE INSERT ON {} FOR EACH ROW"
-                " EXECUTE FUNCTION {}.refuse_audit()"
-            ).format(sql.Identifier(schema, "mzgis_audit"), sql.Identifier(schema))
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {}()"
+            ).format(audit, refuse)
         )
         yield
-        pg.execute(
-            sql.SQL("DROP TRIGGER refuse_audit ON {}").format(sql.Identifier(schema, "mzgis_audit"))
-        )
+        pg.execute(sql.SQL("DROP TRIGGER refuse_audit ON {}").format(audit))
+        pg.execute(sql.SQL("DROP FUNCTION {}()").format(refuse))
