@@ -28,7 +28,15 @@ from psycopg import sql
 
 from layers._errors import ConflictError, FeatureNotFoundError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
-from layers.store import _artifacts, _pg_conn, _pg_sql, _pg_tiles, _pg_versions, _versions
+from layers.store import (
+    _artifacts,
+    _pg_artifacts,
+    _pg_conn,
+    _pg_sql,
+    _pg_tiles,
+    _pg_versions,
+    _versions,
+)
 from layers.store import lineage as _lineage
 from layers.store.base import ArtifactInfo, BBox, LayerInfo, Lineage, Store, Within, Written
 from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, check_tile
@@ -412,35 +420,18 @@ class PostGISStore(Store):
 
     def put_artifact(self, name: str, data: bytes, *, key: str) -> ArtifactInfo:
         _artifacts.check(name, key)
-        table, stamp, size = self._t(_artifacts.TABLE), _artifacts.now(), len(data)
-        insert = sql.SQL(
-            "INSERT INTO {} (name, part, key, size_bytes, updated_at, data) "
-            "VALUES (%s, %s, %s, %s, %s, %b)"
-        ).format(table)
-        rows = [(name, i, key, size, stamp, p) for i, p in enumerate(_artifacts.parts(data))]
-        with self._connect() as con, con.transaction(), con.cursor() as cur:
+        with self._connect() as con, con.transaction():
             _pg_conn.advisory_lock(con, self.schema, "artifact", name)
-            cur.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(table), (name,))
-            cur.executemany(insert, rows)
-        return ArtifactInfo(name, key, size, stamp)
+            return _pg_artifacts.put(con, self._t(_artifacts.TABLE), name, data, key=key)
 
     def get_artifact(self, name: str, *, key: str) -> bytes | None:
         _artifacts.check(name, key)
-        query = sql.SQL(
-            "SELECT size_bytes, data FROM {} WHERE name = %s AND key = %s ORDER BY part"
-        ).format(self._t(_artifacts.TABLE))
-        with self._connect() as con, con.cursor(binary=True) as cur:
-            rows = cur.execute(query, (name, key)).fetchall()
-        if not rows:
-            return None
-        return _artifacts.joined((bytes(r[1]) for r in rows), int(rows[0][0]))
+        with self._connect() as con:
+            return _pg_artifacts.get(con, self._t(_artifacts.TABLE), name, key=key)
 
     def artifacts(self) -> list[ArtifactInfo]:
-        query = sql.SQL(
-            "SELECT name, key, size_bytes, updated_at FROM {} WHERE part = 0 ORDER BY name"
-        ).format(self._t(_artifacts.TABLE))
         with self._connect() as con:
-            return [ArtifactInfo(r[0], r[1], int(r[2]), r[3]) for r in con.execute(query)]
+            return _pg_artifacts.listing(con, self._t(_artifacts.TABLE))
 
     def _drop(self, con: Con, name: str) -> None:
         con.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name)))
