@@ -14,12 +14,12 @@ communities they replace (it says what it drops and asks first, unless ``--yes``
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api.cli_common import (
+    ResultOutOption,
     StoreOption,
     cli_actor,
     console,
@@ -126,9 +126,7 @@ def resize(  # noqa: PLR0917 - one parameter per CLI option
     merge_undersize: Annotated[
         bool, typer.Option("--merge-undersize", help="Merge small neighbours / 合并过小社区")
     ] = False,
-    out: Annotated[
-        Path | None, typer.Option(help="Output: .gpkg .geojson .csv .xlsx / 输出文件")
-    ] = None,
+    out: ResultOutOption = None,
     accept: Annotated[
         bool, typer.Option("--accept", help="Write the new communities layer / 采纳方案")
     ] = False,
