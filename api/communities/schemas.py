@@ -167,7 +167,7 @@ class StoredProposalPublic(ProposalPublic):
     updated_at: str
     inputs_changed: bool = Field(description="Layers changed since / 输入图层已更新")
     notes: list[str]
-    assignment: dict[str, str] = Field(description="{block: part code} / 街区所属分区")
+    assignment: dict[str, str | None] = Field(description="{block: part code} / 街区所属分区")
 
 
 class ProposalSummaryPublic(PublicModel):
