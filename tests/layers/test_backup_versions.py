@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -172,3 +173,49 @@ def test_a_damaged_or_different_version_fails_verification(tmp_path: Path) -> No
     digests = {"stations": "0" * 64, "gone": "0" * 64}
     with pytest.raises(StoreError, match="history of layers gone, stations differs"):
         verify_backup(tmp_path / "ok.gpkg", lineages=digests)
+
+
+def test_a_postgis_backup_taken_while_a_layer_is_written_is_one_instant(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Versions written during the backup: the backup's catalog, data, history and kept
+    data all stop at the same version (a replaced layer's table is not read empty or new),
+    and an earlier version restores from it."""
+    source = open_store(pg_url)
+    source.write("stations", stations(5), kind="stations")
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        n = 0
+        while not stop.is_set() and n < 200:
+            n += 1
+            source.write("stations", stations(5 + n % 7, tag=f"W{n}"), kind="stations")
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        for i in range(3):
+            backup_store(source, tmp_path / f"b{i}.gpkg")
+    finally:
+        stop.set()
+        writer.join()
+    assert source.info("stations").version > 3  # the layer was written during the backups
+    try:
+        for i in range(3):
+            copy = GeoPackageStore(tmp_path / f"b{i}.gpkg")
+            lines = copy.history("stations")
+            current = copy.info("stations")
+            assert lines[-1].version == current.version and lines[-1].current
+            assert lines[-1].row_count == current.count
+            assert [v.version for v in lines] == list(range(1, current.version + 1))
+            assert all(v.kept for v in lines[:-1][-source.versions_kept :])
+            if current.version > 1:  # version k holds the features written with tag W{k-1}
+                names = copy.read("stations")["name"]
+                assert names.str.startswith(f"W{current.version - 1}驿站").all()
+                copy.restore("stations", current.version - 1)
+            live = {v.version: v.to_dict() for v in source.history("stations")}
+            assert [{**v.to_dict(), "current": False} for v in lines[:-1]] == [
+                {**live[v.version], "current": False, "kept": v.kept} for v in lines[:-1]
+            ]
+    finally:
+        source.close()
