@@ -182,25 +182,39 @@ def copy_live(
     from layers.store import is_postgis_url, open_store
 
     new_file = not is_postgis_url(target) and not Path(target).exists()
-    with frozen(source) as view:
-        if not new_file:
-            opened = open_store(target)
-            try:
-                copied = _copy_or_undo(
-                    view, opened, names=names, replace=replace, records=records, progress=progress
-                )
-                return (*copied, opened.url)
-            finally:
-                opened.close()
+    if new_file:
         dest = Path(target)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with _scratch(dest) as tmp:
+        with frozen(source) as view, _scratch(dest) as tmp:
             copied = copy_store_and_records(
                 view, GeoPackageStore(tmp), names=names, records=records, progress=progress
             )
             _checkpoint(tmp)
             tmp.replace(dest)
-    return (*copied, str(dest))
+        return (*copied, str(dest))
+    opened = open_store(target)
+    try:
+        if _same_store(source, opened):  # checked before the snapshot, which holds back
+            # the writes of the layers it sees
+            msg = f"source and target are the same store ({opened.url}) / 源与目标是同一个存储"
+            raise ConflictError(msg)
+        with frozen(source) as view:
+            copied = _copy_or_undo(
+                view, opened, names=names, replace=replace, records=records, progress=progress
+            )
+        return (*copied, opened.url)
+    finally:
+        opened.close()
+
+
+def _same_store(a: Store, b: Store) -> bool:
+    from layers.store.postgis import PostGISStore
+
+    if isinstance(a, PostGISStore) and isinstance(b, PostGISStore):
+        return (a.conninfo, a.schema) == (b.conninfo, b.schema)
+    if isinstance(a, GeoPackageStore) and isinstance(b, GeoPackageStore):
+        return a.path.resolve() == b.path.resolve()
+    return False
 
 
 def verify_backup(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from layers import StoreError
+from layers import ConflictError, StoreError
 from layers.records import layer_stamps, open_record_store
 from layers.records.backup import backup_store, copy_live, restore_store, verify_backup
 from layers.records.snapshot import (
@@ -217,5 +217,21 @@ def test_a_postgis_backup_taken_while_a_layer_is_written_is_one_instant(
             assert [{**v.to_dict(), "current": False} for v in lines[:-1]] == [
                 {**live[v.version], "current": False, "kept": v.kept} for v in lines[:-1]
             ]
+    finally:
+        source.close()
+
+
+def test_a_store_is_not_copied_onto_itself(pg_url: str, tmp_path: Path) -> None:
+    """Refused before the snapshot (whose locks would hold back the copy's own writes)."""
+    source = open_store(pg_url)
+    try:
+        source.write("stations", stations(2), kind="stations")
+        with pytest.raises(ConflictError, match="same store"):
+            copy_live(source, pg_url, replace=True)
+        path = tmp_path / "a.gpkg"
+        GeoPackageStore(path).write("stations", stations(1), kind="stations")
+        with pytest.raises(ConflictError, match="same store"):
+            copy_live(GeoPackageStore(path), str(tmp_path / "." / "a.gpkg"), replace=True)
+        assert source.info("stations").version == 1
     finally:
         source.close()
