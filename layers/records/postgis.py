@@ -63,8 +63,10 @@ class PostGISRecordStore(PgPeople, SqlRecordStore):
     def _point(self, computed: dict[str, Any]) -> tuple[str, list[Any]]:
         return point_sql(computed)
 
-    def _photos_of(self, con: Con, record_ids: list[str]) -> dict[str, tuple[Photo, ...]]:
-        return photos_of(con, record_ids)
+    def _photos_of(
+        self, con: Con, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Photo, ...]]:
+        return photos_of(con, keys)
 
     def _where(self, kind: RecordKind, flt: RecordFilter) -> tuple[str, list[Any]]:
         return where(kind, flt)
