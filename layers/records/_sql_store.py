@@ -95,19 +95,17 @@ class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
         if kind == "marker":
             point, coords = self._point(computed)
             names, marks, values = ["geom", *names], [point, *marks], [*coords, *values]
-        insert = (
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)}) "
-            f"RETURNING {RECORD_COLUMNS}"
-        )
+        insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)})"
         detail = {"version": 1, "campaign_id": campaign_id, "body": body}
         with self._transaction() as con:
             replayed = self._replayed(con, kind, record_id, campaign_id, create_hash)
             if replayed is not None:  # raced in meanwhile
                 return replayed, False
-            row = con.execute(insert, [*values, *common]).fetchone()
+            con.execute(insert, [*values, *common])  # no result awaited: see _pg_batch
             target = _rows.target(kind, campaign_id, record_id)
             self._append_audit(con, actor, "record.create", target, detail)
-        return _rows.to_record(kind, tuple(row), ()), True
+        stored = (*common[:8], estimated, actor, now, now)  # as the columns read back
+        return _rows.to_record(kind, stored, ()), True
 
     def _replayed(
         self, con: Any, kind: RecordKind, record_id: str, campaign_id: str, create_hash: str

@@ -17,6 +17,7 @@ from psycopg import sql
 
 from layers._errors import StoreError
 from layers.records import _pg_ddl
+from layers.records._pg_batch import GroupCommit
 from layers.records._pg_people import Con, PgPeople
 from layers.records._pg_rows import photos_of, point_sql, where
 from layers.records._sql_store import SqlRecordStore
@@ -53,6 +54,7 @@ class PostGISRecordStore(PgPeople, SqlRecordStore):
             raise _pg_conn.store_error(exc, f"cannot open records in {self.url}", zh) from exc
         rest = row[0] if row else "public"
         self._search_path = f'"{self.schema}", {rest}'
+        self._group = GroupCommit(self._take_connection, self._begin_batch)
 
     def close(self) -> None:
         if self._owned:
@@ -70,6 +72,17 @@ class PostGISRecordStore(PgPeople, SqlRecordStore):
 
     def _where(self, kind: RecordKind, flt: RecordFilter) -> tuple[str, list[Any]]:
         return where(kind, flt)
+
+    def _audit_head_in(self, con: Any) -> tuple[int, str]:
+        batch = self._group.batch_of(con)
+        if batch is None:
+            return super()._audit_head_in(con)
+        return batch.audit_head()  # read once per batch, under the write lock
+
+    def _audit_moved(self, con: Any, seq: int, digest: str) -> None:
+        batch = self._group.batch_of(con)
+        if batch is not None:
+            batch.head = (seq, digest)
 
 
 def grant_app_role(store: PostGISStore, role: str) -> None:
