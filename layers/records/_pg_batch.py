@@ -10,9 +10,11 @@ out well below 200 a second on two cores and queues long before that. Here:
   a pooled connection, puts the store's schema on its path and takes the advisory lock
   (which waits for the batch before to commit);
 - the batch's connection is in pipeline mode: statements whose results nobody reads
-  (``SAVEPOINT``, inserts, the audit entry) travel with the next one that is read, and each
-  write ends with one sync, so its errors are its own; the audit head is read once per
-  batch and then carried along (:attr:`_Batch.head`), so appending an entry reads nothing;
+  (``SAVEPOINT``, inserts, the audit entry) travel with the next one that is read, and a
+  write ends synced (with one more round trip only if it left statements unread), so its
+  errors are its own; the audit head is read once per batch and then carried along
+  (:attr:`_Batch.head`), so appending an entry reads nothing: a new record and its entry
+  are one round trip;
 - a write that raises is undone alone (``ROLLBACK TO SAVEPOINT``) and its writer gets its
   own error once the batch has ended;
 - the writer that leaves a batch with nobody waiting to join it (or a batch of
@@ -61,8 +63,10 @@ class _Batch:
             release()
             raise
         self.writes = 0
-        #: ``(seq, hash)`` of the last audit entry in this transaction (``None``: not read)
+        #: ``(seq, hash)`` of the last audit entry in this transaction (``None``: as it was
+        #: when the batch began, :attr:`_first`, read when first needed)
         self.head: tuple[int, str] | None = None
+        self._first: tuple[int, str] | None = None
 
         self.broken: BaseException | None = None  # the connection failed: commit nothing
         self.failed: BaseException | None = None  # the COMMIT failed
@@ -71,7 +75,9 @@ class _Batch:
     def audit_head(self) -> tuple[int, str]:
         """The last audit entry as this transaction sees it (read once, then carried)."""
         if self.head is None:
-            self.head = self._head()
+            if self._first is None:  # the read queued when the batch began
+                self._first = self._head()
+            self.head = self._first
         return self.head
 
     def end(self) -> None:
@@ -178,11 +184,11 @@ def _in_savepoint(batch: _Batch) -> Iterator[Con]:
     if batch.broken is not None:
         raise batch.broken
     con, head = batch.con, batch.head
-    con.execute("SAVEPOINT mzgis_write")
+    con.execute("SAVEPOINT mzgis_write")  # kept to the COMMIT: savepoints nest
     try:
         yield con
-        con.execute("RELEASE SAVEPOINT mzgis_write")
-        batch.pipeline.sync()
+        if batch.pipeline.command_queue or batch.pipeline.result_queue:
+            batch.pipeline.sync()  # what the block sent without reading an answer
     except BaseException:
         batch.head = head
         try:

@@ -45,6 +45,10 @@ __all__ = ["SqlRecordStore"]
 _FINAL_STATES = ("approved", "rejected")
 
 
+class _Taken(Exception):  # noqa: N818 - a signal, not an error a caller sees
+    """The id is taken in its campaign: the optimistic insert is undone."""
+
+
 class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
     """A :class:`RecordStore` on SQL tables; backends add connections and a few hooks."""
 
@@ -97,15 +101,44 @@ class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
             names, marks, values = ["geom", *names], [point, *marks], [*coords, *values]
         insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)})"
         detail = {"version": 1, "campaign_id": campaign_id, "body": body}
-        with self._transaction() as con:
-            replayed = self._replayed(con, kind, record_id, campaign_id, create_hash)
-            if replayed is not None:  # raced in meanwhile
-                return replayed, False
-            con.execute(insert, [*values, *common])  # no result awaited: see _pg_batch
-            target = _rows.target(kind, campaign_id, record_id)
-            self._append_audit(con, actor, "record.create", target, detail)
+        entry = (actor, "record.create", _rows.target(kind, campaign_id, record_id), detail)
+        try:
+            self._insert_new(kind, (record_id, campaign_id), insert, [*values, *common], entry)
+        except _Taken:  # a replay or a conflict that raced in: settled under the lock
+            with self._transaction() as con:
+                replayed = self._replayed(con, kind, record_id, campaign_id, create_hash)
+                if replayed is not None:
+                    return replayed, False
+                con.execute(insert, [*values, *common])
+                self._append_audit(con, *entry)
         stored = (*common[:8], estimated, actor, now, now)  # as the columns read back
         return _rows.to_record(kind, stored, ()), True
+
+    def _insert_new(
+        self,
+        kind: RecordKind,
+        key: tuple[str, str],
+        insert: str,
+        values: list[Any],
+        entry: tuple[str, str, str, dict[str, Any]],
+    ) -> None:
+        """Insert a record and its audit entry, both sent before either answer is awaited
+        (one round trip in a pipelined transaction); :class:`_Taken` (nothing written)
+        when its campaign already holds the id ``key`` (record, campaign), in either
+        table."""
+        other, _ = KIND_TABLES["segment" if kind == "marker" else "marker"]
+        with self._transaction() as con:
+            taken = con.execute(
+                self._sql(f"SELECT 1 FROM {other} WHERE record_id = ? AND campaign_id = ?"),
+                key,
+            )
+            fresh = con.execute(
+                f"{insert} ON CONFLICT (record_id, campaign_id) DO NOTHING RETURNING record_id",
+                values,
+            )
+            self._append_audit(con, *entry)
+            if taken.fetchone() is not None or fresh.fetchone() is None:
+                raise _Taken
 
     def _replayed(
         self, con: Any, kind: RecordKind, record_id: str, campaign_id: str, create_hash: str
