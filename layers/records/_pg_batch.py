@@ -10,11 +10,10 @@ out well below 200 a second on two cores and queues long before that. Here:
   a pooled connection, puts the store's schema on its path and takes the advisory lock
   (which waits for the batch before to commit);
 - the batch's connection is in pipeline mode: statements whose results nobody reads
-  (``SAVEPOINT``, inserts, the audit entry) travel with the next one that is read, and a
-  write ends synced (with one more round trip only if it left statements unread), so its
-  errors are its own; the audit head is read once per batch and then carried along
-  (:attr:`_Batch.head`), so appending an entry reads nothing: a new record and its entry
-  are one round trip;
+  (``SAVEPOINT``, inserts, the audit entry, whose hash the server chains) travel with the
+  next one that is read, and a write ends synced (with one more round trip only if it left
+  statements unread), so its errors are its own: a new record and its audit entry are one
+  round trip;
 - a write that raises is undone alone (``ROLLBACK TO SAVEPOINT``) and its writer gets its
   own error once the batch has ended;
 - the writer that leaves a batch with nobody waiting to join it (or a batch of
@@ -40,8 +39,8 @@ from layers.store import _pg_conn
 __all__ = ["MAX_WRITES", "GroupCommit"]
 
 Con = psycopg.Connection[Any]
-#: queues the start of a batch on a connection; returns what reads the audit head
-Begin = Callable[[Con], Callable[[], tuple[int, str]]]
+#: queues the start of a batch on a connection
+Begin = Callable[[Con], None]
 #: the most writes one transaction takes before it is committed (bounds the wait of the
 #: first; under PostgreSQL's 64 cached subtransactions)
 MAX_WRITES = 32
@@ -55,7 +54,7 @@ class _Batch:
         self._pipeline_cm = con.pipeline()
         self.pipeline = self._pipeline_cm.__enter__()
         try:
-            self._head = begin(con)
+            begin(con)
         except BaseException:
             with contextlib.suppress(psycopg.Error):
                 self._pipeline_cm.__exit__(None, None, None)
@@ -63,22 +62,10 @@ class _Batch:
             release()
             raise
         self.writes = 0
-        #: ``(seq, hash)`` of the last audit entry in this transaction (``None``: as it was
-        #: when the batch began, :attr:`_first`, read when first needed)
-        self.head: tuple[int, str] | None = None
-        self._first: tuple[int, str] | None = None
 
         self.broken: BaseException | None = None  # the connection failed: commit nothing
         self.failed: BaseException | None = None  # the COMMIT failed
         self.done = threading.Event()
-
-    def audit_head(self) -> tuple[int, str]:
-        """The last audit entry as this transaction sees it (read once, then carried)."""
-        if self.head is None:
-            if self._first is None:  # the read queued when the batch began
-                self._first = self._head()
-            self.head = self._first
-        return self.head
 
     def end(self) -> None:
         """Commit (or, when broken, roll back), give the connection back, wake the writers."""
@@ -107,9 +94,8 @@ class GroupCommit:
         Takes a pooled connection; returns it and the function that gives it back.
     begin
         Queues, on that connection in pipeline mode, what starts a batch: the store's
-        schema on its path, the store's advisory lock and the read of the audit head;
-        returns the function that gives the head read (so a batch costs no round trip of
-        its own: all this travels with its first write's first read).
+        schema on its path and the store's advisory lock (so a batch costs no round trip
+        of its own: this travels with its first write).
     """
 
     def __init__(self, connect: Callable[[], tuple[Con, Callable[[], None]]], begin: Begin) -> None:
@@ -118,13 +104,11 @@ class GroupCommit:
         self._busy = False  # a writer has its turn on the open batch (or is opening one)
         self._queued = 0  # writers waiting for their turn
         self._open: _Batch | None = None
-        self._local = threading.local()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Con]:
         """One write, in the open batch or a new one; returns once it is committed."""
         batch = self._take_turn()
-        self._local.batch = batch
         try:
             yield from _in_savepoint(batch)
         except BaseException:
@@ -135,11 +119,6 @@ class GroupCommit:
             reason = failed if isinstance(failed, Exception) else Exception(repr(failed))
             zh = "PostGIS 记录提交失败，未保存"
             raise _pg_conn.store_error(reason, "PostGIS commit failed", zh) from failed
-
-    def batch_of(self, con: Con) -> _Batch | None:
-        """The batch whose connection ``con`` is, while this thread writes in it."""
-        batch: _Batch | None = getattr(self._local, "batch", None)
-        return batch if batch is not None and batch.con is con else None
 
     def _take_turn(self) -> _Batch:
         with self._cond:
@@ -165,7 +144,6 @@ class GroupCommit:
     def _leave(self, batch: _Batch) -> BaseException | None:
         """End a writer's turn; commit the batch when it is the last; wait for the commit.
         Returns why the commit failed (``None``: committed)."""
-        self._local.batch = None
         with self._cond:
             batch.writes += 1
             self._busy = False
@@ -183,14 +161,13 @@ def _in_savepoint(batch: _Batch) -> Iterator[Con]:
     """The writer's block in a savepoint, synced at its end (its errors surface here)."""
     if batch.broken is not None:
         raise batch.broken
-    con, head = batch.con, batch.head
+    con = batch.con
     con.execute("SAVEPOINT mzgis_write")  # kept to the COMMIT: savepoints nest
     try:
         yield con
         if batch.pipeline.command_queue or batch.pipeline.result_queue:
             batch.pipeline.sync()  # what the block sent without reading an answer
     except BaseException:
-        batch.head = head
         try:
             with contextlib.suppress(psycopg.Error):
                 batch.pipeline.sync()  # clears an aborted pipeline; the error is known

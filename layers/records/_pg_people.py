@@ -22,7 +22,6 @@ from psycopg_pool import ConnectionPool
 
 from layers.records._pg_batch import GroupCommit
 from layers.records._sql_people import SqlPeople
-from layers.records.models import GENESIS_HASH
 from layers.store import _pg_conn
 
 __all__ = ["PgPeople"]
@@ -99,15 +98,8 @@ class PgPeople(SqlPeople):
 
         return con, release
 
-    def _begin_batch(self, con: Con) -> Callable[[], tuple[int, str]]:
+    def _begin_batch(self, con: Con) -> None:
         """Queue the start of a write batch on ``con`` (pipeline mode): the schema first on
-        its path, the store's write lock, and the read of the last audit entry."""
+        its path and the store's write lock."""
         con.execute("SELECT set_config('search_path', %s, true)", (self._search_path,))
         _pg_conn.advisory_lock(con, self.schema, "records")
-        last = con.execute("SELECT seq, hash FROM mzgis_audit ORDER BY seq DESC LIMIT 1")
-
-        def head() -> tuple[int, str]:
-            row = last.fetchone()
-            return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
-
-        return head

@@ -50,8 +50,9 @@ class SqlAudit(SqlPeople):
     def _append_audit(
         self, con: Any, actor: str, action: str, target: str, detail: dict[str, Any]
     ) -> AuditEntry:
-        last_seq, prev = self._audit_head_in(con)
-        seq, at = last_seq + 1, now_iso()
+        last = con.execute(_LAST_AUDIT).fetchone()
+        seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS_HASH)
+        at = now_iso()
         detail = json.loads(canonical_json(detail))  # exactly what is stored and re-read
         digest = entry_hash(
             prev, seq=seq, at=at, actor=actor, action=action, target=target, detail=detail
@@ -60,13 +61,11 @@ class SqlAudit(SqlPeople):
             self._sql("INSERT INTO mzgis_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
             (seq, at, actor, action, target, canonical_json(detail), prev, digest),
         )
-        self._audit_moved(con, seq, digest)
         return AuditEntry(seq, at, actor, action, target, detail, prev, digest)
 
-    def _audit_head_in(self, con: Any) -> tuple[int, str]:
-        """``(seq, hash)`` of the last entry as the writing transaction on ``con`` sees it."""
-        last = con.execute(_LAST_AUDIT).fetchone()
-        return (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
-
-    def _audit_moved(self, con: Any, seq: int, digest: str) -> None:
-        """The transaction on ``con`` appended entry ``seq`` (a backend may keep the head)."""
+    def _queue_audit(
+        self, con: Any, actor: str, action: str, target: str, detail: dict[str, Any]
+    ) -> None:
+        """:meth:`_append_audit` where nothing waits for the entry (a backend may send it
+        without awaiting its answer)."""
+        self._append_audit(con, actor, action, target, detail)

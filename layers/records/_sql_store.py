@@ -136,7 +136,7 @@ class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
                 f"{insert} ON CONFLICT (record_id, campaign_id) DO NOTHING RETURNING record_id",
                 values,
             )
-            self._append_audit(con, *entry)
+            self._queue_audit(con, *entry)
             if taken.fetchone() is not None or fresh.fetchone() is None:
                 raise _Taken
 

@@ -42,9 +42,8 @@ def _group(dsn: str) -> GroupCommit:
         con = psycopg.connect(dsn)
         return con, con.close
 
-    def begin(con: Con) -> Callable[[], tuple[int, str]]:
+    def begin(con: Con) -> None:
         con.execute("SELECT 1")
-        return lambda: (0, "")
 
     return GroupCommit(connect, begin)
 
