@@ -98,8 +98,9 @@ class PgPeople(SqlPeople):
 
         return con, release
 
-    def _begin_batch(self, con: Con) -> None:
-        """Queue the start of a write batch on ``con`` (pipeline mode): the schema first on
-        its path and the store's write lock."""
+    def _join(self, con: Con) -> None:
+        """On a connection in a transaction (a write batch's, queued in pipeline mode, or
+        another component's): the store's schema first on the path and its write lock, for
+        the transaction under way."""
         con.execute("SELECT set_config('search_path', %s, true)", (self._search_path,))
         _pg_conn.advisory_lock(con, self.schema, "records")

@@ -80,7 +80,7 @@ class PostGISRecordStore(PgPeople, SqlRecordStore):
             raise _pg_conn.store_error(exc, f"cannot open records in {self.url}", zh) from exc
         rest = row[0] if row else "public"
         self._search_path = f'"{self.schema}", {rest}'
-        self._group = GroupCommit(self._take_connection, self._begin_batch)
+        self._group = GroupCommit(self._take_connection, self._join)
 
     def close(self) -> None:
         if self._owned:
