@@ -62,7 +62,6 @@ class _Batch:
             release()
             raise
         self.writes = 0
-
         self.broken: BaseException | None = None  # the connection failed: commit nothing
         self.failed: BaseException | None = None  # the COMMIT failed
         self.done = threading.Event()
