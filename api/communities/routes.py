@@ -38,6 +38,7 @@ from api.deps import CatalogDep, get_catalog
 from api.errors import ERROR_RESPONSES, ErrorBody
 from api.etags import based_on, etag
 from api.geojson import feature_collection
+from api.schemas import Offset
 from api.tables import json_safe
 
 __all__ = ["proposals", "router"]
@@ -137,7 +138,7 @@ def _body(stored: StoredProposal, format: str) -> Response:
 def list_proposals(
     registry: Registry,
     limit: Annotated[int, Query(ge=1, le=1000, description="Per page / 每页数量")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Skipped / 跳过数量")] = 0,
+    offset: Offset = 0,
 ) -> Any:
     """Saved proposals, newest first, with who made and last changed them."""
     found = registry.list_proposals(limit=limit, offset=offset)

@@ -23,6 +23,7 @@ from api.deps import StoreDep
 from api.geojson import feature_collection
 from api.maps.i18n import kind_label
 from api.maps.routes import compressed
+from api.schemas import Offset
 from api.tables import json_safe
 from api.web.i18n import request_lang
 from api.web.layers_labels import LAYERS_LABELS
@@ -144,7 +145,7 @@ def layer_rows(
     q: Annotated[str, Query(max_length=200, description="Search text / 搜索")] = "",
     sort: Annotated[str | None, Query(max_length=128, description="Column / 排序列")] = None,
     desc: bool = False,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> Response:
     """One page of the layer's rows (attributes) and its features (GeoJSON), after the

@@ -37,6 +37,8 @@ def client(kit: Kit) -> Iterator[TestClient]:
         f"/inspections/audit?after_seq={HUGE}",
         f"/analyses/zones?offset={HUGE}",
         f"/collections/markers/items?offset={HUGE}",
+        f"/analyses/communities/proposals?offset={HUGE}",
+        f"/layers/markers/rows?offset={HUGE}",
         "/inspections?offset=9007199254740993",
     ],
 )
