@@ -29,18 +29,27 @@ def unit_sums(
     tiers_m: Sequence[float],
 ) -> pd.DataFrame:
     """Per-unit totals, covered, uncovered and unreachable counts (positional index)."""
-    cols: dict[str, NDArray[np.int64]] = {}
-    covered = {r: distance_m <= r for r in tiers_m}
-    for name, values in weights.items():
+    names: list[str] = []
+    for name in weights:
+        names.append(name)
+        names += [f"{name}_covered_{tier_label(r)}" for r in tiers_m]
+        names += [f"{name}_uncovered_{tier_label(r)}" for r in tiers_m]
+        names.append(f"{name}_unreachable")
+    # one block of whole numbers, a row per column (the frame's own layout), filled in place
+    table = np.empty((len(names), n_units), dtype=np.int64)
+    covered = [distance_m <= r for r in tiers_m]
+    col = 0
+    for values in weights.values():
         v = values.astype(np.float64)
         total = _sum(unit, v, n_units)
-        cols[name] = total
-        for r, mask in covered.items():
-            got = _sum(unit, v * mask, n_units)
-            cols[f"{name}_covered_{tier_label(r)}"] = got
-            cols[f"{name}_uncovered_{tier_label(r)}"] = total - got
-        cols[f"{name}_unreachable"] = _sum(unit, v * ~reachable, n_units)
-    return pd.DataFrame(cols)
+        table[col] = total
+        for i, mask in enumerate(covered):
+            got = _sum(unit, np.where(mask, v, 0.0), n_units)
+            table[col + 1 + i] = got
+            table[col + 1 + len(covered) + i] = total - got
+        table[col + 1 + 2 * len(covered)] = _sum(unit, np.where(reachable, 0.0, v), n_units)
+        col += 2 + 2 * len(covered)
+    return pd.DataFrame(table.T, columns=names, copy=False)
 
 
 def _sum(unit: NDArray[np.int64], values: NDArray[np.float64], n: int) -> NDArray[np.int64]:
@@ -53,9 +62,11 @@ def group_sums(
     """Sum unit rows by group (``which``: the group of every unit; ``distinct``: the
     code of every group), keyed by column ``key``."""
     n = len(distinct)
-    frame = pd.DataFrame(
-        {c: np.rint(np.bincount(which, weights=sums[c].to_numpy(), minlength=n)) for c in sums}
-    ).astype(np.int64)
+    rows = sums.to_numpy(dtype=np.int64).T  # a row per column, contiguous
+    table = np.empty((len(rows), n), dtype=np.int64)
+    for j, row in enumerate(rows):
+        table[j] = np.rint(np.bincount(which, weights=row, minlength=n))
+    frame = pd.DataFrame(table.T, columns=sums.columns, copy=False)
     frame.insert(0, "units", np.bincount(which, minlength=n))
     frame.insert(0, key, np.asarray(distinct, dtype=object))
     return frame
