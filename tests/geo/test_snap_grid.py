@@ -8,6 +8,7 @@ import pytest
 import shapely
 
 from geo._segment_grid import PieceArrays, SegmentGrid, piece_distances
+from geo.distance import nearest_xy
 from geo.network import Network, build_network_from_arrays
 from geo.snap import _GRID_FROM, Snapped, snap_points
 from tests.geo.conftest import GK117, ORIGIN
@@ -118,3 +119,19 @@ def test_segment_grid_settles_only_exact_answers() -> None:
     assert settled[inside & (nearest <= 15.0)].all()
     assert not settled[nearest > 15.0 + 50.0].any()
     assert settled[inside & (nearest > 15.0) & (nearest <= 65.0)].any()
+
+
+def test_walking_distances_through_the_grid_equal_small_batches() -> None:
+    net = _jittered_grid(120, 40.0, seed=9)
+    rng = np.random.default_rng(10)
+    lo, hi = net.node_xy.min(axis=0), net.node_xy.max(axis=0)
+    pts = rng.uniform(lo, hi, (_GRID_FROM + 2000, 2))
+    fac = rng.uniform(lo, hi, (25, 2))
+    whole = nearest_xy(pts, fac, network=net)  # demand snapped through the grid
+    step = _GRID_FROM // 4
+    parts = [nearest_xy(pts[i : i + step], fac, network=net) for i in range(0, len(pts), step)]
+    distance = np.concatenate([p.distance_m for p in parts])
+    facility = np.concatenate([p.facility for p in parts])
+    assert np.isfinite(distance).all()
+    assert whole.distance_m == pytest.approx(distance, abs=1e-6)
+    assert (whole.facility == facility).mean() > 0.999
