@@ -60,12 +60,21 @@ def group_sums(
     sums: pd.DataFrame, which: NDArray[np.int64], distinct: NDArray[np.object_], *, key: str
 ) -> pd.DataFrame:
     """Sum unit rows by group (``which``: the group of every unit; ``distinct``: the
-    code of every group), keyed by column ``key``."""
+    code of every group), keyed by column ``key``. Uncovered counts are the group's
+    total less its covered count (whole numbers: exactly their sum)."""
     n = len(distinct)
+    columns = list(sums.columns)
     rows = sums.to_numpy(dtype=np.int64).T  # a row per column, contiguous
     table = np.empty((len(rows), n), dtype=np.int64)
-    for j, row in enumerate(rows):
-        table[j] = np.rint(np.bincount(which, weights=row, minlength=n))
+    derived = {}
+    for j, name in enumerate(columns):
+        total, _, tier = name.partition("_uncovered_")
+        if tier and total in columns and f"{total}_covered_{tier}" in columns:
+            derived[j] = (columns.index(total), columns.index(f"{total}_covered_{tier}"))
+        else:
+            table[j] = np.rint(np.bincount(which, weights=rows[j], minlength=n))
+    for j, (total_j, covered_j) in derived.items():
+        table[j] = table[total_j] - table[covered_j]
     frame = pd.DataFrame(table.T, columns=sums.columns, copy=False)
     frame.insert(0, "units", np.bincount(which, minlength=n))
     frame.insert(0, key, np.asarray(distinct, dtype=object))
@@ -75,12 +84,13 @@ def group_sums(
 def add_shares(
     frame: pd.DataFrame, weights: Sequence[str], tiers_m: Sequence[float]
 ) -> pd.DataFrame:
-    """Add ``w_covered_share_<r>m`` (0-1; NaN where the total is 0) for every weight."""
-    out = frame.copy()
+    """Add ``w_covered_share_<r>m`` (0-1; NaN where the total is 0) for every weight
+    (a new frame, the shares appended in one step)."""
+    shares = {}
     for name in weights:
-        total = out[name].to_numpy(dtype=np.float64)
+        total = frame[name].to_numpy(dtype=np.float64)
         for r in tiers_m:
-            got = out[f"{name}_covered_{tier_label(r)}"].to_numpy(dtype=np.float64)
-            share = np.divide(got, total, out=np.full(len(out), np.nan), where=total > 0)
-            out[f"{name}_covered_share_{tier_label(r)}"] = share
-    return out
+            got = frame[f"{name}_covered_{tier_label(r)}"].to_numpy(dtype=np.float64)
+            share = np.divide(got, total, out=np.full(len(frame), np.nan), where=total > 0)
+            shares[f"{name}_covered_share_{tier_label(r)}"] = share
+    return pd.concat([frame, pd.DataFrame(shares, index=frame.index)], axis=1)
