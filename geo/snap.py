@@ -43,7 +43,7 @@ _PARALLEL_FROM = 20_000
 #: batches of at least this many points look in the grid of cells first
 _GRID_FROM = 20_000
 #: a grid cell is at least this share of the sampling spacing, its margin this share of it
-_CELL_SHARE, _MARGIN_SHARE = 0.5, 0.75
+_CELL_SHARE, _MARGIN_SHARE = 0.5, 0.5
 #: rounding allowance when telling which points may lie on a node (metres)
 _ON_NODE_SLACK_M = 1e-6
 
