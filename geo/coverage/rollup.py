@@ -38,46 +38,57 @@ def unit_sums(
     # one block of whole numbers, a row per column (the frame's own layout), filled in place
     table = np.empty((len(names), n_units), dtype=np.int64)
     covered = [distance_m <= r for r in tiers_m]
+    # a point layer is its own units: each sum is the point's value
+    own = len(unit) == n_units and bool((unit == np.arange(n_units)).all())
     col = 0
     for values in weights.values():
         v = values.astype(np.float64)
-        total = _sum(unit, v, n_units)
+        total = _sum(unit, v, n_units, own=own)
         table[col] = total
         for i, mask in enumerate(covered):
-            got = _sum(unit, np.where(mask, v, 0.0), n_units)
+            got = _sum(unit, np.where(mask, v, 0.0), n_units, own=own)
             table[col + 1 + i] = got
             table[col + 1 + len(covered) + i] = total - got
-        table[col + 1 + 2 * len(covered)] = _sum(unit, np.where(reachable, 0.0, v), n_units)
+        unreachable = np.where(reachable, 0.0, v)
+        table[col + 1 + 2 * len(covered)] = _sum(unit, unreachable, n_units, own=own)
         col += 2 + 2 * len(covered)
     return pd.DataFrame(table.T, columns=names, copy=False)
 
 
-def _sum(unit: NDArray[np.int64], values: NDArray[np.float64], n: int) -> NDArray[np.int64]:
-    return np.rint(np.bincount(unit, weights=values, minlength=n)).astype(np.int64)
+def _sum(
+    unit: NDArray[np.int64], values: NDArray[np.float64], n: int, *, own: bool = False
+) -> NDArray[np.int64]:
+    """Whole-number sums of ``values`` by unit (``own``: one point per unit, in order)."""
+    sums = values if own else np.bincount(unit, weights=values, minlength=n)
+    return np.rint(sums).astype(np.int64)
 
 
 def group_sums(
-    sums: pd.DataFrame, which: NDArray[np.int64], distinct: NDArray[np.object_], *, key: str
+    sums: pd.DataFrame,
+    which: NDArray[np.int64],
+    n_groups: int,
+    *,
+    units: NDArray[np.int64] | None = None,
 ) -> pd.DataFrame:
-    """Sum unit rows by group (``which``: the group of every unit; ``distinct``: the
-    code of every group), keyed by column ``key``. Uncovered counts are the group's
-    total less its covered count (whole numbers: exactly their sum)."""
-    n = len(distinct)
+    """Sum the rows of ``sums`` by group (``which``: the group of every row), with the
+    number of ``units`` (of every row; default one) in a first column. Uncovered
+    counts are the group's total less its covered count (whole numbers: exactly their
+    sum)."""
     columns = list(sums.columns)
     rows = sums.to_numpy(dtype=np.int64).T  # a row per column, contiguous
-    table = np.empty((len(rows), n), dtype=np.int64)
+    table = np.empty((len(rows), n_groups), dtype=np.int64)
     derived = {}
     for j, name in enumerate(columns):
         total, _, tier = name.partition("_uncovered_")
         if tier and total in columns and f"{total}_covered_{tier}" in columns:
             derived[j] = (columns.index(total), columns.index(f"{total}_covered_{tier}"))
         else:
-            table[j] = np.rint(np.bincount(which, weights=rows[j], minlength=n))
+            table[j] = np.rint(np.bincount(which, weights=rows[j], minlength=n_groups))
     for j, (total_j, covered_j) in derived.items():
         table[j] = table[total_j] - table[covered_j]
     frame = pd.DataFrame(table.T, columns=sums.columns, copy=False)
-    frame.insert(0, "units", np.bincount(which, minlength=n))
-    frame.insert(0, key, np.asarray(distinct, dtype=object))
+    count = np.bincount(which, weights=units, minlength=n_groups)
+    frame.insert(0, "units", np.rint(count).astype(np.int64))
     return frame
 
 
