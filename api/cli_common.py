@@ -28,6 +28,7 @@ __all__ = [
     "EXIT_NO_STORE",
     "ExportCrsOption",
     "NetworkOption",
+    "ResultOutOption",
     "StoreOption",
     "WorkersOption",
     "cli_actor",
@@ -67,6 +68,11 @@ ExportCrsOption = Annotated[
         help="Coordinates of --out: wgs84, gcj02 (AMap) or bd09 (Baidu) / 输出坐标系",
         callback=_export_crs,
     ),
+]
+#: where a result table goes, by suffix (``--out``)
+ResultOutOption = Annotated[
+    Path | None,
+    typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件", show_default=False),
 ]
 StoreOption = Annotated[
     str | None,

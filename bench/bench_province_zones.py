@@ -13,17 +13,21 @@ cannot feed zones.) Costs are straight-line distances to each block's 16 nearest
 
 The zones are solved
 
-1. in one process (:func:`geo.zones.solve` on the whole problem),
+1. in one process (:func:`geo.zones.solve` on the whole problem; best of ``--repeat``),
 2. partitioned by district (:func:`geo.distributed.solve_zones_by_district`) in this
    process (``scheduler=None``), and
-3. the same on a Dask local cluster of ``--workers`` single-threaded worker processes
-   (start-up timed apart; the first run includes the workers' imports, a second run on
-   the same cluster shows them warm),
+3. the same on Dask local clusters of each of ``--workers`` (default 1 and 2)
+   single-threaded worker processes (start-up timed apart, the workers import the task
+   modules as they start), once and then the best of ``--repeat`` more; Dask's task
+   stream gives the tasks' compute time and the time they spent receiving their inputs,
 
-then the bench checks that the Dask plan is identical to the in-process partitioned one
+then the bench checks that every Dask plan is identical to the in-process partitioned one
 (assignment and solve info), counts the units where it differs from the single-process
-plan and the cost difference, and prints the times, the ratio and the pickled size of the
-tasks' inputs against the whole problem's. Run: ``.venv/bin/python
+plan and the cost difference, and prints the times, the ratios and the pickled size of the
+tasks' inputs against the whole problem's. The inputs are a few MB (the cost matrix's
+rows and columns of a district), so they travel with the tasks: unlike coverage's pieces
+of network (:mod:`geo.distributed.pieces`), reading them from a shared directory would save
+nothing measurable. Run: ``.venv/bin/python
 bench/bench_province_zones.py`` (full) or ``--smoke``.
 """
 
@@ -43,8 +47,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.dask_runs import cluster_line, on_cluster, ratio_line
 from bench.synthetic_zones import synthetic_province
-from geo.distributed import dask_client, solve_zones_by_district, zone_parts
+from geo.distributed import solve_zones_by_district, zone_parts
 from geo.zones import ZonePlan, ZoneProblem, solve
 
 
@@ -81,11 +86,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--streets", type=int, default=4, help="streets per district")
     parser.add_argument("--placement", choices=("spread", "random"), default="spread")
     parser.add_argument("--slack", type=float, default=0.05, help="capacity above workload")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2")
+    parser.add_argument("--repeat", type=int, default=3, help="runs (the best counts)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for the test suite")
     args = parser.parse_args(argv)
     if args.smoke:
         args.districts, args.blocks, args.stations, args.streets = 4, 100, 8, 2
+        args.repeat = 1
     units, stations = synthetic_province(
         args.districts,
         args.blocks,
@@ -96,18 +103,24 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     )
     build_s, problem = timed(lambda: ZoneProblem.from_geodataframes(units, stations, k=16))
     single_s, single = timed(lambda: solve(problem, best_effort=True))
+    for _ in range(args.repeat - 1):
+        single_s = min(single_s, timed(lambda: solve(problem, best_effort=True))[0])
     inproc_s, inproc = timed(
         lambda: solve_zones_by_district(problem, scheduler=None, best_effort=True)
     )
-    t0 = time.perf_counter()
-    with dask_client("local", n_workers=args.workers) as client:
-        start_s = time.perf_counter() - t0
-        dask_s, dist = timed(
-            lambda: solve_zones_by_district(problem, scheduler=client, best_effort=True)
+    counts = [int(n) for n in str(args.workers).split(",")]
+    clusters: dict[str, float] = {}
+    plans: list[ZonePlan] = []
+    for n in counts:
+        got, more = on_cluster(
+            n,
+            lambda client: solve_zones_by_district(problem, scheduler=client, best_effort=True),
+            repeat=args.repeat,
         )
-        warm_s, again = timed(
-            lambda: solve_zones_by_district(problem, scheduler=client, best_effort=True)
-        )
+        clusters.update({f"w{n}_{k}": v for k, v in got.items()})
+        plans += more
+    top = max(counts)
+    dist = plans[-1]
     whole_kb, largest_kb, all_kb = payload_kb(problem)
     fig = {
         "units": float(problem.n_units),
@@ -115,10 +128,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "build_s": build_s,
         "single_s": single_s,
         "inproc_s": inproc_s,
-        "start_s": start_s,
-        "dask_s": dask_s,
-        "warm_s": warm_s,
-        "identical": float(identical(dist, inproc) and identical(again, inproc)),
+        **clusters,
+        "top": float(top),
+        "dask_s": clusters[f"w{top}_first_s"],
+        "warm_s": clusters[f"w{top}_again_s"],
+        "identical": float(all(identical(plan, inproc) for plan in plans)),
         "differ_units": float((dist.assignment != single.assignment).sum()),
         "cost_diff": dist.cost / single.cost - 1,
         "whole_kb": whole_kb,
@@ -139,20 +153,13 @@ def report(args: argparse.Namespace, fig: dict[str, float], single: ZonePlan) ->
         f"problem built in {fig['build_s']:.2f} s"
     )
     print(
-        f"single process (geo.zones.solve):              {fig['single_s']:.2f} s "
+        f"single process (geo.zones.solve, best of {args.repeat}): {fig['single_s']:.2f} s "
         f"({info.method}, {info.groups} groups, gap {info.gap:.2%})"
     )
     print(f"partitioned, in process (scheduler=None):      {fig['inproc_s']:.2f} s")
-    print(
-        f"partitioned, Dask local cluster, {args.workers} workers:  {fig['dask_s']:.2f} s "
-        f"(+ {fig['start_s']:.1f} s cluster start-up)"
-    )
-    print(f"  again on the same cluster (workers warm):      {fig['warm_s']:.2f} s")
-    print(
-        f"ratio single / Dask: {fig['single_s'] / fig['dask_s']:.2f}, warm "
-        f"{fig['single_s'] / fig['warm_s']:.2f} "
-        f"(with start-up {fig['single_s'] / (fig['dask_s'] + fig['start_s']):.2f})"
-    )
+    for n in [int(n) for n in str(args.workers).split(",")]:
+        print(cluster_line(f"Dask local cluster, {n} worker(s):", fig, f"w{n}_"))
+    print(ratio_line(fig["single_s"], fig["single_s"], fig, int(fig["top"])))
     print(f"load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"task inputs pickled: largest {fig['largest_kb']:,.0f} kB, all {fig['all_kb']:,.0f} kB;"

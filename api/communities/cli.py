@@ -14,12 +14,12 @@ communities they replace (it says what it drops and asks first, unless ``--yes``
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api.cli_common import (
+    ResultOutOption,
     StoreOption,
     cli_actor,
     console,
@@ -60,6 +60,7 @@ def _parts(values: list[str]) -> dict[str, int]:
 def _accept(store: Store, result: ResizeResult, layer: str, *, yes: bool) -> None:
     """Write the accepted communities layer after saying what it replaces."""
     from layers.records import open_record_store
+    from layers.store.base import Written
 
     chosen = [p for p in result.proposals if p.status == "proposed"]
     out = console()
@@ -76,14 +77,23 @@ def _accept(store: Store, result: ResizeResult, layer: str, *, yes: bool) -> Non
     )
     if not yes and not typer.confirm("write the new layer? / 写入新图层？"):
         raise typer.Exit(code=1)
-    store.import_frame(result.accepted(), name=layer, kind="communities")
-    info = store.info(layer)
-    detail = {"layer": layer, "layer_version": info.version, "dropped": dropped}
-    records = open_record_store(store)
+    records, actor = open_record_store(store), cli_actor()
+
+    def audit(written: Written) -> None:  # in the layer write's transaction
+        detail = {"layer": layer, "layer_version": written.info.version, "dropped": dropped}
+        target = f"layer:{layer}"
+        records.audit_within(
+            written.connection, "community_proposal.accept", target, detail, actor=actor
+        )
+
     try:
-        records.audit("community_proposal.accept", f"layer:{layer}", detail, actor=cli_actor())
+        store.import_frame(
+            result.accepted(), name=layer, kind="communities", source="communities resize",
+            within=audit,
+        )  # fmt: skip
     finally:
         records.close()
+    info = store.info(layer)
     out.print(f"wrote layer / 已写入图层 {layer} (v{info.version})", markup=False)
 
 
@@ -116,9 +126,7 @@ def resize(  # noqa: PLR0917 - one parameter per CLI option
     merge_undersize: Annotated[
         bool, typer.Option("--merge-undersize", help="Merge small neighbours / 合并过小社区")
     ] = False,
-    out: Annotated[
-        Path | None, typer.Option(help="Output: .gpkg .geojson .csv .xlsx / 输出文件")
-    ] = None,
+    out: ResultOutOption = None,
     accept: Annotated[
         bool, typer.Option("--accept", help="Write the new communities layer / 采纳方案")
     ] = False,

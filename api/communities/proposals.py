@@ -26,6 +26,7 @@ from api.communities.schemas import ProposalEdit, ResizeRequest
 from api.communities.service import layer_names, resize_inputs
 from api.errors import InvalidBodyError, PlanNotFoundError
 from api.tables import json_safe
+from api.zones.stored import Saved, saved_by
 from geo._errors import AnalysisError
 from geo.communities import (
     Proposal,
@@ -44,7 +45,7 @@ from layers.records import (
     ZonePlanVersion,
     layer_stamps,
 )
-from layers.store.base import LayerInfo
+from layers.store.base import LayerInfo, Written
 
 __all__ = ["ANALYSIS", "ProposalNotFoundError", "ProposalRegistry", "StoredProposal"]
 
@@ -66,18 +67,12 @@ class ProposalNotFoundError(PlanNotFoundError):
 
 
 @dataclasses.dataclass(frozen=True)
-class StoredProposal:
+class StoredProposal(Saved):
     """One version of a stored proposal, rebuilt on the current layers."""
 
     proposal_id: str
     proposal: Proposal
     request: ResizeRequest
-    notes: tuple[str, ...] = ()
-    created_by: str = ""
-    created_at: str = ""
-    updated_by: str = ""
-    updated_at: str = ""
-    inputs_changed: bool = False
 
     def to_public(self) -> dict[str, Any]:
         """What the API answers (without geometries): the proposal, its block → part
@@ -252,19 +247,27 @@ class ProposalRegistry:
             msg = f"provisional codes already in use: {', '.join(taken)} / 暂定代码已被占用"
             raise ConflictError(msg)
         accepted = ResizeResult.of_proposal(p, layer).accepted([p.community_code])
-        self.store.import_frame(accepted, name=request.communities_layer, kind="communities")
-        info = self.store.info(request.communities_layer)
-        detail = {
-            "version": based_on,
-            "layer": info.name,
-            "layer_version": info.version,
-            "dropped": dropped,
-            "added": list(p.codes),
-        }
-        self.records.audit(
-            "community_proposal.accept", f"zone_plan:{proposal_id}", detail, actor=actor
-        )
-        return info, dropped
+
+        def audit(written: Written) -> None:  # in the layer write's transaction
+            detail = {
+                "version": based_on,
+                "layer": written.info.name,
+                "layer_version": written.info.version,
+                "dropped": dropped,
+                "added": list(p.codes),
+            }
+            target = f"zone_plan:{proposal_id}"
+            self.records.audit_within(
+                written.connection, "community_proposal.accept", target, detail, actor=actor
+            )
+
+        name = request.communities_layer
+        self.store.import_frame(
+            accepted, name=name, kind="communities",
+            source=f"accept of resize proposal {proposal_id} ({actor})",
+            expected_version=int(current.inputs[name]["version"]), within=audit,
+        )  # fmt: skip
+        return self.store.info(name), dropped
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -307,9 +310,7 @@ class ProposalRegistry:
         note = "the input layers changed since this version was made / 该版本生成后输入图层已更新"
         return StoredProposal(
             saved.plan_id, proposal, request,
-            notes=(*saved.notes, *((note,) if changed else ())),
-            created_by=saved.created_by, created_at=saved.created_at,
-            updated_by=saved.updated_by, updated_at=saved.updated_at,
+            notes=(*saved.notes, *((note,) if changed else ())), **saved_by(saved),
             inputs_changed=changed,
         )  # fmt: skip
 

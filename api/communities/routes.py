@@ -23,7 +23,16 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from api.auth import Actor, Planner, get_records, read_access
 from api.catalog import Catalog
 from api.communities.proposals import ProposalRegistry, StoredProposal
-from api.communities.schemas import AcceptRequest, ProposalEdit, ResizeRequest
+from api.communities.schemas import (
+    AcceptedPublic,
+    AcceptRequest,
+    ProposalEdit,
+    ProposalHistoryPublic,
+    ProposalListPublic,
+    ResizePublic,
+    ResizeRequest,
+    StoredProposalPublic,
+)
 from api.communities.service import result_body, run_resize
 from api.deps import CatalogDep, get_catalog
 from api.errors import ERROR_RESPONSES, ErrorBody
@@ -45,6 +54,17 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     503: ERROR_RESPONSES[503],
 }
+_EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_RESPONSES,
+    401: {"model": ErrorBody, "description": "Not signed in / 未登录"},
+    403: {"model": ErrorBody, "description": "Role may not plan / 角色无权编辑方案"},
+    428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
+}
+#: a version as JSON (the model) or its parts as GeoJSON (``format=geojson``)
+_PROPOSAL_BODY: dict[int | str, dict[str, Any]] = {
+    **_RESPONSES,
+    200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}},
+}
 ProposalId = Annotated[str, Path(max_length=64, description="Proposal id / 方案编号")]
 IfMatch = Annotated[str | None, Header(description="Version edited / 所依据的版本")]
 Format = Annotated[Literal["json", "geojson"], Query(description="json / geojson (parts)")]
@@ -64,7 +84,11 @@ Registry = Annotated[ProposalRegistry, Depends(proposals)]
 
 
 @router.post(
-    "/communities", summary="Community size adjustment / 社区规模调整", responses=_RESPONSES
+    "/communities",
+    summary="Community size adjustment / 社区规模调整",
+    response_model=ResizePublic,
+    response_model_exclude_unset=True,
+    responses=_RESPONSES,
 )
 def resize(
     *,
@@ -107,6 +131,7 @@ def _body(stored: StoredProposal, format: str) -> Response:
 @router.get(
     "/communities/proposals",
     summary="Saved resize proposals / 已保存的调整方案",
+    response_model=ProposalListPublic,
     responses=_RESPONSES,
 )
 def list_proposals(
@@ -126,7 +151,8 @@ def list_proposals(
 @router.get(
     "/communities/proposals/{proposal_id}",
     summary="A resize proposal / 调整方案",
-    responses=_RESPONSES,
+    response_model=StoredProposalPublic,
+    responses=_PROPOSAL_BODY,
 )
 def read_proposal(
     registry: Registry,
@@ -141,6 +167,7 @@ def read_proposal(
 @router.get(
     "/communities/proposals/{proposal_id}/versions",
     summary="A proposal's history / 调整方案历史",
+    response_model=ProposalHistoryPublic,
     responses=_RESPONSES,
 )
 def proposal_versions(registry: Registry, proposal_id: ProposalId) -> Any:
@@ -152,7 +179,8 @@ def proposal_versions(registry: Registry, proposal_id: ProposalId) -> Any:
 @router.post(
     "/communities/proposals/{proposal_id}/edits",
     summary="Edit a proposal (move blocks, rename) / 调整方案编辑",
-    responses=_RESPONSES,
+    response_model=StoredProposalPublic,
+    responses=_EDIT_RESPONSES,
 )
 def edit_proposal(
     *,
@@ -171,7 +199,8 @@ def edit_proposal(
 @router.post(
     "/communities/proposals/{proposal_id}/accept",
     summary="Accept a proposal as the communities layer / 采纳调整方案",
-    responses=_RESPONSES,
+    response_model=AcceptedPublic,
+    responses=_EDIT_RESPONSES,
 )
 def accept_proposal(
     *,

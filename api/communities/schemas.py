@@ -1,14 +1,28 @@
-"""Request bodies of the community resize routes (社区规模调整)."""
+"""Request and response bodies of the community resize routes (社区规模调整): a run, its
+proposals, stored proposals with their versions and history, and an accepted layer."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from api.schemas import Id, Name, StrictModel
+from api.schemas import Id, Name, PublicModel, StrictModel
+from api.zones.schemas import PlanStamp
 
-__all__ = ["AcceptRequest", "Move", "ProposalEdit", "ResizeRequest"]
+__all__ = [
+    "AcceptRequest",
+    "AcceptedPublic",
+    "Move",
+    "ProposalEdit",
+    "ProposalHistoryPublic",
+    "ProposalListPublic",
+    "ProposalPublic",
+    "ProposalVersionPublic",
+    "ResizePublic",
+    "ResizeRequest",
+    "StoredProposalPublic",
+]
 
 Households = Annotated[float, Field(gt=0, le=1_000_000)]
 
@@ -82,3 +96,127 @@ class AcceptRequest(StrictModel):
     confirm: bool = Field(
         default=False, description="Replace the communities it replaces / 确认替换原社区"
     )
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+Table = list[dict[str, Any]]
+
+
+class ProposalPublic(PublicModel):
+    """One community's proposal: the parts it would be cut into, with provisional codes."""
+
+    community_code: str
+    replaces: list[str] = Field(description="Communities it replaces / 被替换的社区")
+    street_code: str | None
+    flag: str = Field(description="split / resize / undersize / 标记")
+    status: str = Field(description="proposed, infeasible … / 状态")
+    reasons: list[str] = Field(description="Why not proposed / 未提出方案的原因")
+    parts: int
+    codes: list[str] = Field(description="Provisional codes / 暂定代码")
+    names: list[str]
+    code_provisional: bool
+    version: int
+    cost: float | None
+    bound: float | None = Field(description="Lower bound of the cost / 目标下界")
+    gap: float | None
+    lp_bound: float | None
+    lp_gap: float | None
+
+
+class ResizeProposalPublic(ProposalPublic):
+    """A proposal of a run; ``proposal_id`` when the run was saved (``null`` for one
+    without parts)."""
+
+    proposal_id: str | None = None
+
+
+class ResizeSummaryPublic(PublicModel):
+    """Counts of a run."""
+
+    flags: dict[str, int] = Field(description="Communities by flag / 各标记社区数")
+    proposals: int
+    proposed: int
+    infeasible: int
+    max_gap: float | None
+    seconds: float
+
+
+class ResizePublic(PublicModel):
+    """A resize run: summary, flagged communities, proposals, validation, before/after and,
+    with ``geometry``, the proposed parts and their blocks as GeoJSON."""
+
+    summary: ResizeSummaryPublic
+    band_households: list[float]
+    flags: Table
+    proposals: list[ResizeProposalPublic]
+    validation: Table
+    before_after: Table
+    parts: dict[str, Any] | None = Field(default=None, description="GeoJSON / 分区")
+    blocks: dict[str, Any] | None = Field(default=None, description="GeoJSON / 街区")
+
+
+class StoredProposalPublic(ProposalPublic):
+    """One version of a stored proposal (send ``version`` as If-Match to edit or accept it),
+    its block → part assignment and who made and changed it."""
+
+    proposal_id: str
+    created_by: str
+    created_at: str
+    updated_by: str
+    updated_at: str
+    inputs_changed: bool = Field(description="Layers changed since / 输入图层已更新")
+    notes: list[str]
+    assignment: dict[str, str | None] = Field(description="{block: part code} / 街区所属分区")
+
+
+class ProposalSummaryPublic(PublicModel):
+    """What a list shows of a proposal."""
+
+    community_code: str
+    replaces: list[str]
+    parts: int
+    households: list[int] = Field(description="Per part / 各分区户数")
+    status: str
+
+
+class ProposalVersionPublic(PlanStamp):
+    """A stored proposal, or one version in its history (``plan_id`` is its id)."""
+
+    summary: ProposalSummaryPublic
+    changed: list[str] = Field(description="Blocks moved / 移动的街区")
+
+
+class ProposalListPublic(PublicModel):
+    """Saved proposals, newest first."""
+
+    proposals: list[ProposalVersionPublic]
+    limit: int
+    offset: int
+
+
+class ProposalHistoryPublic(PublicModel):
+    """Every version of a proposal, oldest first."""
+
+    proposal_id: str
+    versions: list[ProposalVersionPublic]
+
+
+class AcceptedLayerPublic(PublicModel):
+    """The communities layer an accepted proposal wrote."""
+
+    name: str
+    kind: str
+    count: int
+    bbox: list[float] | None
+    geometry_type: str
+    version: int
+    updated_at: str
+
+
+class AcceptedPublic(PublicModel):
+    """An accepted proposal: the new layer version and the communities it dropped."""
+
+    layer: AcceptedLayerPublic
+    dropped: list[str]
+    accepted_by: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 
@@ -23,6 +23,7 @@ from api.cli_common import (
     console,
     network_source,
     opened_store,
+    resolve_store,
     run_with_progress,
     user_errors,
 )
@@ -111,12 +112,20 @@ def compute_by_district(
     scheduler: str,
     workers: int = 2,
     source: NetworkSource | None = None,
+    pieces_dir: Path | None = None,
+    location: str | None = None,
 ) -> CoverageRun:
     """:func:`compute` partitioned by district on Dask (``scheduler``: ``local``, ``none``
-    or an address such as ``tcp://host:8786``); see :func:`geo.distributed.coverage_by_district`."""
+    or an address such as ``tcp://host:8786``); see :func:`geo.distributed.coverage_by_district`.
+
+    The districts' pieces of network go to ``pieces_dir`` (default: beside a GeoPackage
+    store, ``demo.gpkg`` → ``demo.pieces/``), or into the PostGIS store at ``location``
+    (the URL the workers connect with), written once and read there by the workers."""
     from api.coverage.service import CoverageRun
     from api.errors import InvalidParameterError
     from geo.distributed import coverage_by_district
+
+    where = _pieces_where(store, pieces_dir, location) if scheduler != "none" else {}
 
     kinds = {info.name: info.kind for info in store.layers()}
     for option, name in (("--facilities", facilities), ("--demand", demand)):
@@ -126,6 +135,8 @@ def compute_by_district(
     def work(report: Callable[[str], None]) -> CoverageRun:
         net = _found_network(store, mode, source, report)(store) if mode == "network" else None
         report(f"partitioned by district on {scheduler} / 按区县分区计算")
+        if "pieces_dir" in where:
+            report(f"district pieces in {where['pieces_dir']} / 区县分片目录")
         result = coverage_by_district(
             store.read(demand),
             store.read(facilities),
@@ -137,10 +148,26 @@ def compute_by_district(
             tiers_m=tiers_m,
             mode=mode,
             weights=weights,
+            **where,
         )
         return CoverageRun(facilities, demand, result, None, net)
 
     return run_with_progress("coverage by district / 分区覆盖分析", work)
+
+
+def _pieces_where(store: Store, pieces_dir: Path | None, location: str | None) -> dict[str, Any]:
+    """Where the districts' pieces are kept: ``pieces_dir``, else beside a GeoPackage
+    store, else in the PostGIS store at ``location``."""
+    from api.network.service import store_file
+    from layers.store import is_postgis_url
+
+    if pieces_dir is None and (path := store_file(store)) is not None:
+        pieces_dir = path.with_name(f"{path.stem}.pieces")
+    if pieces_dir is not None:
+        return {"pieces_dir": pieces_dir}
+    if location is not None and is_postgis_url(location):
+        return {"pieces_store": location}
+    return {}
 
 
 def _found_network(
@@ -304,6 +331,16 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
         ),
     ] = None,
     workers: WorkersOption = 2,
+    pieces_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --scheduler: where the districts' network pieces are written once and"
+            " read by the workers (shared with them); default beside a GeoPackage store,"
+            " inside a PostGIS store / 区县路网分片目录（写一次，工作进程读取），默认在"
+            " GeoPackage 文件旁或 PostGIS 存储内",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Coverage of a facility layer / 设施覆盖分析"""
     from api.errors import InvalidParameterError
@@ -325,7 +362,13 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
         run = (
             compute
             if scheduler is None
-            else partial(compute_by_district, scheduler=scheduler, workers=workers)
+            else partial(
+                compute_by_district,
+                scheduler=scheduler,
+                workers=workers,
+                pieces_dir=pieces_dir,
+                location=resolve_store(store),
+            )
         )(
             opened,
             facilities=facilities,

@@ -82,10 +82,19 @@ def copy(
     out.print(table)
     total = sum(result.counts.values())
     out.print(
-        f"copied {len(result.counts)} layers, {total:,} features"
-        f" / 已复制 {len(result.counts)} 个图层，共 {total:,} 个要素",
+        f"copied {len(result.counts)} layers, {total:,} features, the history of"
+        f" {len(result.lineages)} (verified)"
+        f" / 已复制 {len(result.counts)} 个图层，共 {total:,} 个要素，"
+        f"{len(result.lineages)} 个图层的版本历史（已校验）",
         markup=False,
     )
+    if result.history_left:
+        left = ", ".join(result.history_left)
+        out.print(
+            f"{left}: the target's own history kept, the copy is a new version on top"
+            f" / {left}：保留目标中原有的版本历史，复制内容为其上的新版本",
+            markup=False,
+        )
     if rows:
         records_copied = rows["mzgis_marker_inspections"] + rows["mzgis_segment_checks"]
         out.print(
@@ -122,9 +131,11 @@ def backup(
     ] = False,
     passphrase_env: PassphraseEnv = None,
 ) -> None:
-    """Back up a live store into one new file, verified before success (row counts, audit
+    """Back up a live store into one new file (layers with their earlier versions, records,
+    users, plans, audit log), verified before success (row counts, layer histories, audit
     chain, photo hashes); a failed backup leaves no file
-    / 备份在用存储到一个新文件，校验通过才算成功；失败不留下文件"""
+    / 备份在用存储（含图层历史版本、记录、用户、方案、审计日志）到一个新文件，校验通过才算成功；
+    失败不留下文件"""
     from layers.records.backup import backup_store
     from layers.store import open_store
 
@@ -193,10 +204,11 @@ def _report(result: object, en: str, zh: str) -> None:
     layers = sum(1 for name in result.counts if not name.startswith("mzgis_"))
     sealed = " (encrypted / 已加密)" if result.encrypted else ""
     console().print(
-        f"{en} {result.path}{sealed}: {layers} layers, {records:,} records,"
-        f" {result.photos:,} photos, {result.audit_entries:,} audit entries (chain verified),"
-        f" {result.size_bytes / 1e6:.1f} MB in {result.seconds:.2f} s"
-        f" / {zh} {result.path}：{layers} 个图层、{records:,} 条记录、{result.photos:,} 张照片、"
+        f"{en} {result.path}{sealed}: {layers} layers with {result.layer_versions:,} earlier"
+        f" versions, {records:,} records, {result.photos:,} photos, {result.audit_entries:,}"
+        f" audit entries (chain verified), {result.size_bytes / 1e6:.1f} MB in"
+        f" {result.seconds:.2f} s / {zh} {result.path}：{layers} 个图层（含"
+        f" {result.layer_versions:,} 个历史版本）、{records:,} 条记录、{result.photos:,} 张照片、"
         f"{result.audit_entries:,} 条审计记录（哈希链已校验）",
         markup=False,
     )

@@ -13,8 +13,11 @@ record store. Inside the editor, under the layer's lock in this process (:class:
    checks it inside its write transaction, so a write made meanwhile by another process or
    app instance refuses this one, which then starts again at step 1: the feature's own ETag
    decides whether the client's change still applies;
-4. append the audit entry, refresh the catalog and drop the cached map pages (the walking
-   network is built from ``roads``, which is never editable, so it stays).
+4. append the audit entry inside the layer write's transaction (:class:`_Audit`, given to
+   the write as ``within``: the record store's audit log lives in the layer store's own
+   database, so the new version and its entry commit together, and an entry that cannot be
+   written rolls the version back), then refresh the catalog and drop the cached map pages
+   (the walking network is built from ``roads``, which is never editable, so it stays).
 
 An item's ETag is a digest of its GeoJSON as ``GET /collections/{layer}/items/{id}`` serves
 it (without links): edits of other features do not make it stale.
@@ -45,6 +48,7 @@ from layers._errors import ConflictError, LayerValidationError, PreconditionFail
 from layers.records import RecordStore
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
 from layers.store import LayerInfo, Store
+from layers.store.base import Written
 from layers.validate import validate
 
 __all__ = [
@@ -53,6 +57,7 @@ __all__ = [
     "Item",
     "LayerLocks",
     "check_editable",
+    "item_of",
     "read_item",
 ]
 
@@ -76,7 +81,12 @@ class Item:
 
 def read_item(store: Store, info: LayerInfo, feature_id: str) -> Item:
     """Feature ``feature_id`` of a layer with its ETag (:class:`FeatureNotFoundError`)."""
-    frame = store.feature(info.name, feature_id).iloc[:1]
+    return item_of(store.feature(info.name, feature_id), info, feature_id)
+
+
+def item_of(found: gpd.GeoDataFrame, info: LayerInfo, feature_id: str) -> Item:
+    """The item of a feature read from layer ``info`` (its first row), with its ETag."""
+    frame = found.iloc[:1]
     schema = SCHEMAS.get(info.kind)
     (text,) = feature_strings(frame, id_field=schema.id_field if schema else None)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:ETAG_HEX_CHARS]
@@ -250,53 +260,59 @@ class FeatureEditor:
                     before = read_item(self.store, current, feature_id)
                     check_if_match(if_match, before, layer=info.name)
                 new_frame, new_id = change(self.store.read(info.name), before)
+                audit = _Audit(self.records, action, current, new_id, before, actor)
                 try:
-                    written = self.store.write(
+                    self.store.write(
                         info.name,
                         new_frame,
                         kind=current.kind,
                         source=f"OGC API {action} {feature_id or new_id} ({actor})",
                         expected_version=current.version,
+                        within=audit,
                     )
                 except PreconditionFailedError:
                     continue  # another writer changed the layer: check the feature again
-                after = None if action == "delete" else read_item(self.store, written, new_id)
-                self._record(
-                    action, written=written, based_on=current, feature_id=new_id, before=before,
-                    after=after, actor=actor,
-                )  # fmt: skip
-                return after
+                self.catalog.refresh()
+                if self.pages is not None:
+                    self.pages.clear()
+                return audit.after
         msg = (
             f"layer {info.name!r} kept changing while the edit was saved; try again"
             f" / 图层 {info.name} 正被频繁修改，保存未成功，请重试"
         )
         raise ConflictError(msg)
 
-    def _record(
-        self,
-        action: str,
-        *,
-        written: LayerInfo,
-        based_on: LayerInfo,
-        feature_id: str,
-        before: Item | None,
-        after: Item | None,
-        actor: str,
-    ) -> None:
+
+@dataclass
+class _Audit:
+    """The audit entry of one feature write, appended inside the write's transaction (the
+    store calls it with the new version); ``after`` is the written feature, read there."""
+
+    records: RecordStore
+    action: str
+    based_on: LayerInfo
+    feature_id: str
+    before: Item | None
+    actor: str
+    after: Item | None = None
+
+    def __call__(self, written: Written) -> None:
+        info = written.info
+        if self.action != "delete":
+            self.after = item_of(written.feature(self.feature_id), info, self.feature_id)
         detail = {
-            "layer": written.name,
-            "kind": written.kind,
-            "id": feature_id,
-            "version": written.version,
-            "based_on": based_on.version,
-            "etag": None if after is None else after.etag,
-            "previous_etag": None if before is None else before.etag,
+            "layer": info.name,
+            "kind": info.kind,
+            "id": self.feature_id,
+            "version": info.version,
+            "based_on": self.based_on.version,
+            "etag": None if self.after is None else self.after.etag,
+            "previous_etag": None if self.before is None else self.before.etag,
         }
-        self.records.audit(f"feature.{action}", f"layer:{written.name}/{feature_id}", detail,
-                           actor=actor)  # fmt: skip
-        self.catalog.refresh()
-        if self.pages is not None:
-            self.pages.clear()
+        target = f"layer:{info.name}/{self.feature_id}"
+        self.records.audit_within(
+            written.connection, f"feature.{self.action}", target, detail, actor=self.actor
+        )
 
 
 # -- features in, one validated row out ------------------------------------------------------

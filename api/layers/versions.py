@@ -3,7 +3,8 @@
 ``GET /collections/{layer}/versions`` lists every version (time in UTC and Beijing time,
 what wrote it, its feature count, whether its data is kept); ``POST
 /collections/{layer}/versions/{version}/restore`` writes that version's data as a new
-version (undoable in turn), appends an audit entry and refreshes the catalog.
+version (undoable in turn) with its audit entry in the same transaction, and refreshes the
+catalog.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import Path as PathParam
 from api.auth import Admin, RecordsDep
 from api.deps import CatalogDep, StoreDep
 from api.errors import ERROR_RESPONSES
+from layers.store.base import Written
 
 __all__ = ["router"]
 
@@ -51,8 +53,13 @@ def restore(
 ) -> dict[str, Any]:
     """Write the kept data of ``version`` as a new version of ``layer``."""
     note = f"restore of version {version} by {user.username} / 恢复版本 {version}"
-    info = store.restore(layer, version, source=note)
+
+    def audit(written: Written) -> None:
+        new = written.info
+        detail = {"restored": version, "version": new.version, "count": new.count}
+        records.audit_within(written.connection, "layer.restore", layer, detail,
+                             actor=user.username)  # fmt: skip
+
+    info = store.restore(layer, version, source=note, within=audit)
     catalog.refresh()
-    detail = {"restored": version, "version": info.version, "count": info.count}
-    records.audit("layer.restore", layer, detail, actor=user.username)
     return {"layer": layer, "restored": version, **info.to_dict()}

@@ -13,6 +13,7 @@ import typer
 from api.cli_common import (
     ExportCrsOption,
     NetworkOption,
+    ResultOutOption,
     StoreOption,
     console,
     opened_store,
@@ -238,10 +239,7 @@ def site(  # noqa: PLR0917 - one parameter per CLI option
     ] = "euclidean",
     time_limit_s: Annotated[float, typer.Option(help="Solver limit, s / 求解时限")] = 30.0,
     mip_gap: Annotated[float, typer.Option(help="Relative gap accepted / 相对间隙")] = 1e-4,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
-    ] = None,
+    out: ResultOutOption = None,
     crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
     network: NetworkOption = None,

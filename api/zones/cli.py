@@ -25,6 +25,7 @@ from api.cli_common import (
     EXIT_BAD_INPUT,
     ExportCrsOption,
     NetworkOption,
+    ResultOutOption,
     StoreOption,
     WorkersOption,
     console,
@@ -118,10 +119,7 @@ def solve(  # noqa: PLR0917 - one parameter per CLI option
             "--save", help="Save the plan in the store, print its id / 保存方案并显示其编号"
         ),
     ] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Output: .gpkg .geojson .csv .xlsx (.shp) / 输出文件"),
-    ] = None,
+    out: ResultOutOption = None,
     crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
     network: NetworkOption = None,

@@ -32,7 +32,7 @@ from api.errors import InvalidBodyError, PlanNotFoundError
 from api.network.service import ROADS_LAYER, NetworkSource
 from api.zones.schemas import EditRequest, ZoneRequest
 from api.zones.service import apply_edit, build_problem
-from api.zones.stored import EditResult, StoredPlan, plan_assignment, plan_summary
+from api.zones.stored import EditResult, StoredPlan, plan_assignment, plan_summary, saved_by
 from geo.zones import SolveInfo, StalePlanError, ZonePlan, ZoneProblem, ZoneReport, solve
 from layers.records import (
     RecordNotFoundError,
@@ -319,9 +319,7 @@ class PlanRegistry:
         missing = _missing_note(missing_units, missing_stations)
         return StoredPlan(
             saved.plan_id, plan, request,
-            notes=(*saved.notes, *(n for n in (changed, missing) if n)),
-            created_by=saved.created_by, created_at=saved.created_at,
-            updated_by=saved.updated_by, updated_at=saved.updated_at,
+            notes=(*saved.notes, *(n for n in (changed, missing) if n)), **saved_by(saved),
             inputs_changed=changed is not None,
             missing_units=tuple(missing_units), missing_stations=tuple(missing_stations),
         )  # fmt: skip
@@ -335,11 +333,7 @@ class PlanRegistry:
         stamps: Stamps,
     ) -> StoredPlan:
         """The plan just saved, kept in the caches (its problem and report included)."""
-        stored = StoredPlan(
-            saved.plan_id, plan, request, notes=saved.notes,
-            created_by=saved.created_by, created_at=saved.created_at,
-            updated_by=saved.updated_by, updated_at=saved.updated_at,
-        )  # fmt: skip
+        stored = StoredPlan(saved.plan_id, plan, request, notes=saved.notes, **saved_by(saved))
         vars(stored)["report"] = report  # the slot of the cached property
         self._keep(self._plans, (saved.plan_id, saved.version, canonical_json(stamps)), stored)
         return stored

@@ -18,6 +18,7 @@ __all__ = [
     "PlanHistoryPublic",
     "PlanListPublic",
     "PlanSolvedPublic",
+    "PlanStamp",
     "PlanSummaryPublic",
     "PlanVersionPublic",
     "ValidateRequest",
@@ -111,7 +112,9 @@ class ZoneReportPublic(PublicModel):
     stations: list[dict[str, Any]]
 
 
-class _PlanStamp(PublicModel):
+class PlanStamp(PublicModel):
+    """A saved version: its plan, number and who made and last changed the plan."""
+
     plan_id: str
     version: int = Field(description="Send as If-Match to edit it / 编辑时作为 If-Match 提交")
     created_by: str
@@ -120,7 +123,7 @@ class _PlanStamp(PublicModel):
     updated_at: str
 
 
-class _PlanMeta(_PlanStamp):
+class _PlanMeta(PlanStamp):
     notes: list[str] = Field(description="E.g. input layers changed since / 说明")
 
 
@@ -203,7 +206,7 @@ class PlanAssignmentPublic(_PlanMeta):
     assignment: list[dict[str, Any]]
 
 
-class PlanVersionPublic(_PlanStamp):
+class PlanVersionPublic(PlanStamp):
     """A plan, or one version in its history, without its assignment."""
 
     summary: dict[str, Any]

@@ -8,19 +8,53 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 import numpy as np
 
 from api.tables import json_safe
 from api.zones.schemas import ZoneRequest
 from geo.zones import ZonePlan, ZoneReport
+from layers.records import ZonePlanVersion
 
-__all__ = ["EditResult", "StoredPlan", "plan_assignment", "plan_summary"]
+__all__ = ["EditResult", "Saved", "StoredPlan", "plan_assignment", "plan_summary", "saved_by"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Saved:
+    """What a stored version says of itself, a zone plan's or a resize proposal's (both are
+    kept in the zone-plan tables): its notes, who made the plan and who last changed it,
+    and whether its input layers changed since."""
+
+    notes: tuple[str, ...] = ()
+    created_by: str = ""
+    created_at: str = ""
+    updated_by: str = ""
+    updated_at: str = ""
+    inputs_changed: bool = False
+
+
+class Authors(TypedDict):
+    """Who made a stored plan and who last changed it, and when."""
+
+    created_by: str
+    created_at: str
+    updated_by: str
+    updated_at: str
+
+
+def saved_by(saved: ZonePlanVersion) -> Authors:
+    """The authors and times of a stored version, as :class:`Saved` takes them."""
+    return {
+        "created_by": saved.created_by,
+        "created_at": saved.created_at,
+        "updated_by": saved.updated_by,
+        "updated_at": saved.updated_at,
+    }
 
 
 @dataclasses.dataclass(frozen=True)
-class StoredPlan:
+class StoredPlan(Saved):
     """One version of a stored plan, rebuilt on the current layers.
 
     ``notes`` holds the notes saved with the version and, when it applies, a note that the
@@ -31,12 +65,6 @@ class StoredPlan:
     plan_id: str
     plan: ZonePlan
     request: ZoneRequest
-    notes: tuple[str, ...] = ()
-    created_by: str = ""
-    created_at: str = ""
-    updated_by: str = ""
-    updated_at: str = ""
-    inputs_changed: bool = False
     missing_units: tuple[str, ...] = ()
     missing_stations: tuple[str, ...] = ()
 

@@ -1,12 +1,17 @@
 """Coverage partitioned by district, run on Dask, equal to the single-process run.
 
 The demand is split by district (the 6-digit prefix of its division codes, or a column
-named by ``district_of``). Each partition gets its demand points, the facilities within
-``margin_m`` of the district's demand (plus those it owns: every facility is owned by the
-partition of its nearest demand point, which reports whether it snaps) and the streets
-within ``margin_m + max_snap_m`` of the bounding box of its points and owned facilities.
-It finds every point's nearest facility on that piece of network as one task. The driver
-puts the per-point answers back in order and builds an ordinary
+named by ``district_of``). Each partition gets its demand points, the streets within
+``margin_m + max_snap_m`` of the bounding box of its points (its piece of network) and the
+facilities within ``margin_m`` of its demand, plus those it owns: every facility is owned
+by the first partition whose box grown by ``margin_m`` holds it, which reports whether it
+snaps; a facility no box holds is out of every demand point's reach and is snapped on the
+whole network by the driver. It finds every point's nearest facility on that piece of
+network as one task. The pieces and points depend only on the network, the demand and the
+margin, not on the facilities: on a cluster they are written once to a shared directory
+and each task reads its district's by key (:mod:`geo.distributed.pieces`), so a task is
+sent two paths and its facilities' coordinates, and a worker keeps what it read for the
+next run. The driver puts the per-point answers back in order and builds an ordinary
 :class:`~geo.coverage.CoverageResult`, so per-unit tables, roll-ups by community, street
 and district, gaps and the summary are computed by the same code as a single run.
 
@@ -25,69 +30,41 @@ length). Equal-distance ties between two facilities may resolve to either.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
+from scipy.spatial import ConvexHull, QhullError
 
 from geo._errors import AnalysisError, EmptyInputError
 from geo.costs import Mode
 from geo.coverage.core import facility_ids
-from geo.coverage.demand import DEFAULT_POINTS_PER_POLYGON, DemandPoints, demand_points
+from geo.coverage.demand import DEFAULT_POINTS_PER_POLYGON, demand_points
 from geo.coverage.demand import level_groups as _level_groups
 from geo.coverage.result import CoverageResult
 from geo.coverage.standards import resolve_tiers
-from geo.distance import Nearest, _check_mode, nearest_xy
-from geo.distributed.clip import EdgeIndex, clip_network
+from geo.distance import _check_mode
+from geo.distributed._coverage_tasks import (
+    Partition,
+    Task,
+    district_inputs,
+    far_reachable,
+    gather,
+    pieces_directory,
+    run_task,
+)
 from geo.distributed.cluster import Scheduler, dask_client, run_tasks
+from geo.distributed.pieces import district_bounds
 from geo.network.graph import Network
 from geo.projection import measuring_crs
-from geo.snap import DEFAULT_MAX_SNAP_M, points_xy, snap_points
+from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
 
 __all__ = ["Partition", "coverage_by_district", "district_keys", "min_margin_m"]
-
-
-@dataclass(frozen=True)
-class Partition:
-    """One district's share of the work (a task's whole input).
-
-    Attributes
-    ----------
-    district
-        The partition key (the district code).
-    points
-        Positions of its demand points in the whole run.
-    xy
-        Their coordinates (working CRS).
-    facilities
-        Positions of the facilities it is given, ascending.
-    facility_xy
-        Their coordinates.
-    owned
-        Which of them the partition reports on (every facility is owned by the
-        partition of its nearest demand point; its streets are in the piece).
-    network
-        Its piece of network (None in Euclidean mode).
-    mode, cutoff_m, max_snap_m, add_access
-        How to measure.
-    """
-
-    district: str
-    points: NDArray[np.int64]
-    xy: NDArray[np.float64]
-    facilities: NDArray[np.int64]
-    facility_xy: NDArray[np.float64]
-    owned: NDArray[np.bool_]
-    network: Network | None
-    mode: Mode
-    cutoff_m: float
-    max_snap_m: float
-    add_access: bool
 
 
 def min_margin_m(cutoff_m: float, *, mode: Mode, max_snap_m: float, add_access: bool) -> float:
@@ -117,112 +94,47 @@ def district_keys(units: pd.DataFrame, *, district_of: str | None = None) -> NDA
     return np.asarray(distinct[which], dtype=object)
 
 
-def _no_facility(part: Partition) -> Nearest:
-    """The answer of a partition with no facility or no street: only who snaps."""
-    n, net = len(part.points), part.network
-    fac_ok = np.full(len(part.facilities), net is None, dtype=bool)
-    if net is None:
-        reach, snap = np.ones(n, dtype=bool), np.zeros(n)
-    elif net.n_edges == 0:
-        reach, snap = np.zeros(n, dtype=bool), np.full(n, np.inf)
-    else:
-        snapped = snap_points(part.xy, net, max_snap_m=part.max_snap_m)
-        reach, snap = snapped.ok, snapped.snap_m
-    none = np.full(n, -1, dtype=np.int64)
-    return Nearest(none, np.full(n, np.inf), reach, snap, fac_ok)
-
-
-def _run_partition(part: Partition) -> Nearest:
-    """One task: the nearest facility (whole-run position) of the partition's points on
-    its piece, and which of its facilities snap."""
-    if len(part.facility_xy) == 0 or (part.network is not None and part.network.n_edges == 0):
-        return _no_facility(part)
-    found = nearest_xy(
-        part.xy,
-        part.facility_xy,
-        network=part.network,
-        mode=part.mode,
-        cutoff_m=part.cutoff_m,
-        max_snap_m=part.max_snap_m,
-        add_access=part.add_access,
-    )
-    glob = np.where(found.facility >= 0, part.facilities[np.maximum(found.facility, 0)], -1)
-    return Nearest(
-        facility=glob.astype(np.int64),
-        distance_m=found.distance_m,
-        reachable=found.reachable,
-        snap_m=found.snap_m,
-        facility_reachable=found.facility_reachable,
-    )
-
-
 def _owners(
-    points: DemandPoints, which: NDArray[np.int64], fac_xy: NDArray[np.float64]
-) -> NDArray[np.int64]:
-    """The partition of every facility: that of its nearest demand point."""
-    _, nearest = cKDTree(points.xy).query(fac_xy)
-    return which[np.asarray(nearest, dtype=np.int64)]
+    fac_xy: NDArray[np.float64], boxes: NDArray[np.float64], margin_m: float
+) -> NDArray[np.intp]:
+    """The partition owning every facility: the first whose points' bounding box grown by
+    ``margin_m`` holds it (its piece then holds every street the facility could snap to,
+    which lies within ``margin_m + max_snap_m`` of that box); -1 when none does (the
+    facility is beyond reach of every demand point; see :func:`_far_reachable`)."""
+    x, y = fac_xy[:, :1], fac_xy[:, 1:]
+    inside = (x >= boxes[:, 0] - margin_m) & (x <= boxes[:, 2] + margin_m)
+    inside &= (y >= boxes[:, 1] - margin_m) & (y <= boxes[:, 3] + margin_m)
+    return np.where(inside.any(axis=1), inside.argmax(axis=1), -1).astype(np.intp)
+
+
+def _hull(xy: NDArray[np.float64]) -> Any:
+    """The convex hull of points (scipy's, ten times quicker than making the points first;
+    shapely's for fewer than three or collinear points)."""
+    try:
+        return shapely.Polygon(xy[ConvexHull(xy).vertices])
+    except (QhullError, ValueError):
+        return shapely.convex_hull(shapely.multipoints(xy))
 
 
 def _plan(
-    points: DemandPoints,
-    keys: NDArray[np.object_],
+    xy: NDArray[np.float64],
+    which: NDArray[np.intp],
+    districts: NDArray[Any],
     fac_xy: NDArray[np.float64],
+    owner: NDArray[np.intp],
     *,
-    index: EdgeIndex | None,
     margin_m: float,
-    measure: tuple[Mode, float, float, bool],
 ) -> list[Partition]:
-    """One :class:`Partition` per district key, largest first."""
-    mode, cutoff_m, max_snap_m, add_access = measure
-    districts, which = np.unique(keys[points.unit].astype(str), return_inverse=True)
-    owner = _owners(points, which, fac_xy)
+    """One :class:`Partition` per district, largest first."""
     fac_geoms = shapely.points(fac_xy)
     parts = []
     for d, name in enumerate(districts):
         pos = np.flatnonzero(which == d)
-        region = shapely.MultiPoint(points.xy[pos]).convex_hull
+        region = _hull(xy[pos])
         own = owner == d
         fac = np.flatnonzero(shapely.dwithin(region, fac_geoms, margin_m) | own)
-        net = None
-        if index is not None:
-            every = np.concatenate([points.xy[pos], fac_xy[own]])
-            bounds = (*every.min(axis=0), *every.max(axis=0))
-            net = clip_network(index.network, index.near(bounds, margin_m + max_snap_m))
-        parts.append(
-            Partition(
-                str(name),
-                pos,
-                points.xy[pos],
-                fac,
-                fac_xy[fac],
-                own[fac],
-                net,
-                mode,
-                cutoff_m,
-                max_snap_m,
-                add_access,
-            )
-        )
+        parts.append(Partition(str(name), pos, fac, own[fac]))
     return sorted(parts, key=lambda p: -len(p.points))
-
-
-def _gather(
-    n_points: int, n_facilities: int, parts: Sequence[Partition], results: Sequence[Nearest]
-) -> Nearest:
-    """The per-point answers of every partition, back in the whole run's order; every
-    facility's reachability from the partition that owns it."""
-    facility = np.full(n_points, -1, dtype=np.int64)
-    distance = np.full(n_points, np.inf)
-    reachable = np.zeros(n_points, dtype=bool)
-    snap = np.full(n_points, np.inf)
-    fac_ok = np.zeros(n_facilities, dtype=bool)
-    for part, found in zip(parts, results, strict=True):
-        pos = part.points
-        facility[pos], distance[pos] = found.facility, found.distance_m
-        reachable[pos], snap[pos] = found.reachable, found.snap_m
-        fac_ok[part.facilities[part.owned]] = found.facility_reachable[part.owned]
-    return Nearest(facility, distance, reachable, snap, fac_ok)
 
 
 def _reach(
@@ -273,6 +185,8 @@ def coverage_by_district(
     search_m: float | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     add_access: bool = True,
+    pieces_dir: str | os.PathLike[str] | None = None,
+    pieces_store: str | None = None,
 ) -> CoverageResult:
     """:func:`geo.coverage.coverage` partitioned by district, one Dask task per district.
 
@@ -301,7 +215,18 @@ add_access
     search_m
         How far to look for the nearest facility (default: the service radius; must be
         finite). Beyond it the nearest facility and distance are left empty.
+    pieces_dir
+        A directory the workers can read at the same path, where every district's piece
+        of network and demand points are written once and found again by later runs on
+        the same network and demand (see :mod:`geo.distributed.pieces`); tasks are sent
+        only the files' paths. Default: a temporary directory for a ``"local"`` cluster;
+        for a scheduler address, a ``Client`` or ``None`` the pieces travel with the
+        tasks.
 
+    pieces_store
+        Instead of a directory, a store the workers can open (a ``postgresql://`` URL, or
+        a GeoPackage path they share): the pieces are kept there as artifacts, written
+        once (see :mod:`geo.distributed.stored`).
     Returns
     -------
     CoverageResult
@@ -323,18 +248,40 @@ add_access
     crs = network.pyproj_crs if network is not None else measuring_crs(demand)
     points = demand_points(demand, crs=crs, points_per_polygon=points_per_polygon, weights=weights)
     keys = district_keys(points.units, district_of=district_of)
+    districts, which = np.unique(keys[points.unit].astype(str), return_inverse=True)
     fac = facilities.reset_index(drop=True)
     fac_xy = points_xy(fac, crs)
-    index = EdgeIndex(net) if net is not None else None
+    owner = _owners(fac_xy, district_bounds(points.xy, which, len(districts)), margin)
+    parts = _plan(points.xy, which, districts, fac_xy, owner, margin_m=margin)
     measure = (mode, cutoff, max_snap_m, add_access)
-    parts = _plan(points, keys, fac_xy, index=index, margin_m=margin, measure=measure)
-    with dask_client(scheduler, n_workers=n_workers, timeout_s=timeout_s) as client:
-        results = run_tasks(_run_partition, parts, client=client)
+    with (
+        dask_client(scheduler, n_workers=n_workers, timeout_s=timeout_s) as client,
+        pieces_directory(
+            None if pieces_store else pieces_dir, None if pieces_store else scheduler, net
+        ) as directory,
+    ):
+        found = district_inputs(
+            net,
+            points.xy,
+            which,
+            districts,
+            reach_m=margin + max_snap_m,
+            directory=directory,
+            store=pieces_store,
+        )
+        tasks = [
+            Task(found[p.district], fac_xy[p.facilities], measure, keep=client is not None)
+            for p in parts
+        ]
+        sent = directory is None and pieces_store is None
+        results = run_tasks(run_task, tasks, client=client, scatter=sent, sticky=True)
+    nearest = gather(len(points), len(fac), parts, results)
+    far_reachable(nearest, fac_xy, owner, net, max_snap_m)
     return CoverageResult(
         demand_points=points,
         facilities=fac,
         facility_ids=facility_ids(fac, kind=kind, facility_id=facility_id),
-        nearest=_gather(len(points), len(fac), parts, results),
+        nearest=nearest,
         tiers_m=tiers,
         mode=mode,
         network=network,

@@ -18,7 +18,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo.network.augment import Augmented, Located, augment, locate
 from geo.network.graph import Network
-from geo.snap import snap_points
+from geo.snap import Snapped, snap_points
 
 __all__ = [
     "NearestArrays",
@@ -89,11 +89,12 @@ def nearest_search(
     cutoff_m: float,
     max_snap_m: float,
     add_access: bool,
+    demand: Snapped | None = None,
 ) -> NearestArrays:
     """The nearest facility of every demand point, walking (coordinates in the network's
-    CRS)."""
+    CRS); ``demand``: the points already snapped to ``network`` within ``max_snap_m``."""
     aug, fac_ok = sources_graph(network, facility_xy, max_snap_m=max_snap_m, add_access=add_access)
-    dem = snap_points(demand_xy, network, max_snap_m=max_snap_m)
+    dem = snap_points(demand_xy, network, max_snap_m=max_snap_m) if demand is None else demand
     loc = locate(network, aug, dem)
     dist, src = _multi_source(aug, cutoff_m)
     total, use_left = _combine(loc, dist[loc.left], dist[loc.right])

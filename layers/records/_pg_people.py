@@ -57,3 +57,9 @@ class PgPeople(SqlPeople):
         with self._connection() as con:
             _pg_conn.advisory_lock(con, self.schema, "records")
             yield con
+
+    def _join(self, con: Con) -> None:
+        """On another component's connection: the store's schema first on the path and its
+        write lock, for the transaction under way."""
+        con.execute("SELECT set_config('search_path', %s, true)", (self._search_path,))
+        _pg_conn.advisory_lock(con, self.schema, "records")

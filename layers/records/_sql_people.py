@@ -64,6 +64,18 @@ class SqlPeople:
     ) -> AuditEntry:
         raise NotImplementedError
 
+    def audit_within(
+        self, con: Any, action: str, target: str, detail: dict[str, Any], *, actor: str
+    ) -> AuditEntry:
+        """Append an entry inside a writing transaction the caller holds on ``con``, a
+        connection to this store's own database (a layer write's): both commit or neither."""
+        self._join(con)
+        return self._append_audit(con, actor, action, target, detail)
+
+    def _join(self, con: Any) -> None:
+        """Make another component's transaction on ``con`` fit to append audit entries
+        (nothing for SQLite, whose writing transaction already excludes every writer)."""
+
     def _flag(self, value: bool) -> Any:
         """A boolean as the backend stores it."""
         return int(value)

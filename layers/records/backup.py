@@ -1,15 +1,13 @@
 """Backups of a live store, verified before they are reported, and their restore.
 
-A backup is one GeoPackage file (layers, records, photos, zone plans, users and the audit
-log), optionally encrypted with a passphrase (:mod:`layers.store.crypt`). It is taken from
-one consistent view of the source (:func:`layers.records.snapshot.frozen`), written under a
-temporary name beside the target and renamed only after it verified:
-
-- the rows of every layer and record table equal the source's in that view;
-- SQLite's ``quick_check`` passes;
-- the audit chain verifies and ends at the source's head;
-- every photo's bytes hash to its SHA-256;
-- no audit entry names a record, photo, campaign or zone plan that the copy lacks.
+A backup is one GeoPackage file (layers with their history and the kept data of their
+earlier versions, artifacts, records, photos, zone plans, users and the audit log: every
+table of :data:`layers.records.snapshot.STORE_TABLES`), optionally encrypted with a
+passphrase (:mod:`layers.store.crypt`). It is taken from one consistent view of the source
+(:func:`layers.records.snapshot.frozen`), written under a temporary name beside the target
+and renamed only after it verified against that view (:mod:`layers.records.verify`: rows
+per table, each layer's history, quick_check, the audit chain and its head, photo hashes,
+no audit entry naming what the file lacks).
 
 Whatever fails, the temporary files are removed: a failed backup leaves no target. A
 restore verifies the backup the same way first, then writes a new GeoPackage (never over an
@@ -22,41 +20,33 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from layers._errors import ConflictError, StoreError
 from layers.records.copy import copy_store_and_records
 from layers.records.snapshot import copy_pages, frozen, table_counts
+from layers.records.verify import BackupResult, lineage_digests, same_counts, verify_backup
 from layers.store import crypt
 from layers.store.base import Store
-from layers.store.copy import CopyResult
+from layers.store.copy import CARRIED_TABLES, CopyResult
 from layers.store.gpkg import GeoPackageStore
 
-__all__ = ["BackupResult", "backup_store", "copy_live", "restore_store", "verify_backup"]
+__all__ = [
+    "BackupResult",
+    "backup_store",
+    "copy_live",
+    "lineage_digests",
+    "restore_store",
+    "verify_backup",
+]
 
 Progress = Callable[[str], None] | None
 _SIDE_FILES = ("-wal", "-shm", "-journal")
-
-
-@dataclass(frozen=True)
-class BackupResult:
-    """What a verified backup or restore holds."""
-
-    path: str
-    counts: dict[str, int] = field(default_factory=dict)
-    audit_entries: int = 0
-    audit_head: str = ""
-    photos: int = 0
-    size_bytes: int = 0
-    seconds: float = 0.0
-    encrypted: bool = False
 
 
 def backup_store(
@@ -83,13 +73,13 @@ def backup_store(
     dest.parent.mkdir(parents=True, exist_ok=True)
     with _scratch(dest) as plain:
         if isinstance(source, GeoPackageStore):
-            expected = copy_pages(source.path, plain)
+            expected, lineages = copy_pages(source.path, plain), None  # page for page
         else:
             with frozen(source) as view:
-                expected = table_counts(view)
+                expected, lineages = table_counts(view), lineage_digests(view)
                 copy_store_and_records(view, GeoPackageStore(plain))
         _say(progress, "snapshot written; verifying / 快照已写出，正在校验")
-        result = verify_backup(plain, expected=expected)
+        result = verify_backup(plain, expected=expected, lineages=lineages)
         if passphrase is None:
             _checkpoint(plain)
             plain.replace(dest)
@@ -137,11 +127,18 @@ def restore_store(
             return _finished(result, dest, started, encrypted=passphrase is not None)
         opened = open_store(target)
         try:
+            fresh = not opened.lineage_names() and not opened.artifacts()
             _copy_or_undo(GeoPackageStore(plain), opened, replace=replace, progress=progress)
-            _same_counts(result.counts, table_counts(opened), str(target))
+            expected = {
+                table: rows
+                for table, rows in result.counts.items()
+                if fresh or table not in CARRIED_TABLES  # else the target's own add to them
+            }
+            same_counts(expected, table_counts(opened), opened.url)
         finally:
             opened.close()
-    return _finished(result, target, started, encrypted=passphrase is not None)
+    # the store's URL without its password, as every message names a PostGIS store
+    return _finished(result, opened.url, started, encrypted=passphrase is not None)
 
 
 def copy_live(
@@ -162,57 +159,39 @@ def copy_live(
     from layers.store import is_postgis_url, open_store
 
     new_file = not is_postgis_url(target) and not Path(target).exists()
-    with frozen(source) as view:
-        if not new_file:
-            opened = open_store(target)
-            try:
-                copied = _copy_or_undo(
-                    view, opened, names=names, replace=replace, records=records, progress=progress
-                )
-                return (*copied, opened.url)
-            finally:
-                opened.close()
+    if new_file:
         dest = Path(target)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with _scratch(dest) as tmp:
+        with frozen(source) as view, _scratch(dest) as tmp:
             copied = copy_store_and_records(
                 view, GeoPackageStore(tmp), names=names, records=records, progress=progress
             )
             _checkpoint(tmp)
             tmp.replace(dest)
-    return (*copied, str(dest))
+        return (*copied, str(dest))
+    opened = open_store(target)
+    try:
+        if _same_store(source, opened):  # checked before the snapshot, which holds back
+            # the writes of the layers it sees
+            msg = f"source and target are the same store ({opened.url}) / 源与目标是同一个存储"
+            raise ConflictError(msg)
+        with frozen(source) as view:
+            copied = _copy_or_undo(
+                view, opened, names=names, replace=replace, records=records, progress=progress
+            )
+        return (*copied, opened.url)
+    finally:
+        opened.close()
 
 
-def verify_backup(path: str | Path, *, expected: dict[str, int] | None = None) -> BackupResult:
-    """Check a (plain) backup file; ``expected``: the rows each table must hold.
+def _same_store(a: Store, b: Store) -> bool:
+    from layers.store.postgis import PostGISStore
 
-    Raises
-    ------
-    StoreError
-        Naming the first check that failed.
-    """
-    path = Path(path)
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as con:
-        status = con.execute("PRAGMA quick_check").fetchone()
-        if status is None or status[0] != "ok":
-            raise StoreError(f"{path}: damaged file ({status}) / 备份文件已损坏")
-    counts = table_counts(GeoPackageStore(path))
-    if expected is not None:
-        _same_counts(expected, counts, str(path))
-    entries, head, photos = 0, "", 0
-    if "mzgis_audit" in counts:
-        from layers.records.gpkg import GeoPackageRecordStore
-
-        with contextlib.closing(GeoPackageRecordStore(path)) as records:
-            check = records.verify_audit()
-            if not check.ok:
-                msg = f"{path}: audit chain broken at {check.first_bad_seq}: {check.reason}"
-                raise StoreError(f"{msg} / 备份中的审计日志校验失败")
-            entries, head = check.entries, check.head_hash
-            with contextlib.closing(sqlite3.connect(path)) as con:
-                photos = _check_photos(con, path)
-                _check_references(con, path)
-    return BackupResult(str(path), counts, entries, head, photos)
+    if isinstance(a, PostGISStore) and isinstance(b, PostGISStore):
+        return (a.conninfo, a.schema) == (b.conninfo, b.schema)
+    if isinstance(a, GeoPackageStore) and isinstance(b, GeoPackageStore):
+        return a.path.resolve() == b.path.resolve()
+    return False
 
 
 def _copy_or_undo(
@@ -236,58 +215,6 @@ def _copy_or_undo(
                 with contextlib.suppress(StoreError):
                     target.delete(info.name)
         raise
-
-
-def _same_counts(expected: dict[str, int], found: dict[str, int], where: str) -> None:
-    wrong = sorted(t for t in expected if found.get(t, 0) != expected[t])
-    if wrong:
-        detail = ", ".join(f"{t}: {found.get(t, 0)} ≠ {expected[t]}" for t in wrong)
-        raise StoreError(f"{where}: row counts differ ({detail}) / 复制后的行数与源不一致")
-
-
-def _check_photos(con: sqlite3.Connection, path: Path) -> int:
-    count = 0
-    for record_id, sha256, size, data in con.execute(
-        "SELECT record_id, sha256, size_bytes, data FROM mzgis_photos"
-    ):
-        count += 1
-        if len(data) != size or hashlib.sha256(data).hexdigest() != sha256:
-            msg = f"{path}: photo {sha256} of record {record_id} does not match its hash"
-            raise StoreError(f"{msg} / 照片内容与其哈希不符")
-    return count
-
-
-def _check_references(con: sqlite3.Connection, path: Path) -> None:
-    """Every audit entry about a record, photo, campaign or zone plan names one present."""
-    present = {
-        "record": _column(con, "SELECT record_id FROM mzgis_marker_inspections")
-        | _column(con, "SELECT record_id FROM mzgis_segment_checks"),
-        "photo": _column(con, "SELECT record_id || '/' || sha256 FROM mzgis_photos"),
-        "campaign": _column(con, "SELECT campaign_id FROM mzgis_campaigns"),
-        "zone_plan": _column(con, "SELECT plan_id FROM mzgis_zone_plans"),
-    }
-    for seq, action, target, detail in con.execute(
-        "SELECT seq, action, target, detail FROM mzgis_audit ORDER BY seq"
-    ):
-        key = _reference(action, target, json.loads(detail))
-        if key is not None and key[1] not in present[key[0]]:
-            msg = f"{path}: audit entry {seq} ({action}) names {target}, which is missing"
-            raise StoreError(f"{msg} / 审计记录 {seq} 指向的对象在备份中不存在")
-
-
-def _reference(action: str, target: str, detail: dict[str, object]) -> tuple[str, str] | None:
-    name = target.split(":", 1)[-1]
-    if action.startswith("record."):
-        return "record", name
-    if action == "photo.add":
-        return "photo", f"{name}/{detail.get('sha256')}"
-    if action.startswith(("campaign.", "zone_plan.")):
-        return action.split(".", 1)[0], name
-    return None
-
-
-def _column(con: sqlite3.Connection, query: str) -> set[str]:
-    return {str(row[0]) for row in con.execute(query)}
 
 
 @contextlib.contextmanager

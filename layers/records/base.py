@@ -269,6 +269,14 @@ class RecordStore(ABC):
         """Append an entry for an action that writes nothing else (an export, a login)."""
 
     @abstractmethod
+    def audit_within(
+        self, con: Any, action: str, target: str, detail: dict[str, Any], *, actor: str
+    ) -> AuditEntry:
+        """Append an entry inside a writing transaction the caller holds on ``con``, a
+        connection to this store's database (a layer write's, :class:`layers.store.Written`):
+        the entry and the write commit together or not at all."""
+
+    @abstractmethod
     def audit_log(self, *, after_seq: int = 0, limit: int | None = None) -> list[AuditEntry]:
         """Audit entries with ``seq > after_seq``, oldest first."""
 

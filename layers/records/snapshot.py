@@ -7,15 +7,20 @@ a *frozen* store instead:
 - GeoPackage: SQLite's online backup API copies the file's pages inside one read
   transaction (WAL mode: writers go on meanwhile), into a file that nothing else writes.
 - PostGIS: every read runs on one connection inside one ``REPEATABLE READ, READ ONLY``
-  transaction, so all tables are seen at the snapshot its first statement took.
+  transaction, so all tables are seen at the snapshot its first statement took; layer
+  writes wait while it runs (a replaced layer's table is not kept by the snapshot, see
+  :func:`_pg_snapshot`), record writes go on.
 
 :func:`table_counts` counts rows in the same view (the figures a backup is verified
-against).
+against): every layer and every table of :data:`STORE_TABLES`, the tables the store's own
+DDL creates (read from its PostGIS migrations, so a new table is counted, and must be
+carried, without anyone listing it here), less its migration bookkeeping.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -26,15 +31,45 @@ import psycopg
 from psycopg import sql
 
 from layers._errors import StoreError
+from layers.records._pg_ddl import RECORD_MIGRATIONS
 from layers.records.copy import PLAN_TABLES, TABLES
+from layers.store import _pg_conn
+from layers.store._pg_sql import LAYER_MIGRATIONS
 from layers.store.base import Store
+from layers.store.copy import CARRIED_TABLES
 from layers.store.gpkg import GeoPackageStore
 from layers.store.postgis import PostGISStore
 
-__all__ = ["RECORD_TABLES", "copy_pages", "frozen", "table_counts"]
+__all__ = [
+    "BOOKKEEPING",
+    "RECORD_TABLES",
+    "STORE_TABLES",
+    "copy_pages",
+    "ddl_tables",
+    "frozen",
+    "table_counts",
+]
 
+#: snapshots tried while new layers keep appearing
+_SNAPSHOT_TRIES = 5
 #: every record table a backup carries (layers come from the ``mzgis_layers`` catalog)
 RECORD_TABLES = (*TABLES, *PLAN_TABLES)
+#: tables a store keeps about itself that a copy does not carry: each store records its own
+#: migrations (PostGIS) or schema version (GeoPackage)
+BOOKKEEPING = ("mzgis_migrations", "mzgis_records_meta")
+_CREATE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?\{schema\}\.(\w+)", re.IGNORECASE)
+
+
+def ddl_tables(*scripts: str) -> tuple[str, ...]:
+    """Names of the tables ``CREATE TABLE {schema}.name`` statements in ``scripts`` make."""
+    found = (m.group(1) for text in scripts for m in _CREATE.finditer(text))
+    return tuple(dict.fromkeys(found))
+
+
+#: every table of a store besides its layers and :data:`BOOKKEEPING`, from its DDL
+STORE_TABLES = tuple(
+    t for t in ddl_tables(*LAYER_MIGRATIONS, *RECORD_MIGRATIONS) if t not in BOOKKEEPING
+)
 
 
 @contextlib.contextmanager
@@ -60,15 +95,43 @@ def frozen(store: Store, *, workdir: str | Path | None = None) -> Iterator[Store
     from layers.records import open_record_store
 
     open_record_store(store).close()  # migrations run before the read-only snapshot
-    con = psycopg.connect(store.conninfo, autocommit=False)
-    try:
-        con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        con.read_only = True
-        con.execute("SELECT 1")  # the transaction's snapshot is taken here
+    with _pg_snapshot(store) as con:
         yield _FrozenPostGIS(store, con)
-    finally:
-        con.rollback()
-        con.close()
+
+
+@contextlib.contextmanager
+def _pg_snapshot(store: PostGISStore) -> Iterator[psycopg.Connection[Any]]:
+    """A ``REPEATABLE READ, READ ONLY`` transaction during which no layer it sees is
+    replaced.
+
+    Replacing a layer swaps its table (``DROP`` and ``RENAME``), and PostgreSQL resolves a
+    table's name in the latest catalog, not in the transaction's snapshot: a layer replaced
+    after the snapshot was taken would be read as the new table with none of its rows
+    visible. So a second connection first takes a shared lock on each layer's write lock
+    (waiting for writes under way, holding new ones back until the block ends), and the
+    snapshot is taken after; a layer created meanwhile is locked and the snapshot taken
+    again.
+    """
+    names = sql.SQL("SELECT name FROM {}").format(sql.Identifier(store.schema, "mzgis_layers"))
+    with psycopg.connect(store.conninfo, autocommit=True) as guard:
+        locked: set[str] = set()
+        for _ in range(_SNAPSHOT_TRIES):
+            for name in sorted({r[0] for r in guard.execute(names)} - locked):
+                _pg_conn.shared_session_lock(guard, store.schema, "layer", name.lower())
+                locked.add(name)
+            con = psycopg.connect(store.conninfo, autocommit=False)
+            try:
+                con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                con.read_only = True
+                seen = {r[0] for r in con.execute(names)}  # the snapshot is taken here
+                if seen <= locked:
+                    yield con
+                    return
+            finally:
+                con.rollback()
+                con.close()
+    msg = "layers kept being created while the snapshot was taken; try again"
+    raise StoreError(f"{msg} / 快照期间不断有新图层写入，请重试")
 
 
 def copy_pages(source: str | Path, target: str | Path) -> dict[str, int]:
@@ -111,12 +174,19 @@ def _sqlite_counts(con: sqlite3.Connection) -> dict[str, int]:
     names = []
     if "mzgis_layers" in present:
         names = [r[0] for r in con.execute("SELECT name FROM mzgis_layers ORDER BY name")]
-    names += [t for t in RECORD_TABLES if t in present]
-    return {n: int(con.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names}
+    counts = {n: _sqlite_count(con, n) for n in names}
+    for table in STORE_TABLES:  # a GeoPackage makes its artifacts table on first use
+        if table in present or table in CARRIED_TABLES:
+            counts[table] = _sqlite_count(con, table) if table in present else 0
+    return counts
+
+
+def _sqlite_count(con: sqlite3.Connection, table: str) -> int:
+    return int(con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
 
 
 def _pg_names(schema: str) -> sql.Composed:
-    tables = sql.SQL(", ").join(sql.Literal(t) for t in RECORD_TABLES)
+    tables = sql.SQL(", ").join(sql.Literal(t) for t in STORE_TABLES)
     return sql.SQL(
         "SELECT name FROM {layers} UNION ALL SELECT table_name::text FROM ("
         "SELECT table_name FROM information_schema.tables WHERE table_schema = {schema} "

@@ -24,7 +24,7 @@ __all__ = [
     "TABLE",
     "check",
     "gpkg_get",
-    "gpkg_info",
+    "gpkg_list",
     "gpkg_put",
     "joined",
     "parts",
@@ -125,11 +125,11 @@ def gpkg_get(con: sqlite3.Connection, name: str, *, key: str) -> bytes | None:
     return joined((r[1] for r in rows), int(rows[0][0]))
 
 
-def gpkg_info(con: sqlite3.Connection, name: str) -> ArtifactInfo | None:
-    """Key, size and time of artifact ``name``."""
+def gpkg_list(con: sqlite3.Connection) -> list[ArtifactInfo]:
+    """Every artifact of the file, by name."""
     if not _has_table(con):
-        return None
-    row = con.execute(
-        f"SELECT key, size_bytes, updated_at FROM {TABLE} WHERE name = ? AND part = 0", (name,)
-    ).fetchone()
-    return None if row is None else ArtifactInfo(name, row[0], int(row[1]), row[2])
+        return []
+    rows = con.execute(
+        f"SELECT name, key, size_bytes, updated_at FROM {TABLE} WHERE part = 0 ORDER BY name"
+    ).fetchall()
+    return [ArtifactInfo(r[0], r[1], int(r[2]), r[3]) for r in rows]

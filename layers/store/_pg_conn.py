@@ -31,6 +31,7 @@ __all__ = [
     "migrate",
     "open_pool",
     "redact",
+    "shared_session_lock",
     "split_url",
     "store_error",
 ]
@@ -109,6 +110,12 @@ def open_pool(conninfo: str, *, max_size: int = POOL_MAX) -> ConnectionPool:
 def advisory_lock(con: psycopg.Connection[Any], *keys: str) -> None:
     """Hold a transaction-level advisory lock on ``keys`` until the transaction ends."""
     con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (":".join(keys),))
+
+
+def shared_session_lock(con: psycopg.Connection[Any], *keys: str) -> None:
+    """Hold a shared advisory lock on ``keys`` until ``con`` closes: it waits for a holder
+    of :func:`advisory_lock` on them to finish, and keeps new ones waiting meanwhile."""
+    con.execute("SELECT pg_advisory_lock_shared(hashtextextended(%s, 0))", (":".join(keys),))
 
 
 def migrate(

@@ -10,16 +10,17 @@ import geopandas as gpd
 import psycopg
 from psycopg import sql
 
-from layers.store import _versions
+from layers.store import _versions, lineage
 
-__all__ = ["history", "keep", "kept", "record"]
+__all__ = ["keep", "record", "statement"]
 
 Con = psycopg.Connection[Any]
 Tables = Callable[[str], sql.Identifier]
 
 
-def _statement(key: str, t: Tables) -> sql.Composed:
-    return sql.SQL(_versions.SQL[key]).format(
+def statement(key: str, t: Tables) -> sql.Composed:
+    """A statement of ``_versions.SQL`` or ``lineage.SQL`` on the store's tables."""
+    return sql.SQL({**_versions.SQL, **lineage.SQL}[key]).format(
         versions=t(_versions.VERSIONS_TABLE),
         history=t("mzgis_layers_history"),
         layers=t("mzgis_layers"),
@@ -44,19 +45,10 @@ def keep(
         return
     kind, version = found
     data = _versions.encode(read(kind))
-    con.execute(_statement("keep", t), (name, version, kind, data))
-    con.execute(_statement("prune", t), (name, name, versions_kept))
+    con.execute(statement("keep", t), (name, version, kind, data))
+    con.execute(statement("prune", t), (name, name, versions_kept))
 
 
 def record(con: Con, t: Tables, row: tuple[Any, ...]) -> None:
     """Add a history row: name, kind, version, updated_at, source, row_count."""
-    con.execute(_statement("record", t), row)
-
-
-def history(con: Con, t: Tables, name: str) -> list[tuple[Any, ...]]:
-    return con.execute(_statement("history", t), (name,)).fetchall()
-
-
-def kept(con: Con, t: Tables, name: str, version: int) -> tuple[str, bytes] | None:
-    row = con.execute(_statement("kept", t), (name, version)).fetchone()
-    return None if row is None else (row[0], bytes(row[1]))
+    con.execute(statement("record", t), row)

@@ -10,22 +10,24 @@ from the ``roads`` layer), each under a name and the key of the input it was bui
 (for example the ``roads`` layer's version and ``updated_at``). Asked with another key, the
 store answers ``None``: the artifact is stale and the caller rebuilds and replaces it. The
 store never looks inside the bytes. Artifacts live in the table ``mzgis_artifacts``, apart
-from the layers: they are not listed by :meth:`Store.layers` and a copy of the store
-leaves them behind (they are rebuilt where they are needed).
+from the layers: they are not listed by :meth:`Store.layers` (:meth:`Store.artifacts` lists
+them); a copy of a whole store takes them along.
 
 Versions: a write keeps the data of the version it replaces (and a delete the last data),
 so :meth:`Store.restore` can bring any kept version back as a new version; see
-:mod:`layers.store._versions` for the history, the encoding and the retention setting.
+:mod:`layers.store._versions` for the history, the encoding and the retention setting, and
+:mod:`layers.store.lineage` for how a copy carries a layer's history to another store.
 :meth:`Store.write` is the one write path of layer data; :meth:`Store.put_features` and
 :meth:`Store.delete_features` edit single features through it (for OGC API Part 4).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,12 +35,13 @@ import geopandas as gpd
 
 from layers._errors import ConflictError, StoreError
 from layers.schema import CHINA_BOUNDS_LONLAT
-from layers.store import _versions
+from layers.store import _versions, lineage
 from layers.store._versions import DEFAULT_VERSIONS_KEPT, LayerVersion
+from layers.store.lineage import Lineage
 from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, TileSource, check_tile
 from layers.validate import ValidationReport, validate
 
-__all__ = ["ArtifactInfo", "BBox", "LayerInfo", "LayerVersion", "Store"]
+__all__ = ["ArtifactInfo", "BBox", "LayerInfo", "LayerVersion", "Lineage", "Store", "Written"]
 
 BBox = tuple[float, float, float, float]
 #: layers a store keeps ready for tiles at once (the least recently built dropped first)
@@ -77,6 +80,21 @@ class ArtifactInfo:
     key: str
     size_bytes: int
     updated_at: str
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a hook given to :meth:`Store.write` sees, inside the write's transaction: the
+    write's connection (``sqlite3`` or ``psycopg``, on the store's database), the new
+    version, and ``feature(id)`` reading one feature of it on that connection."""
+
+    connection: Any
+    info: LayerInfo
+    feature: Callable[[str | int], gpd.GeoDataFrame]
+
+
+#: a hook run inside a write's transaction; raising rolls the write back
+Within = Callable[[Written], None]
 
 
 class Store(ABC):
@@ -157,6 +175,8 @@ class Store(ABC):
         kind: str,
         source: str = "",
         expected_version: int | None = None,
+        lineage: Lineage | None = None,
+        within: Within | None = None,
     ) -> LayerInfo:
         """Write a new version of layer ``name`` (or create it) from a frame already
         validated for ``kind``, atomically, keeping the replaced version's data.
@@ -174,6 +194,13 @@ class Store(ABC):
             The version the new content was based on (``0``: the layer must not exist);
             another current version refuses the write with
             :class:`PreconditionFailedError` (412) and changes nothing.
+        lineage
+            A copy's: the layer's history in the store it comes from. The layer is written
+            at its current version and time with every earlier version (the store must hold
+            no history of ``name``: :class:`ConflictError`).
+        within
+            Run inside the write's transaction once the new version is in place (an audit
+            entry on the same database); whatever it raises rolls the write back.
         """
 
     @abstractmethod
@@ -182,12 +209,45 @@ class Store(ABC):
         back)."""
 
     @abstractmethod
-    def _history_rows(self, name: str) -> list[tuple[Any, ...]]:
-        """Rows of ``_versions.SQL["history"]`` for layer ``name``."""
+    def _statement(self, key: str) -> Any:
+        """A statement of ``_versions.SQL`` or ``lineage.SQL`` in the backend's dialect."""
 
     @abstractmethod
+    def _reading(self) -> contextlib.AbstractContextManager[Any]:
+        """A connection to read the catalog on (a frozen store's is its snapshot's)."""
+
+    @abstractmethod
+    def _writing(self, name: str) -> contextlib.AbstractContextManager[Any]:
+        """A connection in one writing transaction holding layer ``name``'s write lock."""
+
+    def _history_rows(self, name: str) -> list[tuple[Any, ...]]:
+        with self._reading() as con:
+            return list(con.execute(self._statement("history"), (name,)).fetchall())
+
     def _kept_row(self, name: str, version: int) -> tuple[str, bytes] | None:
-        """``(kind, data)`` of a kept version (``_versions.SQL["kept"]``)."""
+        with self._reading() as con:
+            row = con.execute(self._statement("kept"), (name, version)).fetchone()
+        return None if row is None else (row[0], bytes(row[1]))
+
+    def lineage(self, name: str) -> Lineage:
+        """The whole version history of layer ``name`` (also of a deleted one), as a copy
+        carries it (:mod:`layers.store.lineage`)."""
+        with self._reading() as con:
+            return lineage.read(con, self._statement, name)
+
+    def lineage_names(self) -> list[str]:
+        """Every layer with a history, deleted ones included."""
+        with self._reading() as con:
+            return [r[0] for r in con.execute(self._statement("lineage_names")).fetchall()]
+
+    def keep_lineage(self, carried: Lineage) -> None:
+        """Write the history of a deleted layer (``carried.current`` is ``None``) in one
+        transaction; :class:`ConflictError` when the store holds a history of its name."""
+        if carried.current is not None:
+            msg = f"layer {carried.name!r} has current data: write it with its lineage"
+            raise StoreError(msg)
+        with self._writing(carried.name) as con:
+            lineage.insert(con, self._statement, carried)
 
     def history(self, name: str) -> list[LayerVersion]:
         """Every version of layer ``name``, oldest first (also of a deleted layer);
@@ -207,8 +267,11 @@ class Store(ABC):
             raise _versions.not_kept(name, version)
         return row[0], _versions.decode(row[1])
 
-    def restore(self, name: str, version: int, *, source: str = "") -> LayerInfo:
-        """Write the data of an earlier version as a new version (itself undoable).
+    def restore(
+        self, name: str, version: int, *, source: str = "", within: Within | None = None
+    ) -> LayerInfo:
+        """Write the data of an earlier version as a new version (itself undoable);
+        ``within`` as for :meth:`write`.
 
         Raises :class:`ConflictError` when that version's data is not kept or it is the
         current version."""
@@ -225,7 +288,9 @@ class Store(ABC):
         kind, frame = self.kept_version(name, version)
         expected = 0 if current is None else current.version
         note = source or f"restore of version {version} / 恢复版本 {version}"
-        return self.write(name, frame, kind=kind, source=note, expected_version=expected)
+        return self.write(
+            name, frame, kind=kind, source=note, expected_version=expected, within=within
+        )
 
     @abstractmethod
     def put_artifact(self, name: str, data: bytes, *, key: str) -> ArtifactInfo:
@@ -252,9 +317,13 @@ class Store(ABC):
         """The bytes of artifact ``name`` if they were built from ``key``; ``None`` when
         there is none or it was built from another key (stale)."""
 
-    @abstractmethod
     def artifact_info(self, name: str) -> ArtifactInfo | None:
         """Key, size and time of artifact ``name``, or ``None`` when there is none."""
+        return next((info for info in self.artifacts() if info.name == name), None)
+
+    @abstractmethod
+    def artifacts(self) -> list[ArtifactInfo]:
+        """Every artifact the store keeps, by name."""
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and any(info.name == name for info in self.layers())
@@ -313,13 +382,19 @@ class Store(ABC):
         name: str,
         kind: str,
         region: BBox = CHINA_BOUNDS_LONLAT,
+        source: str = "import",
+        expected_version: int | None = None,
+        within: Within | None = None,
     ) -> ValidationReport:
-        """Validate a frame and store it as layer ``name``: all or nothing.
+        """Validate a frame and store it as layer ``name``: all or nothing (the options
+        after ``region`` as for :meth:`write`).
 
         Raises :class:`LayerValidationError` (and writes nothing) when any row is bad.
         """
         clean, report = validate(gdf, kind, region=region)
-        self.write(name, clean, kind=kind, source="import")
+        self.write(
+            name, clean, kind=kind, source=source, expected_version=expected_version, within=within
+        )
         return report
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -2,7 +2,13 @@
 
 Each layer is read whole from the source and written whole to the target (one atomic
 write per layer, no re-validation: stored layers are valid), keeping its name, kind, every
-column and every geometry. The copy checks each target count against the source.
+column and every geometry, together with its lineage (:mod:`layers.store.lineage`): its
+version, time, history and the kept data of earlier versions, so that ``layers history``
+and ``layers restore`` work on the copy as on the source. A layer that replaces one the
+target already holds cannot take its history along (the target's own history is never
+dropped): it becomes a new version on top of the target's, and the result names it. A copy
+of a whole store also brings the history of deleted layers and the artifacts the target
+lacks. The copy checks each target count and each carried lineage against the source.
 """
 
 from __future__ import annotations
@@ -11,17 +17,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from layers._errors import ConflictError, StoreError, UnknownLayerError
-from layers.store.base import Store
+from layers.store.base import Lineage, Store
 
-__all__ = ["CopyResult", "copy_store"]
+__all__ = ["CARRIED_TABLES", "CopyResult", "copy_store"]
+
+#: the store's own tables besides the layers that a copy carries (records: see
+#: :mod:`layers.records.copy`)
+CARRIED_TABLES = ("mzgis_layers", "mzgis_layers_history", "mzgis_layer_versions", "mzgis_artifacts")
 
 
 @dataclass(frozen=True)
 class CopyResult:
-    """What a copy wrote: features per layer, and each layer's new version in the target."""
+    """What a copy wrote: features per layer, each layer's version in the target, the
+    digest of each lineage carried (deleted layers' too), the layers whose history stayed
+    behind (the target had its own) and the artifacts copied."""
 
     counts: dict[str, int] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
+    lineages: dict[str, str] = field(default_factory=dict)
+    history_left: list[str] = field(default_factory=list)
+    artifacts: list[str] = field(default_factory=list)
 
 
 def copy_store(
@@ -77,10 +92,11 @@ def copy_store(
             f" / 目标存储已有图层 {', '.join(clash)}（可选择替换）"
         )
         raise ConflictError(msg)
-    result = CopyResult()
+    result, histories = CopyResult(), set(target.lineage_names())
     for name in chosen:
         frame = source.read(name)
-        written = target.write(name, frame, kind=infos[name].kind)
+        lineage = None if name in histories else source.lineage(name)
+        written = target.write(name, frame, kind=infos[name].kind, lineage=lineage)
         if written.count != len(frame):
             msg = (
                 f"layer {name!r}: {len(frame)} features read, "
@@ -89,6 +105,38 @@ def copy_store(
             raise StoreError(msg)
         result.counts[name] = written.count
         result.versions[name] = written.version
+        if lineage is None:
+            result.history_left.append(name)
+        else:
+            result.lineages[name] = _carried(target, lineage)
         if progress is not None:
             progress(f"{name}: {written.count} features / {name}：{written.count} 个要素")
+    if names is None:
+        _copy_the_rest(source, target, result, skip=histories | set(chosen))
     return result
+
+
+def _carried(target: Store, lineage: Lineage) -> str:
+    """The digest of a lineage after checking the target now holds the same one."""
+    digest = lineage.digest()
+    if target.lineage(lineage.name).digest() != digest:
+        msg = (
+            f"layer {lineage.name!r}: the copied history differs from the source's"
+            f" / 图层 {lineage.name!r} 复制后的版本历史与源不一致"
+        )
+        raise StoreError(msg)
+    return digest
+
+
+def _copy_the_rest(source: Store, target: Store, result: CopyResult, *, skip: set[str]) -> None:
+    """The histories of deleted layers and the artifacts the target lacks."""
+    for name in source.lineage_names():
+        if name not in skip:
+            lineage = source.lineage(name)
+            target.keep_lineage(lineage)
+            result.lineages[name] = _carried(target, lineage)
+    for info in source.artifacts():
+        data = source.get_artifact(info.name, key=info.key)
+        if data is not None and target.artifact_info(info.name) is None:
+            target.put_artifact(info.name, data, key=info.key)
+            result.artifacts.append(info.name)

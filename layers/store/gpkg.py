@@ -12,7 +12,6 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,8 +21,9 @@ import shapely
 from layers._errors import ConflictError, FeatureNotFoundError, StoreError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
 from layers.store import _artifacts, _blob, _sql, _versions
+from layers.store import lineage as _lineage
 from layers.store._sql import quote
-from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
+from layers.store.base import ArtifactInfo, BBox, LayerInfo, Lineage, Store, Within, Written
 
 __all__ = ["GeoPackageStore"]
 
@@ -166,10 +166,13 @@ class GeoPackageStore(Store):
 
     def feature(self, name: str, fid: str | int) -> gpd.GeoDataFrame:
         with self.connect() as con:
-            kind = self._info(con, name).kind
-            id_field = SCHEMAS[kind].id_field
-            cur = con.execute(f"SELECT * FROM {quote(name)} WHERE {quote(id_field)} = ?", (fid,))
-            frame = self._frame(cur, kind)
+            return self._feature(con, name, fid)
+
+    def _feature(self, con: sqlite3.Connection, name: str, fid: str | int) -> gpd.GeoDataFrame:
+        kind = self._info(con, name).kind
+        id_field = SCHEMAS[kind].id_field
+        cur = con.execute(f"SELECT * FROM {quote(name)} WHERE {quote(id_field)} = ?", (fid,))
+        frame = self._frame(cur, kind)
         if frame.empty:
             raise FeatureNotFoundError(name, fid)
         return frame
@@ -203,6 +206,8 @@ class GeoPackageStore(Store):
         kind: str,
         source: str = "",
         expected_version: int | None = None,
+        lineage: Lineage | None = None,
+        within: Within | None = None,
     ) -> LayerInfo:
         _check_name(name)
         schema = get_schema(kind)
@@ -216,6 +221,8 @@ class GeoPackageStore(Store):
             with self.transaction() as con:
                 _check_collision(con, name)
                 self._keep(con, name, expected_version)
+                if lineage is not None:
+                    _lineage.insert(con, self._statement, lineage)
                 self._drop(con, name)
                 defs = ", ".join(f"{quote(c)} {t}" for c, t in zip(columns, types, strict=True))
                 gtype = _sql.geometry_type_name(geoms)
@@ -232,8 +239,11 @@ class GeoPackageStore(Store):
                         f"ON {quote(name)} ({quote(schema.id_field)})"
                     )
                 self._register(con, name, kind=kind, geoms=geoms, gtype=gtype, title=schema.zh)
-                self._record(con, name, kind=kind, source=source, count=len(gdf))
-                return self._info(con, name)
+                self._record(con, name, kind=kind, source=source, count=len(gdf), stamp=lineage)
+                info = self._info(con, name)
+                if within is not None:
+                    within(Written(con, info, lambda fid: self._feature(con, name, fid)))
+                return info
         except sqlite3.Error as exc:
             msg = f"cannot write layer {name!r}: {exc} / 图层 {name!r} 写入失败，原有数据未改动"
             raise StoreError(msg) from exc
@@ -295,11 +305,17 @@ class GeoPackageStore(Store):
 
     # -- versions: see layers/store/_versions.py -----------------------------------------
 
-    def _v(self, statement: str) -> str:
-        text = _versions.SQL[statement].format(
+    def _statement(self, key: str) -> str:
+        text = {**_versions.SQL, **_lineage.SQL}[key].format(
             versions=_versions.VERSIONS_TABLE, history="mzgis_layers_history", layers="mzgis_layers"
         )
         return text.replace("%s", "?")
+
+    def _reading(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return self.connect()
+
+    def _writing(self, name: str) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return self.transaction()  # SQLite's write lock serialises every writer
 
     def _keep(self, con: sqlite3.Connection, name: str, expected: int | None) -> None:
         """Keep the current data of layer ``name`` as its version (none when absent),
@@ -311,28 +327,31 @@ class GeoPackageStore(Store):
             return
         kind, version = found
         frame = self._frame(con.execute(f"SELECT * FROM {quote(name)} ORDER BY fid"), kind)
-        con.execute(self._v("keep"), (name, version, kind, _versions.encode(frame)))
-        con.execute(self._v("prune"), (name, name, self.versions_kept))
+        con.execute(self._statement("keep"), (name, version, kind, _versions.encode(frame)))
+        con.execute(self._statement("prune"), (name, name, self.versions_kept))
 
     def _record(
-        self, con: sqlite3.Connection, name: str, *, kind: str, source: str, count: int
+        self,
+        con: sqlite3.Connection,
+        name: str,
+        *,
+        kind: str,
+        source: str,
+        count: int,
+        stamp: Lineage | None,
     ) -> None:
-        (version,) = con.execute(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM mzgis_layers_history WHERE name = ?",
-            (name,),
-        ).fetchone()
-        now = _sql.now()
+        """Catalog the new version and add its history row (a copied lineage brings its
+        version, time and history rows instead)."""
+        if stamp is not None and stamp.current is not None:
+            version, now = stamp.current
+        else:
+            (version,) = con.execute(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM mzgis_layers_history WHERE name = ?",
+                (name,),
+            ).fetchone()
+            now = _sql.now()
+            con.execute(self._statement("record"), (name, kind, version, now, source, count))
         con.execute("INSERT INTO mzgis_layers VALUES (?, ?, ?, ?)", (name, kind, version, now))
-        con.execute(self._v("record"), (name, kind, version, now, source, count))
-
-    def _history_rows(self, name: str) -> list[tuple[Any, ...]]:
-        with self.connect() as con:
-            return con.execute(self._v("history"), (name,)).fetchall()
-
-    def _kept_row(self, name: str, version: int) -> tuple[str, bytes] | None:
-        with self.connect() as con:
-            row = con.execute(self._v("kept"), (name, version)).fetchone()
-        return None if row is None else (row[0], bytes(row[1]))
 
     # -- artifacts: derived bytes, see layers/store/_artifacts.py -------------------------
 
@@ -348,9 +367,9 @@ class GeoPackageStore(Store):
         with self.connect() as con:
             return _artifacts.gpkg_get(con, name, key=key)
 
-    def artifact_info(self, name: str) -> ArtifactInfo | None:
+    def artifacts(self) -> list[ArtifactInfo]:
         with self.connect() as con:
-            return _artifacts.gpkg_info(con, name)
+            return _artifacts.gpkg_list(con)
 
     def _drop(self, con: sqlite3.Connection, name: str) -> None:
         con.execute(f"DROP TABLE IF EXISTS {quote(f'rtree_{name}_{GEOM}')}")

@@ -28,8 +28,17 @@ from psycopg import sql
 
 from layers._errors import ConflictError, FeatureNotFoundError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
-from layers.store import _artifacts, _pg_conn, _pg_sql, _pg_tiles, _pg_versions, _versions
-from layers.store.base import ArtifactInfo, BBox, LayerInfo, Store
+from layers.store import (
+    _artifacts,
+    _pg_artifacts,
+    _pg_conn,
+    _pg_sql,
+    _pg_tiles,
+    _pg_versions,
+    _versions,
+)
+from layers.store import lineage as _lineage
+from layers.store.base import ArtifactInfo, BBox, LayerInfo, Lineage, Store, Within, Written
 from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, check_tile
 
 __all__ = ["PostGISStore"]
@@ -188,16 +197,17 @@ class PostGISStore(Store):
 
     def feature(self, name: str, fid: str | int) -> gpd.GeoDataFrame:
         with self._connect() as con:
-            kind = self._info(con, name).kind
-            spec = SCHEMAS[kind]
-            key = _pg_sql.id_value(fid, spec.get_field(spec.id_field))
-            if key is None:
-                raise FeatureNotFoundError(name, fid)
-            query = sql.SQL("SELECT * FROM {} WHERE {} = %s").format(
-                self._t(name), sql.Identifier(spec.id_field)
-            )
-            frame = self._frame(con, query, (key,), name, kind)
-        if frame.empty:
+            return self._feature(con, name, fid)
+
+    def _feature(self, con: Con, name: str, fid: str | int) -> gpd.GeoDataFrame:
+        kind = self._info(con, name).kind
+        spec = SCHEMAS[kind]
+        key = _pg_sql.id_value(fid, spec.get_field(spec.id_field))
+        query = sql.SQL("SELECT * FROM {} WHERE {} = %s").format(
+            self._t(name), sql.Identifier(spec.id_field)
+        )
+        frame = None if key is None else self._frame(con, query, (key,), name, kind)
+        if frame is None or frame.empty:
             raise FeatureNotFoundError(name, fid)
         return frame
 
@@ -236,6 +246,8 @@ class PostGISStore(Store):
         kind: str,
         source: str = "",
         expected_version: int | None = None,
+        lineage: Lineage | None = None,
+        within: Within | None = None,
     ) -> LayerInfo:
         _pg_sql.check_pg_name(name)
         schema = get_schema(kind)
@@ -252,12 +264,18 @@ class PostGISStore(Store):
                 gtype = _pg_sql.geometry_type_name(geoms)
                 id_field = schema.id_field if schema.id_field in columns else None
                 self._keep(con, name, expected_version)
+                if lineage is not None:
+                    _lineage.insert(con, self._statement, lineage)
                 self._build(con, name, defs, gtype, rows, id_field=id_field)
                 self._drop(con, name)
                 self._swap(con, name)
                 row = (source, len(gdf))
-                self._register(con, name, kind=kind, geoms=geoms, gtype=gtype, history=row)
-                return self._info(con, name)
+                self._register(con, name, kind=kind, geoms=geoms, gtype=gtype, history=row,
+                               stamp=lineage)  # fmt: skip
+                info = self._info(con, name)
+                if within is not None:
+                    within(Written(con, info, lambda fid: self._feature(con, name, fid)))
+                return info
         except (psycopg.Error, TypeError, ValueError) as exc:
             zh = f"图层 {name!r} 写入失败，原有数据未改动"
             raise _pg_conn.store_error(exc, f"cannot write layer {name!r}", zh) from exc
@@ -331,25 +349,30 @@ class PostGISStore(Store):
         geoms: np.ndarray,
         gtype: str,
         history: tuple[str, int],
+        stamp: Lineage | None,
     ) -> None:
-        """Catalog the new version; ``history`` is its source and count."""
+        """Catalog the new version; ``history`` is its source and count (a copied lineage
+        brings its version, time and history rows instead)."""
         present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         bounds = shapely.total_bounds(geoms[present]).tolist() if present.any() else [None] * 4
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        row = con.execute(
-            sql.SQL("SELECT COALESCE(MAX(version), 0) + 1 FROM {} WHERE name = %s").format(
-                self._t("mzgis_layers_history")
-            ),
-            (name,),
-        ).fetchone()
-        version = int(row[0]) if row else 1
+        if stamp is not None and stamp.current is not None:
+            version, now = stamp.current
+        else:
+            now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            row = con.execute(
+                sql.SQL("SELECT COALESCE(MAX(version), 0) + 1 FROM {} WHERE name = %s").format(
+                    self._t("mzgis_layers_history")
+                ),
+                (name,),
+            ).fetchone()
+            version = int(row[0]) if row else 1
+            _pg_versions.record(con, self._t, (name, kind, version, now, *history))
         con.execute(
             sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
                 self._t("mzgis_layers")
             ),
             (name, kind, version, now, gtype, *bounds),
         )
-        _pg_versions.record(con, self._t, (name, kind, version, now, *history))
 
     def _check_collision(self, con: Con, name: str) -> None:
         """Names differing only in case are refused, as in a GeoPackage (where SQLite names
@@ -381,48 +404,34 @@ class PostGISStore(Store):
         kept, read = self.versions_kept, lambda kind: self._frame(con, query, (), name, kind)
         _pg_versions.keep(con, self._t, name, expected=expected, versions_kept=kept, read=read)
 
-    def _history_rows(self, name: str) -> list[tuple[Any, ...]]:
-        with self._connect() as con:
-            return _pg_versions.history(con, self._t, name)
+    def _statement(self, key: str) -> sql.Composed:
+        return _pg_versions.statement(key, self._t)
 
-    def _kept_row(self, name: str, version: int) -> tuple[str, bytes] | None:
-        with self._connect() as con:
-            return _pg_versions.kept(con, self._t, name, version)
+    def _reading(self) -> contextlib.AbstractContextManager[Con]:
+        return self._connect()
+
+    @contextlib.contextmanager
+    def _writing(self, name: str) -> Iterator[Con]:
+        with self._connect() as con, con.transaction():
+            _pg_conn.advisory_lock(con, self.schema, "layer", name.lower())
+            yield con
 
     # -- artifacts: derived bytes, see layers/store/_artifacts.py -------------------------
 
     def put_artifact(self, name: str, data: bytes, *, key: str) -> ArtifactInfo:
         _artifacts.check(name, key)
-        table, stamp, size = self._t(_artifacts.TABLE), _artifacts.now(), len(data)
-        insert = sql.SQL(
-            "INSERT INTO {} (name, part, key, size_bytes, updated_at, data) "
-            "VALUES (%s, %s, %s, %s, %s, %b)"
-        ).format(table)
-        rows = [(name, i, key, size, stamp, p) for i, p in enumerate(_artifacts.parts(data))]
-        with self._connect() as con, con.transaction(), con.cursor() as cur:
+        with self._connect() as con, con.transaction():
             _pg_conn.advisory_lock(con, self.schema, "artifact", name)
-            cur.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(table), (name,))
-            cur.executemany(insert, rows)
-        return ArtifactInfo(name, key, size, stamp)
+            return _pg_artifacts.put(con, self._t(_artifacts.TABLE), name, data, key=key)
 
     def get_artifact(self, name: str, *, key: str) -> bytes | None:
         _artifacts.check(name, key)
-        query = sql.SQL(
-            "SELECT size_bytes, data FROM {} WHERE name = %s AND key = %s ORDER BY part"
-        ).format(self._t(_artifacts.TABLE))
-        with self._connect() as con, con.cursor(binary=True) as cur:
-            rows = cur.execute(query, (name, key)).fetchall()
-        if not rows:
-            return None
-        return _artifacts.joined((bytes(r[1]) for r in rows), int(rows[0][0]))
-
-    def artifact_info(self, name: str) -> ArtifactInfo | None:
-        query = sql.SQL(
-            "SELECT key, size_bytes, updated_at FROM {} WHERE name = %s AND part = 0"
-        ).format(self._t(_artifacts.TABLE))
         with self._connect() as con:
-            row = con.execute(query, (name,)).fetchone()
-        return None if row is None else ArtifactInfo(name, row[0], int(row[1]), row[2])
+            return _pg_artifacts.get(con, self._t(_artifacts.TABLE), name, key=key)
+
+    def artifacts(self) -> list[ArtifactInfo]:
+        with self._connect() as con:
+            return _pg_artifacts.listing(con, self._t(_artifacts.TABLE))
 
     def _drop(self, con: Con, name: str) -> None:
         con.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name)))

@@ -17,6 +17,7 @@ from api.config import Settings
 from layers.records import User, open_record_store
 from layers.store import open_store
 from tests.api.test_communities import BIG, MID, SMALL, _town
+from tests.api.test_features_rules import audit_refused
 
 URL = "/analyses/communities/proposals"
 
@@ -27,7 +28,15 @@ def town_client(
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """The town on each store backend (GeoPackage, PostGIS), with planner and viewer."""
     copy = new_location("town")
-    store = open_store(copy)
+    headers = fill_town(copy)
+    with TestClient(create_app(Settings(store=copy))) as client:
+        yield client, headers
+
+
+def fill_town(location: str) -> dict[str, str]:
+    """The town's layers in the new store at ``location``, and the ``Authorization`` value
+    of a planner and a viewer."""
+    store = open_store(location)
     for kind, frame in _town().items():
         store.import_frame(frame, name=kind, kind=kind)
     records = open_record_store(store)
@@ -37,8 +46,7 @@ def town_client(
         headers[role] = f"Bearer {issue_token(records, role, actor='test')[0]}"
     records.close()
     store.close()
-    with TestClient(create_app(Settings(store=copy))) as client:
-        yield client, headers
+    return headers
 
 
 def _saved(client: TestClient) -> dict[str, Any]:
@@ -105,6 +113,12 @@ def test_accept_asks_then_writes_and_refuses_when_layers_changed(
     layer_version = client.app.state.store.info("communities").version
     asked = client.post(url, json={}, headers=planner)
     assert asked.status_code == 422 and BIG in asked.text and "confirm" in asked.text
+    entries = len(client.app.state.records.audit_log())
+    with audit_refused(client.app.state.store):  # type: ignore[attr-defined]
+        refused = client.post(url, json={"confirm": True}, headers=planner)
+    assert refused.status_code == 503 and "audit log unavailable" in refused.text
+    assert client.app.state.store.info("communities").version == layer_version  # unchanged
+    assert len(client.app.state.records.audit_log()) == entries
     r = client.post(url, json={"confirm": True}, headers=planner)
     assert r.status_code == 200, r.text
     assert r.json()["dropped"] == [BIG] and r.json()["layer"]["count"] == 4

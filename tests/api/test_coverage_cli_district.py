@@ -12,11 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from layers.store import open_store
 
 runner = CliRunner()
 
 
-def _run(store: Path, out: Path, *extra: str) -> pd.DataFrame:
+def _run(store: Path | str, out: Path, *extra: str) -> pd.DataFrame:
     args = ["coverage", "--facilities", "stations", "--by", "district", *extra]
     result = runner.invoke(app, [*args, "--store", str(store), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -54,3 +55,47 @@ def test_unknown_scheduler_exits_1(store_copy: Path) -> None:
     result = runner.invoke(app, [*args, "--store", str(store_copy)])
     assert result.exit_code == 1, result.output
     assert "unknown scheduler" in result.output and "未知的调度器" in result.output
+
+
+def test_network_pieces_written_once_beside_the_store(store_copy: Path, tmp_path: Path) -> None:
+    """Walking coverage on a local cluster writes the districts' pieces beside the store
+    once; a second run reads the same files; ``--pieces-dir`` puts them elsewhere."""
+    tiers = ("--tiers", "300,500")
+    single = _run(store_copy, tmp_path / "single.gpkg", *tiers)
+    local = ("--scheduler", "local", "--workers", "1")
+    split = _run(store_copy, tmp_path / "split.gpkg", *tiers, *local)
+    pieces = store_copy.with_name(f"{store_copy.stem}.pieces")
+    (key,) = [p for p in pieces.iterdir() if p.is_dir()]
+    written = {p.name: p.stat().st_mtime_ns for p in key.iterdir() if p.suffix != ".json"}
+    districts = split["code"].astype(str).str[:6].nunique()
+    assert len(written) == 2 * districts  # a piece of network and the points per district
+    again = _run(store_copy, tmp_path / "again.gpkg", *tiers, *local)
+    assert {p.name: p.stat().st_mtime_ns for p in key.iterdir() if p.suffix != ".json"} == (written)
+    assert [p for p in pieces.iterdir() if p.is_dir()] == [key]
+    within = single["distance_m"] <= 500
+    for got in (split, again):
+        left, right = (f[within].astype({"facility_id": str}) for f in (single, got))
+        pd.testing.assert_frame_equal(left, right)
+    elsewhere = tmp_path / "shared"
+    _run(store_copy, tmp_path / "other.gpkg", *tiers, *local, "--pieces-dir", str(elsewhere))
+    assert (next(elsewhere.iterdir()) / "manifest.json").is_file()
+
+
+def test_network_pieces_kept_in_a_postgis_store(
+    store_copy: Path, tmp_path: Path, pg_url: str
+) -> None:
+    """On a PostGIS store the pieces are kept in the store (its artifacts), where the
+    workers read them; the answer equals the single run."""
+    copied = runner.invoke(app, ["store", "copy", str(store_copy), pg_url])
+    assert copied.exit_code == 0, copied.output
+    tiers = ("--tiers", "300,500")
+    single = _run(pg_url, tmp_path / "single.gpkg", *tiers)
+    split = _run(pg_url, tmp_path / "split.gpkg", *tiers, "--scheduler", "local")
+    within = single["distance_m"] <= 500
+    left, right = (f[within].astype({"facility_id": str}) for f in (single, split))
+    pd.testing.assert_frame_equal(left, right)
+    opened = open_store(pg_url)
+    try:
+        assert opened.artifact_info("district_piece.000") is not None
+    finally:
+        opened.close()

@@ -1,14 +1,20 @@
 """OGC API - Features Part 4 on both stores, who and what may be written and what a write
 leaves: roles (401/403), read-only layers (405) and the catalog's ``editable``, audit
-entries, the catalog and map pages refreshed, and an edited station in the next coverage
-run."""
+entries (written in the layer write's transaction: a refused entry leaves the layer as it
+was), the catalog and map pages refreshed, and an edited station in the next coverage run."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
+from psycopg import sql
 
+from layers.store import GeoPackageStore, Store
+from layers.store.postgis import PostGISStore
 from tests.api.conftest import STATION_POINTS
 from tests.api.test_features_write import ITEMS, World, make_world, station
 
@@ -127,3 +133,58 @@ def test_a_write_refreshes_the_catalog_and_drops_cached_map_pages(world: World) 
     assert created.status_code == 201
     assert len(pages) == 0
     assert world.client.get("/collections/stations").json()["numberOfFeatures"] == before + 1
+
+
+def test_a_write_whose_audit_entry_fails_leaves_the_layer_unchanged(world: World) -> None:
+    """The audit log refuses inserts (a trigger, as a full disk or a revoked right would):
+    the write and its entry are one transaction, so the layer, its history and the log stay
+    as they were; once the log takes entries again the same write goes through."""
+    history = world.client.get("/collections/stations/versions").json()
+    version, entries = world.version(), len(world.records.audit_log())
+    with audit_refused(world.client.app.state.store):  # type: ignore[attr-defined]
+        created = world.client.post(ITEMS, json=station(), headers=world.auth("planner"))
+        assert created.status_code == 503, created.text
+        assert "audit log unavailable" in created.text
+        assert world.version() == version
+        assert world.client.get(f"{ITEMS}/S9").status_code == 404
+        assert world.client.get("/collections/stations/versions").json() == history
+        assert len(world.records.audit_log()) == entries
+    created = world.client.post(ITEMS, json=station(), headers=world.auth("planner"))
+    assert created.status_code == 201 and world.version() == version + 1
+    last = world.records.audit_log()[-1]
+    assert (last.action, last.detail["version"]) == ("feature.create", version + 1)
+    assert world.records.verify_audit().ok
+
+
+@contextlib.contextmanager
+def audit_refused(store: Store) -> Iterator[None]:
+    """A trigger refusing every new audit entry in ``store``'s database."""
+    if isinstance(store, GeoPackageStore):
+        with contextlib.closing(sqlite3.connect(store.path)) as con:
+            con.execute(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON mzgis_audit"
+                " BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END"
+            )
+            con.commit()
+            yield
+            con.execute("DROP TRIGGER refuse_audit")
+            con.commit()
+        return
+    assert isinstance(store, PostGISStore)
+    audit = sql.Identifier(store.schema, "mzgis_audit")
+    refuse = sql.Identifier(store.schema, "refuse_audit")
+    with psycopg.connect(store.conninfo, autocommit=True) as pg:
+        pg.execute(
+            sql.SQL(
+                "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$"
+            ).format(refuse)
+        )
+        pg.execute(
+            sql.SQL(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {}()"
+            ).format(audit, refuse)
+        )
+        yield
+        pg.execute(sql.SQL("DROP TRIGGER refuse_audit ON {}").format(audit))
+        pg.execute(sql.SQL("DROP FUNCTION {}()").format(refuse))

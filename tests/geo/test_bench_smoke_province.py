@@ -20,5 +20,7 @@ def test_bench_province_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     fig = module.main(["--smoke", "--workers", "1"])
     assert fig["equal"] == 1.0 and fig["max_diff_m"] < 1e-6
     assert fig["single_s"] > 0 and fig["dask_s"] > 0
+    assert fig["write_s"] > 0 and fig["pieces_mb"] > 0 and fig["w1_again_compute_s"] > 0
     out = capsys.readouterr().out
-    assert "results equal: yes" in out and "Dask local cluster" in out
+    assert "results equal: yes" in out and "1 worker(s), pieces read by key" in out
+    assert "pieces sent with the tasks" in out and "ratio single / Dask 1 workers" in out

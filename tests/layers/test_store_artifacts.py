@@ -1,5 +1,5 @@
 """Artifacts (derived bytes keyed by their input) on every backend: kept, replaced, stale
-under another key, cut into parts, left behind by a copy; and what the GeoPackage file
+under another key, cut into parts, taken along by a whole-store copy; and what the GeoPackage file
 shows other tools."""
 
 from __future__ import annotations
@@ -58,17 +58,21 @@ def test_bad_names_and_keys_are_refused(store: Store) -> None:
         store.get_artifact("net", key="k" * 501)
 
 
-def test_a_copy_leaves_artifacts_behind(store: Store, tmp_path: Path) -> None:
+def test_a_whole_store_copy_takes_the_artifacts_the_target_lacks(
+    store: Store, tmp_path: Path
+) -> None:
     store.write("stations", stations(3), kind="stations")
     store.put_artifact("net", DATA, key="k")
-    plain = GeoPackageStore(tmp_path / "plain.gpkg")
+    store.put_artifact("other", b"theirs", key="k2")
+    named = GeoPackageStore(tmp_path / "named.gpkg")
     whole = GeoPackageStore(tmp_path / "whole.gpkg")
-    assert copy_store(store, plain).counts == {"stations": 3}
+    whole.put_artifact("other", b"mine", key="k3")  # the target's own is never replaced
+    assert copy_store(store, named, names=["stations"]).artifacts == []
+    assert named.artifact_info("net") is None
     copied, _ = copy_store_and_records(store, whole, records=True)
-    assert copied.counts == {"stations": 3}
-    for target in (plain, whole):
-        assert target.artifact_info("net") is None
-        assert target.get_artifact("net", key="k") is None
+    assert copied.counts == {"stations": 3} and copied.artifacts == ["net"]
+    assert whole.get_artifact("net", key="k") == DATA
+    assert whole.get_artifact("other", key="k3") == b"mine"
     assert store.get_artifact("net", key="k") == DATA  # the source keeps its own
 
 
