@@ -43,7 +43,7 @@ _PARALLEL_FROM = 20_000
 #: batches of at least this many points look in the grid of cells first
 _GRID_FROM = 20_000
 #: a grid cell is at least this share of the sampling spacing, its margin this share of it
-_CELL_SHARE, _MARGIN_SHARE = 0.5, 0.5
+_CELL_SHARE, _MARGIN_SHARE = 0.6, 0.5
 #: rounding allowance when telling which points may lie on a node (metres)
 _ON_NODE_SLACK_M = 1e-6
 
@@ -138,9 +138,9 @@ class SnapIndex:
 
     @property
     def grid(self) -> SegmentGrid:
-        """The grid of cells over the pieces (built on first use): cells of half the
+        """The grid of cells over the pieces (built on first use): cells of 0.6 times the
         sampling spacing, or larger where the network is sparse (about two pieces'
-        worth of area per cell at most)."""
+        worth of area per cell at most), margins of half a cell."""
         if self._grid is None:
             _ = self.tree
             ax, ay, dx, dy = self.arrays.ax, self.arrays.ay, self.arrays.dx, self.arrays.dy
