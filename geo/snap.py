@@ -230,17 +230,14 @@ class SnapIndex:
         ``inf`` for NaN points and beyond reach): the grid first if asked, then the tree
         for the points the grid did not settle."""
         n = len(xy)
-        piece = np.full(n, -1, dtype=np.int64)
-        dist = np.full(n, np.inf)
-        t = np.zeros(n)
-        pending = np.flatnonzero(np.isfinite(xy).all(axis=1))  # NaN points never snap
-        if grid and len(pending) and len(self.tree.data):
-            hits = self.grid.nearest(xy[pending])
-            done = pending[hits.settled]
-            piece[done], dist[done], t[done] = (
-                a[hits.settled] for a in (hits.piece, hits.dist, hits.t)
-            )
-            pending = pending[~hits.settled]
+        finite = np.isfinite(xy).all(axis=1)  # NaN points never snap
+        if grid and n and len(self.tree.data):
+            hits = self.grid.nearest(xy)  # NaN points: no piece, never settled
+            piece, dist, t = hits.piece, hits.dist, hits.t
+            pending = np.flatnonzero(finite & ~hits.settled)
+        else:
+            piece, dist, t = np.full(n, -1, dtype=np.int64), np.full(n, np.inf), np.zeros(n)
+            pending = np.flatnonzero(finite)
         if len(pending):
             piece[pending], dist[pending], t[pending] = self._tree_search(
                 xy[pending], max_snap_m=max_snap_m, k=k
