@@ -19,6 +19,7 @@ __all__ = ["MAX_PASSWORD_CHARS", "MIN_PASSWORD_CHARS", "check_password", "passwo
 
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 200
+_JUDGED_CHARS = 72
 _MIN_SCORE = 2
 #: common in China and missing from zxcvbn's list (pinyin, 520/1314 numerology, keyboard runs)
 _COMMON_ZH = (
@@ -53,7 +54,8 @@ def password_problem(password: str, *, username: str = "", display_name: str = "
     if lowered in _common() or (username and username.lower() in lowered):
         return "is a common password or holds the user name / 密码过于常见或包含用户名"
     hints = [h for h in (username, display_name, *_SERVICE_WORDS) if h]
-    if zxcvbn(password[:100], user_inputs=hints)["score"] < _MIN_SCORE:
+    # zxcvbn refuses to judge more than 72 characters; a longer password is judged by its start
+    if zxcvbn(password[:_JUDGED_CHARS], user_inputs=hints)["score"] < _MIN_SCORE:
         return "is too easy to guess / 密码太容易被猜到"
     return None
 

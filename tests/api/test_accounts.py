@@ -109,6 +109,24 @@ def test_weak_passwords_are_refused(
     assert password not in answer.text
 
 
+@pytest.mark.parametrize(
+    ("name", "password", "status"),
+    [
+        ("long1", "Qz7!vX-" + "j4%Lp9" * 20 + "*", 201),  # 128 characters, strong
+        ("long2", "a" * 150, 422),  # easy to guess, judged by its start
+        ("long3", "Qz7!" * 60, 422),  # 240 characters: over the limit
+    ],
+)
+def test_long_passwords_are_judged_not_a_server_error(
+    client: TestClient, kit: Kit, name: str, password: str, status: int
+) -> None:
+    """Passwords beyond the strength estimator's 72 characters are judged by their start."""
+    body = {"username": name, "role": "viewer", "password": password}
+    answer = client.post("/users", json=body, headers=kit.auth("admin"))
+    assert answer.status_code == status, answer.text
+    assert password not in answer.text
+
+
 def test_disable_revokes_every_token_at_once_and_enable_needs_a_new_sign_in(
     client: TestClient, kit: Kit
 ) -> None:

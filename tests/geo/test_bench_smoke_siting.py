@@ -10,3 +10,4 @@ def test_bench_siting_smoke() -> None:
     assert "objectives equal: yes" in out
     assert "ratio spopt / mzgis:" in out
     assert out.count("Capacitated MCLP") == 2
+    assert out.count("feasible: yes") == 2

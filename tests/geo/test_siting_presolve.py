@@ -112,22 +112,80 @@ def _enumerate(a: NDArray[np.float64], w: NDArray[np.float64], p: int) -> list[t
     return [(set(c), float(w @ (a[:, list(c)].sum(axis=1) > 0))) for c in combinations(range(m), p)]
 
 
+def _tiny(seed: int, p: int) -> tuple[sp.csr_array, NDArray[np.float64], MilpSolution]:
+    """A random 30 x 11 covering model, integer weights, and its LP relaxation."""
+    rng = np.random.default_rng(seed)
+    a = (rng.random((30, 11)) < 0.18).astype(float)
+    w = rng.integers(1, 30, 30).astype(float)
+    lp = _lp(mclp_milp(sp.csr_array(a), w, p, 0.0))
+    assert lp.row_dual is not None
+    return sp.csr_array(a), w, lp
+
+
+def _removed(chosen: set, zero: NDArray[np.bool_], one: NDArray[np.bool_]) -> bool:
+    return bool(chosen & set(np.flatnonzero(zero)) or set(np.flatnonzero(one)) - chosen)
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_lagrangian_fixing_never_cuts_off_an_optimum(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    n, m, p = 30, 11, 3
-    a = (rng.random((n, m)) < 0.18).astype(float)
-    w = rng.integers(1, 30, n).astype(float)
-    cover = sp.csr_array(a)
-    lp = _lp(mclp_milp(cover, w, p, 0.0))
+    cover, w, lp = _tiny(seed, 3)
     assert lp.row_dual is not None
-    solutions = _enumerate(a, w, p)
+    solutions = _enumerate(cover.toarray(), w, 3)
     best = max(v for _, v in solutions)
-    zero, one = lagrangian_fixing(sp.csc_array(cover), w, lp.row_dual[:n], p, best)
+    zero, one = lagrangian_fixing(sp.csc_array(cover), w, lp.row_dual[:30], 3, best)
     for chosen, value in solutions:
-        if chosen & set(np.flatnonzero(zero)) or set(np.flatnonzero(one)) - chosen:
+        if _removed(chosen, zero, one):
             assert value < best  # every solution the fixing removes is worse than optimal
     assert lp.objective >= best - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_integral_fixing_removes_nothing_better_than_the_incumbent(seed: int) -> None:
+    # integer weights: fixing by "below incumbent + 1" may drop ties, never a better one
+    cover, w, lp = _tiny(100 + seed, 3)
+    assert lp.row_dual is not None
+    solutions = _enumerate(cover.toarray(), w, 3)
+    values = sorted({v for _, v in solutions}, reverse=True)
+    for incumbent in values[:4]:
+        args = (sp.csc_array(cover), w, lp.row_dual[:30], 3, incumbent)
+        zero, one = lagrangian_fixing(*args, integral=True)
+        plain_zero, plain_one = lagrangian_fixing(*args)
+        assert (zero >= plain_zero).all() and (one >= plain_one).all()
+        for chosen, value in solutions:
+            if _removed(chosen, zero, one):
+                assert value <= incumbent
+
+
+def test_integral_fixing_fixes_more_when_the_bound_is_within_one() -> None:
+    # c = A'lam = (100, 80, 0.5, 0, 0), L = 1.5 + 180 = 181.5; forcing candidate 3 or 4
+    # open is worth at most 181.5 - 80 + 0 = 101.5: not below the incumbent 101 ({0, 2}),
+    # but below 102, and with integer weights nothing opening them can beat 101
+    a = np.zeros((6, 5))
+    a[0:2, 0] = a[2:4, 1] = a[4, 2] = a[5, 3] = a[5, 4] = 1
+    w = np.array([50, 50, 40, 40, 1, 1], dtype=float)
+    lam = np.array([50, 50, 40, 40, 0.5, 0])
+    args = (sp.csc_array(a), w, lam, 2, 101.0)
+    zero, one = lagrangian_fixing(*args)
+    assert zero.tolist() == [False] * 5
+    assert one.tolist() == [True, False, False, False, False]
+    zero, one = lagrangian_fixing(*args, integral=True)
+    assert zero.tolist() == [False, False, False, True, True]
+    assert one.tolist() == [True, False, False, False, False]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_reduced_solve_equals_enumeration_on_tiny_models(seed: int) -> None:
+    # every branch of the LP path (proven at the LP, RENS, fixing, open-all-left)
+    rng = np.random.default_rng(200 + seed)
+    n, m, p = 40, 12, [2, 3, 4][seed % 3]
+    a = (rng.random((n, m)) < 0.2).astype(float)
+    a = a[a.sum(axis=1) > 0]
+    w = rng.integers(1, 40, a.shape[0]).astype(float)
+    best = max(v for _, v in _enumerate(a, w, p))
+    sol = solve_cover_mclp(sp.csr_array(a), w, p, time_limit_s=30, mip_gap=0.0)
+    assert float(w @ (a @ sol.chosen.astype(float) > 0)) == best
+    assert sol.status == "optimal" and sol.bound == best
+    assert int(sol.chosen.sum()) == p
 
 
 def test_lagrangian_fixing_fixes_with_a_tight_incumbent() -> None:
