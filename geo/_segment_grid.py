@@ -7,8 +7,10 @@ The best of them is certainly its nearest piece when that distance ``d`` is at m
 margin plus the point's distance to the border of its cell: any piece closer than ``d``
 has a sub-piece whose box meets the square of half-side ``d`` around the point, and that
 square lies inside the cell grown by the margin, so the sub-piece is registered there.
-Points not settled so (a few per cent on a street grid), outside the grid or in an empty
-cell are left to the caller's exact search.
+A point not settled so looks again in every cell that the square of half-side ``d``
+less the margin touches (by the same argument no closer piece can be registered
+elsewhere), up to a few cells across. Points still unsettled, outside the grid or in an
+empty cell are left to the caller's exact search.
 
 The distance kernel :func:`piece_distances` is the one the KD-tree search uses too, so
 both give bit-identical distances for the same piece.
