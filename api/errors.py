@@ -35,6 +35,7 @@ from layers._errors import (
     StoreError,
     UnknownLayerError,
 )
+from layers.records.errors import AmbiguousRecordError
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -260,6 +261,13 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
     elif isinstance(exc, InvalidParameterError):
         body["detail"] = str(exc)
         body["problems"] = exc.problems()
+    elif isinstance(exc, AmbiguousRecordError):  # the campaigns to choose from
+        body["detail"] = str(exc)
+        reason = "a campaign holding the record / 有该记录的批次"
+        body["problems"] = [
+            {"field": "campaign_id", "value": c, "location": "query", "reason": reason}
+            for c in exc.campaign_ids
+        ]
     elif isinstance(exc, sqlite3.Error):
         body["detail"] = f"the store cannot be read: {exc} / 无法读取数据存储"
     else:

@@ -183,7 +183,11 @@ def _records(records: RecordStore, campaign_id: str) -> list[dict[str, Any]]:
         for record in records.list_records(kind, RecordFilter(campaign_id=campaign_id))[0]:
             body = record_public(record)
             # a record gets reviews only by changing version: version 1 has none
-            reviews = records.reviews(record.record_id) if record.version > 1 else []
+            reviews = (
+                records.reviews(record.record_id, campaign_id=record.campaign_id)
+                if record.version > 1
+                else []
+            )
             body["reviews"] = [r.to_public() for r in reviews]
             out.append(body)
     return out

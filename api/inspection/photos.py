@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile
 from api.auth import Reader, RecordsDep, Submitter
 from api.bodies import limit_body
 from api.errors import ErrorBody
-from api.inspection.deps import editable_record, visible_record
+from api.inspection.deps import CampaignChoice, editable_record, visible_record
 from api.inspection.schemas import PhotoPublic
 from layers.records import sha256_hex
 
@@ -113,16 +113,27 @@ _UPLOAD_OPENAPI: dict[str, Any] = {
     openapi_extra=_UPLOAD_OPENAPI,
     responses={
         200: {"description": "Already received / 照片已上传过"},
-        409: {"model": ErrorBody, "description": "Record approved or rejected / 记录已审核完毕"},
+        409: {
+            "model": ErrorBody,
+            "description": "Record approved or rejected, or its id used in several campaigns"
+            " you may see (choose with ?campaign_id=) / 记录已审核完毕，或该编号在多个批次中"
+            "都有记录（请用 ?campaign_id= 指明）",
+        },
         413: {"model": ErrorBody, "description": "Photo too large / 照片过大"},
         415: {"model": ErrorBody, "description": "Not an image / 不是图片"},
         422: {"model": ErrorBody, "description": "SHA-256 mismatch / 哈希不符"},
     },
 )
 async def upload_photo(
-    request: Request, record_id: UUID, user: Submitter, records: RecordsDep, limit: PhotoLimitDep
+    request: Request,
+    *,
+    record_id: UUID,
+    user: Submitter,
+    records: RecordsDep,
+    limit: PhotoLimitDep,
+    campaign_id: CampaignChoice = None,
 ) -> JSONResponse:
-    await run_in_threadpool(editable_record, records, user, record_id, None)
+    record = await run_in_threadpool(editable_record, records, user, record_id, None, campaign_id)
     data, declared, name = await _read_upload(request, limit)
     if sha256_hex(data) != declared:
         msg = "the photo's SHA-256 does not match the 'sha256' field (damaged upload?)"
@@ -134,8 +145,8 @@ async def upload_photo(
         )
     photo, created = await run_in_threadpool(
         lambda: records.add_photo(
-            str(record_id), sha256=declared, content_type=content_type, name=name, data=data,
-            actor=user.username,
+            record.record_id, sha256=declared, content_type=content_type, name=name, data=data,
+            actor=user.username, campaign_id=record.campaign_id,
         )
     )  # fmt: skip
     return JSONResponse(photo.to_public(), status_code=201 if created else 200)
@@ -145,10 +156,19 @@ async def upload_photo(
     "/{record_id:uuid}/photos/{sha256}",
     summary="A photo of a record / 记录照片",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}}},
+        409: {"model": ErrorBody, "description": "Id used in several campaigns / 编号在多个批次中"},
+    },
 )
-def get_photo(record_id: UUID, sha256: Sha256, user: Reader, records: RecordsDep) -> Response:
-    visible_record(records, user, record_id, None)
-    photo, data = records.photo_bytes(str(record_id), sha256)
+def get_photo(
+    record_id: UUID,
+    sha256: Sha256,
+    user: Reader,
+    records: RecordsDep,
+    campaign_id: CampaignChoice = None,
+) -> Response:
+    record = visible_record(records, user, record_id, None, campaign_id)
+    photo, data = records.photo_bytes(record.record_id, sha256, campaign_id=record.campaign_id)
     headers = {"ETag": f'"{photo.sha256}"', "Cache-Control": "private, max-age=86400"}
     return Response(data, media_type=photo.content_type, headers=headers)

@@ -1,8 +1,11 @@
 """``/inspections``: marker inspections and segment checks (界线联检记录).
 
-Submissions are idempotent by their client UUID (same body → the stored record, 200;
-different body → 409); updates and reviews need ``If-Match`` with the record's ETag (428
-without, 412 when stale). A 2xx means the record and its audit entry are committed.
+Submissions are idempotent by their client UUID within their campaign (same body → the
+stored record, 200; different body → 409; the same UUID in another campaign is another
+record); updates and reviews need ``If-Match`` with the record's ETag (428 without, 412 when
+stale). A record named by id alone is looked for in the campaigns the caller may see
+(:func:`~api.inspection.deps.visible_record`, ``?campaign_id=`` to choose). A 2xx means
+the record and its audit entry are committed.
 Campaigns, photos, progress and reports are in the sibling modules mounted on
 :data:`router`.
 """
@@ -28,7 +31,13 @@ from api.auth import (
 )
 from api.errors import ErrorBody
 from api.inspection import bundle, campaigns, photos
-from api.inspection.deps import RegisterDep, RulesDep, editable_record, visible_record
+from api.inspection.deps import (
+    CampaignChoice,
+    RegisterDep,
+    RulesDep,
+    editable_record,
+    visible_record,
+)
 from api.inspection.schemas import (
     MarkerInspectionCreate,
     MarkerInspectionPage,
@@ -66,10 +75,22 @@ Created = TypeVar("Created", MarkerInspectionCreate, SegmentCheckCreate)
 #: the errors of a submission and of a change, besides those every route may give
 _SUBMIT: dict[int | str, dict[str, Any]] = {
     200: {"description": "A replay: the record stored before / 重复提交：已保存的记录"},
-    409: {"model": ErrorBody, "description": "Same record id, other body / 记录编号相同而内容不同"},
+    409: {
+        "model": ErrorBody,
+        "description": "Same record id in this campaign, other body / 本批次中编号相同而内容不同",
+    },
 }
+#: a record named by id alone that the caller sees in several campaigns
+_AMBIGUOUS = (
+    "the id is used in several campaigns you may see: choose one with ?campaign_id="
+    " / 您可见的多个批次中都有该编号：请用 ?campaign_id= 指明"
+)
+_ONE: dict[int | str, dict[str, Any]] = {409: {"model": ErrorBody, "description": _AMBIGUOUS}}
 _CHANGE: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorBody, "description": "Approved or rejected / 记录已审核完毕"},
+    409: {
+        "model": ErrorBody,
+        "description": f"Approved or rejected / 记录已审核完毕; or {_AMBIGUOUS}",
+    },
     412: {"model": ErrorBody, "description": "Stale If-Match / 记录已被修改"},
     428: {"model": ErrorBody, "description": "If-Match missing / 缺少 If-Match"},
 }
@@ -83,7 +104,8 @@ def _answer(
 ) -> JSONResponse:
     body = record_public(record)
     if reviews is not None:
-        body["reviews"] = [r.to_public() for r in reviews.reviews(record.record_id)]
+        history = reviews.reviews(record.record_id, campaign_id=record.campaign_id)
+        body["reviews"] = [r.to_public() for r in history]
     return JSONResponse(body, status_code=status, headers={"ETag": record.etag})
 
 
@@ -145,9 +167,10 @@ def _update(
     records: RecordStore,
     check: Callable[[Created, Campaign], dict[str, Any]],
     if_match: str | None,
+    campaign_id: str | None,
 ) -> JSONResponse:
     expected = _required(if_match)
-    current = editable_record(records, user, record_id, kind)
+    current = editable_record(records, user, record_id, kind, campaign_id)
     require_version(current.record_id, expected, current.etag)  # stale: 412 before the merge
     merged = validated_body(
         model, {**current.body, **changes.model_dump(mode="json", exclude_unset=True)}
@@ -155,7 +178,7 @@ def _update(
     computed = check(merged, records.get_campaign(current.campaign_id))
     record = records.update_record(
         current.record_id, body=canonical_body(merged), computed=computed, if_match=expected,
-        actor=user.username,
+        actor=user.username, campaign_id=current.campaign_id,
     )  # fmt: skip
     return _answer(record)
 
@@ -168,12 +191,13 @@ def _review(
     user: User,
     records: RecordStore,
     if_match: str | None,
+    campaign_id: str | None,
 ) -> JSONResponse:
     expected = _required(if_match)
-    visible_record(records, user, record_id, kind)
+    current = visible_record(records, user, record_id, kind, campaign_id)
     record = records.review_record(
-        str(record_id), state=review.state, comment=review.comment, if_match=expected,
-        actor=user.username,
+        current.record_id, state=review.state, comment=review.comment, if_match=expected,
+        actor=user.username, campaign_id=current.campaign_id,
     )  # fmt: skip
     return _answer(record)
 
@@ -230,9 +254,13 @@ def create_inspection(
     "/{record_id:uuid}",
     response_model=MarkerInspectionPublic,
     summary="One marker inspection / 单条界桩检查记录",
+    responses=_ONE,
 )
-def get_inspection(record_id: UUID, user: Reader, records: RecordsDep) -> JSONResponse:
-    return _answer(visible_record(records, user, record_id, "marker"), reviews=records)
+def get_inspection(
+    record_id: UUID, user: Reader, records: RecordsDep, campaign_id: CampaignChoice = None
+) -> JSONResponse:
+    record = visible_record(records, user, record_id, "marker", campaign_id)
+    return _answer(record, reviews=records)
 
 
 @router.patch(
@@ -250,11 +278,12 @@ def update_inspection(
     register: RegisterDep,
     rules: RulesDep,
     if_match: IfMatch = None,
+    campaign_id: CampaignChoice = None,
 ) -> JSONResponse:
     check = partial(check_marker_inspection, register=register, rules=rules)
     return _update(
         "marker", record_id, changes, model=MarkerInspectionCreate, user=user, records=records,
-        check=check, if_match=if_match,
+        check=check, if_match=if_match, campaign_id=campaign_id,
     )  # fmt: skip
 
 
@@ -271,8 +300,12 @@ def review_inspection(
     user: Reviewer,
     records: RecordsDep,
     if_match: IfMatch = None,
+    campaign_id: CampaignChoice = None,
 ) -> JSONResponse:
-    return _review("marker", record_id, review, user=user, records=records, if_match=if_match)
+    return _review(
+        "marker", record_id, review, user=user, records=records, if_match=if_match,
+        campaign_id=campaign_id,
+    )  # fmt: skip
 
 
 # -- segment checks ----------------------------------------------------------------------
@@ -317,9 +350,13 @@ def create_segment(
     "/segments/{record_id:uuid}",
     response_model=SegmentCheckPublic,
     summary="One segment check / 单条走向检查记录",
+    responses=_ONE,
 )
-def get_segment(record_id: UUID, user: Reader, records: RecordsDep) -> JSONResponse:
-    return _answer(visible_record(records, user, record_id, "segment"), reviews=records)
+def get_segment(
+    record_id: UUID, user: Reader, records: RecordsDep, campaign_id: CampaignChoice = None
+) -> JSONResponse:
+    record = visible_record(records, user, record_id, "segment", campaign_id)
+    return _answer(record, reviews=records)
 
 
 @router.patch(
@@ -336,10 +373,12 @@ def update_segment(
     records: RecordsDep,
     register: RegisterDep,
     if_match: IfMatch = None,
+    campaign_id: CampaignChoice = None,
 ) -> JSONResponse:
     return _update(
         "segment", record_id, changes, model=SegmentCheckCreate, user=user, records=records,
         check=partial(check_segment, register=register), if_match=if_match,
+        campaign_id=campaign_id,
     )  # fmt: skip
 
 
@@ -356,8 +395,12 @@ def review_segment(
     user: Reviewer,
     records: RecordsDep,
     if_match: IfMatch = None,
+    campaign_id: CampaignChoice = None,
 ) -> JSONResponse:
-    return _review("segment", record_id, review, user=user, records=records, if_match=if_match)
+    return _review(
+        "segment", record_id, review, user=user, records=records, if_match=if_match,
+        campaign_id=campaign_id,
+    )  # fmt: skip
 
 
 router.include_router(campaigns.router)

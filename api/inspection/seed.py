@@ -113,7 +113,7 @@ def seed_demo_records(
         if created and state != "received":
             records.review_record(
                 record.record_id, state=state, comment="估算的示例审核 / estimated demo review",
-                if_match=record.etag, actor=DEMO_ACTOR,
+                if_match=record.etag, actor=DEMO_ACTOR, campaign_id=record.campaign_id,
             )  # fmt: skip
         created_count += int(created)
     return created_count

@@ -14,7 +14,11 @@ from layers._errors import StoreError
 from layers.records._plan_rows import layer_stamps
 from layers.records.audit import entry_hash, verify_chain
 from layers.records.base import RecordStore
-from layers.records.errors import RecordNotFoundError, RecordValidationError
+from layers.records.errors import (
+    AmbiguousRecordError,
+    RecordNotFoundError,
+    RecordValidationError,
+)
 from layers.records.gpkg import GeoPackageRecordStore
 from layers.records.models import (
     CONDITIONS,
@@ -54,6 +58,7 @@ __all__ = [
     "ROLES",
     "SEGMENT_STATUSES",
     "SIDES",
+    "AmbiguousRecordError",
     "AuditCheck",
     "AuditEntry",
     "Campaign",

@@ -21,7 +21,7 @@ __all__ = [
     "statements",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _GENESIS = "0" * 64  # models.GENESIS_HASH
 
 #: record kind → (table, kind-specific columns copied from the body for filtering)
@@ -127,8 +127,91 @@ BEFORE DELETE ON mzgis_zone_plan_versions
 BEGIN SELECT RAISE(ABORT, 'plan versions are never changed / 方案历史版本不可修改'); END;
 """
 
+_MARKER_COLUMNS = "fid, geom, marker_no, condition, inspected_at"
+_SEGMENT_COLUMNS = "fid, from_marker, to_marker, status, checked_at"
+_COMMON_COLUMNS = (
+    "record_id, campaign_id, line_code, review_state, version, create_hash, body, computed, "
+    "flags, search_text, estimated, created_by, created_at, updated_at"
+)
+_PHOTO_COLUMNS = "record_id, sha256, content_type, size_bytes, name, data, uploaded_by, uploaded_at"
+_REVIEW_COLUMNS = (
+    "review_id, record_id, from_state, to_state, comment, reviewer, reviewed_at, version"
+)
+#: the campaign of each record id (ids were unique across campaigns before version 3)
+_CAMPAIGN_OF = (
+    "(SELECT campaign_id FROM mzgis_marker_inspections m WHERE m.record_id = o.record_id "
+    "UNION ALL SELECT campaign_id FROM mzgis_segment_checks s WHERE s.record_id = o.record_id)"
+)
+
+
+def _rebuild(table: str, columns: str, create: str, *, campaign: bool = False) -> str:
+    """Rebuild ``table`` as ``create`` keeping every row (and ``rowid`` order): SQLite cannot
+    change a table's constraints in place. ``campaign`` fills the new ``campaign_id`` column
+    from the record the row belongs to ('' for a row of no record, kept all the same)."""
+    old = f"temp.{table}_v2"
+    fill = f", COALESCE({_CAMPAIGN_OF}, '')" if campaign else ""
+    return f"""
+CREATE TEMP TABLE {table}_v2 AS SELECT rowid AS old_rowid, {columns} FROM {table};
+DROP TABLE {table};
+{create};
+INSERT INTO {table} ({columns}{", campaign_id" if campaign else ""})
+  SELECT {columns}{fill} FROM {old} o ORDER BY old_rowid;
+DROP TABLE {old};
+"""
+
+
+_RECORD_COMMON_V3 = (
+    _RECORD_COMMON.replace("record_id TEXT NOT NULL UNIQUE", "record_id TEXT NOT NULL")
+    + ",\n  UNIQUE (record_id, campaign_id)"
+)
+
+#: version 3: a record's identity is (campaign, record id), so a UUID used in one campaign
+#: is a new record in another; photos and reviews name their record's campaign
+PER_CAMPAIGN_IDS = (
+    _rebuild(
+        "mzgis_marker_inspections",
+        f"{_MARKER_COLUMNS}, {_COMMON_COLUMNS}",
+        "CREATE TABLE mzgis_marker_inspections (\n"
+        "  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n  geom POINT,\n"
+        "  marker_no TEXT NOT NULL, condition TEXT NOT NULL, inspected_at TEXT NOT NULL,"
+        f"{_RECORD_COMMON_V3})",
+    )
+    + "CREATE INDEX idx_mzgis_marker_insp_campaign\n"
+    "  ON mzgis_marker_inspections (campaign_id, marker_no);\n"
+    + _rebuild(
+        "mzgis_segment_checks",
+        f"{_SEGMENT_COLUMNS}, {_COMMON_COLUMNS}",
+        "CREATE TABLE mzgis_segment_checks (\n"
+        "  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n"
+        "  from_marker TEXT NOT NULL, to_marker TEXT NOT NULL, status TEXT NOT NULL,\n"
+        f"  checked_at TEXT NOT NULL,{_RECORD_COMMON_V3})",
+    )
+    + "CREATE INDEX idx_mzgis_segment_campaign ON mzgis_segment_checks (campaign_id);\n"
+    + _rebuild(
+        "mzgis_photos",
+        _PHOTO_COLUMNS,
+        "CREATE TABLE mzgis_photos (\n"
+        "  record_id TEXT NOT NULL, sha256 TEXT NOT NULL, content_type TEXT NOT NULL,\n"
+        "  size_bytes INTEGER NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL,\n"
+        "  uploaded_by TEXT NOT NULL, uploaded_at TEXT NOT NULL, campaign_id TEXT NOT NULL,\n"
+        "  PRIMARY KEY (record_id, campaign_id, sha256))",
+        campaign=True,
+    )
+    + _rebuild(
+        "mzgis_reviews",
+        _REVIEW_COLUMNS,
+        "CREATE TABLE mzgis_reviews (\n"
+        "  review_id INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL,\n"
+        "  from_state TEXT NOT NULL, to_state TEXT NOT NULL, comment TEXT NOT NULL,\n"
+        "  reviewer TEXT NOT NULL, reviewed_at TEXT NOT NULL, version INTEGER NOT NULL,\n"
+        "  campaign_id TEXT NOT NULL)",
+        campaign=True,
+    )
+    + "CREATE INDEX idx_mzgis_reviews_record ON mzgis_reviews (record_id, campaign_id);\n"
+)
+
 #: schema version → the script that brings a file from the version before up to it
-UPGRADES: dict[int, str] = {2: PLAN_TABLES}
+UPGRADES: dict[int, str] = {2: PLAN_TABLES, 3: PER_CAMPAIGN_IDS}
 
 #: registers the marker inspections as a point feature table of the GeoPackage
 REGISTER_FEATURES = [

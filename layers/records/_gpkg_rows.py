@@ -24,9 +24,7 @@ __all__ = [
     "COMMON_INSERT",
     "PHOTO_COLUMNS",
     "RECORD_COLUMNS",
-    "find",
     "has_table",
-    "load_row",
     "photos_of",
     "point_blob",
     "search_text",
@@ -40,26 +38,25 @@ def has_table(con: sqlite3.Connection, name: str) -> bool:
     return row.fetchone() is not None
 
 
-def find(con: sqlite3.Connection, record_id: str) -> tuple[RecordKind, tuple[Any, ...]] | None:
-    return _rows.find(con, record_id, mark="?")
-
-
-def load_row(con: sqlite3.Connection, kind: RecordKind, record_id: str) -> tuple[Any, ...]:
-    return _rows.load_row(con, kind, record_id, mark="?")
-
-
-def photos_of(con: sqlite3.Connection, record_ids: list[str]) -> dict[str, tuple[Photo, ...]]:
-    if not record_ids:
+def photos_of(
+    con: sqlite3.Connection, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[Photo, ...]]:
+    """Photos (metadata) of these ``(campaign_id, record_id)`` records, in upload order."""
+    if not keys:
         return {}
-    out: dict[str, list[Photo]] = {}
-    for start in range(0, len(record_ids), 500):
-        chunk = record_ids[start : start + 500]
+    wanted = set(keys)
+    ids = sorted({record_id for _, record_id in keys})
+    out: dict[tuple[str, str], list[Photo]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
         sql = (
-            f"SELECT {PHOTO_COLUMNS} FROM mzgis_photos WHERE record_id IN ({marks}) ORDER BY rowid"
+            f"SELECT campaign_id, {PHOTO_COLUMNS} FROM mzgis_photos "
+            f"WHERE record_id IN ({marks}) ORDER BY rowid"
         )
         for row in con.execute(sql, chunk):
-            out.setdefault(row[0], []).append(Photo(*row))
+            if (row[0], row[1]) in wanted:
+                out.setdefault((row[0], row[1]), []).append(Photo(*row[1:]))
     return {k: tuple(v) for k, v in out.items()}
 
 

@@ -142,8 +142,40 @@ CREATE TRIGGER mzgis_zone_plan_versions_kept BEFORE UPDATE OR DELETE
   FOR EACH ROW EXECUTE FUNCTION {schema}.mzgis_zone_plan_versions_kept();
 """
 
+_CAMPAIGN_OF = """
+  (SELECT campaign_id FROM {schema}.mzgis_marker_inspections m WHERE m.record_id = o.record_id
+   UNION ALL
+   SELECT campaign_id FROM {schema}.mzgis_segment_checks s WHERE s.record_id = o.record_id
+   LIMIT 1)"""
+
+#: step 3: a record's identity is (campaign, record id), so a UUID used in one campaign is a
+#: new record in another; photos and reviews name their record's campaign (ids were unique
+#: across campaigns before, so every existing row finds its one campaign; a row of no
+#: record, which the store never writes, is kept with campaign '')
+_PER_CAMPAIGN_IDS = f"""
+ALTER TABLE {{schema}}.mzgis_marker_inspections
+  DROP CONSTRAINT mzgis_marker_inspections_record_id_key,
+  ADD CONSTRAINT mzgis_marker_inspections_record_key UNIQUE (record_id, campaign_id);
+ALTER TABLE {{schema}}.mzgis_segment_checks
+  DROP CONSTRAINT mzgis_segment_checks_record_id_key,
+  ADD CONSTRAINT mzgis_segment_checks_record_key UNIQUE (record_id, campaign_id);
+ALTER TABLE {{schema}}.mzgis_photos ADD COLUMN campaign_id text;
+UPDATE {{schema}}.mzgis_photos o SET campaign_id = COALESCE({_CAMPAIGN_OF}, '');
+ALTER TABLE {{schema}}.mzgis_photos ALTER COLUMN campaign_id SET NOT NULL,
+  DROP CONSTRAINT mzgis_photos_pkey, ADD PRIMARY KEY (record_id, campaign_id, sha256);
+ALTER TABLE {{schema}}.mzgis_reviews ADD COLUMN campaign_id text;
+UPDATE {{schema}}.mzgis_reviews o SET campaign_id = COALESCE({_CAMPAIGN_OF}, '');
+ALTER TABLE {{schema}}.mzgis_reviews ALTER COLUMN campaign_id SET NOT NULL;
+DROP INDEX {{schema}}.mzgis_reviews_record;
+CREATE INDEX mzgis_reviews_record ON {{schema}}.mzgis_reviews (record_id, campaign_id);
+"""
+
 #: migrations of the record tables; append new steps, never edit one that has shipped
-RECORD_MIGRATIONS: tuple[str, ...] = (_TABLES + _AUDIT_TRIGGERS, _ZONE_PLANS)
+RECORD_MIGRATIONS: tuple[str, ...] = (
+    _TABLES + _AUDIT_TRIGGERS,
+    _ZONE_PLANS,
+    _PER_CAMPAIGN_IDS,
+)
 
 #: what the service's role ``{role}`` may do: write layers (it owns the tables it creates)
 #: and records, but only read and append the audit log, the layer history and the versions

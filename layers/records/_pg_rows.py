@@ -1,4 +1,4 @@
-"""Rows of the record tables in PostGIS: finding records, their photos, and the WHERE clause
+"""Rows of the record tables in PostGIS: the photos of records, and the WHERE clause
 of a :class:`RecordFilter` (the PostgreSQL twins of :mod:`layers.records._gpkg_rows`).
 
 Every query runs with the store's schema first on the ``search_path`` (see
@@ -15,31 +15,25 @@ from layers.records import _rows
 from layers.records._rows import PHOTO_COLUMNS
 from layers.records.models import Photo, RecordFilter, RecordKind
 
-__all__ = ["find", "load_row", "photos_of", "point_sql", "where"]
+__all__ = ["photos_of", "point_sql", "where"]
 
 Con = psycopg.Connection[Any]
 
 
-def find(con: Con, record_id: str) -> tuple[RecordKind, tuple[Any, ...]] | None:
-    """The kind and row of a record, whichever table holds it."""
-    return _rows.find(con, record_id, mark="%s")
-
-
-def load_row(con: Con, kind: RecordKind, record_id: str) -> tuple[Any, ...]:
-    return _rows.load_row(con, kind, record_id, mark="%s")
-
-
-def photos_of(con: Con, record_ids: list[str]) -> dict[str, tuple[Photo, ...]]:
-    """Photos (metadata) of these records, in upload order."""
-    if not record_ids:
+def photos_of(con: Con, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[Photo, ...]]:
+    """Photos (metadata) of these ``(campaign_id, record_id)`` records, in upload order."""
+    if not keys:
         return {}
-    out: dict[str, list[Photo]] = {}
+    wanted = set(keys)
+    out: dict[tuple[str, str], list[Photo]] = {}
     rows = con.execute(
-        f"SELECT {PHOTO_COLUMNS} FROM mzgis_photos WHERE record_id = ANY(%s) ORDER BY photo_no",
-        (record_ids,),
+        f"SELECT campaign_id, {PHOTO_COLUMNS} FROM mzgis_photos WHERE record_id = ANY(%s) "
+        "ORDER BY photo_no",
+        (sorted({record_id for _, record_id in keys}),),
     )
     for row in rows:
-        out.setdefault(row[0], []).append(Photo(*row))
+        if (row[0], row[1]) in wanted:
+            out.setdefault((row[0], row[1]), []).append(Photo(*row[1:]))
     return {k: tuple(v) for k, v in out.items()}
 
 

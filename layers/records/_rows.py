@@ -21,6 +21,7 @@ __all__ = [
     "find",
     "load_row",
     "search_text",
+    "target",
     "to_record",
 ]
 
@@ -49,23 +50,34 @@ def search_text(body: dict[str, Any]) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def find(con: Any, record_id: str, *, mark: str) -> tuple[RecordKind, tuple[Any, ...]] | None:
-    """The kind and row of a record, whichever table holds it."""
-    for kind in KINDS:
-        table, _ = KIND_TABLES[kind]
-        query = f"SELECT {RECORD_COLUMNS} FROM {table} WHERE record_id = {mark}"
-        row = con.execute(query, (record_id,)).fetchone()
-        if row is not None:
-            return kind, tuple(row)
-    return None
+def find(con: Any, record_id: str, *, mark: str) -> list[tuple[RecordKind, tuple[Any, ...]]]:
+    """The kind and row of every record with this id (one per campaign at most, in either
+    table), by campaign: one query."""
+    selects = [
+        f"SELECT '{kind}', {RECORD_COLUMNS} FROM {KIND_TABLES[kind][0]} WHERE record_id = {mark}"
+        for kind in KINDS
+    ]
+    query = " UNION ALL ".join(selects) + " ORDER BY 3"
+    rows = con.execute(query, [record_id] * len(KINDS)).fetchall()
+    return [(row[0], tuple(row[1:])) for row in rows]
 
 
-def load_row(con: Any, kind: RecordKind, record_id: str, *, mark: str) -> tuple[Any, ...]:
+def load_row(
+    con: Any, kind: RecordKind, record_id: str, campaign_id: str, *, mark: str
+) -> tuple[Any, ...]:
     """The row of a record of ``kind`` (empty when absent)."""
     table, _ = KIND_TABLES[kind]
-    query = f"SELECT {RECORD_COLUMNS} FROM {table} WHERE record_id = {mark}"
-    row = con.execute(query, (record_id,)).fetchone()
+    query = (
+        f"SELECT {RECORD_COLUMNS} FROM {table} WHERE record_id = {mark} AND campaign_id = {mark}"
+    )
+    row = con.execute(query, (record_id, campaign_id)).fetchone()
     return tuple(row) if row is not None else ()
+
+
+def target(kind: str, campaign_id: str, record_id: str) -> str:
+    """The audit target naming a record: ``kind:campaign/record`` (a record's identity is its
+    campaign and its id; entries written before that name ``kind:record``)."""
+    return f"{kind}:{campaign_id}/{record_id}"
 
 
 def filter_clauses(

@@ -204,10 +204,11 @@ class SqlPeople:
         cur = con.execute(
             self._sql(
                 "UPDATE mzgis_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL"
+                " RETURNING token_hash"
             ),
             (now_iso(), username),
         )
-        return int(cur.rowcount)
+        return len(cur.fetchall())  # rows read back: a pipelined rowcount is not known yet
 
     def revoke_token(self, token_hash: str, *, actor: str) -> bool:
         with self._transaction() as con:

@@ -162,11 +162,11 @@ class SqlZonePlans(SqlPeople):
             cur = con.execute(
                 self._sql(
                     "UPDATE mzgis_zone_plans SET version = ?, updated_by = ?, updated_at = ? "
-                    "WHERE plan_id = ? AND version = ?"
+                    "WHERE plan_id = ? AND version = ? RETURNING plan_id"
                 ),
                 (version, actor, now, plan_id, based_on),
             )
-            if cur.rowcount != 1:  # cannot happen while writers queue; kept as the CAS itself
+            if len(cur.fetchall()) != 1:  # cannot happen while writers queue; kept as the CAS
                 raise _stale(plan_id, based_on, version)
             changed = changed_units(before.assignment, table)
             text = self._insert_version(

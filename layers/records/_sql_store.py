@@ -1,33 +1,35 @@
-"""The record, photo and audit logic both record stores share (GeoPackage and PostGIS).
+"""The record and photo logic both record stores share (GeoPackage and PostGIS).
 
 :class:`SqlRecordStore` keeps the guarantees of :class:`RecordStore` once: idempotent
-creation by client UUID, ETag/``If-Match`` versions, review transitions and the SHA-256
-audit chain, each write in one ``_transaction``. A backend supplies its placeholder and
-connections (see :class:`~layers.records._sql_people.SqlPeople`) and the few statements
-that differ: :meth:`SqlRecordStore._point` (a marker's geometry),
-:meth:`SqlRecordStore._photos_of` and :meth:`SqlRecordStore._where`. Zone plans come from
+creation by client UUID within a campaign (a record's identity is its campaign and its
+id), ETag/``If-Match`` versions, review transitions and the SHA-256 audit chain
+(:class:`~layers.records._sql_audit.SqlAudit`), each write in one ``_transaction``. A
+backend supplies its placeholder and connections (see
+:class:`~layers.records._sql_people.SqlPeople`) and the few statements that differ:
+:meth:`SqlRecordStore._point` (a marker's geometry), :meth:`SqlRecordStore._photos_of`
+and :meth:`SqlRecordStore._where`. Zone plans come from
 :class:`~layers.records._sql_plans.SqlZonePlans`.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, ClassVar
+from typing import Any
 
 from layers._errors import ConflictError, Problem
 from layers.records import _rows
 from layers.records._ddl import KIND_TABLES
 from layers.records._rows import COMMON_INSERT, PHOTO_COLUMNS, RECORD_COLUMNS
+from layers.records._sql_audit import SqlAudit
 from layers.records._sql_people import now_iso
 from layers.records._sql_plans import SqlZonePlans
-from layers.records.audit import entry_hash, verify_chain
 from layers.records.base import RecordStore
-from layers.records.errors import RecordNotFoundError, RecordValidationError
+from layers.records.errors import (
+    AmbiguousRecordError,
+    RecordNotFoundError,
+    RecordValidationError,
+)
 from layers.records.models import (
-    GENESIS_HASH,
     REVIEW_TARGETS,
-    AuditCheck,
-    AuditEntry,
     Photo,
     Record,
     RecordFilter,
@@ -41,21 +43,23 @@ from layers.records.models import (
 __all__ = ["SqlRecordStore"]
 
 _FINAL_STATES = ("approved", "rejected")
-_LAST_AUDIT = "SELECT seq, hash FROM mzgis_audit ORDER BY seq DESC LIMIT 1"
 
 
-class SqlRecordStore(SqlZonePlans, RecordStore):
+class _Taken(Exception):  # noqa: N818 - a signal, not an error a caller sees
+    """The id is taken in its campaign: the optimistic insert is undone."""
+
+
+class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
     """A :class:`RecordStore` on SQL tables; backends add connections and a few hooks."""
-
-    #: the ``LIMIT`` value that means "no limit"
-    _NO_LIMIT: ClassVar[int | None] = None
 
     def _point(self, computed: dict[str, Any]) -> tuple[str, list[Any]]:
         """SQL of a marker's point (from ``lon``/``lat`` in ``computed``) and its values."""
         raise NotImplementedError
 
-    def _photos_of(self, con: Any, record_ids: list[str]) -> dict[str, tuple[Photo, ...]]:
-        """Photos (metadata) of these records, in upload order."""
+    def _photos_of(
+        self, con: Any, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Photo, ...]]:
+        """Photos (metadata) of these ``(campaign_id, record_id)`` records, in upload order."""
         raise NotImplementedError
 
     def _where(self, kind: RecordKind, flt: RecordFilter) -> tuple[str, list[Any]]:
@@ -76,45 +80,76 @@ class SqlRecordStore(SqlZonePlans, RecordStore):
         actor: str,
         estimated: bool = False,
     ) -> tuple[Record, bool]:
-        create_hash = sha256_hex(canonical_json(body))
+        create_hash = sha256_hex(canonical_json(body))  # hashed and checked before the lock
         with self._connection() as con:  # a replay needs no write lock
-            replayed = self._replayed(con, kind, record_id, create_hash)
+            replayed = self._replayed(con, kind, record_id, campaign_id, create_hash)
+            if replayed is None:
+                self._require_campaign(con, campaign_id)
         if replayed is not None:
             return replayed, False
+        now = now_iso()
+        table, columns = KIND_TABLES[kind]
+        values: list[Any] = [body[c] for c in columns]
+        common = [record_id, campaign_id, line_code, "received", 1, create_hash]
+        common += [canonical_json(body), canonical_json(computed)]
+        common += [canonical_json(computed.get("flags", [])), _rows.search_text(body)]
+        common += [self._flag(estimated), actor, now, now]
+        names = [*columns, *COMMON_INSERT]
+        marks = [self._MARK] * (len(columns) + len(common))
+        if kind == "marker":
+            point, coords = self._point(computed)
+            names, marks, values = ["geom", *names], [point, *marks], [*coords, *values]
+        insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)})"
+        detail = {"version": 1, "campaign_id": campaign_id, "body": body}
+        entry = (actor, "record.create", _rows.target(kind, campaign_id, record_id), detail)
+        try:
+            self._insert_new(kind, (record_id, campaign_id), insert, [*values, *common], entry)
+        except _Taken:  # a replay or a conflict that raced in: settled under the lock
+            with self._transaction() as con:
+                replayed = self._replayed(con, kind, record_id, campaign_id, create_hash)
+                if replayed is not None:
+                    return replayed, False
+                con.execute(insert, [*values, *common])
+                self._append_audit(con, *entry)
+        stored = (*common[:8], estimated, actor, now, now)  # as the columns read back
+        return _rows.to_record(kind, stored, ()), True
+
+    def _insert_new(
+        self,
+        kind: RecordKind,
+        key: tuple[str, str],
+        insert: str,
+        values: list[Any],
+        entry: tuple[str, str, str, dict[str, Any]],
+    ) -> None:
+        """Insert a record and its audit entry, both sent before either answer is awaited
+        (one round trip in a pipelined transaction); :class:`_Taken` (nothing written)
+        when its campaign already holds the id ``key`` (record, campaign), in either
+        table."""
+        other, _ = KIND_TABLES["segment" if kind == "marker" else "marker"]
         with self._transaction() as con:
-            replayed = self._replayed(con, kind, record_id, create_hash)  # raced in meanwhile
-            if replayed is not None:
-                return replayed, False
-            self._require_campaign(con, campaign_id)
-            now = now_iso()
-            table, columns = KIND_TABLES[kind]
-            values: list[Any] = [body[c] for c in columns]
-            common = [record_id, campaign_id, line_code, "received", 1, create_hash]
-            common += [canonical_json(body), canonical_json(computed)]
-            common += [canonical_json(computed.get("flags", [])), _rows.search_text(body)]
-            common += [self._flag(estimated), actor, now, now]
-            names = [*columns, *COMMON_INSERT]
-            marks = [self._MARK] * (len(columns) + len(common))
-            if kind == "marker":
-                point, coords = self._point(computed)
-                names, marks, values = ["geom", *names], [point, *marks], [*coords, *values]
-            con.execute(
-                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)})",
-                [*values, *common],
+            taken = con.execute(
+                self._sql(f"SELECT 1 FROM {other} WHERE record_id = ? AND campaign_id = ?"),
+                key,
             )
-            detail = {"version": 1, "campaign_id": campaign_id, "body": body}
-            self._append_audit(con, actor, "record.create", f"{kind}:{record_id}", detail)
-            return self._reload(con, kind, record_id), True
+            fresh = con.execute(
+                f"{insert} ON CONFLICT (record_id, campaign_id) DO NOTHING RETURNING record_id",
+                values,
+            )
+            self._queue_audit(con, *entry)
+            if taken.fetchone() is not None or fresh.fetchone() is None:
+                raise _Taken
 
     def _replayed(
-        self, con: Any, kind: RecordKind, record_id: str, create_hash: str
+        self, con: Any, kind: RecordKind, record_id: str, campaign_id: str, create_hash: str
     ) -> Record | None:
-        """The stored record when this is a replay of its creation; ``None`` when there is
-        no such record; :class:`ConflictError` when the id is taken by another body."""
-        found = _rows.find(con, record_id, mark=self._MARK)
-        if found is None:
+        """The stored record when this is a replay of its creation in its campaign; ``None``
+        when the campaign has no such record; :class:`ConflictError` when the id is taken
+        there by another body."""
+        found = [f for f in _rows.find(con, record_id, mark=self._MARK) if f[1][1] == campaign_id]
+        if not found:
             return None
-        stored_kind, row = found
+        stored_kind, row = found[0]
         if stored_kind != kind or row[5] != create_hash:
             msg = (
                 f"record {record_id} exists with a different body; use a new UUID for a new"
@@ -124,12 +159,42 @@ class SqlRecordStore(SqlZonePlans, RecordStore):
             raise ConflictError(msg)
         return self._record(con, stored_kind, row)
 
-    def get_record(self, record_id: str, *, kind: RecordKind | None = None) -> Record:
+    def find_records(
+        self,
+        record_id: str,
+        *,
+        campaign_ids: tuple[str, ...] | None = None,
+        kind: RecordKind | None = None,
+    ) -> list[Record]:
         with self._connection() as con:
-            found = _rows.find(con, record_id, mark=self._MARK)
-            if found is None or (kind is not None and found[0] != kind):
-                raise RecordNotFoundError("record", record_id)
-            return self._record(con, *found)
+            return [
+                self._record(con, k, row)
+                for k, row in _rows.find(con, record_id, mark=self._MARK)
+                if (kind is None or k == kind) and (campaign_ids is None or row[1] in campaign_ids)
+            ]
+
+    def get_record(
+        self, record_id: str, *, campaign_id: str | None = None, kind: RecordKind | None = None
+    ) -> Record:
+        with self._connection() as con:
+            return self._record(con, *self._locate(con, record_id, campaign_id, kind))
+
+    def _locate(
+        self, con: Any, record_id: str, campaign_id: str | None, kind: RecordKind | None = None
+    ) -> tuple[RecordKind, tuple[Any, ...]]:
+        """The kind and row of one record: in ``campaign_id``, or the only one with this id
+        when ``None``. :class:`RecordNotFoundError` when there is none;
+        :class:`ConflictError` when several campaigns hold one and none is named."""
+        found = [
+            (k, row)
+            for k, row in _rows.find(con, record_id, mark=self._MARK)
+            if (kind is None or k == kind) and (campaign_id is None or row[1] == campaign_id)
+        ]
+        if not found:
+            raise RecordNotFoundError("record", record_id)
+        if len(found) > 1:
+            raise AmbiguousRecordError(record_id, tuple(row[1] for _, row in found))
+        return found[0]
 
     def list_records(
         self, kind: RecordKind, flt: RecordFilter, *, limit: int | None = None, offset: int = 0
@@ -144,8 +209,8 @@ class SqlRecordStore(SqlZonePlans, RecordStore):
                 f"ORDER BY fid LIMIT {mark} OFFSET {mark}",
                 [*params, self._NO_LIMIT if limit is None else limit, offset],
             ).fetchall()
-            photos = self._photos_of(con, [r[0] for r in rows])
-        records = [_rows.to_record(kind, tuple(r), photos.get(r[0], ())) for r in rows]
+            photos = self._photos_of(con, [(r[1], r[0]) for r in rows])
+        records = [_rows.to_record(kind, tuple(r), photos.get((r[1], r[0]), ())) for r in rows]
         return records, int(total[0]) if total else 0
 
     def update_record(
@@ -156,9 +221,10 @@ class SqlRecordStore(SqlZonePlans, RecordStore):
         computed: dict[str, Any],
         if_match: str,
         actor: str,
+        campaign_id: str | None = None,
     ) -> Record:
         with self._transaction() as con:
-            current = self._current(con, record_id, if_match, verb="changed")
+            current = self._current(con, record_id, campaign_id, if_match, verb="changed")
             table, columns = KIND_TABLES[current.kind]
             sets = [f"{c} = ?" for c in columns]
             values: list[Any] = [body[c] for c in columns]
@@ -171,60 +237,71 @@ class SqlRecordStore(SqlZonePlans, RecordStore):
             values += [canonical_json(computed.get("flags", [])), _rows.search_text(body)]
             version = current.version + 1
             sets += ["version = ?", "review_state = 'received'", "updated_at = ?"]
-            values += [version, now_iso(), record_id]
+            values += [version, now_iso(), record_id, current.campaign_id]
             sets = [s.replace("?", self._MARK) for s in sets]
-            query = f"UPDATE {table} SET {', '.join(sets)} WHERE record_id = {self._MARK}"
-            con.execute(query, values)
+            query = (
+                f"UPDATE {table} SET {', '.join(sets)} WHERE record_id = {self._MARK} "
+                f"AND campaign_id = {self._MARK} RETURNING {RECORD_COLUMNS}"
+            )
+            row = con.execute(query, values).fetchone()
             detail = {"version": version, "from_state": current.review_state, "body": body}
-            self._append_audit(con, actor, "record.update", f"{current.kind}:{record_id}", detail)
-            return self._reload(con, current.kind, record_id)
+            self._append_audit(con, actor, "record.update", _target(current), detail)
+            return self._record(con, current.kind, tuple(row))
 
     def review_record(
-        self, record_id: str, *, state: str, comment: str, if_match: str, actor: str
+        self,
+        record_id: str,
+        *,
+        state: str,
+        comment: str,
+        if_match: str,
+        actor: str,
+        campaign_id: str | None = None,
     ) -> Record:
         if state not in REVIEW_TARGETS:
             problem = Problem(None, "state", state, f"must be one of {REVIEW_TARGETS}")
             raise RecordValidationError("review", [problem])
         with self._transaction() as con:
-            current = self._current(con, record_id, if_match, verb="reviewed")
+            current = self._current(con, record_id, campaign_id, if_match, verb="reviewed")
             table, _ = KIND_TABLES[current.kind]
-            version, now = current.version + 1, now_iso()
-            con.execute(
+            version, now, cid = current.version + 1, now_iso(), current.campaign_id
+            row = con.execute(
                 self._sql(
                     f"UPDATE {table} SET review_state = ?, version = ?, updated_at = ? "
-                    "WHERE record_id = ?"
+                    f"WHERE record_id = ? AND campaign_id = ? RETURNING {RECORD_COLUMNS}"
                 ),
-                (state, version, now, record_id),
-            )
+                (state, version, now, record_id, cid),
+            ).fetchone()
             con.execute(
                 self._sql(
-                    "INSERT INTO mzgis_reviews (record_id, from_state, to_state, comment, "
-                    "reviewer, reviewed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO mzgis_reviews (record_id, campaign_id, from_state, to_state, "
+                    "comment, reviewer, reviewed_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
-                (record_id, current.review_state, state, comment, actor, now, current.version),
+                (record_id, cid, current.review_state, state, comment, actor, now, current.version),
             )
             detail = {"version": version, "from_state": current.review_state, "to_state": state}
             detail["comment"] = comment
-            self._append_audit(con, actor, "record.review", f"{current.kind}:{record_id}", detail)
-            return self._reload(con, current.kind, record_id)
+            self._append_audit(con, actor, "record.review", _target(current), detail)
+            return self._record(con, current.kind, tuple(row))
 
-    def reviews(self, record_id: str) -> list[Review]:
+    def reviews(self, record_id: str, *, campaign_id: str | None = None) -> list[Review]:
         with self._connection() as con:
+            _, row = self._locate(con, record_id, campaign_id)
             rows = con.execute(
                 self._sql(
                     "SELECT record_id, from_state, to_state, comment, reviewer, reviewed_at, "
-                    "version FROM mzgis_reviews WHERE record_id = ? ORDER BY review_id"
+                    "version FROM mzgis_reviews WHERE record_id = ? AND campaign_id = ? "
+                    "ORDER BY review_id"
                 ),
-                (record_id,),
+                (record_id, row[1]),
             ).fetchall()
         return [Review(*r) for r in rows]
 
-    def _current(self, con: Any, record_id: str, if_match: str, *, verb: str) -> Record:
+    def _current(
+        self, con: Any, record_id: str, campaign_id: str | None, if_match: str, *, verb: str
+    ) -> Record:
         """The record about to change, after the version and review-state rules."""
-        found = _rows.find(con, record_id, mark=self._MARK)
-        if found is None:
-            raise RecordNotFoundError("record", record_id)
-        current = self._record(con, *found)
+        current = self._record(con, *self._locate(con, record_id, campaign_id))
         require_version(record_id, if_match, current.etag)
         if current.review_state in _FINAL_STATES:
             zh = "通过审核" if current.review_state == "approved" else "被退回"
@@ -234,11 +311,8 @@ class SqlRecordStore(SqlZonePlans, RecordStore):
         return current
 
     def _record(self, con: Any, kind: RecordKind, row: tuple[Any, ...]) -> Record:
-        photos = self._photos_of(con, [row[0]])
-        return _rows.to_record(kind, row, photos.get(row[0], ()))
-
-    def _reload(self, con: Any, kind: RecordKind, record_id: str) -> Record:
-        return self._record(con, kind, _rows.load_row(con, kind, record_id, mark=self._MARK))
+        key = (row[1], row[0])
+        return _rows.to_record(kind, row, self._photos_of(con, [key]).get(key, ()))
 
     # -- photos ------------------------------------------------------------------------
 
@@ -251,85 +325,49 @@ class SqlRecordStore(SqlZonePlans, RecordStore):
         name: str,
         data: bytes,
         actor: str,
+        campaign_id: str | None = None,
     ) -> tuple[Photo, bool]:
         if sha256_hex(data) != sha256:
             problem = Problem(None, "sha256", sha256, "does not match the photo's bytes")
             raise RecordValidationError("photo", [problem])
         with self._transaction() as con:
-            found = _rows.find(con, record_id, mark=self._MARK)
-            if found is None:
-                raise RecordNotFoundError("record", record_id)
-            kind, row = found
+            kind, row = self._locate(con, record_id, campaign_id)
             if row[3] in _FINAL_STATES:
                 msg = f"record {record_id} is {row[3]}: no more photos"
                 msg += " / 记录已审核完毕，不能再上传照片"
                 raise ConflictError(msg)
-            stored = self._photos_of(con, [record_id]).get(record_id, ())
+            key = (row[1], record_id)
+            stored = self._photos_of(con, [key]).get(key, ())
             existing = next((p for p in stored if p.sha256 == sha256), None)
             if existing is not None:
                 return existing, False
             photo = Photo(record_id, sha256, content_type, len(data), name, actor, now_iso())
-            marks = ", ".join([self._MARK] * 8)
+            marks = ", ".join([self._MARK] * 9)
             con.execute(
-                f"INSERT INTO mzgis_photos ({PHOTO_COLUMNS}, data) VALUES ({marks})",
-                (*photo.__dict__.values(), data),
+                f"INSERT INTO mzgis_photos ({PHOTO_COLUMNS}, data, campaign_id) VALUES ({marks})",
+                (*photo.__dict__.values(), data, row[1]),
             )
             detail = {"sha256": sha256, "size_bytes": len(data), "content_type": content_type}
-            self._append_audit(con, actor, "photo.add", f"{kind}:{record_id}", detail)
+            target = _rows.target(kind, row[1], record_id)
+            self._append_audit(con, actor, "photo.add", target, detail)
             return photo, True
 
-    def photo_bytes(self, record_id: str, sha256: str) -> tuple[Photo, bytes]:
+    def photo_bytes(
+        self, record_id: str, sha256: str, *, campaign_id: str | None = None
+    ) -> tuple[Photo, bytes]:
         with self._connection() as con:
+            _, found = self._locate(con, record_id, campaign_id)
             row = con.execute(
                 self._sql(
                     f"SELECT {PHOTO_COLUMNS}, data FROM mzgis_photos "
-                    "WHERE record_id = ? AND sha256 = ?"
+                    "WHERE record_id = ? AND campaign_id = ? AND sha256 = ?"
                 ),
-                (record_id, sha256),
+                (record_id, found[1], sha256),
             ).fetchone()
         if row is None:
             raise RecordNotFoundError("photo", sha256)
         return Photo(*row[:-1]), bytes(row[-1])
 
-    # -- audit -------------------------------------------------------------------------
 
-    def audit(self, action: str, target: str, detail: dict[str, Any], *, actor: str) -> AuditEntry:
-        with self._transaction() as con:
-            return self._append_audit(con, actor, action, target, detail)
-
-    def audit_log(self, *, after_seq: int = 0, limit: int | None = None) -> list[AuditEntry]:
-        with self._connection() as con:
-            rows = con.execute(
-                self._sql(
-                    "SELECT seq, at, actor, action, target, detail, prev_hash, hash "
-                    "FROM mzgis_audit WHERE seq > ? ORDER BY seq LIMIT ?"
-                ),
-                (after_seq, self._NO_LIMIT if limit is None else limit),
-            ).fetchall()
-        return [
-            AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows
-        ]
-
-    def audit_head(self) -> tuple[int, str]:
-        with self._connection() as con:
-            last = con.execute(_LAST_AUDIT).fetchone()
-        return (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
-
-    def verify_audit(self) -> AuditCheck:
-        return verify_chain(self.audit_log())
-
-    def _append_audit(
-        self, con: Any, actor: str, action: str, target: str, detail: dict[str, Any]
-    ) -> AuditEntry:
-        last = con.execute(_LAST_AUDIT).fetchone()
-        seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS_HASH)
-        at = now_iso()
-        detail = json.loads(canonical_json(detail))  # exactly what is stored and re-read
-        digest = entry_hash(
-            prev, seq=seq, at=at, actor=actor, action=action, target=target, detail=detail
-        )
-        con.execute(
-            self._sql("INSERT INTO mzgis_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-            (seq, at, actor, action, target, canonical_json(detail), prev, digest),
-        )
-        return AuditEntry(seq, at, actor, action, target, detail, prev, digest)
+def _target(record: Record) -> str:
+    return _rows.target(record.kind, record.campaign_id, record.record_id)

@@ -3,9 +3,12 @@ plans and the audit log behind one API (GeoPackage and PostGIS backends).
 
 Guarantees every backend keeps:
 
-- **Idempotent creation.** A record is keyed by its client UUID. Creating it again with the
+- **Idempotent creation.** A record is keyed by its campaign and its client UUID: the same
+  UUID in another campaign is another record. Creating it again in its campaign with the
   same body returns the stored record (``created=False``); with a different body raises
-  :class:`ConflictError`.
+  :class:`ConflictError`. Methods that address a record take ``campaign_id``; without it
+  they act on the only record with that id (``AmbiguousRecordError`` when several
+  campaigns hold one).
 - **No lost updates.** Updates and reviews name the version they were based on (its ETag);
   a stale one raises :class:`PreconditionFailedError`.
 - **All or nothing.** A method that returns has committed; one that raises has changed
@@ -144,10 +147,23 @@ class RecordStore(ABC):
     ) -> tuple[Record, bool]:
         """Store a new record, or return the stored one when ``body`` is the body it was
         created with: ``(record, created)``. :class:`ConflictError` when ``record_id``
-        exists with another body (or as another kind)."""
+        exists in ``campaign_id`` with another body (or as another kind)."""
 
     @abstractmethod
-    def get_record(self, record_id: str, *, kind: RecordKind | None = None) -> Record:
+    def find_records(
+        self,
+        record_id: str,
+        *,
+        campaign_ids: tuple[str, ...] | None = None,
+        kind: RecordKind | None = None,
+    ) -> list[Record]:
+        """Every record with this id (of ``kind`` when given) in ``campaign_ids`` (``None``:
+        any campaign), by campaign; one query."""
+
+    @abstractmethod
+    def get_record(
+        self, record_id: str, *, campaign_id: str | None = None, kind: RecordKind | None = None
+    ) -> Record:
         """One record with its photos; :class:`RecordNotFoundError` if absent."""
 
     @abstractmethod
@@ -165,6 +181,7 @@ class RecordStore(ABC):
         computed: dict[str, Any],
         if_match: str,
         actor: str,
+        campaign_id: str | None = None,
     ) -> Record:
         """Replace a record's body: :class:`PreconditionFailedError` unless ``if_match``
         is its current ETag (or ``*``); :class:`ConflictError` once the record is approved
@@ -172,14 +189,21 @@ class RecordStore(ABC):
 
     @abstractmethod
     def review_record(
-        self, record_id: str, *, state: str, comment: str, if_match: str, actor: str
+        self,
+        record_id: str,
+        *,
+        state: str,
+        comment: str,
+        if_match: str,
+        actor: str,
+        campaign_id: str | None = None,
     ) -> Record:
         """Set the review state (``has_issues``, ``approved``, ``rejected``) with a comment;
         same version rule as :meth:`update_record`; :class:`ConflictError` when the record
         is already approved or rejected."""
 
     @abstractmethod
-    def reviews(self, record_id: str) -> list[Review]:
+    def reviews(self, record_id: str, *, campaign_id: str | None = None) -> list[Review]:
         """The review history of a record, oldest first."""
 
     # -- photos ------------------------------------------------------------------------
@@ -194,12 +218,15 @@ class RecordStore(ABC):
         name: str,
         data: bytes,
         actor: str,
+        campaign_id: str | None = None,
     ) -> tuple[Photo, bool]:
         """Attach a photo whose bytes hash to ``sha256`` (checked): ``(photo, created)``;
         the same photo again is stored once."""
 
     @abstractmethod
-    def photo_bytes(self, record_id: str, sha256: str) -> tuple[Photo, bytes]:
+    def photo_bytes(
+        self, record_id: str, sha256: str, *, campaign_id: str | None = None
+    ) -> tuple[Photo, bytes]:
         """A photo and its bytes; :class:`RecordNotFoundError` if absent."""
 
     # -- zone plans (责任片区方案) -----------------------------------------------------

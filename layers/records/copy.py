@@ -57,11 +57,13 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "mzgis_marker_inspections": ((*_MARKER, *COMMON_INSERT), "fid"),
     "mzgis_segment_checks": ((*_SEGMENT, *COMMON_INSERT), "fid"),
     "mzgis_photos": (
-        _columns("record_id sha256 content_type size_bytes name data uploaded_by uploaded_at"),
+        _columns(
+            "record_id campaign_id sha256 content_type size_bytes name data uploaded_by uploaded_at"
+        ),
         "{photo_order}",
     ),
     "mzgis_reviews": (
-        _columns("record_id from_state to_state comment reviewer reviewed_at version"),
+        _columns("record_id campaign_id from_state to_state comment reviewer reviewed_at version"),
         "review_id",
     ),
     "mzgis_audit": (_columns("seq at actor action target detail prev_hash hash"), "seq"),

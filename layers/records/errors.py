@@ -6,6 +6,7 @@ them to HTTP statuses::
     LayerValidationError (422)
     └── RecordValidationError       a submitted record breaks a rule (unknown marker, ...)
     ConflictError (409)             same id with a different body; record already final
+    └── AmbiguousRecordError        a record id held by several campaigns, none named
     PreconditionFailedError (412)   ``If-Match`` (or a plan edit) names a version that is no
                                     longer current
 """
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layers._errors import FeatureNotFoundError, LayerValidationError
+from layers._errors import ConflictError, FeatureNotFoundError, LayerValidationError
 
-__all__ = ["RecordNotFoundError", "RecordValidationError"]
+__all__ = ["AmbiguousRecordError", "RecordNotFoundError", "RecordValidationError"]
 
 
 class RecordNotFoundError(FeatureNotFoundError):
@@ -25,6 +26,19 @@ class RecordNotFoundError(FeatureNotFoundError):
     def __init__(self, what: str, key: object) -> None:
         msg = f"no {what} {key!r} / 未找到{_ZH.get(what, what)} {key!r}"
         KeyError.__init__(self, msg)
+
+
+class AmbiguousRecordError(ConflictError):
+    """Several campaigns hold a record with this id (a record's identity is its campaign and
+    its id) and none was named; ``campaign_ids`` lists them."""
+
+    def __init__(self, record_id: str, campaign_ids: tuple[str, ...]) -> None:
+        self.record_id, self.campaign_ids = record_id, campaign_ids
+        names = ", ".join(campaign_ids)
+        super().__init__(
+            f"record {record_id} exists in campaigns {names}; name one with campaign_id"
+            f" / 多个联检批次（{names}）都有记录 {record_id}，请用 campaign_id 指明批次"
+        )
 
 
 _ZH = {

@@ -64,9 +64,9 @@ class GeoPackageRecordStore(PeopleMixin, SqlRecordStore):
         return "?", [point_blob(computed)]
 
     def _photos_of(
-        self, con: sqlite3.Connection, record_ids: list[str]
-    ) -> dict[str, tuple[Photo, ...]]:
-        return photos_of(con, record_ids)
+        self, con: sqlite3.Connection, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Photo, ...]]:
+        return photos_of(con, keys)
 
     def _where(self, kind: RecordKind, flt: RecordFilter) -> tuple[str, list[Any]]:
         return where(kind, flt)

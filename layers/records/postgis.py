@@ -10,21 +10,48 @@ append it (:func:`grant_app_role`). The tables are created by numbered migration
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from psycopg import sql
 
 from layers._errors import StoreError
 from layers.records import _pg_ddl
+from layers.records._pg_batch import GroupCommit
 from layers.records._pg_people import Con, PgPeople
 from layers.records._pg_rows import photos_of, point_sql, where
+from layers.records._sql_people import now_iso
 from layers.records._sql_store import SqlRecordStore
-from layers.records.models import Photo, RecordFilter, RecordKind
+from layers.records.models import (
+    GENESIS_HASH,
+    AuditEntry,
+    Photo,
+    RecordFilter,
+    RecordKind,
+    canonical_json,
+)
 from layers.store import _pg_conn
 from layers.store.postgis import PostGISStore
 
-__all__ = ["PostGISRecordStore", "grant_app_role"]
+__all__ = ["APPEND_AUDIT", "PostGISRecordStore", "grant_app_role"]
+
+
+#: the next audit entry, chained to the last one by the server: its hash is computed there
+#: exactly as :func:`~layers.records.audit.entry_hash` computes it (SHA-256 of the canonical
+#: JSON ``[prev_hash, seq, at, actor, action, target, detail]``, whose part after ``seq`` the
+#: client sends), so appending needs no read of the head first (the chain trigger still
+#: checks the link)
+APPEND_AUDIT = """
+INSERT INTO mzgis_audit (seq, at, actor, action, target, detail, prev_hash, hash)
+SELECT h.seq + 1, %s, %s, %s, %s, %s, h.hash, encode(sha256(convert_to(
+  '["' || h.hash || '",' || (h.seq + 1)::text || ',' || %s, 'UTF8')), 'hex')
+FROM (SELECT m.seq, COALESCE(a.hash, %s) AS hash
+      FROM (SELECT COALESCE(MAX(seq), 0) AS seq FROM mzgis_audit) AS m
+      LEFT JOIN mzgis_audit AS a ON a.seq = m.seq) AS h
+RETURNING seq, prev_hash, hash
+"""
 
 
 class PostGISRecordStore(PgPeople, SqlRecordStore):
@@ -53,6 +80,7 @@ class PostGISRecordStore(PgPeople, SqlRecordStore):
             raise _pg_conn.store_error(exc, f"cannot open records in {self.url}", zh) from exc
         rest = row[0] if row else "public"
         self._search_path = f'"{self.schema}", {rest}'
+        self._group = GroupCommit(self._take_connection, self._join)
 
     def close(self) -> None:
         if self._owned:
@@ -63,11 +91,36 @@ class PostGISRecordStore(PgPeople, SqlRecordStore):
     def _point(self, computed: dict[str, Any]) -> tuple[str, list[Any]]:
         return point_sql(computed)
 
-    def _photos_of(self, con: Con, record_ids: list[str]) -> dict[str, tuple[Photo, ...]]:
-        return photos_of(con, record_ids)
+    def _photos_of(
+        self, con: Con, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Photo, ...]]:
+        return photos_of(con, keys)
 
     def _where(self, kind: RecordKind, flt: RecordFilter) -> tuple[str, list[Any]]:
         return where(kind, flt)
+
+    def _append_audit(
+        self, con: Con, actor: str, action: str, target: str, detail: dict[str, Any]
+    ) -> AuditEntry:
+        cursor, at, stored = self._send_audit(con, actor, action, target, detail)
+        seq, prev, digest = cursor.fetchone() or (0, "", "")
+        return AuditEntry(int(seq), at, actor, action, target, stored, prev, digest)
+
+    def _queue_audit(
+        self, con: Con, actor: str, action: str, target: str, detail: dict[str, Any]
+    ) -> None:
+        self._send_audit(con, actor, action, target, detail)
+
+    def _send_audit(
+        self, con: Con, actor: str, action: str, target: str, detail: dict[str, Any]
+    ) -> tuple[psycopg.Cursor[Any], str, dict[str, Any]]:
+        """Send the next audit entry (:data:`APPEND_AUDIT`); its cursor (answering ``seq,
+        prev_hash, hash``), its time and its detail as stored."""
+        stored = json.loads(canonical_json(detail))  # exactly what is stored and re-read
+        at = now_iso()
+        tail = canonical_json([at, actor, action, target, stored])[1:]
+        values = (at, actor, action, target, canonical_json(stored), tail, GENESIS_HASH)
+        return con.execute(APPEND_AUDIT, values), at, stored
 
 
 def grant_app_role(store: PostGISStore, role: str) -> None:

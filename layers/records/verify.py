@@ -126,10 +126,16 @@ def _check_photos(con: sqlite3.Connection, path: Path) -> int:
 
 def _check_references(con: sqlite3.Connection, path: Path) -> None:
     """Every audit entry about a record, photo, campaign or zone plan names one present."""
-    present = {
-        "record": _column(con, "SELECT record_id FROM mzgis_marker_inspections")
-        | _column(con, "SELECT record_id FROM mzgis_segment_checks"),
-        "photo": _column(con, "SELECT record_id || '/' || sha256 FROM mzgis_photos"),
+    records = (
+        "SELECT {} FROM mzgis_marker_inspections UNION ALL SELECT {} FROM mzgis_segment_checks"
+    )
+    present = {  # a record as its entries name it: campaign/record, or record before that
+        "record": _column(con, records.format(*["campaign_id || '/' || record_id"] * 2))
+        | _column(con, records.format("record_id", "record_id")),
+        "photo": _column(
+            con, "SELECT campaign_id || '/' || record_id || '/' || sha256 FROM mzgis_photos"
+        )
+        | _column(con, "SELECT record_id || '/' || sha256 FROM mzgis_photos"),
         "campaign": _column(con, "SELECT campaign_id FROM mzgis_campaigns"),
         "zone_plan": _column(con, "SELECT plan_id FROM mzgis_zone_plans"),
     }

@@ -177,7 +177,8 @@ def ensure_postgis(con: psycopg.Connection[Any]) -> None:
         return
     try:
         with con.transaction():
-            con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            # in public, whatever the pooled connection's search path puts first
+            con.execute("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public")
     except psycopg.Error as exc:
         msg = (
             f"the database has no PostGIS extension and it cannot be created here ({exc})"

@@ -286,7 +286,7 @@ def test_every_write_is_audited(new_location: Callable[[str], str]) -> None:
         log = kit.records.audit_log()[start:]
         assert client.get("/inspections/audit/verify", headers=kit.auth("admin")).json()["ok"]
     actions = [(e.action, e.actor, e.target) for e in log]
-    target = f"marker:{rid}"
+    target = f"marker:2025-0001/{rid}"
     assert actions == [
         ("record.create", "insp_left", target),
         ("record.update", "insp_left", target),

@@ -20,6 +20,7 @@ from layers.records import (
     RecordNotFoundError,
     RecordStore,
     RecordValidationError,
+    _ddl,
     open_record_store,
     sha256_hex,
 )
@@ -238,8 +239,10 @@ def test_an_older_geopackage_gets_the_plan_tables(tmp_path: Path) -> None:
     assert records.get_plan(plan_id).version == 1
     records.close()
     with contextlib.closing(sqlite3.connect(path)) as con, con:
-        assert con.execute("SELECT value FROM mzgis_records_meta").fetchone() == ("2",)
-        con.execute("UPDATE mzgis_records_meta SET value = '3' WHERE key = 'schema'")
+        found = con.execute("SELECT value FROM mzgis_records_meta").fetchone()
+        assert found == (str(_ddl.SCHEMA_VERSION),)
+        newer = str(_ddl.SCHEMA_VERSION + 1)
+        con.execute("UPDATE mzgis_records_meta SET value = ? WHERE key = 'schema'", (newer,))
     with pytest.raises(Exception, match="newer mzgis"):
         GeoPackageRecordStore(path)
 

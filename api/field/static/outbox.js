@@ -28,8 +28,10 @@ let failures = 0;
 let timer = null;
 let authNeeded = false;
 
-function recordPath(kind, id) {
-  return kind === "segment" ? `/inspections/segments/${id}` : `/inspections/${id}`;
+/** A record's path: its id within its campaign (the same UUID may be a record elsewhere). */
+function recordPath(kind, id, campaign) {
+  const path = kind === "segment" ? `/inspections/segments/${id}` : `/inspections/${id}`;
+  return `${path}?campaign_id=${encodeURIComponent(campaign)}`;
 }
 
 function canonical(value) {
@@ -123,7 +125,7 @@ async function finish(entry, server) {
 }
 
 async function sendRecord(entry) {
-  const path = recordPath(entry.kind, entry.record_id);
+  const path = recordPath(entry.kind, entry.record_id, entry.campaign_id);
   if (entry.op === "create") {
     const base = entry.kind === "segment" ? "/inspections/segments" : "/inspections";
     return (await call(base, { method: "POST", json: entry.body })).body;
@@ -147,7 +149,9 @@ async function sendPhotos(entry) {
     const form = new FormData();
     form.append("sha256", photo.sha256);
     form.append("file", stored.blob, photo.name || "photo.jpg");
-    await call(`/inspections/${entry.record_id}/photos`, { method: "POST", form });
+    const campaign = encodeURIComponent(entry.campaign_id);
+    const path = `/inspections/${entry.record_id}/photos?campaign_id=${campaign}`;
+    await call(path, { method: "POST", form });
     photo.uploaded = true;
     await mark(entry, {});
   }
@@ -156,7 +160,7 @@ async function sendPhotos(entry) {
 async function needsAttention(entry, error) {
   let server = null;
   try {
-    server = (await call(recordPath(entry.kind, entry.record_id))).body;
+    server = (await call(recordPath(entry.kind, entry.record_id, entry.campaign_id))).body;
   } catch {
     server = null; // shown once it can be fetched
   }
@@ -186,7 +190,7 @@ async function sendOne(entry) {
     await mark(entry, { acked: true, server });
   }
   await sendPhotos(entry);
-  const server = (await call(recordPath(entry.kind, entry.record_id))).body;
+  const server = (await call(recordPath(entry.kind, entry.record_id, entry.campaign_id))).body;
   await finish(entry, server);
 }
 
