@@ -10,7 +10,9 @@ The search is exact and vectorised: a KD-tree over sample points spaced at most
 ``spacing_m`` along every piece proposes the ``k`` nearest candidates; a point is settled
 once the ``k``-th sample is farther than the best exact distance plus half a spacing (no
 unseen piece can then be closer); the unsettled few are searched again with more
-candidates.
+candidates. Large batches first look in a grid of cells over the pieces
+(:mod:`geo._segment_grid`, built on first use), which settles most points with a few
+exact projections each and leaves the rest to the tree.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
 from geo._errors import AnalysisError, CRSMismatchError
+from geo._segment_grid import PieceArrays, SegmentGrid, piece_distances
 from geo.network import _polyline
 
 if TYPE_CHECKING:
@@ -37,6 +40,12 @@ __all__ = ["DEFAULT_MAX_SNAP_M", "SnapIndex", "Snapped", "points_xy", "snap_poin
 DEFAULT_MAX_SNAP_M = 500.0
 #: query the KD-tree on all cores only for batches larger than this (threads cost time)
 _PARALLEL_FROM = 20_000
+#: batches of at least this many points look in the grid of cells first
+_GRID_FROM = 20_000
+#: a grid cell is at least this share of the sampling spacing, its margin this share of it
+_CELL_SHARE, _MARGIN_SHARE = 0.6, 0.5
+#: rounding allowance when telling which points may lie on a node (metres)
+_ON_NODE_SLACK_M = 1e-6
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,8 @@ class SnapIndex:
         self._network = network
         self._spacing_m = spacing_m
         self._tree: cKDTree | None = None
+        self._grid: SegmentGrid | None = None
+        self._node_reach_m: float | None = None
         self._edge_length = network.edge_length_m
         # points lying exactly on a node (common: pre-snapped or node-derived points) are
         # found by a sorted lookup on their coordinates, before any tree search
@@ -120,13 +131,45 @@ class SnapIndex:
         )
         self.sample_piece = sample_piece
         self.half_m = float((pcs.length_m / n_sub).max() / 2) if len(n_sub) else 0.0
+        self.spacing_m, self.n_sub = spacing_m, n_sub
         # piece start, direction and 1 / length², as flat arrays for the distance kernel
-        self._ax, self._ay = np.ascontiguousarray(pcs.a[:, 0]), np.ascontiguousarray(pcs.a[:, 1])
-        d = pcs.b - pcs.a
-        self._dx, self._dy = np.ascontiguousarray(d[:, 0]), np.ascontiguousarray(d[:, 1])
-        len2 = self._dx**2 + self._dy**2
-        self._inv = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
+        self.arrays = PieceArrays.from_ends(pcs.a, pcs.b)
         self._tree = cKDTree(samples, balanced_tree=False, compact_nodes=False)
+
+    @property
+    def grid(self) -> SegmentGrid:
+        """The grid of cells over the pieces (built on first use): cells of 0.6 times the
+        sampling spacing, or larger where the network is sparse (about two pieces'
+        worth of area per cell at most), margins of half a cell."""
+        if self._grid is None:
+            _ = self.tree
+            ax, ay, dx, dy = self.arrays.ax, self.arrays.ay, self.arrays.dx, self.arrays.dy
+            span = np.ptp(np.r_[ax, ax + dx]) * np.ptp(np.r_[ay, ay + dy])
+            cell_m = max(_CELL_SHARE * self.spacing_m, float(np.sqrt(span / (2 * len(ax)))))
+            self._grid = SegmentGrid(
+                self.arrays, self.n_sub, cell_m=cell_m, margin_m=_MARGIN_SHARE * cell_m
+            )
+        return self._grid
+
+    @property
+    def node_reach_m(self) -> float:
+        """How far a node may be from its nearest piece: the largest gap between a
+        segment's end node and its polyline's end (0 when they coincide; cached)."""
+        if self._node_reach_m is None:
+            self._node_reach_m = self._largest_end_gap()
+        return self._node_reach_m
+
+    def _largest_end_gap(self) -> float:
+        net = self._network
+        if net.n_edges == 0:
+            return 0.0
+        first = net.geom_xy[net.geom_offsets[:-1]]
+        last = net.geom_xy[net.geom_offsets[1:] - 1]
+        gaps = np.r_[
+            np.hypot(*(first - net.node_xy[net.edge_u]).T),
+            np.hypot(*(last - net.node_xy[net.edge_v]).T),
+        ]
+        return float(gaps.max())
 
     def _on_nodes(self, xy: NDArray[np.float64]) -> NDArray[np.int64]:
         """The node each point lies exactly on, -1 for the others."""
@@ -137,19 +180,6 @@ class SnapIndex:
         hit = (self._node_x[pos] == xy[:, 0]) & (self._node_y[pos] == xy[:, 1])
         node = np.where(hit, self._node_order[pos], -1)
         return np.where(hit & (self._node_edge[np.maximum(node, 0)] >= 0), node, -1)
-
-    def _distances(
-        self, px: NDArray[np.float64], py: NDArray[np.float64], cand: NDArray[np.int64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Distances from points ``(px, py)`` (column vectors) to candidate pieces
-        ``cand`` (one row per point), and the positions ``t`` in [0, 1] on them."""
-        rx, ry = px - self._ax[cand], py - self._ay[cand]
-        dx, dy = self._dx[cand], self._dy[cand]
-        t = (rx * dx + ry * dy) * self._inv[cand]
-        np.clip(t, 0.0, 1.0, out=t)
-        rx -= t * dx
-        ry -= t * dy
-        return np.hypot(rx, ry), t
 
     @classmethod
     def from_network(cls, network: Network, *, spacing_m: float | None = None) -> SnapIndex:
@@ -171,9 +201,53 @@ class SnapIndex:
             Candidates tried first (more are tried only where needed).
         """
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-        node = self._on_nodes(xy)
-        if (node >= 0).all():
+        small = len(xy) < _GRID_FROM
+        node = self._on_nodes(xy) if small else np.full(len(xy), -1, dtype=np.int64)
+        if small and (node >= 0).all():
             return self._at_nodes(node, xy, max_snap_m)
+        piece, dist, t = self._search(xy, max_snap_m=max_snap_m, k=k, grid=not small)
+        if not small:  # only points this close to a piece can lie on a node
+            reach = self.node_reach_m + _ON_NODE_SLACK_M
+            near = np.flatnonzero((dist <= reach) | (reach > max_snap_m))
+            node[near] = self._on_nodes(xy[near])
+        out = self._result(piece, dist, t, max_snap_m=max_snap_m)
+        hit = node >= 0
+        if hit.any():
+            at = self._at_nodes(node, xy, max_snap_m)
+            for arr_out, arr_at in (
+                (out.edge, at.edge),
+                (out.offset_m, at.offset_m),
+                (out.snap_m, at.snap_m),
+                (out.xy, at.xy),
+            ):
+                arr_out[hit] = arr_at[hit]
+        return out
+
+    def _search(
+        self, xy: NDArray[np.float64], *, max_snap_m: float, k: int, grid: bool
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+        """Nearest piece of every point, its distance and position on it (``-1``,
+        ``inf`` for NaN points and beyond reach): the grid first if asked, then the tree
+        for the points the grid did not settle."""
+        n = len(xy)
+        finite = np.isfinite(xy).all(axis=1)  # NaN points never snap
+        if grid and n and len(self.tree.data):
+            hits = self.grid.nearest(xy)  # NaN points: no piece, never settled
+            piece, dist, t = hits.piece, hits.dist, hits.t
+            pending = np.flatnonzero(finite & ~hits.settled)
+        else:
+            piece, dist, t = np.full(n, -1, dtype=np.int64), np.full(n, np.inf), np.zeros(n)
+            pending = np.flatnonzero(finite)
+        if len(pending):
+            piece[pending], dist[pending], t[pending] = self._tree_search(
+                xy[pending], max_snap_m=max_snap_m, k=k
+            )
+        return piece, dist, t
+
+    def _tree_search(
+        self, xy: NDArray[np.float64], *, max_snap_m: float, k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+        """:meth:`_search` by the KD-tree alone, for finite points."""
         tree = self.tree
         n, n_samples = len(xy), len(self.sample_piece)
         order = _spatial_order(xy)
@@ -181,7 +255,7 @@ class SnapIndex:
         piece = np.full(n, -1, dtype=np.int64)
         dist = np.full(n, np.inf)
         t = np.zeros(n)
-        pending = np.flatnonzero(np.isfinite(q).all(axis=1))  # NaN points never snap
+        pending = np.arange(n)
         kk = min(k, n_samples)
         bound = max_snap_m + self.half_m
         while len(pending) and n_samples:
@@ -191,7 +265,7 @@ class SnapIndex:
             valid = ki < n_samples
             cand = self.sample_piece[np.where(valid, ki, 0)]
             qp = q[pending]
-            d, tt = self._distances(qp[:, :1], qp[:, 1:], cand)
+            d, tt = piece_distances(self.arrays, qp[:, :1], qp[:, 1:], cand)
             d[~valid] = np.inf
             j = np.argmin(d, axis=1)
             rows = np.arange(len(pending))
@@ -201,18 +275,9 @@ class SnapIndex:
             settled = ~np.isfinite(kth) | (kth > best + self.half_m) | (kk >= n_samples)
             pending = pending[~settled]
             kk = min(kk * 4, n_samples)
-        out = self._result(order, piece=piece, dist=dist, t=t, q=q, max_snap_m=max_snap_m)
-        if (node >= 0).any():
-            at = self._at_nodes(node, xy, max_snap_m)
-            hit = node >= 0
-            for arr_out, arr_at in (
-                (out.edge, at.edge),
-                (out.offset_m, at.offset_m),
-                (out.snap_m, at.snap_m),
-                (out.xy, at.xy),
-            ):
-                arr_out[hit] = arr_at[hit]
-        return out
+        back = np.empty_like(order)
+        back[order] = np.arange(n)
+        return piece[back], dist[back], t[back]
 
     def _at_nodes(
         self, node: NDArray[np.int64], xy: NDArray[np.float64], max_snap_m: float
@@ -233,12 +298,10 @@ class SnapIndex:
 
     def _result(
         self,
-        order: NDArray[np.int64],
-        *,
         piece: NDArray[np.int64],
         dist: NDArray[np.float64],
         t: NDArray[np.float64],
-        q: NDArray[np.float64],
+        *,
         max_snap_m: float,
     ) -> Snapped:
         ok = (piece >= 0) & (dist <= max_snap_m)
@@ -246,15 +309,14 @@ class SnapIndex:
         edge = np.where(ok, self.pieces.line[pc], -1)
         along = self.pieces.start_m[pc] + t * self.pieces.length_m[pc]
         offset = np.where(ok, along * self.edge_scale[np.maximum(edge, 0)], np.nan)
-        a, b = self.pieces.a[pc], self.pieces.b[pc]
-        pos = np.where(ok[:, None], a + t[:, None] * (b - a), np.nan)
-        back = np.empty_like(order)
-        back[order] = np.arange(len(order))
+        arr = self.arrays
+        x, y = arr.ax[pc] + t * arr.dx[pc], arr.ay[pc] + t * arr.dy[pc]
+        pos = np.where(ok[:, None], np.column_stack([x, y]), np.nan)
         return Snapped(
-            edge=edge[back].astype(np.int64),
-            offset_m=offset[back],
-            snap_m=np.where(ok, dist, np.inf)[back],
-            xy=pos[back],
+            edge=edge.astype(np.int64),
+            offset_m=offset,
+            snap_m=np.where(ok, dist, np.inf),
+            xy=pos,
             max_snap_m=float(max_snap_m),
         )
 

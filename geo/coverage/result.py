@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CoverageResult"]
 
+#: the level whose groups make up each level's groups, when they nest
+_BELOW = {"street": "community", "district": "street", "total": "district"}
+
 
 @dataclass(frozen=True, eq=False)
 class CoverageResult:
@@ -152,7 +155,8 @@ class CoverageResult:
         units = self.demand_points.units
         which, distinct = self._groups(level)
         key = "code" if level == "total" else f"{level}_code"
-        sums = group_sums(self._sums(), which, distinct, key=key)
+        sums = self._level_sums(level).copy()
+        sums.insert(0, key, np.asarray(distinct, dtype=object))
         table = add_shares(sums, self.weights, self.tiers_m)
         if geometry:
             geoms = _merge_geometries(units, which, len(distinct))
@@ -182,6 +186,36 @@ class CoverageResult:
         gaps = gaps.reset_index(drop=True)
         gaps.insert(0, "rank", np.arange(1, len(gaps) + 1))
         return gaps
+
+    def _level_sums(self, level: str) -> pd.DataFrame:
+        """Units and counts per group of ``level`` (cached): from the groups of the level
+        below when each of those lies in one group of this level (a few thousand rows
+        to add instead of every unit), else from the units."""
+        name = f"sums_{level}"
+        if name not in self._cache:
+            which, distinct = self._groups(level)
+            below = _BELOW.get(level)
+            parent = self._parents(below, which) if below is not None else None
+            if below is not None and parent is not None:
+                finer = self._level_sums(below)
+                units = finer["units"].to_numpy()
+                sums = group_sums(finer.drop(columns="units"), parent, len(distinct), units=units)
+            else:
+                sums = group_sums(self._sums(), which, len(distinct))
+            self._cache[name] = sums
+        out: pd.DataFrame = self._cache[name]
+        return out
+
+    def _parents(self, below: str, which: NDArray[np.int64]) -> NDArray[np.int64] | None:
+        """The group (of the level with unit groups ``which``) of every group of level
+        ``below``, or None if ``below`` has no codes or one of its groups is split."""
+        try:
+            finer, codes = self._groups(below)
+        except AnalysisError:
+            return None
+        parent = np.zeros(len(codes), dtype=np.int64)
+        parent[finer] = which
+        return parent if bool((parent[finer] == which).all()) else None
 
     def _groups(self, level: str) -> Groups:
         """The group of every unit at ``level`` and the groups' codes (cached)."""

@@ -29,47 +29,79 @@ def unit_sums(
     tiers_m: Sequence[float],
 ) -> pd.DataFrame:
     """Per-unit totals, covered, uncovered and unreachable counts (positional index)."""
-    cols: dict[str, NDArray[np.int64]] = {}
-    covered = {r: distance_m <= r for r in tiers_m}
-    for name, values in weights.items():
+    names: list[str] = []
+    for name in weights:
+        names.append(name)
+        names += [f"{name}_covered_{tier_label(r)}" for r in tiers_m]
+        names += [f"{name}_uncovered_{tier_label(r)}" for r in tiers_m]
+        names.append(f"{name}_unreachable")
+    # one block of whole numbers, a row per column (the frame's own layout), filled in place
+    table = np.empty((len(names), n_units), dtype=np.int64)
+    covered = [distance_m <= r for r in tiers_m]
+    # a point layer is its own units: each sum is the point's value
+    own = len(unit) == n_units and bool((unit == np.arange(n_units)).all())
+    col = 0
+    for values in weights.values():
         v = values.astype(np.float64)
-        total = _sum(unit, v, n_units)
-        cols[name] = total
-        for r, mask in covered.items():
-            got = _sum(unit, v * mask, n_units)
-            cols[f"{name}_covered_{tier_label(r)}"] = got
-            cols[f"{name}_uncovered_{tier_label(r)}"] = total - got
-        cols[f"{name}_unreachable"] = _sum(unit, v * ~reachable, n_units)
-    return pd.DataFrame(cols)
+        total = _sum(unit, v, n_units, own=own)
+        table[col] = total
+        for i, mask in enumerate(covered):
+            got = _sum(unit, np.where(mask, v, 0.0), n_units, own=own)
+            table[col + 1 + i] = got
+            table[col + 1 + len(covered) + i] = total - got
+        unreachable = np.where(reachable, 0.0, v)
+        table[col + 1 + 2 * len(covered)] = _sum(unit, unreachable, n_units, own=own)
+        col += 2 + 2 * len(covered)
+    return pd.DataFrame(table.T, columns=names, copy=False)
 
 
-def _sum(unit: NDArray[np.int64], values: NDArray[np.float64], n: int) -> NDArray[np.int64]:
-    return np.rint(np.bincount(unit, weights=values, minlength=n)).astype(np.int64)
+def _sum(
+    unit: NDArray[np.int64], values: NDArray[np.float64], n: int, *, own: bool = False
+) -> NDArray[np.int64]:
+    """Whole-number sums of ``values`` by unit (``own``: one point per unit, in order)."""
+    sums = values if own else np.bincount(unit, weights=values, minlength=n)
+    return np.rint(sums).astype(np.int64)
 
 
 def group_sums(
-    sums: pd.DataFrame, which: NDArray[np.int64], distinct: NDArray[np.object_], *, key: str
+    sums: pd.DataFrame,
+    which: NDArray[np.int64],
+    n_groups: int,
+    *,
+    units: NDArray[np.int64] | None = None,
 ) -> pd.DataFrame:
-    """Sum unit rows by group (``which``: the group of every unit; ``distinct``: the
-    code of every group), keyed by column ``key``."""
-    n = len(distinct)
-    frame = pd.DataFrame(
-        {c: np.rint(np.bincount(which, weights=sums[c].to_numpy(), minlength=n)) for c in sums}
-    ).astype(np.int64)
-    frame.insert(0, "units", np.bincount(which, minlength=n))
-    frame.insert(0, key, np.asarray(distinct, dtype=object))
+    """Sum the rows of ``sums`` by group (``which``: the group of every row), with the
+    number of ``units`` (of every row; default one) in a first column. Uncovered
+    counts are the group's total less its covered count (whole numbers: exactly their
+    sum)."""
+    columns = list(sums.columns)
+    rows = sums.to_numpy(dtype=np.int64).T  # a row per column, contiguous
+    table = np.empty((len(rows), n_groups), dtype=np.int64)
+    derived = {}
+    for j, name in enumerate(columns):
+        total, _, tier = name.partition("_uncovered_")
+        if tier and total in columns and f"{total}_covered_{tier}" in columns:
+            derived[j] = (columns.index(total), columns.index(f"{total}_covered_{tier}"))
+        else:
+            table[j] = np.rint(np.bincount(which, weights=rows[j], minlength=n_groups))
+    for j, (total_j, covered_j) in derived.items():
+        table[j] = table[total_j] - table[covered_j]
+    frame = pd.DataFrame(table.T, columns=sums.columns, copy=False)
+    count = np.bincount(which, weights=units, minlength=n_groups)
+    frame.insert(0, "units", np.rint(count).astype(np.int64))
     return frame
 
 
 def add_shares(
     frame: pd.DataFrame, weights: Sequence[str], tiers_m: Sequence[float]
 ) -> pd.DataFrame:
-    """Add ``w_covered_share_<r>m`` (0-1; NaN where the total is 0) for every weight."""
-    out = frame.copy()
+    """Add ``w_covered_share_<r>m`` (0-1; NaN where the total is 0) for every weight
+    (a new frame, the shares appended in one step)."""
+    shares = {}
     for name in weights:
-        total = out[name].to_numpy(dtype=np.float64)
+        total = frame[name].to_numpy(dtype=np.float64)
         for r in tiers_m:
-            got = out[f"{name}_covered_{tier_label(r)}"].to_numpy(dtype=np.float64)
-            share = np.divide(got, total, out=np.full(len(out), np.nan), where=total > 0)
-            out[f"{name}_covered_share_{tier_label(r)}"] = share
-    return out
+            got = frame[f"{name}_covered_{tier_label(r)}"].to_numpy(dtype=np.float64)
+            share = np.divide(got, total, out=np.full(len(frame), np.nan), where=total > 0)
+            shares[f"{name}_covered_share_{tier_label(r)}"] = share
+    return pd.concat([frame, pd.DataFrame(shares, index=frame.index)], axis=1)

@@ -179,7 +179,8 @@ def _insert(
     weights: NDArray[np.float64],
 ) -> sp.csr_array:
     """The base CSR (transposed if the network is directed) grown to ``total`` nodes with
-    the extra entries appended to their rows."""
+    the extra entries appended to their rows: the base arrays copied once, in runs
+    between the few rows that grow."""
     if network.directed:
         base = network.graph.T.tocsr()
         indptr, indices, data = base.indptr, base.indices, base.data
@@ -187,24 +188,26 @@ def _insert(
         indptr, indices, data = network.indptr, network.indices, network.weights
     n = len(indptr) - 1
     order = np.argsort(rows, kind="stable")
-    rows, cols, weights = rows[order], cols[order], weights[order]
-    base_counts = np.zeros(total, dtype=np.int64)
-    base_counts[:n] = np.diff(indptr)
-    extra_counts = np.bincount(rows, minlength=total)
+    rows, cols, weights = rows[order], cols[order].astype(np.int32), weights[order]
+    counts = np.zeros(total, dtype=np.int64)
+    counts[:n] = np.diff(indptr)
+    counts += np.bincount(rows, minlength=total)
     new_indptr = np.zeros(total + 1, dtype=np.int64)
-    np.cumsum(base_counts + extra_counts, out=new_indptr[1:])
-    new_indices = np.empty(new_indptr[-1], dtype=np.int32)
-    new_data = np.empty(new_indptr[-1], dtype=np.float64)
-    touched = np.flatnonzero(extra_counts[:n])
-    if len(touched) == 0:
-        new_indices[: len(indices)], new_data[: len(data)] = indices, data
-    else:
-        shift = (new_indptr[:n] - indptr[:n]).astype(np.int64)
-        pos = np.arange(len(indices), dtype=np.int64) + np.repeat(shift, base_counts[:n])
-        new_indices[pos], new_data[pos] = indices, data
-    rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
-    pos_extra = new_indptr[rows] + base_counts[rows] + rank
-    new_indices[pos_extra], new_data[pos_extra] = cols, weights
+    np.cumsum(counts, out=new_indptr[1:])
+    # each extra entry goes in after the base entries of its row (new rows: at the end)
+    at = np.asarray(indptr, dtype=np.int64)[np.minimum(rows, n - 1) + 1]
+    at = np.where(rows < n, at, len(indices))
+    cut, first = np.unique(at, return_index=True)
+    ends = np.r_[first[1:], len(rows)]
+    starts = np.r_[0, cut]
+    runs_i, runs_d = [], []
+    for j, stop in enumerate(cut.tolist()):
+        runs_i += [indices[starts[j] : stop], cols[first[j] : ends[j]]]
+        runs_d += [data[starts[j] : stop], weights[first[j] : ends[j]]]
+    runs_i.append(indices[starts[-1] :])
+    runs_d.append(data[starts[-1] :])
+    new_indices = np.concatenate(runs_i).astype(np.int32, copy=False)
+    new_data = np.concatenate(runs_d).astype(np.float64, copy=False)
     return sp.csr_array((new_data, new_indices, new_indptr.astype(np.int32)), shape=(total, total))
 
 

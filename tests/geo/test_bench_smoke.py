@@ -34,6 +34,10 @@ def test_bench_city_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert out["bare_s"] > 0
     printed = capsys.readouterr().out
     assert "coverage + roll-ups" in printed and "coverage / bare =" in printed
+    assert out["cpu_s"] > 0 and out["bare_cpu_s"] > 0
+    stages = out["stages"]
+    assert stages["multi-source Dijkstra"] > 0 and stages["snap demand"] > 0
+    assert sum(v for k, v in stages.items() if k != "total") == pytest.approx(stages["total"])
 
 
 def test_bench_network_quality_smoke(raw_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

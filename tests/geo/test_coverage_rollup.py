@@ -1,0 +1,79 @@
+"""Roll-ups against an independent pandas group-by of the points, whether the levels nest
+(streets summed from communities) or not (a community split across two streets)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.coverage import coverage
+from tests.geo.conftest import GK117, ORIGIN
+
+
+def _layers(split: bool) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    rng = np.random.default_rng(12)
+    n = 3000
+    community = rng.integers(0, 40, n)
+    codes = [f"1101{c % 3:02d}{c // 8:03d}{c:03d}" for c in community]
+    demand = gpd.GeoDataFrame(
+        {
+            "community_code": codes,
+            "population": rng.integers(0, 30, n),
+            "elderly_60_plus": rng.integers(0, 9, n),
+        },
+        geometry=shapely.points(ORIGIN + rng.uniform(0, 3000, (n, 2))),
+        crs=GK117,
+    )
+    if split:  # community 5's points in the west half belong to another street
+        street = demand["community_code"].str[:9].copy()
+        west = (community == 5) & (shapely.get_x(demand.geometry.to_numpy()) < ORIGIN[0] + 1500)
+        street[west] = "110199999"
+        demand["street_code"] = street
+    stations = gpd.GeoDataFrame(
+        {"station_id": [f"S{i}" for i in range(6)]},
+        geometry=shapely.points(ORIGIN + rng.uniform(0, 3000, (6, 2))),
+        crs=GK117,
+    )
+    return demand, stations
+
+
+def _expected(points: pd.DataFrame, by: pd.Series) -> pd.DataFrame:
+    """Counts per group by pandas, from the per-point table."""
+    frame = pd.DataFrame({"key": by.to_numpy()})
+    for w in ("population", "elderly_60_plus", "count"):
+        frame[w] = points[w].to_numpy()
+        for r in ("300m", "500m", "1000m"):
+            covered = points[f"covered_{r}"].to_numpy()
+            frame[f"{w}_covered_{r}"] = np.where(covered, points[w], 0)
+            frame[f"{w}_uncovered_{r}"] = np.where(covered, 0, points[w])
+    return frame.groupby("key").sum().sort_index()
+
+
+def _check(split: bool) -> None:
+    demand, stations = _layers(split)
+    res = coverage(demand, stations, kind="stations", mode="euclidean")
+    pts = res.points
+    street = demand["street_code"] if split else demand["community_code"].str[:9]
+    for level, by in (
+        ("community", demand["community_code"]),
+        ("street", street),
+        ("district", street.str[:6]),  # a missing level is the prefix of the one below
+        ("total", pd.Series(["total"] * len(demand))),
+    ):
+        key = "code" if level == "total" else f"{level}_code"
+        got = res.rollup(level, geometry=False).set_index(key).sort_index()
+        want = _expected(pts, by)
+        assert got.index.tolist() == want.index.tolist(), level
+        for col in want.columns:
+            assert got[col].tolist() == want[col].tolist(), (level, col)
+        assert got["units"].tolist() == by.value_counts().sort_index().tolist()
+
+
+def test_rollups_equal_a_group_by_when_levels_nest() -> None:
+    _check(split=False)
+
+
+def test_rollups_equal_a_group_by_when_a_community_spans_two_streets() -> None:
+    _check(split=True)
