@@ -6,6 +6,12 @@ silence it; in a notebook (whose kernel captures that output) it lands among the
 and in the CLI among the tables. :func:`new_highs` makes the first instance with the
 process's standard output pointed at ``/dev/null`` and returns every instance with
 ``output_flag`` off.
+
+Every instance also runs on one thread. HiGHS keeps one task scheduler per process, sized by
+the first run; a later run asking for another ``threads`` value does not solve at all (its
+status stays "not set"), so a zones solve after a siting solve in the same server lost its
+LP bound. One value for all keeps every solve independent of what ran before (and HiGHS's
+branch and bound is serial, so one thread costs the MIPs nothing measurable).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ def new_highs() -> highspy.Highs:
             h = _without_stdout(highspy.Highs)
             _quiet_once = True
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
     return h
 
 

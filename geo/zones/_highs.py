@@ -49,12 +49,8 @@ class HighsModel:
         max_nodes: int | None = None,
     ) -> None:
         h = new_highs()
-        for name, value in (
-            ("threads", 1),
-            ("random_seed", 0),
-            ("mip_rel_gap", mip_rel_gap),
-        ):
-            h.setOptionValue(name, value)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("mip_rel_gap", mip_rel_gap)
         if max_nodes is not None:
             h.setOptionValue("mip_max_nodes", int(max_nodes))
         if time_limit_s is not None:
@@ -106,7 +102,9 @@ class HighsModel:
     def solve(self) -> HighsResult:
         """Run HiGHS and report the status, solution, objective and (MIP) dual bound."""
         h = self._h
-        h.run()
+        if h.run() == highspy.HighsStatus.kError:  # refused to run, not a solver outcome
+            msg = "HiGHS refused to run the zones model (see geo._highs) / 求解器拒绝运行片区模型"
+            raise RuntimeError(msg)
         status = h.getModelStatus()
         ms = highspy.HighsModelStatus
         info = h.getInfo()
