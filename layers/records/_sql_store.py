@@ -259,7 +259,9 @@ class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
         campaign_id: str | None = None,
     ) -> Record:
         if state not in REVIEW_TARGETS:
-            problem = Problem(None, "state", state, f"must be one of {REVIEW_TARGETS}")
+            allowed = ", ".join(REVIEW_TARGETS)
+            reason = f"must be one of {allowed} / 审核状态须为 {allowed} 之一"
+            problem = Problem(None, "state", state, reason)
             raise RecordValidationError("review", [problem])
         with self._transaction() as con:
             current = self._current(con, record_id, campaign_id, if_match, verb="reviewed")
@@ -328,7 +330,8 @@ class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
         campaign_id: str | None = None,
     ) -> tuple[Photo, bool]:
         if sha256_hex(data) != sha256:
-            problem = Problem(None, "sha256", sha256, "does not match the photo's bytes")
+            reason = "does not match the photo's bytes / 与照片内容的 SHA-256 不符"
+            problem = Problem(None, "sha256", sha256, reason)
             raise RecordValidationError("photo", [problem])
         with self._transaction() as con:
             kind, row = self._locate(con, record_id, campaign_id)

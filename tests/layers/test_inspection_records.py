@@ -182,7 +182,7 @@ def test_photos_are_checked_and_stored_once(records: RecordStore) -> None:
     first, _ = create(records, {**BODY, "photos": [{"sha256": "0" * 64}]})
     data = b"\xff\xd8\xff" + b"photo"
     digest = hashlib.sha256(data).hexdigest()
-    with pytest.raises(RecordValidationError):
+    with pytest.raises(RecordValidationError, match="SHA-256 不符"):
         records.add_photo(
             first.record_id,
             sha256="0" * 64,
