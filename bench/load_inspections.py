@@ -8,6 +8,7 @@ target (100 % success, p99 ≤ 100 ms at 50 submissions per second for 30 s).
 
     .venv/bin/python bench/load_inspections.py              # 50/s for 30 s
     .venv/bin/python bench/load_inspections.py --smoke      # 10/s for 2 s (run by the tests)
+    .venv/bin/python bench/load_inspections.py --rate 200 --workers 2   # two server processes
     .venv/bin/python bench/load_inspections.py --target 'postgresql://…?schema=load'
                                                   # the same on PostGIS (an empty schema)
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -86,16 +88,17 @@ def _prepare(store: str) -> tuple[str, list[dict[str, Any]]]:
     return token, templates
 
 
-def _serve(store: str) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(store: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "warning",
+        "--port", str(port), "--log-level", "warning", "--workers", str(workers),
     ]  # fmt: skip
     env = {**os.environ, "MZGIS_STORE": store}
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(  # its own group: the workers go with it (see _stop)
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
@@ -104,7 +107,7 @@ def _serve(store: str) -> tuple[subprocess.Popen[bytes], str]:
                 return process, url
         except httpx.TransportError:
             time.sleep(0.1)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)
     raise RuntimeError("the service did not start / 服务未能启动")
 
 
@@ -164,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", type=Path, help="GeoPackage with markers and lines (copied)")
     parser.add_argument("--smoke", action="store_true", help="10/s for 2 s")
     parser.add_argument(
+        "--workers", type=int, default=1, choices=range(1, 9), help="uvicorn worker processes"
+    )
+    parser.add_argument(
         "--target", help="an empty postgresql:// store to copy into (default: a .gpkg copy)"
     )
     args = parser.parse_args(argv)
@@ -173,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mzgis-load-") as tmp:
         store = _target(args.store, args.target, Path(tmp))
         token, templates = _prepare(store)
-        process, url = _serve(store)
+        process, url = _serve(store, args.workers)
         headers = {"Authorization": f"Bearer {token}"}
         limits = httpx.Limits(max_connections=WORKERS, max_keepalive_connections=WORKERS)
         try:
@@ -181,10 +187,13 @@ def main(argv: list[str] | None = None) -> int:
                 run_load(client, templates, rate=20.0, duration_s=1.0)  # warm up, not counted
                 latency, ok = run_load(client, templates, rate=rate, duration_s=duration)
         finally:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     p50, p95, p99 = np.nanpercentile(latency, [50, 95, 99])
-    print(f"load: {len(ok)} submissions at {rate:g}/s for {duration:g} s on {os.cpu_count()} cores")
+    print(
+        f"load: {len(ok)} submissions at {rate:g}/s for {duration:g} s on {os.cpu_count()} cores,"
+        f" {args.workers} server process(es)"
+    )
     print(f"success: {100 * ok.mean():.2f} % ({int(ok.sum())}/{len(ok)})")
     most = np.nanmax(latency)
     print(f"latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {most:.1f} ms")
