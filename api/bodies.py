@@ -24,7 +24,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-__all__ = ["BodyBudget", "BodyPolicyMiddleware", "json_problem", "limit_body"]
+__all__ = ["BodyBudget", "BodyPolicyMiddleware", "json_problem", "limit_body", "valid_unicode"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -121,12 +121,15 @@ def _bad_string(value: Any) -> tuple[str, str] | None:
 def _string_problem(text: str) -> str | None:
     if "\x00" in text:
         return "holds a NUL character / 含有 NUL 字符"
-    if not text.isascii() and not _encodable(text):
+    if not valid_unicode(text):
         return "holds invalid Unicode (a lone surrogate) / 含有无效的 Unicode 字符"
     return None
 
 
-def _encodable(text: str) -> bool:
+def valid_unicode(text: str) -> bool:
+    """Whether ``text`` holds valid Unicode only (no lone surrogate): UTF-8 can encode it."""
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

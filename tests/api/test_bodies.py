@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.bodies import json_problem
 from api.config import Settings
-from api.errors import request_validation_handler
+from api.validation_errors import request_validation_handler
 
 MIB = 1024 * 1024
 LIMIT = 1 * MIB
