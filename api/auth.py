@@ -59,9 +59,11 @@ __all__ = [
     "COOKIE_NAME",
     "PERMISSIONS",
     "RECORD_LAYER_KINDS",
+    "REVOKED",
     "TOKEN_PREFIX",
     "Action",
     "Actor",
+    "BearerToken",
     "CsrfError",
     "ForbiddenError",
     "RecordsDep",
@@ -74,8 +76,11 @@ __all__ = [
     "issue_token",
     "may_read_record_layers",
     "new_token",
+    "now_iso",
+    "permitted",
     "read_access",
     "readable_layer",
+    "request_token",
     "require",
     "token_digest",
     "verify_password",
@@ -95,6 +100,8 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
 COOKIE_NAME = SESSION_COOKIE
 TOKEN_PREFIX = "mzgis_"
 DEFAULT_TOKEN_DAYS = 30
+#: why a token that was sent does not sign in
+REVOKED = "the token is unknown, expired or revoked"
 
 _hasher = PasswordHasher()
 #: verified against when the user does not exist, so both paths take the same time
@@ -146,6 +153,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def now_iso() -> str:
+    """The current UTC time as the store writes it (token expiry is compared with it)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def new_token() -> str:
     """A new bearer token: the prefix and 256 random bits, URL-safe."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -189,14 +201,14 @@ def get_records(request: Request) -> RecordStore:
 
 RecordsDep = Annotated[RecordStore, Depends(get_records)]
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+#: the ``Authorization: Bearer`` token when one is sent (see :func:`request_token`)
+BearerToken = Annotated[str | None, Depends(_bearer)]
 
 
-def current_user(
-    request: Request, records: RecordsDep, token: Annotated[str | None, Depends(_bearer)]
-) -> User:
-    """The user whose bearer token came with the request (401 otherwise): the
-    ``Authorization`` header, else the session cookie (on a write only with the session's
-    CSRF token: :class:`CsrfError` otherwise)."""
+def request_token(request: Request, token: str | None) -> str:
+    """The bearer token of the request (401 without one): the ``Authorization`` header,
+    else the session cookie (on a write only with the session's CSRF token:
+    :class:`CsrfError` otherwise)."""
     if token is None:
         token = request.cookies.get(COOKIE_NAME)
         safe = request.method in ("GET", "HEAD", "OPTIONS")
@@ -204,14 +216,21 @@ def current_user(
             raise CsrfError()
     if not token:
         raise UnauthenticatedError()
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    user = records.user_for_token(token_digest(token), now=now)
+    return token
+
+
+def current_user(
+    request: Request, records: RecordsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> User:
+    """The user whose bearer token came with the request (401 otherwise; see
+    :func:`request_token`)."""
+    user = records.user_for_token(token_digest(request_token(request, token)), now=now_iso())
     if user is None:
-        raise UnauthenticatedError("the token is unknown, expired or revoked")
+        raise UnauthenticatedError(REVOKED)
     return user
 
 
-def _permitted(user: User, action: Action) -> User:
+def permitted(user: User, action: Action) -> User:
     """``user`` if their role may do ``action``; 403 otherwise."""
     if user.role not in PERMISSIONS[action]:
         raise ForbiddenError(
@@ -226,7 +245,7 @@ def require(action: Action) -> Callable[[User], User]:
     """A dependency that lets through users whose role may do ``action`` (403 otherwise)."""
 
     def dependency(user: Annotated[User, Depends(current_user)]) -> User:
-        return _permitted(user, action)
+        return permitted(user, action)
 
     dependency.__name__ = f"require_{action}"
     return dependency
@@ -240,7 +259,7 @@ def read_access(request: Request, token: Annotated[str | None, Depends(_bearer)]
     """
     if get_settings(request).public_read:
         return None  # the record store is not even opened
-    return _permitted(current_user(request, get_records(request), token), "read")
+    return permitted(current_user(request, get_records(request), token), "read")
 
 
 #: layer kinds that hold inspection records (names of inspectors): never public, read by
@@ -256,7 +275,7 @@ def readable_layer(
     admin, planner or viewer (401 without a token, 403 for an inspector)."""
     if info.kind not in RECORD_LAYER_KINDS:
         return info
-    user = _permitted(current_user(request, get_records(request), token), "read")
+    user = permitted(current_user(request, get_records(request), token), "read")
     if visible_campaigns(user, get_records(request)) is not None:
         raise ForbiddenError(
             "inspection records are read under /inspections (your campaigns only)",
@@ -272,9 +291,8 @@ def may_read_record_layers(request: Request, token: str | None) -> bool:
         token = request.cookies.get(COOKIE_NAME)
     if not token:
         return False
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     records = get_records(request)
-    user = records.user_for_token(token_digest(token), now=now)
+    user = records.user_for_token(token_digest(token), now=now_iso())
     return user is not None and visible_campaigns(user, records) is None
 
 

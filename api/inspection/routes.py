@@ -17,7 +17,7 @@ from functools import partial
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -30,6 +30,7 @@ from api.auth import (
     visible_campaigns,
 )
 from api.errors import ErrorBody
+from api.grants import Grant
 from api.inspection import bundle, campaigns, photos
 from api.inspection.deps import (
     CampaignChoice,
@@ -51,6 +52,7 @@ from api.inspection.schemas import (
     canonical_body,
 )
 from api.inspection.service import check_marker_inspection, check_segment, record_public
+from api.inspection.submit import SubmitGrant, submit_record
 from api.schemas import Offset, validated_body
 from layers.records import (
     Campaign,
@@ -140,20 +142,13 @@ def _list(
 
 
 def _create(
+    request: Request,
     kind: RecordKind,
     body: Created,
-    user: User,
-    records: RecordStore,
+    grant: Grant,
     check: Callable[[Created, Campaign], dict[str, Any]],
 ) -> JSONResponse:
-    require_campaign(user, records, body.campaign_id)
-    campaign = records.get_campaign(body.campaign_id)
-    computed = check(body, campaign)
-    record, created = records.create_record(
-        kind, record_id=str(body.record_id), campaign_id=campaign.campaign_id,
-        line_code=campaign.line_code, body=canonical_body(body), computed=computed,
-        actor=user.username,
-    )  # fmt: skip
+    record, created = submit_record(request, kind, body, grant, check)
     return _answer(record, 201 if created else 200)
 
 
@@ -240,14 +235,14 @@ def list_inspections(
 )
 def create_inspection(
     *,
+    request: Request,
     body: MarkerInspectionCreate,
-    user: Submitter,
-    records: RecordsDep,
+    grant: SubmitGrant,
     register: RegisterDep,
     rules: RulesDep,
 ) -> JSONResponse:
     check = partial(check_marker_inspection, register=register, rules=rules)
-    return _create("marker", body, user, records, check)
+    return _create(request, "marker", body, grant, check)
 
 
 @router.get(
@@ -341,9 +336,10 @@ def list_segments(
     responses=_SUBMIT,
 )
 def create_segment(
-    *, body: SegmentCheckCreate, user: Submitter, records: RecordsDep, register: RegisterDep
+    *, request: Request, body: SegmentCheckCreate, grant: SubmitGrant, register: RegisterDep
 ) -> JSONResponse:
-    return _create("segment", body, user, records, partial(check_segment, register=register))
+    check = partial(check_segment, register=register)
+    return _create(request, "segment", body, grant, check)
 
 
 @router.get(

@@ -15,6 +15,7 @@ from layers.records._plan_rows import layer_stamps
 from layers.records.audit import entry_hash, verify_chain
 from layers.records.base import RecordStore
 from layers.records.errors import (
+    AccessChangedError,
     AmbiguousRecordError,
     RecordNotFoundError,
     RecordValidationError,
@@ -29,6 +30,7 @@ from layers.records.models import (
     ROLES,
     SEGMENT_STATUSES,
     SIDES,
+    Access,
     AuditCheck,
     AuditEntry,
     Campaign,
@@ -58,6 +60,8 @@ __all__ = [
     "ROLES",
     "SEGMENT_STATUSES",
     "SIDES",
+    "Access",
+    "AccessChangedError",
     "AmbiguousRecordError",
     "AuditCheck",
     "AuditEntry",

@@ -170,11 +170,20 @@ DROP INDEX {{schema}}.mzgis_reviews_record;
 CREATE INDEX mzgis_reviews_record ON {{schema}}.mzgis_reviews (record_id, campaign_id);
 """
 
+#: step 4: the security generation, moved on by every write that may take access away
+#: (see :mod:`layers.records._sql_access`); one row
+_SECURITY = """
+CREATE TABLE {schema}.mzgis_security (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one), generation bigint NOT NULL);
+INSERT INTO {schema}.mzgis_security (generation) VALUES (0);
+"""
+
 #: migrations of the record tables; append new steps, never edit one that has shipped
 RECORD_MIGRATIONS: tuple[str, ...] = (
     _TABLES + _AUDIT_TRIGGERS,
     _ZONE_PLANS,
     _PER_CAMPAIGN_IDS,
+    _SECURITY,
 )
 
 #: what the service's role ``{role}`` may do: write layers (it owns the tables it creates)
@@ -188,6 +197,7 @@ GRANT SELECT, INSERT ON {schema}.mzgis_layers_history TO {role};
 GRANT SELECT, INSERT, DELETE ON {schema}.mzgis_artifacts TO {role};
 GRANT SELECT, INSERT, DELETE ON {schema}.mzgis_layer_versions TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.mzgis_users, {schema}.mzgis_tokens TO {role};
+GRANT SELECT, UPDATE ON {schema}.mzgis_security TO {role};
 GRANT SELECT, INSERT, UPDATE ON {schema}.mzgis_campaigns, {schema}.mzgis_marker_inspections,
   {schema}.mzgis_segment_checks TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.mzgis_campaign_members TO {role};

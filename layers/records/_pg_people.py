@@ -37,6 +37,12 @@ class PgPeople(SqlPeople):
 
     _MARK = "%s"
     _ACTIVE = "u.active"
+    _GENERATION = "(SELECT generation FROM mzgis_security)"
+    _NEXT_GENERATION = "UPDATE mzgis_security SET generation = generation + 1"
+    _MEMBER_IDS = (
+        "(SELECT COALESCE(json_agg(m.campaign_id ORDER BY m.campaign_id)::text, '[]') "
+        "FROM mzgis_campaign_members m WHERE m.username = u.username)"
+    )
 
     pool: ConnectionPool
     schema: str

@@ -16,10 +16,10 @@ from layers._errors import ConflictError, Problem
 from layers.records.errors import RecordNotFoundError, RecordValidationError
 from layers.records.models import SIDES, AuditEntry, Campaign, Member, User
 
-__all__ = ["SqlPeople", "now_iso"]
+__all__ = ["CAMPAIGN_COLUMNS", "USER_COLUMNS", "SqlPeople", "now_iso", "to_campaign", "to_user"]
 
-_USER_COLUMNS = "username, role, display_name, password_hash, active, created_at"
-_CAMPAIGN_COLUMNS = (
+USER_COLUMNS = "username, role, display_name, password_hash, active, created_at"
+CAMPAIGN_COLUMNS = (
     "campaign_id, line_code, round_no, year, name, left_code, left_name, right_code, "
     "right_name, created_by, created_at, estimated"
 )
@@ -52,6 +52,16 @@ class SqlPeople:
     _MARK: ClassVar[str] = "?"
     #: the clause on ``u`` (users) that holds for active users
     _ACTIVE: ClassVar[str] = "u.active = 1"
+    #: an expression worth the store's security generation (see ``access_for_token``)
+    _GENERATION: ClassVar[str] = (
+        "(SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM mzgis_records_meta"
+        " WHERE key = 'security_generation')"
+    )
+    #: the statement that moves the security generation on
+    _NEXT_GENERATION: ClassVar[str] = (
+        "INSERT INTO mzgis_records_meta (key, value) VALUES ('security_generation', '1') "
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
 
     def _connection(self) -> contextlib.AbstractContextManager[Any]:
         raise NotImplementedError
@@ -84,6 +94,12 @@ class SqlPeople:
         """``query`` with the backend's placeholder for ``?``."""
         return query if self._MARK == "?" else query.replace("?", self._MARK)
 
+    def _access_changed(self, con: Any) -> None:
+        """Move the security generation on, in the transaction of a write that may take
+        access away or change what it covers: a grant read before is then refused by
+        every write that names it."""
+        con.execute(self._NEXT_GENERATION)
+
     # -- users and tokens --------------------------------------------------------------
 
     def add_user(self, user: User, *, actor: str) -> User:
@@ -95,7 +111,7 @@ class SqlPeople:
                 user.username, user.role, user.display_name, user.password_hash, True, now_iso()
             )
             con.execute(
-                self._sql(f"INSERT INTO mzgis_users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"),
+                self._sql(f"INSERT INTO mzgis_users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"),
                 (*created.__dict__.values(),),
             )
             detail = {"role": user.role, "display_name": user.display_name}
@@ -107,12 +123,12 @@ class SqlPeople:
             row = self._user_row(con, username)
         if row is None:
             raise RecordNotFoundError("user", username)
-        return _to_user(row)
+        return to_user(row)
 
     def list_users(self) -> list[User]:
         with self._connection() as con:
-            rows = con.execute(f"SELECT {_USER_COLUMNS} FROM mzgis_users ORDER BY username")
-            return [_to_user(tuple(r)) for r in rows.fetchall()]
+            rows = con.execute(f"SELECT {USER_COLUMNS} FROM mzgis_users ORDER BY username")
+            return [to_user(tuple(r)) for r in rows.fetchall()]
 
     def add_token(
         self, username: str, token_hash: str, *, label: str, expires_at: str, actor: str
@@ -128,7 +144,7 @@ class SqlPeople:
             self._append_audit(con, actor, "token.issue", f"user:{username}", detail)
 
     def user_for_token(self, token_hash: str, *, now: str) -> User | None:
-        columns = ", ".join("u." + c for c in _USER_COLUMNS.split(", "))
+        columns = ", ".join("u." + c for c in USER_COLUMNS.split(", "))
         with self._connection() as con:
             row = con.execute(
                 self._sql(
@@ -139,11 +155,12 @@ class SqlPeople:
                 ),
                 (token_hash, now),
             ).fetchone()
-        return None if row is None else _to_user(tuple(row))
+        return None if row is None else to_user(tuple(row))
 
     def revoke_tokens(self, username: str, *, actor: str) -> int:
         with self._transaction() as con:
             count = self._revoke(con, username)
+            self._access_changed(con)
             detail = {"revoked": count}
             self._append_audit(con, actor, "token.revoke", f"user:{username}", detail)
             return count
@@ -161,7 +178,7 @@ class SqlPeople:
             row = self._user_row(con, username)
             if row is None:
                 raise RecordNotFoundError("user", username)
-            user = _to_user(row)
+            user = to_user(row)
             enabled = user.active if active is None else active
             new_hash = user.password_hash if password_hash is None else password_hash
             con.execute(
@@ -173,13 +190,14 @@ class SqlPeople:
             revoked = 0
             if revoke or not enabled or password_hash is not None:
                 revoked = self._revoke(con, username)
+            self._access_changed(con)
             detail = {
                 "active": enabled,
                 "password_changed": password_hash is not None,
                 "tokens_revoked": revoked,
             }
             self._append_audit(con, actor, "user.update", f"user:{username}", detail)
-            return _to_user(self._user_row(con, username) or row), revoked
+            return to_user(self._user_row(con, username) or row), revoked
 
     def remove_user(self, username: str, *, actor: str) -> None:
         with self._transaction() as con:
@@ -198,6 +216,7 @@ class SqlPeople:
                 raise ConflictError(msg)
             for table in ("mzgis_tokens", "mzgis_campaign_members", "mzgis_users"):
                 con.execute(self._sql(f"DELETE FROM {table} WHERE username = ?"), (username,))
+            self._access_changed(con)
             self._append_audit(con, actor, "user.remove", f"user:{username}", {})
 
     def _revoke(self, con: Any, username: str) -> int:
@@ -224,6 +243,7 @@ class SqlPeople:
                 self._sql("UPDATE mzgis_tokens SET revoked_at = ? WHERE token_hash = ?"),
                 (now_iso(), token_hash),
             )
+            self._access_changed(con)
             detail = {"revoked": 1, "token_sha256": token_hash[:12]}
             self._append_audit(con, actor, "token.revoke", f"user:{row[0]}", detail)
             return True
@@ -239,28 +259,29 @@ class SqlPeople:
             values["estimated"] = self._flag(campaign.estimated)
             marks = ", ".join([self._MARK] * len(values))
             con.execute(
-                f"INSERT INTO mzgis_campaigns ({_CAMPAIGN_COLUMNS}) VALUES ({marks})",
+                f"INSERT INTO mzgis_campaigns ({CAMPAIGN_COLUMNS}) VALUES ({marks})",
                 list(values.values()),
             )
+            self._access_changed(con)
             detail = {k: v for k, v in values.items() if k not in ("created_by", "created_at")}
             detail["estimated"] = int(campaign.estimated)  # logged alike by every backend
             target = f"campaign:{campaign.campaign_id}"
             self._append_audit(con, actor, "campaign.add", target, detail)
-            return _to_campaign(self._campaign_row(con, campaign.campaign_id) or ())
+            return to_campaign(self._campaign_row(con, campaign.campaign_id) or ())
 
     def get_campaign(self, campaign_id: str) -> Campaign:
         with self._connection() as con:
             row = self._campaign_row(con, campaign_id)
         if row is None:
             raise RecordNotFoundError("campaign", campaign_id)
-        return _to_campaign(row)
+        return to_campaign(row)
 
     def list_campaigns(self, *, campaign_ids: tuple[str, ...] | None = None) -> list[Campaign]:
         with self._connection() as con:
             rows = con.execute(
-                f"SELECT {_CAMPAIGN_COLUMNS} FROM mzgis_campaigns ORDER BY year DESC, campaign_id"
+                f"SELECT {CAMPAIGN_COLUMNS} FROM mzgis_campaigns ORDER BY year DESC, campaign_id"
             ).fetchall()
-        out = [_to_campaign(tuple(r)) for r in rows]
+        out = [to_campaign(tuple(r)) for r in rows]
         return out if campaign_ids is None else [c for c in out if c.campaign_id in campaign_ids]
 
     def add_member(self, campaign_id: str, username: str, *, side: str, actor: str) -> Member:
@@ -278,6 +299,7 @@ class SqlPeople:
                 ),
                 (campaign_id, username, side),
             )
+            self._access_changed(con)
             detail = {"username": username, "side": side}
             self._append_audit(con, actor, "campaign.member", f"campaign:{campaign_id}", detail)
             return Member(campaign_id, username, side)
@@ -309,22 +331,22 @@ class SqlPeople:
             raise RecordNotFoundError("campaign", campaign_id)
 
     def _user_row(self, con: Any, username: str) -> tuple[Any, ...] | None:
-        query = f"SELECT {_USER_COLUMNS} FROM mzgis_users WHERE username = {self._MARK}"
+        query = f"SELECT {USER_COLUMNS} FROM mzgis_users WHERE username = {self._MARK}"
         row = con.execute(query, (username,)).fetchone()
         return None if row is None else tuple(row)
 
     def _campaign_row(self, con: Any, campaign_id: str) -> tuple[Any, ...] | None:
-        query = f"SELECT {_CAMPAIGN_COLUMNS} FROM mzgis_campaigns WHERE campaign_id = {self._MARK}"
+        query = f"SELECT {CAMPAIGN_COLUMNS} FROM mzgis_campaigns WHERE campaign_id = {self._MARK}"
         row = con.execute(query, (campaign_id,)).fetchone()
         return None if row is None else tuple(row)
 
 
-def _to_user(row: tuple[Any, ...]) -> User:
+def to_user(row: tuple[Any, ...]) -> User:
     username, role, display, password_hash, active, created = row
     return User(username, role, display, password_hash, bool(active), created)
 
 
-def _to_campaign(row: tuple[Any, ...]) -> Campaign:
+def to_campaign(row: tuple[Any, ...]) -> Campaign:
     cid, line, round_no, year, name, lcode, lname, rcode, rname, by, at, estimated = row
     return Campaign(
         cid, line, round_no, year, name, lcode, lname, rcode, rname, by, at, bool(estimated)

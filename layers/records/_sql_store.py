@@ -19,11 +19,13 @@ from layers._errors import ConflictError, Problem
 from layers.records import _rows
 from layers.records._ddl import KIND_TABLES
 from layers.records._rows import COMMON_INSERT, PHOTO_COLUMNS, RECORD_COLUMNS
+from layers.records._sql_access import SqlAccess
 from layers.records._sql_audit import SqlAudit
 from layers.records._sql_people import now_iso
 from layers.records._sql_plans import SqlZonePlans
 from layers.records.base import RecordStore
 from layers.records.errors import (
+    AccessChangedError,
     AmbiguousRecordError,
     RecordNotFoundError,
     RecordValidationError,
@@ -49,7 +51,7 @@ class _Taken(Exception):  # noqa: N818 - a signal, not an error a caller sees
     """The id is taken in its campaign: the optimistic insert is undone."""
 
 
-class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
+class SqlRecordStore(SqlZonePlans, SqlAudit, SqlAccess, RecordStore):
     """A :class:`RecordStore` on SQL tables; backends add connections and a few hooks."""
 
     def _point(self, computed: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -79,14 +81,9 @@ class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
         computed: dict[str, Any],
         actor: str,
         estimated: bool = False,
+        generation: int | None = None,
     ) -> tuple[Record, bool]:
         create_hash = sha256_hex(canonical_json(body))  # hashed and checked before the lock
-        with self._connection() as con:  # a replay needs no write lock
-            replayed = self._replayed(con, kind, record_id, campaign_id, create_hash)
-            if replayed is None:
-                self._require_campaign(con, campaign_id)
-        if replayed is not None:
-            return replayed, False
         now = now_iso()
         table, columns = KIND_TABLES[kind]
         values: list[Any] = [body[c] for c in columns]
@@ -99,17 +96,25 @@ class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
         if kind == "marker":
             point, coords = self._point(computed)
             names, marks, values = ["geom", *names], [point, *marks], [*coords, *values]
-        insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)})"
+        insert = (
+            f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(marks)} "
+            f"WHERE EXISTS (SELECT 1 FROM mzgis_campaigns WHERE campaign_id = {self._MARK}) "
+            "ON CONFLICT (record_id, campaign_id) DO NOTHING RETURNING record_id"
+        )
+        row = [*values, *common, campaign_id]
         detail = {"version": 1, "campaign_id": campaign_id, "body": body}
         entry = (actor, "record.create", _rows.target(kind, campaign_id, record_id), detail)
         try:
-            self._insert_new(kind, (record_id, campaign_id), insert, [*values, *common], entry)
-        except _Taken:  # a replay or a conflict that raced in: settled under the lock
+            self._insert_new(kind, (record_id, campaign_id), (insert, row), entry, generation)
+        except _Taken:  # a replay or a conflict: settled under the lock
             with self._transaction() as con:
+                found = con.execute(f"SELECT {self._GENERATION}").fetchone()[0]
+                if generation is not None and int(found) != generation:
+                    raise AccessChangedError(generation, int(found)) from None
                 replayed = self._replayed(con, kind, record_id, campaign_id, create_hash)
                 if replayed is not None:
                     return replayed, False
-                con.execute(insert, [*values, *common])
+                con.execute(insert, row)
                 self._append_audit(con, *entry)
         stored = (*common[:8], estimated, actor, now, now)  # as the columns read back
         return _rows.to_record(kind, stored, ()), True
@@ -118,26 +123,34 @@ class SqlRecordStore(SqlZonePlans, SqlAudit, RecordStore):
         self,
         kind: RecordKind,
         key: tuple[str, str],
-        insert: str,
-        values: list[Any],
+        insert: tuple[str, list[Any]],
         entry: tuple[str, str, str, dict[str, Any]],
+        generation: int | None,
     ) -> None:
-        """Insert a record and its audit entry, both sent before either answer is awaited
-        (one round trip in a pipelined transaction); :class:`_Taken` (nothing written)
-        when its campaign already holds the id ``key`` (record, campaign), in either
-        table."""
+        """Insert a record (only into an existing campaign) and its audit entry, all sent
+        before any answer is awaited: one round trip in a pipelined transaction. Raises,
+        with nothing written, :class:`_Taken` when its campaign already holds the id
+        ``key`` (record, campaign) in either table, :class:`RecordNotFoundError` when there
+        is no such campaign, :class:`AccessChangedError` when ``generation`` is given and
+        the store's security generation is another."""
         other, _ = KIND_TABLES["segment" if kind == "marker" else "marker"]
         with self._transaction() as con:
-            taken = con.execute(
-                self._sql(f"SELECT 1 FROM {other} WHERE record_id = ? AND campaign_id = ?"),
-                key,
+            state = con.execute(
+                self._sql(
+                    f"SELECT EXISTS (SELECT 1 FROM {other} WHERE record_id = ? AND "
+                    "campaign_id = ?), EXISTS (SELECT 1 FROM mzgis_campaigns WHERE "
+                    f"campaign_id = ?), {self._GENERATION}"
+                ),
+                (*key, key[1]),
             )
-            fresh = con.execute(
-                f"{insert} ON CONFLICT (record_id, campaign_id) DO NOTHING RETURNING record_id",
-                values,
-            )
+            fresh = con.execute(*insert)
             self._queue_audit(con, *entry)
-            if taken.fetchone() is not None or fresh.fetchone() is None:
+            taken, campaign, found = state.fetchone()
+            if generation is not None and int(found) != generation:
+                raise AccessChangedError(generation, int(found))
+            if not campaign:
+                raise RecordNotFoundError("campaign", key[1])
+            if taken or fresh.fetchone() is None:
                 raise _Taken
 
     def _replayed(

@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layers.records.models import (
+    Access,
     AuditCheck,
     AuditEntry,
     Campaign,
@@ -75,6 +76,22 @@ class RecordStore(ABC):
     @abstractmethod
     def user_for_token(self, token_hash: str, *, now: str) -> User | None:
         """The active user owning an unexpired, unrevoked token; ``None`` otherwise."""
+
+    @abstractmethod
+    def access_for_token(self, token_hash: str, *, now: str) -> Access | None:
+        """What an unexpired, unrevoked token of an active user grants (user, campaigns,
+        expiry) and the store's security generation, all as of one instant; ``None`` when
+        the token grants nothing.
+
+        The security generation changes in the transaction of every write that may take
+        access away or change what it covers (revoking tokens, disabling or removing a user,
+        a new password, a new membership or campaign), so a grant read at generation ``g``
+        is still exact while the store is at ``g``."""
+
+    @abstractmethod
+    def campaign_at(self, campaign_id: str) -> tuple[Campaign | None, int]:
+        """The campaign (``None`` when there is none) and the security generation, as of
+        one instant."""
 
     @abstractmethod
     def revoke_tokens(self, username: str, *, actor: str) -> int:
@@ -144,10 +161,15 @@ class RecordStore(ABC):
         computed: dict[str, Any],
         actor: str,
         estimated: bool = False,
+        generation: int | None = None,
     ) -> tuple[Record, bool]:
         """Store a new record, or return the stored one when ``body`` is the body it was
         created with: ``(record, created)``. :class:`ConflictError` when ``record_id``
-        exists in ``campaign_id`` with another body (or as another kind)."""
+        exists in ``campaign_id`` with another body (or as another kind);
+        :class:`RecordNotFoundError` when there is no such campaign. With ``generation``
+        (the security generation the caller checked access at), the write is made only if
+        the store is still at it, in the write's transaction: :class:`AccessChangedError`
+        otherwise, and nothing is written."""
 
     @abstractmethod
     def find_records(

@@ -9,6 +9,9 @@ them to HTTP statuses::
     └── AmbiguousRecordError        a record id held by several campaigns, none named
     PreconditionFailedError (412)   ``If-Match`` (or a plan edit) names a version that is no
                                     longer current
+
+:class:`AccessChangedError` is no HTTP answer: it tells the caller of a write that checked
+access on a cached grant to check again, uncached.
 """
 
 from __future__ import annotations
@@ -17,7 +20,12 @@ from dataclasses import dataclass
 
 from layers._errors import ConflictError, FeatureNotFoundError, LayerValidationError
 
-__all__ = ["AmbiguousRecordError", "RecordNotFoundError", "RecordValidationError"]
+__all__ = [
+    "AccessChangedError",
+    "AmbiguousRecordError",
+    "RecordNotFoundError",
+    "RecordValidationError",
+]
 
 
 class RecordNotFoundError(FeatureNotFoundError):
@@ -39,6 +47,16 @@ class AmbiguousRecordError(ConflictError):
             f"record {record_id} exists in campaigns {names}; name one with campaign_id"
             f" / 多个联检批次（{names}）都有记录 {record_id}，请用 campaign_id 指明批次"
         )
+
+
+class AccessChangedError(Exception):
+    """A write named a security generation that is no longer the store's: a token was
+    revoked, a user disabled, a password, membership or campaign changed since the caller's
+    grant was read. Nothing was written; check access again without a cache and retry."""
+
+    def __init__(self, expected: int, found: int) -> None:
+        super().__init__(f"security generation {found}, the write expected {expected}")
+        self.expected, self.found = expected, found
 
 
 _ZH = {

@@ -23,6 +23,7 @@ __all__ = [
     "ROLES",
     "SEGMENT_STATUSES",
     "SIDES",
+    "Access",
     "AuditCheck",
     "AuditEntry",
     "Campaign",
@@ -115,6 +116,18 @@ class User:
             "active": self.active,
             "created_at": self.created_at,
         }
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a bearer token grants, read in one statement: its user, the campaigns the user
+    is a member of, when the token expires, and the store's security generation then (see
+    :meth:`~layers.records.base.RecordStore.access_for_token`)."""
+
+    user: User
+    campaign_ids: tuple[str, ...]
+    expires_at: str
+    generation: int
 
 
 @dataclass(frozen=True)

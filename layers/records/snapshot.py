@@ -55,8 +55,8 @@ _SNAPSHOT_TRIES = 5
 #: every record table a backup carries (layers come from the ``mzgis_layers`` catalog)
 RECORD_TABLES = (*TABLES, *PLAN_TABLES)
 #: tables a store keeps about itself that a copy does not carry: each store records its own
-#: migrations (PostGIS) or schema version (GeoPackage)
-BOOKKEEPING = ("mzgis_migrations", "mzgis_records_meta")
+#: migrations (PostGIS) or schema version (GeoPackage), and its own security generation
+BOOKKEEPING = ("mzgis_migrations", "mzgis_records_meta", "mzgis_security")
 _CREATE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?\{schema\}\.(\w+)", re.IGNORECASE)
 
 

@@ -121,7 +121,8 @@ def test_migrations_run_once(pg_url: str) -> None:
             f"SELECT component, step FROM {schema}.mzgis_migrations ORDER BY component, step"
         ).fetchall()
     assert steps == [
-        ("layers", 1), ("layers", 2), ("layers", 3), ("records", 1), ("records", 2), ("records", 3)
+        ("layers", 1), ("layers", 2), ("layers", 3), ("records", 1), ("records", 2), ("records", 3),
+        ("records", 4),
     ]  # fmt: skip
 
 
