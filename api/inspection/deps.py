@@ -38,8 +38,9 @@ __all__ = [
 ]
 
 
-def get_register(request: Request) -> Register:
-    """The marker register of the app's layer store (created on first use)."""
+async def get_register(request: Request) -> Register:
+    """The marker register of the app's layer store (created on first use; no I/O, so run
+    on the event loop: a submission's dependencies take no worker thread)."""
     register: Register | None = getattr(request.app.state, "inspection_register", None)
     if register is None:
         register = Register(get_store(request))
@@ -47,7 +48,7 @@ def get_register(request: Request) -> Register:
     return register
 
 
-def get_rules() -> ArrivalRules:
+async def get_rules() -> ArrivalRules:
     """Thresholds of the checks on arrival (override in ``app.dependency_overrides``)."""
     return ArrivalRules()
 

@@ -32,7 +32,7 @@ from api.auth import (
 )
 from api.grants import Grant, Grants, grants_of
 from api.inspection.schemas import MarkerInspectionCreate, SegmentCheckCreate, canonical_body
-from layers.records import AccessChangedError, Campaign, Record, RecordKind, User
+from layers.records import AccessChangedError, Campaign, Record, RecordKind, RecordStore, User
 
 __all__ = ["SubmitGrant", "submit_record", "submitter"]
 
@@ -46,7 +46,10 @@ async def submitter(request: Request, token: BearerToken) -> AsyncIterator[Grant
     the cache when it holds the token (no read of the store, no worker thread). A refusal
     is only told on a fresh read; so is any error of a request on a cached grant (an
     invalid body, a failed check): a token revoked meanwhile gets its 401."""
-    grants = grants_of(request, get_records(request))
+    records: RecordStore | None = getattr(request.app.state, "records", None)
+    if records is None:  # opened on first use, off the event loop
+        records = await run_in_threadpool(get_records, request)
+    grants = grants_of(request, records)
     digest = token_digest(request_token(request, token))
     grant = grants.cached(digest, now=now_iso())
     if grant is None or grant.access.user.role not in PERMISSIONS["submit"]:

@@ -134,7 +134,7 @@ class GroupCommit:
         except BaseException:
             with self._cond:
                 self._busy = False
-                self._cond.notify_all()
+                self._cond.notify()
             raise
         with self._cond:
             self._open = batch
@@ -149,7 +149,7 @@ class GroupCommit:
             last = batch.broken is not None or not self._queued or batch.writes >= MAX_WRITES
             if last and self._open is batch:
                 self._open = None  # later writers open the next batch
-            self._cond.notify_all()
+            self._cond.notify()  # the turn passes to one writer: the others sleep on
         if last:
             batch.end()
         batch.done.wait()

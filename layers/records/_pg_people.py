@@ -108,5 +108,8 @@ class PgPeople(SqlPeople):
         """On a connection in a transaction (a write batch's, queued in pipeline mode, or
         another component's): the store's schema first on the path and its write lock, for
         the transaction under way."""
-        con.execute("SELECT set_config('search_path', %s, true)", (self._search_path,))
-        _pg_conn.advisory_lock(con, self.schema, "records")
+        con.execute(
+            "SELECT set_config('search_path', %s, true), "
+            "pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            (self._search_path, _pg_conn.lock_key(self.schema, "records")),
+        )  # one statement: a batch begins with one more in its first round trip

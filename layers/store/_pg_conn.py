@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_SCHEMA",
     "advisory_lock",
     "ensure_postgis",
+    "lock_key",
     "migrate",
     "open_pool",
     "redact",
@@ -107,9 +108,14 @@ def open_pool(conninfo: str, *, max_size: int = POOL_MAX) -> ConnectionPool:
     return pool
 
 
+def lock_key(*keys: str) -> str:
+    """The text whose hash names the advisory lock on ``keys``."""
+    return ":".join(keys)
+
+
 def advisory_lock(con: psycopg.Connection[Any], *keys: str) -> None:
     """Hold a transaction-level advisory lock on ``keys`` until the transaction ends."""
-    con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (":".join(keys),))
+    con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key(*keys),))
 
 
 def shared_session_lock(con: psycopg.Connection[Any], *keys: str) -> None:
