@@ -103,10 +103,12 @@ class Grants:
         return self._get(self._tokens, digest) is not None
 
     def forget(self) -> None:
-        """Drop every entry (a write found the store at another generation)."""
+        """Drop every entry (a write found the store at another generation); the next read
+        sets the cache's generation, whichever it is."""
         with self._lock:
             self._tokens.clear()
             self._campaigns.clear()
+            self._generation = -1
 
     def _get(self, table: dict[str, tuple[float, V]], key: str) -> V | None:
         with self._lock:
