@@ -18,7 +18,17 @@ from layers._errors import ConflictError, StoreError
 from layers.store import _sql
 from layers.store._sql import quote
 
-__all__ = ["GEOM", "SRS_ID", "check_collision", "check_name", "create", "drop", "register"]
+__all__ = [
+    "GEOM",
+    "SRS_ID",
+    "check_collision",
+    "check_name",
+    "collision",
+    "create",
+    "drop",
+    "extent",
+    "register",
+]
 
 SRS_ID = 4326
 GEOM = "geom"
@@ -43,11 +53,25 @@ def check_collision(con: sqlite3.Connection, name: str) -> None:
         "SELECT name FROM sqlite_master WHERE lower(name) = lower(?) AND name != ?", (name, name)
     ).fetchone()
     if row is not None:
-        msg = (
-            f"layer name {name!r} collides with {row[0]!r} (names are case-insensitive)"
-            f" / 图层名 {name!r} 与 {row[0]!r} 冲突（不区分大小写）"
-        )
-        raise ConflictError(msg)
+        raise collision(name, row[0])
+
+
+def collision(name: str, other: str) -> ConflictError:
+    """The error of a layer name equal to another's but for case (either backend)."""
+    msg = (
+        f"layer name {name!r} collides with {other!r} (names are case-insensitive)"
+        f" / 图层名 {name!r} 与 {other!r} 冲突（不区分大小写）"
+    )
+    return ConflictError(msg)
+
+
+def extent(geoms: np.ndarray) -> list[float | None]:
+    """``[xmin, ymin, xmax, ymax]`` of the present geometries, ``None`` four times when
+    there are none (the catalog's extent of a layer, either backend)."""
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return [None] * 4
+    return [float(v) for v in shapely.total_bounds(geoms[present])]
 
 
 def create(
@@ -82,8 +106,7 @@ def register(
 ) -> None:
     """Enter the new table in ``gpkg_contents`` (with its extent) and
     ``gpkg_geometry_columns``, and build its R-tree."""
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    x0, y0, x1, y1 = shapely.total_bounds(geoms[present]).tolist() if present.any() else [None] * 4
+    x0, y0, x1, y1 = extent(geoms)
     con.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
         "last_change, min_x, min_y, max_x, max_y, srs_id) "

@@ -15,11 +15,10 @@ from typing import Any
 
 import numpy as np
 import psycopg
-import shapely
 from psycopg import sql
 
-from layers._errors import ConflictError
 from layers.store import _pg_sql, _pg_versions
+from layers.store._gpkg_tables import collision, extent
 from layers.store._pg_versions import Tables
 from layers.store.lineage import Lineage
 
@@ -104,8 +103,7 @@ def register(
 ) -> None:
     """Catalog the new version; ``history`` is its source and count (a copied lineage
     brings its version, time and history rows instead)."""
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    bounds = shapely.total_bounds(geoms[present]).tolist() if present.any() else [None] * 4
+    bounds = extent(geoms)
     if stamp is not None and stamp.current is not None:
         version, now = stamp.current
     else:
@@ -136,11 +134,7 @@ def check_collision(con: Con, t: Tables, name: str) -> None:
         (name, name),
     ).fetchone()
     if row is not None:
-        msg = (
-            f"layer name {name!r} collides with {row[0]!r} (names are case-insensitive)"
-            f" / 图层名 {name!r} 与 {row[0]!r} 冲突（不区分大小写）"
-        )
-        raise ConflictError(msg)
+        raise collision(name, row[0])
 
 
 def drop(con: Con, t: Tables, name: str) -> None:
