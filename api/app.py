@@ -113,8 +113,10 @@ def _open(app: FastAPI, settings: Settings) -> None:
 
 
 def _close(app: FastAPI) -> None:
-    store = getattr(app.state, "store", None)
-    app.state.store = app.state.catalog = None
+    store, records = getattr(app.state, "store", None), getattr(app.state, "records", None)
+    app.state.store = app.state.catalog = app.state.records = None
+    if records is not None:  # its connections, closed now rather than by the garbage collector
+        records.close()  # (in whichever thread it runs)
     if store is not None:
         store.close()
 
