@@ -14,6 +14,13 @@ run, so that its garbage collection does not stall its senders.
     .venv/bin/python bench/load_inspections.py --rate 200 --workers 2   # two server processes
     .venv/bin/python bench/load_inspections.py --target 'postgresql://…?schema=load'
                                                   # the same on PostGIS (an empty schema)
+
+A throwaway PostgreSQL that flushes every commit to disk (fsync on), whose URL ``--target``
+takes (stop it with ``pg_ctl stop -D ROOT/data``, run as ``postgres`` when root, and remove
+ROOT)::
+
+    PYTHONPATH=. .venv/bin/python -c "from tests.pg import find_binaries, start_cluster;
+    c = start_cluster(find_binaries(), durable=True); print(c.url, c.root)"
 """
 
 from __future__ import annotations

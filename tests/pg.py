@@ -111,8 +111,12 @@ def _server_user() -> str | None:
     return "postgres"
 
 
-def start_cluster(bindir: Path) -> Cluster:
-    """initdb, start on a free 127.0.0.1 port, create :data:`DATABASE` with PostGIS."""
+def start_cluster(bindir: Path, *, durable: bool = False) -> Cluster:
+    """initdb, start on a free 127.0.0.1 port, create :data:`DATABASE` with PostGIS.
+
+    The tests' cluster does not wait for the disk (``fsync``, ``synchronous_commit`` and
+    ``full_page_writes`` off); ``durable`` turns them on, as a server keeps them (for
+    benchmarks whose figures must include the flush of every commit)."""
     run_as = _server_user()
     root = Path(tempfile.mkdtemp(prefix="mzgis-pg-"))
     cluster = Cluster(bindir, root, _free_port(), secrets.token_hex(16), run_as)
@@ -129,10 +133,11 @@ def start_cluster(bindir: Path) -> Cluster:
              f"--pwfile={pwfile}", "--no-sync"],
             run_as=run_as,
         )  # fmt: skip
+        flush = "on" if durable else "off"
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={cluster.port}"
             f" -c unix_socket_directories={root} -c max_connections=100"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            f" -c fsync={flush} -c synchronous_commit={flush} -c full_page_writes={flush}"
         )
         _run(
             [str(bindir / "pg_ctl"), "start", "-D", str(cluster.datadir), "-w",
