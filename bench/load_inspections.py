@@ -15,12 +15,10 @@ run, so that its garbage collection does not stall its senders.
     .venv/bin/python bench/load_inspections.py --target 'postgresql://…?schema=load'
                                                   # the same on PostGIS (an empty schema)
 
-A throwaway PostgreSQL that flushes every commit to disk (fsync on), whose URL ``--target``
-takes (stop it with ``pg_ctl stop -D ROOT/data``, run as ``postgres`` when root, and remove
-ROOT)::
+A throwaway PostgreSQL that flushes every commit to disk (fsync on), left running; it
+prints the URL for ``--target`` and how to stop it::
 
-    PYTHONPATH=. .venv/bin/python -c "from tests.pg import find_binaries, start_cluster;
-    c = start_cluster(find_binaries(), durable=True); print(c.url, c.root)"
+    PYTHONPATH=. .venv/bin/python -m tests.pg
 """
 
 from __future__ import annotations

@@ -188,3 +188,13 @@ def running_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+if __name__ == "__main__":  # a durable cluster for the benchmarks, left running
+    bindir = find_binaries()
+    if bindir is None:
+        raise SystemExit(f"no PostgreSQL server with PostGIS installed (Debian: {PACKAGES})")
+    started = start_cluster(bindir, durable=True)
+    print(started.url)
+    who = f"runuser -u {started.run_as} -- " if started.run_as else ""
+    print(f"stop: {who}{bindir / 'pg_ctl'} stop -D {started.datadir}; rm -r {started.root}")
