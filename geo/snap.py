@@ -28,7 +28,7 @@ from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
 from geo._errors import AnalysisError, CRSMismatchError
-from geo._segment_grid import PieceArrays, SegmentGrid, piece_distances
+from geo._segment_grid import PieceArrays, SegmentGrid, piece_sq_distances
 from geo.network import _polyline
 
 if TYPE_CHECKING:
@@ -186,6 +186,14 @@ class SnapIndex:
         """Build the index of ``network``."""
         return cls(network, spacing_m=spacing_m)
 
+    def order(self, xy: NDArray[np.float64]) -> NDArray[np.int64] | None:
+        """An order of a large batch of points (network CRS) that snaps them fastest and
+        has nearby points read the network's arrays together (the grid's cells, row by
+        row); None for batches too small to gain from it."""
+        if len(xy) < _GRID_FROM or not len(self.tree.data):
+            return None
+        return self.grid.order(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
+
     def snap(
         self, xy: NDArray[np.float64], *, max_snap_m: float = DEFAULT_MAX_SNAP_M, k: int = 8
     ) -> Snapped:
@@ -265,11 +273,11 @@ class SnapIndex:
             valid = ki < n_samples
             cand = self.sample_piece[np.where(valid, ki, 0)]
             qp = q[pending]
-            d, tt = piece_distances(self.arrays, qp[:, :1], qp[:, 1:], cand)
-            d[~valid] = np.inf
-            j = np.argmin(d, axis=1)
+            d2, tt = piece_sq_distances(self.arrays, qp[:, :1], qp[:, 1:], cand)
+            d2[~valid] = np.inf
+            j = np.argmin(d2, axis=1)
             rows = np.arange(len(pending))
-            best = d[rows, j]
+            best = np.sqrt(d2[rows, j])
             piece[pending], dist[pending], t[pending] = cand[rows, j], best, tt[rows, j]
             kth = kd[:, -1]
             settled = ~np.isfinite(kth) | (kth > best + self.half_m) | (kk >= n_samples)

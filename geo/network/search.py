@@ -92,7 +92,34 @@ def nearest_search(
     demand: Snapped | None = None,
 ) -> NearestArrays:
     """The nearest facility of every demand point, walking (coordinates in the network's
-    CRS); ``demand``: the points already snapped to ``network`` within ``max_snap_m``."""
+    CRS); ``demand``: the points already snapped to ``network`` within ``max_snap_m``.
+    A large batch to snap is worked on in the snap index's order (nearby points
+    together: the network's arrays are then read close together) and put back."""
+    order = network.snap_index.order(demand_xy) if demand is None else None
+    if order is None:
+        return _nearest(network, demand_xy, facility_xy, cutoff_m, max_snap_m, add_access, demand)
+    found = _nearest(network, demand_xy[order], facility_xy, cutoff_m, max_snap_m, add_access)
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return NearestArrays(
+        found.facility[back],
+        found.distance_m[back],
+        found.reachable[back],
+        found.snap_m[back],
+        found.facility_reachable,
+    )
+
+
+def _nearest(  # noqa: PLR0917 - nearest_search's arguments, passed on
+    network: Network,
+    demand_xy: NDArray[np.float64],
+    facility_xy: NDArray[np.float64],
+    cutoff_m: float,
+    max_snap_m: float,
+    add_access: bool,
+    demand: Snapped | None = None,
+) -> NearestArrays:
+    """:func:`nearest_search` in the order given."""
     aug, fac_ok = sources_graph(network, facility_xy, max_snap_m=max_snap_m, add_access=add_access)
     dem = snap_points(demand_xy, network, max_snap_m=max_snap_m) if demand is None else demand
     loc = locate(network, aug, dem)
