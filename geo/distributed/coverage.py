@@ -175,7 +175,9 @@ def _plan(
 ) -> list[Partition]:
     """One :class:`Partition` per district, largest first."""
     fac_geoms = shapely.points(fac_xy)
-    order = np.argsort(which, kind="stable")  # by district, ascending within each
+    # by district, ascending within each (a radix sort on 16-bit keys)
+    key = which.astype(np.uint16) if len(districts) <= 2**16 else which
+    order = np.argsort(key, kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(districts)))]
     parts = []
     for d, name in enumerate(districts):
