@@ -313,15 +313,23 @@ class SnapIndex:
         max_snap_m: float,
     ) -> Snapped:
         ok = (piece >= 0) & (dist <= max_snap_m)
-        pc = np.where(ok, piece, 0)
-        edge = np.where(ok, self.pieces.line[pc], -1)
+        every = bool(ok.all())  # the common case: no masking needed
+        pc = piece if every else np.where(ok, piece, 0)
+        edge = self.pieces.line[pc]
         along = self.pieces.start_m[pc] + t * self.pieces.length_m[pc]
-        offset = np.where(ok, along * self.edge_scale[np.maximum(edge, 0)], np.nan)
+        offset = along * self.edge_scale[edge]
         arr = self.arrays
-        x, y = arr.ax[pc] + t * arr.dx[pc], arr.ay[pc] + t * arr.dy[pc]
-        pos = np.where(ok[:, None], np.column_stack([x, y]), np.nan)
+        pos = np.empty((len(pc), 2))
+        np.multiply(t, arr.dx[pc], out=pos[:, 0])
+        np.multiply(t, arr.dy[pc], out=pos[:, 1])
+        pos[:, 0] += arr.ax[pc]
+        pos[:, 1] += arr.ay[pc]
+        if not every:
+            edge = np.where(ok, edge, -1)
+            offset[~ok] = np.nan
+            pos[~ok] = np.nan
         return Snapped(
-            edge=edge.astype(np.int64),
+            edge=edge.astype(np.int64, copy=False),
             offset_m=offset,
             snap_m=np.where(ok, dist, np.inf),
             xy=pos,

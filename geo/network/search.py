@@ -55,11 +55,13 @@ def sources_graph(
     return augment(network, fac, add_access=add_access), fac.ok
 
 
-def _multi_source(aug: Augmented, cutoff_m: float) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+def _multi_source(
+    aug: Augmented, cutoff_m: float
+) -> tuple[NDArray[np.float64], NDArray[np.integer]]:
     """Distance to the nearest facility and its search's start node, for every node."""
     n = aug.graph.shape[0]
     if len(aug.source) == 0:
-        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int32)
     dist, _, src = dijkstra(
         aug.graph,
         directed=True,
@@ -68,7 +70,7 @@ def _multi_source(aug: Augmented, cutoff_m: float) -> tuple[NDArray[np.float64],
         min_only=True,
         return_predecessors=True,
     )
-    return dist, src.astype(np.int64)
+    return dist, src
 
 
 def _combine(
