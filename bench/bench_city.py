@@ -139,7 +139,7 @@ def bare_dijkstra(net: Network, nodes: np.ndarray) -> None:
 STAGES = (
     ("demand points", "demand_points", None),
     ("snap + augment facilities", "sources_graph", None),
-    ("snap demand", "snap_points", "_nearest"),
+    ("snap demand", "snap_points", "nearest_search"),
     ("locate demand on pieces", "locate", None),
     ("multi-source Dijkstra", "_multi_source", None),
     ("roll-ups", "rollup", None),

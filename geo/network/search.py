@@ -98,30 +98,8 @@ def nearest_search(
     A large batch to snap is worked on in the snap index's order (nearby points
     together: the network's arrays are then read close together) and put back."""
     order = network.snap_index.order(demand_xy) if demand is None else None
-    if order is None:
-        return _nearest(network, demand_xy, facility_xy, cutoff_m, max_snap_m, add_access, demand)
-    found = _nearest(network, demand_xy[order], facility_xy, cutoff_m, max_snap_m, add_access)
-    back = np.empty_like(order)
-    back[order] = np.arange(len(order))
-    return NearestArrays(
-        found.facility[back],
-        found.distance_m[back],
-        found.reachable[back],
-        found.snap_m[back],
-        found.facility_reachable,
-    )
-
-
-def _nearest(  # noqa: PLR0917 - nearest_search's arguments, passed on
-    network: Network,
-    demand_xy: NDArray[np.float64],
-    facility_xy: NDArray[np.float64],
-    cutoff_m: float,
-    max_snap_m: float,
-    add_access: bool,
-    demand: Snapped | None = None,
-) -> NearestArrays:
-    """:func:`nearest_search` in the order given."""
+    if order is not None:
+        demand_xy = demand_xy[order]
     aug, fac_ok = sources_graph(network, facility_xy, max_snap_m=max_snap_m, add_access=add_access)
     dem = snap_points(demand_xy, network, max_snap_m=max_snap_m) if demand is None else demand
     loc = locate(network, aug, dem)
@@ -131,8 +109,13 @@ def _nearest(  # noqa: PLR0917 - nearest_search's arguments, passed on
         total = total + np.where(dem.ok, dem.snap_m, 0.0)
     total = np.where(dem.ok & (total <= cutoff_m), total, np.inf)
     src_node = np.where(use_left, src[loc.left], src[loc.right])
-    facility = np.where(np.isfinite(total), aug.facility_of(src_node), -1)
-    return NearestArrays(facility.astype(np.int64), total, dem.ok, dem.snap_m, fac_ok)
+    facility = np.where(np.isfinite(total), aug.facility_of(src_node), -1).astype(np.int64)
+    per_point = (facility, total, dem.ok, dem.snap_m)
+    if order is not None:  # back in the points' order
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        per_point = tuple(a[back] for a in per_point)
+    return NearestArrays(*per_point, fac_ok)
 
 
 def node_search(
