@@ -187,9 +187,8 @@ class SnapIndex:
         return cls(network, spacing_m=spacing_m)
 
     def order(self, xy: NDArray[np.float64]) -> NDArray[np.int64] | None:
-        """An order of a large batch of points (network CRS) that snaps them fastest and
-        has nearby points read the network's arrays together (the grid's cells, row by
-        row); None for batches too small to gain from it."""
+        """An order of a large batch of points (network CRS) that snaps them fastest, nearby
+        points together (the grid's cells); None for batches too small to gain from it."""
         if len(xy) < _GRID_FROM or not len(self.tree.data):
             return None
         return self.grid.order(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
@@ -320,10 +319,9 @@ class SnapIndex:
         offset = along * self.edge_scale[edge]
         arr = self.arrays
         pos = np.empty((len(pc), 2))
-        np.multiply(t, arr.dx[pc], out=pos[:, 0])
-        np.multiply(t, arr.dy[pc], out=pos[:, 1])
-        pos[:, 0] += arr.ax[pc]
-        pos[:, 1] += arr.ay[pc]
+        for col, start, step in ((0, arr.ax, arr.dx), (1, arr.ay, arr.dy)):
+            np.multiply(t, step[pc], out=pos[:, col])
+            pos[:, col] += start[pc]
         if not every:
             edge = np.where(ok, edge, -1)
             offset[~ok] = np.nan
