@@ -43,7 +43,7 @@ _PARALLEL_FROM = 20_000
 #: batches of at least this many points look in the grid of cells first
 _GRID_FROM = 20_000
 #: a grid cell is at least this share of the sampling spacing, its margin this share of it
-_CELL_SHARE, _MARGIN_SHARE = 0.6, 0.5
+_CELL_SHARE, _MARGIN_SHARE = 0.8, 0.5
 #: rounding allowance when telling which points may lie on a node (metres)
 _ON_NODE_SLACK_M = 1e-6
 
@@ -138,7 +138,7 @@ class SnapIndex:
 
     @property
     def grid(self) -> SegmentGrid:
-        """The grid of cells over the pieces (built on first use): cells of 0.6 times the
+        """The grid of cells over the pieces (built on first use): cells of 0.8 times the
         sampling spacing, or larger where the network is sparse (about two pieces'
         worth of area per cell at most), margins of half a cell."""
         if self._grid is None:
