@@ -98,15 +98,18 @@ def test_point_sums_equal_unit_sums_summed_by_group() -> None:
         "population": rng.integers(0, 40, len(unit)),
         "count": (rng.random(len(unit)) > 0.5).astype(np.int64),
     }
-    measure = {"distance_m": distance, "reachable": reachable, "tiers_m": tiers}
-    per_unit = unit_sums(weights, unit, n_units=n_units, **measure)  # type: ignore[arg-type]
+    per_unit = unit_sums(
+        weights, unit, n_units=n_units, distance_m=distance, reachable=reachable, tiers_m=tiers
+    )
     expected = group_sums(per_unit, which, n_groups)
     got = point_group_sums(
         weights,
         which[unit],
         n_groups=n_groups,
         units=np.bincount(which, minlength=n_groups),
-        **measure,  # type: ignore[arg-type]
+        distance_m=distance,
+        reachable=reachable,
+        tiers_m=tiers,
     )
     pd.testing.assert_frame_equal(got, expected)
     assert got["population_uncovered_1000m"].sum() > got["population_unreachable"].sum() > 0

@@ -40,9 +40,12 @@ def test_near_graph_gives_the_whole_piece_answers(add_access: bool, oneway: bool
     kept = near_graph(net, xy, cutoff + (0.0 if add_access else snap))
     assert kept.indices.size < 0.5 * net.indices.size  # most of the piece is left out
     assert near_graph(net, xy, cutoff + (0.0 if add_access else snap)) is kept
-    measure = {"cutoff_m": cutoff, "max_snap_m": snap, "add_access": add_access}
-    whole = nearest_search(net, xy, fac, demand=demand, **measure)  # type: ignore[arg-type]
-    near = nearest_search(kept, xy, fac, demand=demand, **measure)  # type: ignore[arg-type]
+    whole, near = (
+        nearest_search(
+            graph, xy, fac, cutoff_m=cutoff, max_snap_m=snap, add_access=add_access, demand=demand
+        )
+        for graph in (net, kept)
+    )
     assert np.isfinite(whole.distance_m).mean() > 0.5
     assert (near.facility == whole.facility).all()
     assert np.array_equal(near.distance_m, whole.distance_m)
