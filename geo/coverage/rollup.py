@@ -77,7 +77,9 @@ def point_group_sums(
     point falls in one band (within the first tier that covers it, beyond the last, or
     unreachable), so one sum per weight, group and band gives every count."""
     n_tiers = len(tiers_m)
-    band = np.searchsorted(np.asarray(tiers_m, dtype=np.float64), distance_m, side="left")
+    band = np.zeros(len(distance_m), dtype=np.int64)
+    for r in tiers_m:  # the tiers (ascending) the point is not within
+        band += ~(distance_m <= r)
     band[~reachable] = n_tiers + 1
     key = group * (n_tiers + 2) + band
     names = _count_names(weights, tiers_m)
