@@ -14,16 +14,23 @@ __all__ = ["cluster_line", "on_cluster", "ratio_line", "stages"]
 
 
 def stages(records: list[dict[str, Any]]) -> dict[str, float]:
-    """What the task stream says the tasks spent: computing (sum and largest), receiving
-    their inputs from other workers and unpickling them (sum)."""
+    """What the task stream says the tasks spent: computing (sum, largest, and the
+    busiest and idlest worker's sums: their balance), receiving their inputs from other
+    workers and unpickling them (sum)."""
     spent: dict[str, list[float]] = {"compute": [0.0], "transfer": [0.0], "deserialize": [0.0]}
+    busy: dict[str, float] = {}
     for record in records:
         for step in record.get("startstops", ()):
             if step["action"] in spent:
                 spent[step["action"]].append(step["stop"] - step["start"])
+            if step["action"] == "compute":
+                worker = str(record.get("worker"))
+                busy[worker] = busy.get(worker, 0.0) + step["stop"] - step["start"]
     return {
         "compute_s": sum(spent["compute"]),
         "largest_s": max(spent["compute"]),
+        "busiest_s": max(busy.values(), default=0.0),
+        "idlest_s": min(busy.values(), default=0.0),
         "transfer_s": sum(spent["transfer"]) + sum(spent["deserialize"]),
     }
 
@@ -67,7 +74,8 @@ def cluster_line(title: str, fig: dict[str, float], key: str) -> str:
         f" (tasks: compute {fig[key + 'first_compute_s']:.2f} s, largest "
         f"{fig[key + 'first_largest_s']:.2f} s, inputs received by the tasks "
         f"{fig[key + 'first_transfer_s']:.2f} s); again {fig[key + 'again_s']:.2f} s (compute "
-        f"{fig[key + 'again_compute_s']:.2f} s, inputs {fig[key + 'again_transfer_s']:.2f} s)"
+        f"{fig[key + 'again_compute_s']:.2f} s, by worker {fig[key + 'again_busiest_s']:.2f}"
+        f"-{fig[key + 'again_idlest_s']:.2f} s, inputs {fig[key + 'again_transfer_s']:.2f} s)"
     )
 
 

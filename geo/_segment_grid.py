@@ -12,8 +12,10 @@ less the margin touches (by the same argument no closer piece can be registered
 elsewhere), up to a few cells across. Points still unsettled, outside the grid or in an
 empty cell are left to the caller's exact search.
 
-The distance kernel :func:`piece_distances` is the one the KD-tree search uses too, so
-both give bit-identical distances for the same piece.
+The distance kernel :func:`piece_sq_distances` is the one the KD-tree search uses too, so
+both give bit-identical distances for the same piece. Candidates are compared by squared
+distance (the square root is taken of the best only) and a query runs in blocks of a
+few thousand points, cell by cell, so that its temporaries stay in the processor's cache.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from numpy.typing import NDArray
 
 from geo.network._polyline import ranges
 
-__all__ = ["PieceArrays", "SegmentGrid", "piece_distances"]
+__all__ = ["PieceArrays", "SegmentGrid", "piece_distances", "piece_sq_distances"]
 
 #: extra reach of every registration beyond the margin, against rounding (metres)
 _SAFETY_M = 1e-6
-#: pieces registered per pass of the build, and points per pass of a query
+#: pieces registered per pass of the build
 _CHUNK = 1 << 17
+#: points per block of a query (its temporaries, ~6 candidates a point, fit in cache)
+_BLOCK = 1 << 13
 #: unsettled points look again in the cells around them up to this many cells across
 _WIDEN_CELLS = 5
 
@@ -56,18 +60,40 @@ class PieceArrays:
         return cls(np.ascontiguousarray(a[:, 0]), np.ascontiguousarray(a[:, 1]), dx, dy, inv)
 
 
-def piece_distances(
-    arrays: PieceArrays, px: NDArray[np.float64], py: NDArray[np.float64], cand: NDArray[np.int64]
+def piece_sq_distances(
+    arrays: PieceArrays, px: NDArray[np.float64], py: NDArray[np.float64], cand: NDArray[np.integer]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Distances from points ``(px, py)`` to pieces ``cand`` (broadcast together) and the
-    positions ``t`` in [0, 1] of the closest points on them."""
-    rx, ry = px - arrays.ax[cand], py - arrays.ay[cand]
+    """Squared distances from points ``(px, py)`` to pieces ``cand`` (broadcast together)
+    and the positions ``t`` in [0, 1] of the closest points on them."""
     dx, dy = arrays.dx[cand], arrays.dy[cand]
-    t = (rx * dx + ry * dy) * arrays.inv[cand]
+    rx = px - arrays.ax[cand]
+    ry = py - arrays.ay[cand]
+    t = rx * dx
+    t += ry * dy
+    t *= arrays.inv[cand]
     np.clip(t, 0.0, 1.0, out=t)
     rx -= t * dx
     ry -= t * dy
-    return np.hypot(rx, ry), t
+    rx *= rx
+    ry *= ry
+    rx += ry
+    return rx, t
+
+
+def piece_distances(
+    arrays: PieceArrays, px: NDArray[np.float64], py: NDArray[np.float64], cand: NDArray[np.integer]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Distances from points ``(px, py)`` to pieces ``cand`` (broadcast together) and the
+    positions ``t`` in [0, 1] of the closest points on them."""
+    d2, t = piece_sq_distances(arrays, px, py, cand)
+    return np.sqrt(d2, out=d2), t
+
+
+def _sorting(key: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The order that sorts ``key`` (at once when it is sorted already)."""
+    if len(key) and bool((key[1:] >= key[:-1]).all()):
+        return np.arange(len(key), dtype=np.int64)
+    return np.argsort(key).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -158,39 +184,51 @@ class SegmentGrid:
         keep = ~again
         return gy[keep] * self.nx + gx[keep], sub_piece[which[keep]]
 
+    def cells(self, xy: NDArray[np.float64]) -> NDArray[np.int64]:
+        """The cell of every point (``-1`` outside the grid and for NaN points)."""
+        ix = np.floor((xy[:, 0] - self.origin[0]) / self.cell_m)
+        iy = np.floor((xy[:, 1] - self.origin[1]) / self.cell_m)
+        inside = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)  # False for NaN
+        return np.where(inside, iy * self.nx + ix, -1).astype(np.int64)
+
+    def order(self, xy: NDArray[np.float64]) -> NDArray[np.int64]:
+        """An order of the points cell by cell (nearby points together; the points
+        outside the grid first): the order :meth:`nearest` looks at them in, and an
+        order in which the pieces' arrays are read close together."""
+        return _sorting(self.cells(xy))
+
     def nearest(self, xy: NDArray[np.float64]) -> GridHits:
         """The best piece of every point's cell (``(n, 2)`` points) and whether it is
-        certainly the nearest; cell by cell (nearby points together), in passes of
-        bounded memory."""
+        certainly the nearest; cell by cell (nearby points together: fastest when the
+        points come in :meth:`order`)."""
         n, c = len(xy), self.cell_m
         hits = GridHits(
             np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int64), np.full(n, np.inf), np.zeros(n)
         )
+        cell = self.cells(xy)
         fx, fy = (xy[:, 0] - self.origin[0]) / c, (xy[:, 1] - self.origin[1]) / c
-        ix, iy = np.floor(fx), np.floor(fy)
-        inside = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)  # False for NaN
-        cell = np.where(inside, iy * self.nx + ix, -1).astype(np.int64)
-        border = np.minimum(np.minimum(fx - ix, ix + 1 - fx), np.minimum(fy - iy, iy + 1 - fy))
+        fx -= np.floor(fx)
+        fy -= np.floor(fy)
+        border = np.minimum(np.minimum(fx, 1 - fx), np.minimum(fy, 1 - fy))
         reach = self.margin_m + border * c
-        order = np.argsort(cell)
-        for lo in range(0, n, _CHUNK):
-            rows = order[lo : lo + _CHUNK]
-            rows = rows[cell[rows] >= 0]
-            self._best_into(hits, xy, rows, cell[rows])
+        rows = _sorting(cell)
+        rows = rows[np.searchsorted(cell[rows], 0) :]  # points outside the grid come first
+        self._best_into(hits, xy, rows, cell[rows])
         hits.settled[:] = hits.dist <= reach
-        self._widen(xy, hits)
+        self._widen(xy, hits, rows)
         return hits
 
-    def _widen(self, xy: NDArray[np.float64], hits: GridHits) -> None:
+    def _widen(self, xy: NDArray[np.float64], hits: GridHits, rows: NDArray[np.int64]) -> None:
         """Settle the points whose best piece is farther than their cell allows by
         looking in every cell within that distance less the margin (where no closer
         piece can hide, by the module docstring's argument); at most
-        :data:`_WIDEN_CELLS` cells across, farther ones are left unsettled."""
-        half = hits.dist - self.margin_m
-        redo = np.flatnonzero(~hits.settled & (half <= _WIDEN_CELLS * self.cell_m / 2))
+        :data:`_WIDEN_CELLS` cells across, farther ones are left unsettled. ``rows``: the
+        points in the grid, cell by cell (the order they are looked at in)."""
+        half = hits.dist[rows] - self.margin_m
+        redo = rows[~hits.settled[rows] & (half <= _WIDEN_CELLS * self.cell_m / 2)]
         if len(redo) == 0:
             return
-        c, h = self.cell_m, half[redo]
+        c, h = self.cell_m, hits.dist[redo] - self.margin_m
         px, py = xy[redo, 0] - self.origin[0], xy[redo, 1] - self.origin[1]
         x0 = np.clip(np.floor((px - h) / c), 0, self.nx - 1).astype(np.int64)
         x1 = np.clip(np.floor((px + h) / c), 0, self.nx - 1).astype(np.int64)
@@ -214,27 +252,45 @@ class SegmentGrid:
         per_row: NDArray[np.int64] | None = None,
     ) -> None:
         """The best piece among those of ``cells`` (one per row, or ``per_row[i]`` in a
-        run for ``rows[i]``) of every point ``rows``, written into ``hits``."""
+        run for ``rows[i]``) of every point ``rows``, written into ``hits``; in blocks of
+        :data:`_BLOCK` rows."""
         count_c = self.ptr[cells + 1] - self.ptr[cells]
-        cand = self.cell_piece[ranges(self.ptr[cells], count_c)].astype(np.int64)
         if per_row is None:
-            count = count_c
+            count, cell_at = count_c, np.arange(len(rows) + 1)
         else:
-            owner = np.repeat(np.arange(len(rows)), per_row)
-            count = np.bincount(owner, weights=count_c, minlength=len(rows)).astype(np.int64)
-        rep = np.repeat(np.arange(len(rows)), count)
-        d, t = piece_distances(self.arrays, xy[rows, 0][rep], xy[rows, 1][rep], cand)
-        has = np.flatnonzero(count > 0)
-        if len(has) == 0:
+            cell_at = np.zeros(len(rows) + 1, dtype=np.int64)
+            np.cumsum(per_row, out=cell_at[1:])
+            filled = np.add.reduceat(count_c, cell_at[:-1]) if len(count_c) else count_c
+            count = np.where(per_row > 0, filled, 0)
+        for lo in range(0, len(rows), _BLOCK):
+            hi = min(lo + _BLOCK, len(rows))
+            cl, ch = cell_at[lo], cell_at[hi]
+            block_counts = (count_c[cl:ch], count[lo:hi])
+            self._best_block(hits, xy, rows[lo:hi], cells[cl:ch], counts=block_counts)
+
+    def _best_block(
+        self,
+        hits: GridHits,
+        xy: NDArray[np.float64],
+        rows: NDArray[np.int64],
+        cells: NDArray[np.int64],
+        *,
+        counts: tuple[NDArray[np.int64], NDArray[np.int64]],
+    ) -> None:
+        """:meth:`_best_into` for one block; ``counts``: pieces in each of ``cells``, and
+        in all for each of ``rows``."""
+        count_c, count = counts
+        cand = self.cell_piece[ranges(self.ptr[cells], count_c)]
+        has = count > 0
+        rows, count = rows[has], count[has]
+        if len(rows) == 0:
             return
-        best = np.minimum.reduceat(d, (np.cumsum(count) - count)[has])
-        if len(has) < len(rows):  # rep numbers all rows, best only those with pieces
-            at = np.zeros(len(rows), dtype=np.int64)
-            at[has] = np.arange(len(has))
-            rep_best = best[at[rep]]
-        else:
-            rep_best = best[rep]
-        at_best = np.flatnonzero(d == rep_best)
-        first = at_best[np.r_[True, rep[at_best[1:]] != rep[at_best[:-1]]]]
-        out = rows[has]
-        hits.piece[out], hits.dist[out], hits.t[out] = cand[first], best, t[first]
+        d2, t = piece_sq_distances(
+            self.arrays, np.repeat(xy[rows, 0], count), np.repeat(xy[rows, 1], count), cand
+        )
+        start = np.cumsum(count) - count
+        best = np.minimum.reduceat(d2, start)
+        at_best = np.flatnonzero(d2 == np.repeat(best, count))
+        # the first candidate at the best distance of every row
+        first = at_best[np.searchsorted(at_best, start)]
+        hits.piece[rows], hits.dist[rows], hits.t[rows] = cand[first], np.sqrt(best), t[first]

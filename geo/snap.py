@@ -28,7 +28,7 @@ from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
 from geo._errors import AnalysisError, CRSMismatchError
-from geo._segment_grid import PieceArrays, SegmentGrid, piece_distances
+from geo._segment_grid import PieceArrays, SegmentGrid, piece_sq_distances
 from geo.network import _polyline
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ _PARALLEL_FROM = 20_000
 #: batches of at least this many points look in the grid of cells first
 _GRID_FROM = 20_000
 #: a grid cell is at least this share of the sampling spacing, its margin this share of it
-_CELL_SHARE, _MARGIN_SHARE = 0.6, 0.5
+_CELL_SHARE, _MARGIN_SHARE = 0.8, 0.5
 #: rounding allowance when telling which points may lie on a node (metres)
 _ON_NODE_SLACK_M = 1e-6
 
@@ -138,7 +138,7 @@ class SnapIndex:
 
     @property
     def grid(self) -> SegmentGrid:
-        """The grid of cells over the pieces (built on first use): cells of 0.6 times the
+        """The grid of cells over the pieces (built on first use): cells of 0.8 times the
         sampling spacing, or larger where the network is sparse (about two pieces'
         worth of area per cell at most), margins of half a cell."""
         if self._grid is None:
@@ -185,6 +185,13 @@ class SnapIndex:
     def from_network(cls, network: Network, *, spacing_m: float | None = None) -> SnapIndex:
         """Build the index of ``network``."""
         return cls(network, spacing_m=spacing_m)
+
+    def order(self, xy: NDArray[np.float64]) -> NDArray[np.int64] | None:
+        """An order of a large batch of points (network CRS) that snaps them fastest, nearby
+        points together (the grid's cells); None for batches too small to gain from it."""
+        if len(xy) < _GRID_FROM or not len(self.tree.data):
+            return None
+        return self.grid.order(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
 
     def snap(
         self, xy: NDArray[np.float64], *, max_snap_m: float = DEFAULT_MAX_SNAP_M, k: int = 8
@@ -265,11 +272,11 @@ class SnapIndex:
             valid = ki < n_samples
             cand = self.sample_piece[np.where(valid, ki, 0)]
             qp = q[pending]
-            d, tt = piece_distances(self.arrays, qp[:, :1], qp[:, 1:], cand)
-            d[~valid] = np.inf
-            j = np.argmin(d, axis=1)
+            d2, tt = piece_sq_distances(self.arrays, qp[:, :1], qp[:, 1:], cand)
+            d2[~valid] = np.inf
+            j = np.argmin(d2, axis=1)
             rows = np.arange(len(pending))
-            best = d[rows, j]
+            best = np.sqrt(d2[rows, j])
             piece[pending], dist[pending], t[pending] = cand[rows, j], best, tt[rows, j]
             kth = kd[:, -1]
             settled = ~np.isfinite(kth) | (kth > best + self.half_m) | (kk >= n_samples)
@@ -305,15 +312,22 @@ class SnapIndex:
         max_snap_m: float,
     ) -> Snapped:
         ok = (piece >= 0) & (dist <= max_snap_m)
-        pc = np.where(ok, piece, 0)
-        edge = np.where(ok, self.pieces.line[pc], -1)
+        every = bool(ok.all())  # the common case: no masking needed
+        pc = piece if every else np.where(ok, piece, 0)
+        edge = self.pieces.line[pc]
         along = self.pieces.start_m[pc] + t * self.pieces.length_m[pc]
-        offset = np.where(ok, along * self.edge_scale[np.maximum(edge, 0)], np.nan)
+        offset = along * self.edge_scale[edge]
         arr = self.arrays
-        x, y = arr.ax[pc] + t * arr.dx[pc], arr.ay[pc] + t * arr.dy[pc]
-        pos = np.where(ok[:, None], np.column_stack([x, y]), np.nan)
+        pos = np.empty((len(pc), 2))
+        for col, start, step in ((0, arr.ax, arr.dx), (1, arr.ay, arr.dy)):
+            np.multiply(t, step[pc], out=pos[:, col])
+            pos[:, col] += start[pc]
+        if not every:
+            edge = np.where(ok, edge, -1)
+            offset[~ok] = np.nan
+            pos[~ok] = np.nan
         return Snapped(
-            edge=edge.astype(np.int64),
+            edge=edge.astype(np.int64, copy=False),
             offset_m=offset,
             snap_m=np.where(ok, dist, np.inf),
             xy=pos,

@@ -129,9 +129,9 @@ def demand_points(
         extra_unit, extra_xy = _grid_sample(geoms, polygon, points_per_polygon - 1)
     else:
         extra_unit, extra_xy = np.zeros(0, np.int64), np.zeros((0, 2))
-    if len(extra_unit) == 0:  # one point per unit, in unit order
+    if len(extra_unit) == 0:  # one point per unit, in unit order, with its whole counts
         unit, xy, center = np.arange(len(units)), center_xy, np.ones(len(units), bool)
-        counts, rank = np.ones(len(units), np.int64), np.zeros(len(units), np.int64)
+        shares = {w: np.round(v).astype(np.int64) for w, v in values.items()}
     else:
         unit = np.concatenate([np.arange(len(units)), extra_unit])
         order = np.argsort(unit, kind="stable")
@@ -140,7 +140,7 @@ def demand_points(
         center = np.r_[np.ones(len(units), bool), np.zeros(len(extra_unit), bool)][order]
         counts = np.bincount(unit, minlength=len(units))
         rank = np.arange(len(unit)) - np.searchsorted(unit, unit, side="left")
-    shares = {w: _split_whole(v, counts, unit, rank) for w, v in values.items()}
+        shares = {w: _split_whole(v, counts, unit, rank) for w, v in values.items()}
     shares["count"] = center.astype(np.int64)
     return DemandPoints(units, xy, unit.astype(np.int64), center, shares, crs)
 

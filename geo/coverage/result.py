@@ -15,7 +15,7 @@ from scipy.spatial import cKDTree
 from geo._errors import AnalysisError
 from geo.costs import Mode
 from geo.coverage.demand import LEVELS, DemandPoints, Groups, level_groups
-from geo.coverage.rollup import add_shares, group_sums, unit_sums
+from geo.coverage.rollup import add_shares, group_sums, point_group_sums, unit_sums
 from geo.coverage.standards import tier_label
 from geo.distance import Nearest
 from geo.network.graph import Network
@@ -201,10 +201,24 @@ class CoverageResult:
                 units = finer["units"].to_numpy()
                 sums = group_sums(finer.drop(columns="units"), parent, len(distinct), units=units)
             else:
-                sums = group_sums(self._sums(), which, len(distinct))
+                sums = self._point_sums(which, len(distinct))
             self._cache[name] = sums
         out: pd.DataFrame = self._cache[name]
         return out
+
+    def _point_sums(self, which: NDArray[np.int64], n_groups: int) -> pd.DataFrame:
+        """Units and counts per group, ``which`` the group of every unit: from the
+        points (see :func:`~geo.coverage.rollup.point_group_sums`)."""
+        dp = self.demand_points
+        return point_group_sums(
+            dp.weights,
+            which[dp.unit],
+            n_groups=n_groups,
+            units=np.bincount(which, minlength=n_groups),
+            distance_m=self.nearest.distance_m,
+            reachable=self.nearest.reachable,
+            tiers_m=self.tiers_m,
+        )
 
     def _parents(self, below: str, which: NDArray[np.int64]) -> NDArray[np.int64] | None:
         """The group (of the level with unit groups ``which``) of every group of level

@@ -8,7 +8,7 @@ points beyond the snapping distance of the network) and ``w_covered_share_<r>m``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from geo.coverage.standards import tier_label
 
-__all__ = ["add_shares", "group_sums", "unit_sums"]
+__all__ = ["add_shares", "group_sums", "point_group_sums", "unit_sums"]
 
 
 def unit_sums(
@@ -29,12 +29,7 @@ def unit_sums(
     tiers_m: Sequence[float],
 ) -> pd.DataFrame:
     """Per-unit totals, covered, uncovered and unreachable counts (positional index)."""
-    names: list[str] = []
-    for name in weights:
-        names.append(name)
-        names += [f"{name}_covered_{tier_label(r)}" for r in tiers_m]
-        names += [f"{name}_uncovered_{tier_label(r)}" for r in tiers_m]
-        names.append(f"{name}_unreachable")
+    names = _count_names(weights, tiers_m)
     # one block of whole numbers, a row per column (the frame's own layout), filled in place
     table = np.empty((len(names), n_units), dtype=np.int64)
     covered = [distance_m <= r for r in tiers_m]
@@ -53,6 +48,56 @@ def unit_sums(
         table[col + 1 + 2 * len(covered)] = _sum(unit, unreachable, n_units, own=own)
         col += 2 + 2 * len(covered)
     return pd.DataFrame(table.T, columns=names, copy=False)
+
+
+def _count_names(weights: Iterable[str], tiers_m: Sequence[float]) -> list[str]:
+    """The count columns of every weight: total, covered and uncovered per tier,
+    unreachable."""
+    names: list[str] = []
+    for name in weights:
+        names.append(name)
+        names += [f"{name}_covered_{tier_label(r)}" for r in tiers_m]
+        names += [f"{name}_uncovered_{tier_label(r)}" for r in tiers_m]
+        names.append(f"{name}_unreachable")
+    return names
+
+
+def point_group_sums(
+    weights: dict[str, NDArray[np.int64]],
+    group: NDArray[np.int64],
+    *,
+    n_groups: int,
+    units: NDArray[np.int64],
+    distance_m: NDArray[np.float64],
+    reachable: NDArray[np.bool_],
+    tiers_m: Sequence[float],
+) -> pd.DataFrame:
+    """The table of :func:`group_sums` over :func:`unit_sums`, straight from the points
+    (``group``: the group of every point; ``units``: the units of every group): every
+    point falls in one band (within the first tier that covers it, beyond the last, or
+    unreachable), so one sum per weight, group and band gives every count."""
+    n_tiers = len(tiers_m)
+    band = np.zeros(len(distance_m), dtype=np.int64)
+    for r in tiers_m:  # the tiers (ascending) the point is not within
+        band += ~(distance_m <= r)
+    band[~reachable] = n_tiers + 1
+    key = group * (n_tiers + 2) + band
+    names = _count_names(weights, tiers_m)
+    table = np.empty((len(names), n_groups), dtype=np.int64)
+    col = 0
+    for values in weights.values():
+        sums = np.bincount(key, weights=values, minlength=n_groups * (n_tiers + 2))
+        by_band = np.rint(sums).astype(np.int64).reshape(n_groups, n_tiers + 2).T
+        total = by_band.sum(axis=0)
+        covered = np.cumsum(by_band[:n_tiers], axis=0)
+        table[col] = total
+        table[col + 1 : col + 1 + n_tiers] = covered
+        table[col + 1 + n_tiers : col + 1 + 2 * n_tiers] = total - covered
+        table[col + 1 + 2 * n_tiers] = by_band[n_tiers + 1]
+        col += 2 + 2 * n_tiers
+    frame = pd.DataFrame(table.T, columns=names, copy=False)
+    frame.insert(0, "units", units.astype(np.int64))
+    return frame
 
 
 def _sum(

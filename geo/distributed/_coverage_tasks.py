@@ -4,6 +4,7 @@ where the districts' inputs come from, and putting the answers back together (se
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -35,6 +36,7 @@ __all__ = [
     "district_inputs",
     "far_reachable",
     "gather",
+    "near_graph",
     "pieces_directory",
     "run_task",
 ]
@@ -91,10 +93,42 @@ def _no_facility(piece: Piece, n_facilities: int, max_snap_m: float) -> Nearest:
     return Nearest(none, np.full(n, np.inf), reach, snap, fac_ok)
 
 
+def near_graph(network: Network, xy: NDArray[np.float64], reach_m: float) -> Network:
+    """``network`` searched only within ``reach_m`` of the box around points ``xy``: its
+    graph without the links that touch a node outside that box grown by ``reach_m``
+    (everything else, the snap index included, shared; kept in the network's cache).
+
+    A path of at most ``reach_m`` from one of the points (its access leg included, or
+    from its snapped position, within the snapping limit, then added to ``reach_m``)
+    passes only nodes within ``reach_m`` of the point in a straight line, so every such
+    path and its length are in the graph kept; a longer one is beyond the cutoff either
+    way. The searches then settle the district's surroundings only, not the whole piece.
+    """
+    lo, hi = xy.min(axis=0) - reach_m, xy.max(axis=0) + reach_m
+    key = f"near_graph:{lo.tobytes().hex()}:{hi.tobytes().hex()}"
+    found: Network | None = network._cache.get(key)
+    if found is None:
+        inside = ((network.node_xy >= lo) & (network.node_xy <= hi)).all(axis=1)
+        row = np.repeat(np.arange(network.n_nodes), np.diff(network.indptr))
+        keep = inside[row] & inside[network.indices]
+        indptr = np.zeros(network.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row[keep], minlength=network.n_nodes), out=indptr[1:])
+        found = dataclasses.replace(
+            network,
+            indptr=indptr.astype(network.indptr.dtype),
+            indices=network.indices[keep],
+            weights=network.weights[keep],
+            _cache={"snap_index": network.snap_index},
+        )
+        network._cache[key] = found
+    return found
+
+
 def run_task(task: Task) -> Nearest:
     """One task: the nearest facility (the task's own numbering) of the district's points
     on its piece, and which of its facilities snap (the points snapped once per piece)."""
     piece = task.piece
+    kept = task.keep and not isinstance(piece, Piece)
     if not isinstance(piece, Piece):
         piece = load_piece(piece, keep=task.keep)
     network, xy = piece.network, piece.xy
@@ -103,6 +137,8 @@ def run_task(task: Task) -> Nearest:
         return _no_facility(piece, len(task.facility_xy), max_snap_m)
     if network is None:
         return nearest_xy(xy, task.facility_xy, mode=mode, cutoff_m=cutoff_m)
+    if kept:  # made once for a piece kept in memory
+        network = near_graph(network, xy, cutoff_m + (0.0 if add_access else max_snap_m))
     found = nearest_search(
         network,
         xy,

@@ -157,16 +157,22 @@ def run_tasks(
         return []
     remote = client.scatter(list(payloads), hash=False) if scatter else list(payloads)
     workers = sorted(client.scheduler_info()["workers"]) if sticky else []
-    futures = [
-        client.submit(
-            func,
-            r,
-            pure=False,
-            workers=[workers[i % len(workers)]] if workers else None,
-            allow_other_workers=bool(workers),
-        )
-        for i, r in enumerate(remote)
-    ]
+    if workers:
+        # one graph a worker (each a single message), put back in the payloads' order
+        futures: list[Any] = [None] * len(remote)
+        for w, worker in enumerate(workers):
+            mine = range(w, len(remote), len(workers))
+            sent = client.map(
+                func,
+                [remote[i] for i in mine],
+                pure=False,
+                workers=[worker],
+                allow_other_workers=True,
+            )
+            for i, future in zip(mine, sent, strict=True):
+                futures[i] = future
+    else:
+        futures = client.map(func, remote, pure=False)
     try:
         results: list[T] = client.gather(futures)
     finally:

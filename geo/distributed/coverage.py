@@ -94,6 +94,21 @@ def district_keys(units: pd.DataFrame, *, district_of: str | None = None) -> NDA
     return np.asarray(distinct[which], dtype=object)
 
 
+def _district_groups(
+    units: pd.DataFrame, *, district_of: str | None
+) -> tuple[NDArray[np.intp], NDArray[np.str_]]:
+    """The district of every unit (a position in the sorted keys) and the keys as strings:
+    what ``np.unique`` of :func:`district_keys` gives, from the one factorisation of the
+    codes that finds the keys."""
+    found = _level_groups(units)["district"] if district_of is None else None
+    if found is not None:
+        which, distinct = found
+    else:
+        keys = district_keys(units, district_of=district_of)
+        which, distinct = pd.factorize(keys, sort=True)
+    return np.asarray(which, dtype=np.intp), np.asarray(distinct, dtype=str)
+
+
 def _owners(
     fac_xy: NDArray[np.float64], boxes: NDArray[np.float64], margin_m: float
 ) -> NDArray[np.intp]:
@@ -109,11 +124,44 @@ def _owners(
 
 def _hull(xy: NDArray[np.float64]) -> Any:
     """The convex hull of points (scipy's, ten times quicker than making the points first;
-    shapely's for fewer than three or collinear points)."""
+    shapely's for fewer than three or collinear points), of the points that can be its
+    corners (see :func:`_outer`)."""
+    xy = _outer(xy)
     try:
         return shapely.Polygon(xy[ConvexHull(xy).vertices])
     except (QhullError, ValueError):
         return shapely.convex_hull(shapely.multipoints(xy))
+
+
+def _outer(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The points not strictly inside the polygon of the extreme points in eight
+    directions (Akl and Toussaint): those inside cannot be corners of the hull, and for a
+    district's scattered points they are nearly all. Points within rounding of an edge are
+    kept."""
+    if len(xy) < 64:
+        return xy
+    rel = xy - xy[0]
+    s, d = rel[:, 0] + rel[:, 1], rel[:, 0] - rel[:, 1]
+    # counter-clockwise from the lowest point
+    corners = rel[
+        [
+            np.argmin(rel[:, 1]),
+            np.argmax(d),
+            np.argmax(rel[:, 0]),
+            np.argmax(s),
+            np.argmax(rel[:, 1]),
+            np.argmin(d),
+            np.argmin(rel[:, 0]),
+            np.argmin(s),
+        ]
+    ]
+    edge = np.roll(corners, -1, axis=0) - corners
+    span = float(np.abs(rel).max()) or 1.0
+    tol = 1e-9 * span * span
+    inside = np.ones(len(rel), dtype=bool)
+    for a, e in zip(corners, edge, strict=True):
+        inside &= e[0] * (rel[:, 1] - a[1]) - e[1] * (rel[:, 0] - a[0]) > tol
+    return xy[~inside]
 
 
 def _plan(
@@ -127,9 +175,13 @@ def _plan(
 ) -> list[Partition]:
     """One :class:`Partition` per district, largest first."""
     fac_geoms = shapely.points(fac_xy)
+    # by district, ascending within each (a radix sort on 16-bit keys)
+    key = which.astype(np.uint16) if len(districts) <= 2**16 else which
+    order = np.argsort(key, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(districts)))]
     parts = []
     for d, name in enumerate(districts):
-        pos = np.flatnonzero(which == d)
+        pos = order[bounds[d] : bounds[d + 1]]
         region = _hull(xy[pos])
         own = owner == d
         fac = np.flatnonzero(shapely.dwithin(region, fac_geoms, margin_m) | own)
@@ -247,8 +299,8 @@ add_access
     )
     crs = network.pyproj_crs if network is not None else measuring_crs(demand)
     points = demand_points(demand, crs=crs, points_per_polygon=points_per_polygon, weights=weights)
-    keys = district_keys(points.units, district_of=district_of)
-    districts, which = np.unique(keys[points.unit].astype(str), return_inverse=True)
+    unit_district, districts = _district_groups(points.units, district_of=district_of)
+    which = unit_district[points.unit]
     fac = facilities.reset_index(drop=True)
     fac_xy = points_xy(fac, crs)
     owner = _owners(fac_xy, district_bounds(points.xy, which, len(districts)), margin)

@@ -233,7 +233,9 @@ def locate(network: Network, aug: Augmented, snapped: Snapped) -> Located:
     s = np.where(ok, snapped.offset_m, 0.0)
     left, right = network.edge_u[e].astype(np.int64), network.edge_v[e].astype(np.int64)
     left_off, right_off = np.zeros(len(e)), network.edge_length_m[e].copy()
-    hit = ok & np.isin(e, aug.split_edge)
+    is_cut = np.zeros(network.n_edges, dtype=bool)
+    is_cut[aug.split_edge] = True
+    hit = ok & is_cut[e]
     if hit.any():
         q = np.flatnonzero(hit)
         m = len(aug.split_edge)

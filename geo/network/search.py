@@ -55,11 +55,13 @@ def sources_graph(
     return augment(network, fac, add_access=add_access), fac.ok
 
 
-def _multi_source(aug: Augmented, cutoff_m: float) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+def _multi_source(
+    aug: Augmented, cutoff_m: float
+) -> tuple[NDArray[np.float64], NDArray[np.integer]]:
     """Distance to the nearest facility and its search's start node, for every node."""
     n = aug.graph.shape[0]
     if len(aug.source) == 0:
-        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int32)
     dist, _, src = dijkstra(
         aug.graph,
         directed=True,
@@ -68,7 +70,7 @@ def _multi_source(aug: Augmented, cutoff_m: float) -> tuple[NDArray[np.float64],
         min_only=True,
         return_predecessors=True,
     )
-    return dist, src.astype(np.int64)
+    return dist, src
 
 
 def _combine(
@@ -92,7 +94,12 @@ def nearest_search(
     demand: Snapped | None = None,
 ) -> NearestArrays:
     """The nearest facility of every demand point, walking (coordinates in the network's
-    CRS); ``demand``: the points already snapped to ``network`` within ``max_snap_m``."""
+    CRS); ``demand``: the points already snapped to ``network`` within ``max_snap_m``.
+    A large batch to snap is worked on in the snap index's order (nearby points
+    together: the network's arrays are then read close together) and put back."""
+    order = network.snap_index.order(demand_xy) if demand is None else None
+    if order is not None:
+        demand_xy = demand_xy[order]
     aug, fac_ok = sources_graph(network, facility_xy, max_snap_m=max_snap_m, add_access=add_access)
     dem = snap_points(demand_xy, network, max_snap_m=max_snap_m) if demand is None else demand
     loc = locate(network, aug, dem)
@@ -102,8 +109,13 @@ def nearest_search(
         total = total + np.where(dem.ok, dem.snap_m, 0.0)
     total = np.where(dem.ok & (total <= cutoff_m), total, np.inf)
     src_node = np.where(use_left, src[loc.left], src[loc.right])
-    facility = np.where(np.isfinite(total), aug.facility_of(src_node), -1)
-    return NearestArrays(facility.astype(np.int64), total, dem.ok, dem.snap_m, fac_ok)
+    facility = np.where(np.isfinite(total), aug.facility_of(src_node), -1).astype(np.int64)
+    per_point = (facility, total, dem.ok, dem.snap_m)
+    if order is not None:  # back in the points' order
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        per_point = tuple(a[back] for a in per_point)
+    return NearestArrays(*per_point, fac_ok)
 
 
 def node_search(

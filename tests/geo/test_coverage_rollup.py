@@ -77,3 +77,40 @@ def test_rollups_equal_a_group_by_when_levels_nest() -> None:
 
 def test_rollups_equal_a_group_by_when_a_community_spans_two_streets() -> None:
     _check(split=True)
+
+
+def test_point_sums_equal_unit_sums_summed_by_group() -> None:
+    """The one-pass sums from the points equal summing every unit first, then its group:
+    polygons with several points, tiers met exactly, points beyond every tier and
+    unreachable points."""
+    from geo.coverage.rollup import group_sums, point_group_sums, unit_sums
+
+    rng = np.random.default_rng(11)
+    n_units, n_groups, tiers = 700, 37, (300.0, 500.0, 1000.0)
+    unit = np.sort(rng.integers(0, n_units, 6000))
+    which = rng.integers(0, n_groups, n_units)
+    which[:n_groups] = np.arange(n_groups)  # every group has a unit
+    distance = rng.choice([*tiers, np.inf], len(unit)).astype(float)
+    distance[::3] = rng.uniform(0, 1500, len(distance[::3]))
+    reachable = rng.random(len(unit)) > 0.05
+    distance[~reachable] = np.inf
+    distance[5::97] = np.nan  # never covered, as by the per-unit sums
+    weights = {
+        "population": rng.integers(0, 40, len(unit)),
+        "count": (rng.random(len(unit)) > 0.5).astype(np.int64),
+    }
+    per_unit = unit_sums(
+        weights, unit, n_units=n_units, distance_m=distance, reachable=reachable, tiers_m=tiers
+    )
+    expected = group_sums(per_unit, which, n_groups)
+    got = point_group_sums(
+        weights,
+        which[unit],
+        n_groups=n_groups,
+        units=np.bincount(which, minlength=n_groups),
+        distance_m=distance,
+        reachable=reachable,
+        tiers_m=tiers,
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["population_uncovered_1000m"].sum() > got["population_unreachable"].sum() > 0

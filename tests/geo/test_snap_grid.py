@@ -135,3 +135,27 @@ def test_walking_distances_through_the_grid_equal_small_batches() -> None:
     assert np.isfinite(distance).all()
     assert whole.distance_m == pytest.approx(distance, abs=1e-6)
     assert (whole.facility == facility).mean() > 0.999
+
+
+def test_large_batch_in_the_snap_index_order_equals_the_given_order() -> None:
+    """A large batch is searched cell by cell and put back: the same answers, point for
+    point, as the same snapped points searched in the order given."""
+    from geo.network.search import nearest_search
+
+    net = _jittered_grid(120, 40.0, seed=12)
+    rng = np.random.default_rng(13)
+    lo, hi = net.node_xy.min(axis=0), net.node_xy.max(axis=0)
+    pts = rng.uniform(lo - 100, hi + 100, (_GRID_FROM + 3000, 2))
+    fac = rng.uniform(lo, hi, (30, 2))
+    order = net.snap_index.order(pts)
+    assert order is not None and not (order == np.arange(len(pts))).all()
+    snapped = snap_points(pts, net, max_snap_m=60.0)
+    ordered, given = (
+        nearest_search(net, pts, fac, cutoff_m=900.0, max_snap_m=60.0, add_access=True, demand=d)
+        for d in (None, snapped)
+    )
+    assert 0 < np.isfinite(given.distance_m).mean() < 1
+    assert (ordered.facility == given.facility).all()
+    assert ordered.distance_m == pytest.approx(given.distance_m, abs=1e-9)
+    assert (ordered.reachable == given.reachable).all()
+    assert np.array_equal(ordered.snap_m, given.snap_m)
