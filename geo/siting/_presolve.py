@@ -19,10 +19,20 @@ instances (a few tenths of a percent), so the steps are:
    become a constant, dominated candidates and identical rows once more), and HiGHS from
    the incumbent. With integer weights any bound below the incumbent + 1 proves it.
 
-Where the time goes at 10,000 x 1,000, p = 100 (4,141 merged rows, 935 candidates): the
-LP 0.16 s, RENS 0.4 s, and HiGHS on the fixed model (768 candidates) 3-5 s of CPU, almost
-all at the root node: the LP bound is 0.21 % above the optimum and only its cuts and one
-strong-branching step close that gap; the gap sits in three dense demand clusters.
+Where the time goes at 10,000 x 1,000, p = 100 (4,141 merged rows, 935 candidates; CPU,
+seeds 1-3 of the benchmark): the LP 0.14-0.16 s, RENS 0.17-0.43 s (1,276, 532 and 460
+short of the optimum), and HiGHS on the fixed model (758-812 candidates) 1.1-2.0 s, almost
+all at the root: the LP bound is 0.21-0.26 % above the optimum and HiGHS's cut rounds
+close most of it (see :data:`_MIP_OPTIONS`). The proof's time swings by up to 2x with small
+changes of the model or the start, and it hardly depends on the model's size (fixed by a
+bound 3,000 tighter than the LP's, an invalid test leaving 347 candidates, it still took
+1.4 s). Measured and dropped: RENS over the candidates within 100 of the LP's reduced-cost
+threshold finds the optimum more often but costs 0.5-1.4 s; windows re-solved around the
+fractional clusters 0.1-4 s for no sure gain; probing each candidate's LP 5 s; and a
+Lagrangian decomposition into regions priced by the LP duals (regions of 20-80 candidates
+solved exactly, or the fractional clusters for every budget) closes at most 15 % of the LP
+gap (the budget moves to candidates tied at the LP's threshold), and cuts of the clusters'
+exact value functions on their inner rows are not violated by the LP.
 
 Beyond :data:`LP_MAX_PAIRS` pairs (a city of 250,000 demand points and 5,000 candidates)
 even the LP is too slow, and :mod:`geo.siting._large` takes over: a Lagrangian bound by
