@@ -18,7 +18,7 @@ from api.errors import InvalidBodyError
 from layers._errors import UnknownLayerError
 from layers.store import LayerInfo, Store, open_store
 
-__all__ = ["Catalog", "open_service_store"]
+__all__ = ["Catalog", "open_service_store", "require_column"]
 
 
 def open_service_store(location: str | Path) -> Store:
@@ -102,3 +102,13 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.layers)
+
+
+def require_column(frame: gpd.GeoDataFrame, column: str, *, field: str, layer: str) -> None:
+    """Refuse ``column``, named by the request field ``field``, unless layer ``layer``
+    (read as ``frame``) has it besides its geometry: :class:`InvalidBodyError` (422)
+    listing the columns it has."""
+    if column not in frame.columns or column == frame.geometry.name:
+        cols = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
+        en = f"layer {layer!r} has no such column (have: {cols})"
+        raise InvalidBodyError(field, column, en, f"图层 {layer} 没有该字段（现有：{cols}）")

@@ -44,7 +44,7 @@ from bench.field_world import (  # noqa: E402
     marker_body,
 )
 from bench.offline_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from layers.records import RecordFilter  # noqa: E402
+from layers.records import RecordFilter, parse_target  # noqa: E402
 
 TARGET_S = 30.0
 
@@ -87,16 +87,16 @@ def drain_with_client(url: str, world: FieldWorld, photos: list[bytes]) -> float
     return time.perf_counter() - start
 
 
-def _record_id(target: str) -> str:
-    """The record id of an audit target (``marker:CAMPAIGN/ID``)."""
-    return target.split(":", 1)[-1].rsplit("/", 1)[-1]
-
-
 def server_counts(world: FieldWorld, queued_ids: set[str]) -> dict[str, int]:
     records = world.records.list_records("marker", RecordFilter(campaign_id=LONG_CAMPAIGN))[0]
     ours = [r for r in records if r.record_id in queued_ids]
     log = world.records.audit_log()
-    ours_in_log = [e for e in log if _record_id(e.target) in queued_ids]
+    ours_in_log = [
+        e
+        for e in log
+        if e.action in ("record.create", "photo.add")
+        and parse_target(e.target).record_id in queued_ids
+    ]
     creates = [e for e in ours_in_log if e.action == "record.create"]
     photos = [e for e in ours_in_log if e.action == "photo.add"]
     return {

@@ -47,7 +47,7 @@ from bench.dask_runs import cluster_line, on_cluster, ratio_line
 from geo.coverage import CoverageResult, coverage
 from geo.coverage.demand import demand_points
 from geo.distributed import coverage_by_district, district_keys
-from geo.distributed.pieces import write_pieces
+from geo.distributed.pieces import PieceInputs, write_pieces
 from geo.network import Network, build_network_from_arrays
 
 CRS = "EPSG:4548"
@@ -210,7 +210,7 @@ def run_all(
 
     points = demand_points(demand, crs=net.pyproj_crs)
     names, which = np.unique(district_keys(points.units)[points.unit], return_inverse=True)
-    written = write_pieces(directory, net, points.xy, which, names, reach_m=1500.0)
+    written = write_pieces(directory, PieceInputs(net, points.xy, which, names, reach_m=1500.0))
     fig["write_s"] = written.seconds
     fig["pieces_mb"] = sum(f.stat().st_size for f in written.directory.iterdir()) / 1e6
     fig["inproc_s"], out = timed(lambda: run(None))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import typer
 
@@ -26,6 +26,20 @@ from api.cli_common import (
     resolve_store,
     run_with_progress,
     user_errors,
+)
+from api.coverage.cli_options import (
+    ByOption,
+    DemandOption,
+    FacilitiesOption,
+    LangOption,
+    ModeOption,
+    OutOption,
+    PiecesDirOption,
+    RadiusOption,
+    SchedulerOption,
+    TiersOption,
+    WeightOption,
+    check_options,
 )
 
 if TYPE_CHECKING:
@@ -291,73 +305,25 @@ def write_result(
 @app.callback()
 @user_errors
 def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
-    facilities: Annotated[
-        str, typer.Option(help="Facility layer, e.g. stations / 设施图层", show_default=False)
-    ],
-    demand: Annotated[str, typer.Option(help="Demand layer / 需求图层")] = "communities",
-    radius: Annotated[
-        float | None,
-        typer.Option(help="Service radius in metres / 服务半径（米）", show_default=False),
-    ] = None,
-    tiers: Annotated[
-        str | None,
-        typer.Option(help="Tiered radii, e.g. 300,500,1000 / 分级服务半径", show_default=False),
-    ] = None,
-    mode: Annotated[
-        str, typer.Option(help="network (walking) or euclidean / 步行距离或直线距离")
-    ] = "network",
-    by: Annotated[str, typer.Option(help="community, street or district / 汇总层级")] = "street",
-    weight: Annotated[
-        list[str] | None,
-        typer.Option(help="Demand count column(s), e.g. elderly_60_plus / 人数字段"),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            help="Results: .xlsx workbook, .csv table, .gpkg .geojson layer / 输出文件",
-            show_default=False,
-        ),
-    ] = None,
-    lang: Annotated[str, typer.Option(help="Headers of --out: zh or en / 表头语言")] = "zh",
+    facilities: FacilitiesOption,
+    demand: DemandOption = "communities",
+    radius: RadiusOption = None,
+    tiers: TiersOption = None,
+    mode: ModeOption = "network",
+    by: ByOption = "street",
+    weight: WeightOption = None,
+    out: OutOption = None,
+    lang: LangOption = "zh",
     crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,
     network: NetworkOption = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="Partition by district on Dask: local, none or tcp://host:port"
-            " / 按区县分区在 Dask 上计算：local、none 或调度器地址",
-            show_default=False,
-        ),
-    ] = None,
+    scheduler: SchedulerOption = None,
     workers: WorkersOption = 2,
-    pieces_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="With --scheduler: where the districts' network pieces are written once and"
-            " read by the workers (shared with them); default beside a GeoPackage store,"
-            " inside a PostGIS store / 区县路网分片目录（写一次，工作进程读取），默认在"
-            " GeoPackage 文件旁或 PostGIS 存储内",
-            show_default=False,
-        ),
-    ] = None,
+    pieces_dir: PiecesDirOption = None,
 ) -> None:
     """Coverage of a facility layer / 设施覆盖分析"""
-    from api.errors import InvalidParameterError
-
-    if mode not in ("network", "euclidean"):
-        raise InvalidParameterError(
-            "--mode", mode, "use network or euclidean", "请用 network 或 euclidean"
-        )
-    if by not in ("community", "street", "district"):
-        raise InvalidParameterError(
-            "--by", by, "use community, street or district", "请用 community、street 或 district"
-        )
-    if radius is not None and tiers is not None:
-        raise InvalidParameterError(
-            "--radius", radius, "give --radius or --tiers, not both", "服务半径与分级半径只能给一个"
-        )
-    kind: Literal["network", "euclidean"] = "network" if mode == "network" else "euclidean"
+    kind = check_options(mode=mode, by=by, radius=radius, tiers=tiers)
+    level = cast(Level, by)
     with opened_store(store) as opened:
         run = (
             compute
@@ -379,20 +345,14 @@ def coverage_command(  # noqa: PLR0917 - one parameter per CLI option
             weights=weight,
             source=network_source(network),
         )
-        names = division_names(opened, cast(Level, by))
+        names = division_names(opened, level)
         every_name = {**division_names(opened, "street"), **names}
         url, demand_kind = opened.url, opened.info(demand).kind
-    print_result(run, level=cast(Level, by), weight=_weight(run, weight), names=names)
+    print_result(run, level=level, weight=_weight(run, weight), names=names)
     if out is not None:
         language = cast("Lang", lang if lang in ("zh", "en") else "zh")
         written = write_result(
-            run,
-            out,
-            level=cast(Level, by),
-            names=every_name,
-            store=url,
-            lang=language,
-            crs=crs,
+            run, out, level=level, names=every_name, store=url, lang=language, crs=crs,
             demand_kind=demand_kind,
-        )
+        )  # fmt: skip
         console().print(f"written / 已写入: {written}", markup=False)

@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from api.catalog import Catalog
+from api.catalog import Catalog, require_column
 from api.coverage.schemas import MAX_RADIUS_M, CoverageRequest, CoverageResponse, Level
 from api.errors import InvalidBodyError, InvalidParameterError
 from api.geojson import feature_collection
@@ -104,11 +104,9 @@ def _check_facilities(frame: gpd.GeoDataFrame, kind: str, name: str) -> None:
         )
 
 
-def _numeric_column(frame: gpd.GeoDataFrame, column: str, field: str) -> None:
+def _numeric_column(frame: gpd.GeoDataFrame, column: str, field: str, layer: str) -> None:
     """Refuse ``column`` (named by request ``field``) unless ``frame`` has it as numbers."""
-    if column not in frame.columns or column == frame.geometry.name:
-        cols = ", ".join(c for c in frame.columns if c != frame.geometry.name)
-        raise _bad(field, column, f"no such column (have: {cols})", f"没有该字段（现有：{cols}）")
+    require_column(frame, column, field=field, layer=layer)
     if not pd.api.types.is_numeric_dtype(frame[column]):
         raise _bad(field, column, "the column is not numeric", "该字段不是数值")
 
@@ -235,10 +233,10 @@ def run_coverage(
     _check_facilities(fac, kind, facilities)
     dem = catalog.read(demand, field="demand")
     for i, col in enumerate(weights or ()):
-        _numeric_column(dem, col, f"weights.{i}")
+        _numeric_column(dem, col, f"weights.{i}", demand)
     if fca is not None:
-        _numeric_column(fac, fca.supply, "fca.supply")
-        _numeric_column(dem, fca.weight, "fca.weight")
+        _numeric_column(fac, fca.supply, "fca.supply", facilities)
+        _numeric_column(dem, fca.weight, "fca.weight", demand)
     tiers = resolve_tiers(kind, radius_m=radius_m, tiers_m=tiers_m)
     net: Network | None = None
     if mode == "network":

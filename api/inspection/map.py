@@ -20,7 +20,7 @@ from api.deps import SettingsDep, StoreDep
 from api.inspection.deps import RegisterDep
 from api.inspection.report import CONDITION_EN
 from api.inspection.service import Register, campaign_progress, campaign_records, inspections_frame
-from api.maps import CategoryStyle, LayerStyle, MapBuilder, PopupField
+from api.maps import CategoryStyle, LayerStyle, MapBuilder, PopupField, styles
 from api.maps.i18n import Lang, pick
 from api.maps.routes import LangQuery, map_page, page_builder
 from geo.inspection import (
@@ -36,15 +36,7 @@ __all__ = ["inspection_map", "router"]
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 
-CONDITION_COLORS = {
-    "完好": "#2e7d32",
-    "损坏": "#ef6c00",
-    "丢失": "#c62828",
-    "移位": "#6a1b9a",
-    "遮挡掩埋": "#795548",
-    "未到达": "#757575",
-    NOT_INSPECTED: "#b0bec5",
-}
+CONDITION_COLORS = {**styles.CONDITION_COLORS, NOT_INSPECTED: "#b0bec5"}
 SEGMENT_COLORS = {
     "unchanged": "#43a047",
     "changed_recognisable": "#fb8c00",

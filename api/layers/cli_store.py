@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api.cli_common import console, run_with_progress, user_errors
+
+if TYPE_CHECKING:
+    from layers.store.copy import CopyResult
 
 __all__ = ["app"]
 
@@ -51,8 +54,6 @@ def copy(
 ) -> None:
     """Copy every layer (or --layer ones) and the inspection records from SOURCE to TARGET,
     losing nothing / 将源存储的全部图层与联检记录复制到目标存储，不丢失任何数据"""
-    from rich.table import Table
-
     from layers.records.backup import copy_live
     from layers.store import open_store
 
@@ -72,6 +73,13 @@ def copy(
         title = f"{src.url} → {url}"
     finally:
         src.close()
+    _print_copied(result, rows, title=title)
+
+
+def _print_copied(result: CopyResult, rows: dict[str, int], *, title: str) -> None:
+    """What ``store copy`` copied: the layers' table, their histories, the records."""
+    from rich.table import Table
+
     table = Table(title=title)
     table.add_column("layer / 图层")
     table.add_column("features / 要素数", justify="right")

@@ -7,8 +7,9 @@ record store. Inside the editor, under the layer's lock in this process (:class:
 
 1. read the layer's version and the feature with its ETag; an ``If-Match`` naming another
    ETag is refused (412), a missing one too (428);
-2. validate the new feature alone through the layer schema (:func:`layers.validate`): a bad
-   one is refused naming field and value (422), a new id already taken too (409);
+2. validate the new feature alone through the layer schema (:func:`layers.validate`, by
+   :mod:`api.layers.feature_rows`): a bad one is refused naming field and value (422), a
+   new id already taken too (409);
 3. write the whole layer with ``expected_version`` = the version read in step 1. The store
    checks it inside its write transaction, so a write made meanwhile by another process or
    app instance refuses this one, which then starts again at step 1: the feature's own ETag
@@ -32,24 +33,22 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 import shapely
-from shapely.geometry import shape
 
 from api.catalog import Catalog
-from api.errors import FeatureValidationError, PreconditionRequiredError, ReadOnlyLayerError
+from api.errors import PreconditionRequiredError, ReadOnlyLayerError
 from api.geojson import feature_strings
+from api.layers.feature_rows import agree_ids, clean_row, geometry_of, position, stack
 from api.layers.schemas import FeatureIn, FeaturePatch
-from layers._errors import ConflictError, LayerValidationError, PreconditionFailedError, Problem
+from layers._errors import ConflictError, PreconditionFailedError
 from layers.records import RecordStore
-from layers.schema import SCHEMAS, STORE_CRS, get_schema
+from layers.schema import SCHEMAS, get_schema
 from layers.store import LayerInfo, Store
 from layers.store.base import Written
-from layers.validate import validate
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -149,20 +148,20 @@ class FeatureEditor:
         new UUID when it has neither). 409 when the id is taken."""
         id_field = get_schema(info.kind).id_field
         props = dict(feature.properties or {})
-        _agree(props, id_field, feature.id, info=info, feature_id=None)
+        agree_ids(props, id_field, feature.id, info=info, feature_id=None)
         props.setdefault(id_field, uuid.uuid4().hex if feature.id is None else feature.id)
 
         def change(frame: gpd.GeoDataFrame, _: Item | None) -> tuple[gpd.GeoDataFrame, str]:
-            row = _clean(info, props, _geometry(feature.geometry, info), columns=frame.columns)
+            row = clean_row(info, props, geometry_of(feature.geometry, info), columns=frame.columns)
             new_id = str(row[id_field].iloc[0])
-            if _position(frame, id_field, new_id) is not None:
+            if position(frame, id_field, new_id) is not None:
                 msg = (
                     f"layer {info.name!r} already has a feature {new_id!r}; replace it with"
                     f" PUT …/items/{new_id} and its ETag / 图层 {info.name} 中已有编号为"
                     f" {new_id} 的要素，如需替换请用 PUT 并提交其 ETag"
                 )
                 raise ConflictError(msg)
-            return _frame([frame, row]), new_id
+            return stack([frame, row]), new_id
 
         after = self._write(info, "create", None, None, change, actor=actor)
         assert after is not None
@@ -174,8 +173,10 @@ class FeatureEditor:
     ) -> Item:  # fmt: skip
         """Replace the whole feature (properties not sent become empty)."""
         props = dict(feature.properties or {})
-        _agree(props, get_schema(info.kind).id_field, feature.id, info=info, feature_id=feature_id)
-        geometry = _geometry(feature.geometry, info, feature_id=feature_id)
+        agree_ids(
+            props, get_schema(info.kind).id_field, feature.id, info=info, feature_id=feature_id
+        )
+        geometry = geometry_of(feature.geometry, info, feature_id=feature_id)
         return self._swap(
             "replace", info, feature_id, if_match, lambda _: (props, geometry), actor=actor
         )
@@ -186,10 +187,10 @@ class FeatureEditor:
     ) -> Item:  # fmt: skip
         """Change the properties sent (``null`` clears one) and the geometry if sent."""
         id_field = get_schema(info.kind).id_field
-        _agree(changes.properties, id_field, None, info=info, feature_id=feature_id)
+        agree_ids(changes.properties, id_field, None, info=info, feature_id=feature_id)
         new_geometry = None
         if "geometry" in changes.model_fields_set:
-            new_geometry = _geometry(changes.geometry, info, feature_id=feature_id)
+            new_geometry = geometry_of(changes.geometry, info, feature_id=feature_id)
 
         def merged(before: Item) -> tuple[dict[str, Any], shapely.Geometry | None]:
             props = {**json.loads(before.text)["properties"], **changes.properties}
@@ -204,9 +205,9 @@ class FeatureEditor:
         id_field = get_schema(info.kind).id_field
 
         def change(frame: gpd.GeoDataFrame, before: Item | None) -> tuple[gpd.GeoDataFrame, str]:
-            at = _position(frame, id_field, feature_id)
+            at = position(frame, id_field, feature_id)
             kept = frame if at is None else frame.drop(index=frame.index[at])
-            return _frame([kept]), feature_id
+            return stack([kept]), feature_id
 
         self._write(info, "delete", feature_id, if_match, change, actor=actor)
 
@@ -230,11 +231,11 @@ class FeatureEditor:
             assert before is not None
             props, geometry = content(before)
             props = {**props, id_field: before.frame[id_field].iloc[0]}
-            row = _clean(info, props, geometry, columns=frame.columns, feature_id=feature_id)
-            at = _position(frame, id_field, feature_id)
+            row = clean_row(info, props, geometry, columns=frame.columns, feature_id=feature_id)
+            at = position(frame, id_field, feature_id)
             if at is None:  # deleted since it was read: the store's version check refuses
-                return _frame([frame, row]), feature_id
-            return _frame([frame.iloc[:at], row, frame.iloc[at + 1 :]]), feature_id
+                return stack([frame, row]), feature_id
+            return stack([frame.iloc[:at], row, frame.iloc[at + 1 :]]), feature_id
 
         after = self._write(info, action, feature_id, if_match, change, actor=actor)
         assert after is not None
@@ -313,91 +314,3 @@ class _Audit:
         self.records.audit_within(
             written.connection, f"feature.{self.action}", target, detail, actor=self.actor
         )
-
-
-# -- features in, one validated row out ------------------------------------------------------
-
-
-def _invalid(info: LayerInfo, feature_id: str | None, *problems: Problem) -> FeatureValidationError:
-    return FeatureValidationError(info.kind, list(problems), layer=info.name, feature_id=feature_id)
-
-
-def _agree(
-    props: dict[str, Any],
-    id_field: str,
-    given: object,
-    *,
-    info: LayerInfo,
-    feature_id: str | None,
-) -> None:
-    """The id property, the Feature's ``id`` and the path's id (when given) must agree."""
-    for value in (props.get(id_field), given):
-        if value is None:
-            continue
-        expected = feature_id if feature_id is not None else props.get(id_field, given)
-        if str(value) != str(expected):
-            reason = (
-                f"ids differ ({value!r} vs {expected!r}); an id cannot be changed, create a new"
-                f" feature instead / 编号不一致，要素编号不能修改，请新增要素"
-            )
-            raise _invalid(info, feature_id, Problem(None, id_field, value, reason))
-
-
-def _geometry(
-    geometry: dict[str, Any] | None, info: LayerInfo, *, feature_id: str | None = None
-) -> shapely.Geometry | None:
-    """A GeoJSON geometry as shapely (``None`` stays ``None``: the schema refuses it)."""
-    if geometry is None:
-        return None
-    try:
-        return shape(geometry)
-    except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        reason = f"not a GeoJSON geometry ({exc}) / 不是有效的 GeoJSON 几何"
-        shown = json.dumps(geometry, ensure_ascii=False)[:120]
-        raise _invalid(info, feature_id, Problem(None, "geometry", shown, reason)) from None
-
-
-def _clean(
-    info: LayerInfo,
-    props: dict[str, Any],
-    geometry: shapely.Geometry | None,
-    *,
-    columns: pd.Index,
-    feature_id: str | None = None,
-) -> gpd.GeoDataFrame:
-    """One feature as a one-row frame validated for the layer's kind."""
-    schema = get_schema(info.kind)
-    known = set(schema.field_names) | {str(c) for c in columns} - {"geometry"}
-    problems, data = [], {}
-    for key, value in props.items():
-        spec = schema.get_field(key)
-        if key not in known:
-            fields = ", ".join(schema.field_names)
-            reason = f"not a field of this layer (fields: {fields}) / 不是该图层的字段"
-            problems.append(Problem(None, key, value, reason))
-        elif isinstance(value, list | dict) and (spec is None or spec.dtype != "json"):
-            reason = "must be a single value, not a list or object / 应为单个值"
-            problems.append(Problem(None, key, json.dumps(value, ensure_ascii=False), reason))
-        else:
-            data[key] = pd.Series([value], dtype=object)
-    frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([geometry]), crs=STORE_CRS)
-    try:
-        clean, _ = validate(frame, info.kind)
-    except LayerValidationError as exc:
-        problems += [replace(p, row=None) for p in exc.errors]
-    if problems:
-        raise _invalid(info, feature_id, *problems)
-    return clean
-
-
-def _position(frame: gpd.GeoDataFrame, id_field: str, feature_id: str) -> int | None:
-    """Row position of ``feature_id`` in ``frame`` (``None`` when absent)."""
-    hits = (frame[id_field].astype(str) == str(feature_id)).to_numpy().nonzero()[0]
-    return int(hits[0]) if len(hits) else None
-
-
-def _frame(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    """The parts one under another, as one layer frame in the store's CRS."""
-    present = [p for p in parts if len(p)] or parts[:1]
-    joined = pd.concat(present, ignore_index=True)
-    return gpd.GeoDataFrame(joined, geometry="geometry", crs=STORE_CRS)

@@ -12,7 +12,7 @@ from api.maps.builder import MapBuilder
 from api.maps.i18n import Lang, kind_label, text
 from api.maps.styles import style_for
 from api.maps.tiles import TILED_MIN_FEATURES, tiled_layer
-from layers.store import Store
+from layers.store import LayerInfo, Store
 
 __all__ = ["BASEMAP_KINDS", "LAZY_MIN_FEATURES", "layers_map", "store_label"]
 
@@ -65,17 +65,8 @@ def layers_map(
         show = info.kind not in BASEMAP_KINDS
         label = None if info.name == info.kind else f"{kind_label(info.kind, lang)}: {info.name}"
         if tiles_url is not None and info.name in tiled:
-            prepared = tiled_layer(
-                frames[info.name],
-                name=info.name,
-                kind=info.kind,
-                lang=lang,
-                tiles_url=tiles_url(info.name),
-                total=info.count,
-                label=label,
-            )
-            estimated = "estimated_fields" in frames[info.name]
-            builder.add_tiled_layer(prepared, bounds=info.bbox, show=show, estimated=estimated)
+            url = tiles_url(info.name)
+            _add_tiled(builder, frames[info.name], info, url=url, label=label, show=show)
             continue
         lazy = not show and info.count > LAZY_MIN_FEATURES
         builder.add_layer(
@@ -87,6 +78,25 @@ def layers_map(
             source_url=data_url(info.name) if data_url and lazy else None,
         )
     return builder
+
+
+def _add_tiled(
+    builder: MapBuilder,
+    sample: gpd.GeoDataFrame,
+    info: LayerInfo,
+    *,
+    url: str,
+    label: str | None,
+    show: bool,
+) -> None:
+    """Layer ``info`` drawn from its vector tiles at ``url`` (``sample``: its first
+    features, for the legend and popups)."""
+    prepared = tiled_layer(
+        sample, name=info.name, kind=info.kind, lang=builder.lang, tiles_url=url,
+        total=info.count, label=label,
+    )  # fmt: skip
+    estimated = "estimated_fields" in sample
+    builder.add_tiled_layer(prepared, bounds=info.bbox, show=show, estimated=estimated)
 
 
 def store_label(store: Store) -> str:

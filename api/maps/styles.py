@@ -14,6 +14,7 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 __all__ = [
+    "CONDITION_COLORS",
     "KIND_STYLES",
     "PALETTE",
     "CategoryStyle",
@@ -86,7 +87,8 @@ class CategoryStyle:
         return out
 
 
-_CONDITION_COLORS = {
+#: a marker inspection's condition (界桩状况) → its colour on every map
+CONDITION_COLORS = {
     "完好": "#2e7d32",
     "损坏": "#ef6c00",
     "丢失": "#c62828",
@@ -111,7 +113,7 @@ KIND_STYLES: dict[str, LayerStyle] = {
 
 #: kinds coloured by a field by default
 KIND_CATEGORIES: dict[str, CategoryStyle] = {
-    "inspections": CategoryStyle("condition", colors=_CONDITION_COLORS),
+    "inspections": CategoryStyle("condition", colors=CONDITION_COLORS),
 }
 
 

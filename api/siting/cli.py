@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,6 +19,29 @@ from api.cli_common import (
     opened_store,
     run_with_progress,
     user_errors,
+)
+from api.siting.cli_options import (
+    AreaOption,
+    CandidatesOption,
+    CapacityOption,
+    CutoffOption,
+    DemandOption,
+    EveryOption,
+    ExcludeWithinOption,
+    ExistingOption,
+    MinSpacingOption,
+    MipGapOption,
+    ModeOption,
+    NewSiteCapacityOption,
+    NewSitesOption,
+    ProblemOption,
+    RadiusOption,
+    RoadsOption,
+    SetbackOption,
+    SingleSourceOption,
+    SpacingOption,
+    TimeLimitOption,
+    WeightOption,
 )
 
 if TYPE_CHECKING:
@@ -192,53 +215,27 @@ def print_summary(run: SitingRun) -> None:
 @app.callback()
 @user_errors
 def site(  # noqa: PLR0917 - one parameter per CLI option
-    problem: Annotated[
-        str, typer.Option(help="lscp, mclp, pmedian or pcenter / 模型", show_default=True)
-    ] = "mclp",
-    p: Annotated[
-        int | None, typer.Option("--p", "-p", help="New sites (not for lscp) / 新增设施数")
-    ] = None,
-    radius_m: Annotated[float, typer.Option(help="Service radius, m / 服务半径（米）")] = 1000.0,
-    cutoff_m: Annotated[
-        float | None, typer.Option(help="Largest distance measured, m / 最大计算距离（米）")
-    ] = None,
-    demand: Annotated[str, typer.Option(help="Demand layer / 需求图层")] = "communities",
-    weight: Annotated[
-        str, typer.Option(help="Weight column ('' for 1 each) / 需求权重字段")
-    ] = "elderly_60_plus",
-    candidates: Annotated[
-        str, typer.Option(help="grid, network (along roads) or a layer name / 候选点来源")
-    ] = "grid",
-    area: Annotated[str, typer.Option(help="Area of the grid / 网格范围图层")] = "districts",
-    spacing_m: Annotated[float, typer.Option(help="Grid spacing, m / 网格间距")] = 400.0,
-    roads: Annotated[str, typer.Option(help="Road layer (network) / 道路图层")] = "roads",
-    every_m: Annotated[float, typer.Option(help="Spacing along roads, m / 沿路间距")] = 200.0,
-    exclude_within: Annotated[
-        list[str] | None,
-        typer.Option(help="Drop candidates inside this layer (repeatable) / 排除区域图层"),
-    ] = None,
-    setback: Annotated[
-        list[str] | None,
-        typer.Option(help="LAYER:METRES setback (repeatable) / 避让规则 图层:米"),
-    ] = None,
-    min_spacing_m: Annotated[
-        float | None, typer.Option(help="Least spacing of candidates, m / 候选点最小间距")
-    ] = None,
-    existing: Annotated[
-        str | None, typer.Option(help="Existing facilities, kept open / 现有设施图层")
-    ] = None,
-    capacity: Annotated[str | None, typer.Option(help="Capacity column / 容量字段")] = None,
-    new_site_capacity: Annotated[
-        float | None, typer.Option(help="Capacity of a new site / 新增设施容量")
-    ] = None,
-    single_source: Annotated[
-        bool, typer.Option(help="Each demand to one site / 单一来源分配")
-    ] = False,
-    mode: Annotated[
-        str, typer.Option(help="euclidean or network (walking) / 距离模式")
-    ] = "euclidean",
-    time_limit_s: Annotated[float, typer.Option(help="Solver limit, s / 求解时限")] = 30.0,
-    mip_gap: Annotated[float, typer.Option(help="Relative gap accepted / 相对间隙")] = 1e-4,
+    problem: ProblemOption = "mclp",
+    p: NewSitesOption = None,
+    radius_m: RadiusOption = 1000.0,
+    cutoff_m: CutoffOption = None,
+    demand: DemandOption = "communities",
+    weight: WeightOption = "elderly_60_plus",
+    candidates: CandidatesOption = "grid",
+    area: AreaOption = "districts",
+    spacing_m: SpacingOption = 400.0,
+    roads: RoadsOption = "roads",
+    every_m: EveryOption = 200.0,
+    exclude_within: ExcludeWithinOption = None,
+    setback: SetbackOption = None,
+    min_spacing_m: MinSpacingOption = None,
+    existing: ExistingOption = None,
+    capacity: CapacityOption = None,
+    new_site_capacity: NewSiteCapacityOption = None,
+    single_source: SingleSourceOption = False,
+    mode: ModeOption = "euclidean",
+    time_limit_s: TimeLimitOption = 30.0,
+    mip_gap: MipGapOption = 1e-4,
     out: ResultOutOption = None,
     crs: ExportCrsOption = "wgs84",
     store: StoreOption = None,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from api.catalog import Catalog
+from api.catalog import Catalog, require_column
 from api.errors import InvalidBodyError
 from api.network.service import NetworkSource
 from api.siting.schemas import SitingRequest
@@ -154,14 +154,7 @@ def _read_layer(catalog: Catalog, name: str, field: str) -> gpd.GeoDataFrame:
 
 
 def _numeric(frame: gpd.GeoDataFrame, column: str, field: str, layer: str) -> pd.Series:
-    if column not in frame.columns:
-        cols = ", ".join(c for c in frame.columns if c != frame.geometry.name)
-        raise _bad(
-            field,
-            column,
-            f"layer {layer!r} has no such column ({cols})",
-            f"图层 {layer} 没有该字段",
-        )
+    require_column(frame, column, field=field, layer=layer)
     values = pd.to_numeric(frame[column], errors="coerce")
     if values.notna().sum() == 0:
         raise _bad(field, column, "the column holds no numbers", "该字段没有数值")

@@ -113,6 +113,29 @@ def _request_of(saved: ZonePlanVersion) -> ZoneRequest:
     return ZoneRequest.model_validate({k: v for k, v in saved.request.items() if k in known})
 
 
+def _version_fields(
+    plan: ZonePlan,
+    report: ZoneReport,
+    request: ZoneRequest,
+    *,
+    notes: tuple[str, ...],
+    stamps: Stamps,
+    actor: str,
+) -> dict[str, Any]:
+    """What every saved version of a plan holds besides its plan id: the assignment and
+    locks, the solve's info, the notes, the layers' stamps, the summary, who saved it."""
+    assignment, locked = plan_assignment(plan)
+    return {
+        "assignment": assignment,
+        "locked": locked,
+        "info": plan.info.to_dict() if plan.info else None,
+        "notes": notes,
+        "inputs": stamps,
+        "summary": plan_summary(plan, report, request),
+        "actor": actor,
+    }
+
+
 class PlanRegistry:
     """Zone plans of a store, kept in its record store (see the module docstring).
 
@@ -205,17 +228,10 @@ class PlanRegistry:
             self._keep(self._problems, _problem_key(request, stamps), (plan.problem, notes))
         plan = dataclasses.replace(plan, version=1)
         report = plan.validate()
-        assignment, locked = plan_assignment(plan)
         saved = self.records.create_plan(
             plan_id=str(uuid.uuid4()),
             request=request.model_dump(mode="json"),
-            assignment=assignment,
-            locked=locked,
-            info=plan.info.to_dict() if plan.info else None,
-            notes=notes,
-            inputs=stamps,
-            summary=plan_summary(plan, report, request),
-            actor=actor,
+            **_version_fields(plan, report, request, notes=notes, stamps=stamps, actor=actor),
         )
         return self._remember(saved, plan, request, report, stamps)
 
@@ -251,17 +267,10 @@ class PlanRegistry:
             preview = dataclasses.replace(stored, plan=plan, notes=notes, updated_by=actor)
             vars(preview)["report"] = report
             return EditResult(preview, changed, stored)
-        assignment, locked = plan_assignment(plan)
         saved = self.records.save_plan_version(
             plan_id,
             based_on=based_on,
-            assignment=assignment,
-            locked=locked,
-            info=plan.info.to_dict() if plan.info else None,
-            notes=notes,
-            inputs=stamps,
-            summary=plan_summary(plan, report, request),
-            actor=actor,
+            **_version_fields(plan, report, request, notes=notes, stamps=stamps, actor=actor),
         )
         return EditResult(self._remember(saved, plan, request, report, stamps), changed, stored)
 

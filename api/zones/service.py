@@ -19,7 +19,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from api.catalog import Catalog
+from api.catalog import Catalog, require_column
 from api.errors import InvalidBodyError
 from api.network.service import NetworkSource
 from api.tables import json_safe, records
@@ -47,17 +47,6 @@ def _bad(field: str, value: object, en: str, zh: str) -> InvalidBodyError:
     return InvalidBodyError(field, value, en, zh)
 
 
-def _column(frame: gpd.GeoDataFrame, column: str, field: str, layer: str) -> None:
-    if column not in frame.columns:
-        cols = ", ".join(c for c in frame.columns if c != frame.geometry.name)
-        raise _bad(
-            field,
-            column,
-            f"layer {layer!r} has no such column ({cols})",
-            f"图层 {layer} 没有该字段",
-        )
-
-
 def _id_column(catalog: Catalog, name: str, frame: gpd.GeoDataFrame) -> str | None:
     schema = SCHEMAS.get(catalog.kind(name))
     col = schema.id_field if schema is not None else None
@@ -79,10 +68,12 @@ def _inputs(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, str | None, str | None]:
     units = catalog.read(request.units_layer, field="units_layer", nonempty=True)
     stations = catalog.read(request.stations_layer, field="stations_layer", nonempty=True)
-    _column(units, request.workload_col, "workload_col", request.units_layer)
-    _column(stations, request.capacity_col, "capacity_col", request.stations_layer)
+    require_column(units, request.workload_col, field="workload_col", layer=request.units_layer)
+    require_column(
+        stations, request.capacity_col, field="capacity_col", layer=request.stations_layer
+    )
     if request.street_col is not None:
-        _column(units, request.street_col, "street_col", request.units_layer)
+        require_column(units, request.street_col, field="street_col", layer=request.units_layer)
     if "status" in stations.columns:
         closed = (stations["status"] == CLOSED).to_numpy()
         if closed.any():

@@ -267,25 +267,13 @@ def restore_proposal(
         Centres, blocks or part codes the blocks do not have (the layers changed).
     """
     ids = blocks["block_id"].astype(str).to_numpy(dtype=object)
-    index = pd.Index(ids)
-    centre_index = index.get_indexer(list(centres))
-    unknown = [b for b in assignment if b not in index] + [
-        c for c, i in zip(centres, centre_index, strict=True) if i < 0
-    ]
-    bad_codes = [c for c in assignment.values() if c is not None and c not in codes]
-    if unknown or bad_codes or len(codes) != len(centres):
-        shown = ", ".join(str(b) for b in [*unknown, *bad_codes][:10])
-        msg = (
-            f"the stored proposal does not match its blocks ({shown}); run it again"
-            f" / 已保存方案与当前街区不符（{shown}），请重新生成"
-        )
-        raise AnalysisError(msg)
+    centre_index = _stored_centres(pd.Index(ids), centres, assignment, codes)
     xy, adjacency = block_inputs(blocks)
     problem = split_problem(
         xy,
         blocks["households"].to_numpy(dtype=float),
         adjacency,
-        centre_index.astype(np.intp),
+        centre_index,
         band=band,
         block_ids=ids,
     )
@@ -299,9 +287,7 @@ def restore_proposal(
     )
     plan = ZonePlan.from_table(problem, table, version=version)
     counts = blocks["anchors"].to_numpy(dtype=np.int64) if anchored else None
-    split = Split(
-        plan.assignment.copy(), centre_index.astype(np.intp), plan, tuple(reasons_of(plan, counts))
-    )
+    split = Split(plan.assignment.copy(), centre_index, plan, tuple(reasons_of(plan, counts)))
     return Proposal(
         community_code=community_code,
         replaces=tuple(replaces),
@@ -315,3 +301,27 @@ def restore_proposal(
         anchored=anchored,
         version=version,
     )
+
+
+def _stored_centres(
+    index: pd.Index,
+    centres: Sequence[str],
+    assignment: Mapping[str, str | None],
+    codes: Sequence[str],
+) -> NDArray[np.intp]:
+    """Positions in ``index`` (the block ids) of a stored proposal's centres, once its
+    blocks, centres and part codes are all found there; :class:`AnalysisError` naming the
+    first ten that are not."""
+    centre_index = index.get_indexer(pd.Index(list(centres)))
+    unknown = [b for b in assignment if b not in index] + [
+        c for c, i in zip(centres, centre_index, strict=True) if i < 0
+    ]
+    bad_codes = [c for c in assignment.values() if c is not None and c not in codes]
+    if unknown or bad_codes or len(codes) != len(centres):
+        shown = ", ".join(str(b) for b in [*unknown, *bad_codes][:10])
+        msg = (
+            f"the stored proposal does not match its blocks ({shown}); run it again"
+            f" / 已保存方案与当前街区不符（{shown}），请重新生成"
+        )
+        raise AnalysisError(msg)
+    return centre_index.astype(np.intp)

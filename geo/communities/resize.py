@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -303,23 +304,12 @@ def resize_communities(
     )
     book = CodeBook(communities["code"].astype(str))
     info = {str(r["code"]): r for r in flags.to_dict("records")}
+    propose = partial(_propose, target=target, band=band, anchored=anchors is not None, book=book)
     proposals = []
     for code, group in groups.items():
         mine = blocks[blocks["community_code"].isin(group)].reset_index(drop=True)
-        total = float(mine["households"].sum())
-        k = int(asked.get(code, parts_for(total, band, target)))
-        proposals.append(
-            _propose(
-                mine,
-                code=code,
-                group=group,
-                row=info[str(code)],
-                k=k,
-                band=band,
-                anchored=anchors is not None,
-                book=book,
-            )
-        )
+        row, k = info[str(code)], asked.get(code)
+        proposals.append(propose(mine, code=code, group=group, row=row, k=k))
     return ResizeResult(
         flags=flags,
         proposals=tuple(proposals),
@@ -335,12 +325,17 @@ def _propose(
     code: str,
     group: list[str],
     row: Mapping[Any, Any],
-    k: int,
+    k: int | None,
+    target: float,
     band: tuple[float, float],
     anchored: bool,
     book: CodeBook,
 ) -> Proposal:
-    """Split one community (group) and name its parts."""
+    """Split one community (group) into ``k`` parts (``None``: as many as its households
+    make at ``target`` each) and name its parts."""
+    if k is None:
+        k = parts_for(float(blocks["households"].sum()), band, target)
+    k = int(k)
     xy, adjacency = block_inputs(blocks)
     anchor_blocks = np.repeat(np.arange(len(blocks)), blocks["anchors"].to_numpy())
     split = split_blocks(

@@ -17,7 +17,14 @@ from numpy.typing import NDArray
 
 from geo.costs import Mode
 from geo.distance import Nearest, nearest_xy
-from geo.distributed.pieces import Piece, PieceSource, cut_pieces, load_piece, write_pieces
+from geo.distributed.pieces import (
+    Piece,
+    PieceInputs,
+    PieceSource,
+    cut_pieces,
+    load_piece,
+    write_pieces,
+)
 from geo.network.graph import Network
 from geo.network.search import nearest_search
 from geo.snap import snap_points
@@ -176,14 +183,14 @@ def district_inputs(
     """Every district's input by label: its files in ``directory`` (written once, see
     :func:`geo.distributed.pieces.write_pieces`), its artifacts in the store at ``store``
     (:func:`geo.distributed.stored.store_pieces`), or the piece and points themselves."""
-    if network is not None and store is not None:
+    inputs = None if network is None else PieceInputs(network, xy, which, districts, reach_m)
+    if inputs is not None and store is not None:
         from geo.distributed.stored import store_pieces
 
-        return dict(store_pieces(store, network, xy, which, districts, reach_m=reach_m))
-    if network is not None and directory is not None:
-        return dict(write_pieces(directory, network, xy, which, districts, reach_m=reach_m).refs)
-    n = len(districts)
-    nets = cut_pieces(network, xy, which, n, reach_m=reach_m) if network is not None else [None] * n
+        return dict(store_pieces(store, inputs))
+    if inputs is not None and directory is not None:
+        return dict(write_pieces(directory, inputs).refs)
+    nets = cut_pieces(inputs) if inputs is not None else [None] * len(districts)
     return {
         str(name): Piece(net, xy[which == d])
         for d, (name, net) in enumerate(zip(districts, nets, strict=True))

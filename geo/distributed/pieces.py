@@ -4,8 +4,8 @@ once to a shared directory and read by key on the workers.
 A partitioned coverage run on a cluster used to pickle every district's piece of network
 to the workers on every run (about 18 MB a district, 290 MB for a 16-district province).
 Instead :func:`write_pieces` writes them once, under a sub-directory named by the content
-key of what they are cut from (the network, the demand points and their districts, the
-reach): ``<directory>/<key>/manifest.json`` and two files a district,
+key of what they are cut from (:class:`PieceInputs`: the network, the demand points and
+their districts, the reach): ``<directory>/<key>/manifest.json`` and two files a district,
 ``NNN.network.npz`` (the piece, as :func:`geo.network.io.save_network` writes a network)
 and ``NNN.xy.npy`` (its demand points). A later run on the same inputs finds the key and
 writes nothing; a run on changed inputs writes a new key beside it (the oldest keys beyond
@@ -48,6 +48,7 @@ from geo.snap import Snapped, snap_points
 
 __all__ = [
     "Piece",
+    "PieceInputs",
     "PieceRef",
     "PieceSet",
     "PieceSource",
@@ -107,6 +108,32 @@ class PieceSet:
     seconds: float
 
 
+@dataclass(frozen=True, eq=False)
+class PieceInputs:
+    """What every district's piece is cut from.
+
+    Attributes
+    ----------
+    network
+        The whole network.
+    xy, which, districts
+        Demand point coordinates and the district of each (``districts[which]``).
+    reach_m
+        Streets whose bounding box comes within this distance of a district's points'
+        bounding box are in its piece (the margin plus the snapping limit).
+    """
+
+    network: Network
+    xy: NDArray[np.float64]
+    which: NDArray[np.intp]
+    districts: NDArray[Any]
+    reach_m: float
+
+    def points(self, district: int) -> NDArray[np.float64]:
+        """The demand points of the district at position ``district``."""
+        return np.ascontiguousarray(self.xy[self.which == district])
+
+
 def _network_key(network: Network) -> str:
     """A content hash of the network (kept with the network object: computed once)."""
     cached = network._cache.get("content_key")
@@ -123,21 +150,15 @@ def _network_key(network: Network) -> str:
     return str(cached)
 
 
-def content_key(
-    network: Network,
-    xy: NDArray[np.float64],
-    which: NDArray[np.intp],
-    districts: NDArray[Any],
-    *,
-    reach_m: float,
-) -> str:
-    """The key of the pieces cut from ``network`` for points ``xy`` in districts
-    ``districts[which]`` with streets kept within ``reach_m`` of them."""
+def content_key(inputs: PieceInputs) -> str:
+    """The key of the pieces cut from ``inputs``: their network, points, districts and
+    reach."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"v{FORMAT_VERSION}:{_network_key(network)}:{float(reach_m)!r}".encode())
-    digest.update(np.ascontiguousarray(xy, dtype=np.float64).data)
-    digest.update(np.ascontiguousarray(which, dtype=np.int64).data)
-    digest.update("\0".join(str(d) for d in districts).encode())
+    key = f"v{FORMAT_VERSION}:{_network_key(inputs.network)}:{float(inputs.reach_m)!r}"
+    digest.update(key.encode())
+    digest.update(np.ascontiguousarray(inputs.xy, dtype=np.float64).data)
+    digest.update(np.ascontiguousarray(inputs.which, dtype=np.int64).data)
+    digest.update("\0".join(str(d) for d in inputs.districts).encode())
     return digest.hexdigest()
 
 
@@ -155,20 +176,14 @@ def district_bounds(
     return out
 
 
-def cut_pieces(
-    network: Network,
-    xy: NDArray[np.float64],
-    which: NDArray[np.intp],
-    n_districts: int,
-    *,
-    reach_m: float,
-) -> Iterator[Network]:
-    """Every district's piece of ``network``, in district order: the streets whose
+def cut_pieces(inputs: PieceInputs) -> Iterator[Network]:
+    """Every district's piece of the network, in district order: the streets whose
     bounding box comes within ``reach_m`` of the bounding box of the district's points."""
+    network = inputs.network
     index = EdgeIndex(network)
-    for box in district_bounds(xy, which, n_districts):
+    for box in district_bounds(inputs.xy, inputs.which, len(inputs.districts)):
         x0, y0, x1, y1 = (float(v) for v in box)
-        yield clip_network(network, index.near((x0, y0, x1, y1), reach_m))
+        yield clip_network(network, index.near((x0, y0, x1, y1), inputs.reach_m))
 
 
 def _refs(directory: Path, files: dict[str, dict[str, str]]) -> dict[str, PieceRef]:
@@ -191,14 +206,7 @@ def _prune(root: Path, keep: int) -> None:
 
 
 def write_pieces(
-    directory: str | os.PathLike[str],
-    network: Network,
-    xy: NDArray[np.float64],
-    which: NDArray[np.intp],
-    districts: NDArray[Any],
-    *,
-    reach_m: float,
-    keep: int = 2,
+    directory: str | os.PathLike[str], inputs: PieceInputs, *, keep: int = 2
 ) -> PieceSet:
     """Write (or find, when written before) every district's piece of network and points.
 
@@ -206,13 +214,8 @@ def write_pieces(
     ----------
     directory
         The shared directory (created if missing); each key gets a sub-directory.
-    network
-        The whole network.
-    xy, which, districts
-        Demand point coordinates and the district of each (``districts[which]``).
-    reach_m
-        Streets whose bounding box comes within this distance of a district's points'
-        bounding box are in its piece (the margin plus the snapping limit).
+    inputs
+        What the pieces are cut from (:class:`PieceInputs`).
     keep
         How many keys to keep in ``directory`` (the newest; at least this call's).
 
@@ -223,10 +226,10 @@ def write_pieces(
     """
     t0 = time.perf_counter()
     root = Path(directory)
-    key = content_key(network, xy, which, districts, reach_m=reach_m)
+    key = content_key(inputs)
     try:
         root.mkdir(parents=True, exist_ok=True)
-        written, files = _find_or_write(root / key, network, xy, which, districts, reach_m=reach_m)
+        written, files = _find_or_write(root / key, inputs)
     except OSError as exc:
         msg = f"cannot write the district pieces in {root} ({exc}) / 无法在 {root} 写入区县分片"
         raise AnalysisError(msg) from exc
@@ -236,15 +239,7 @@ def write_pieces(
     return PieceSet(target, _refs(target, files), written, time.perf_counter() - t0)
 
 
-def _find_or_write(
-    target: Path,
-    network: Network,
-    xy: NDArray[np.float64],
-    which: NDArray[np.intp],
-    districts: NDArray[Any],
-    *,
-    reach_m: float,
-) -> tuple[bool, dict[str, dict[str, str]]]:
+def _find_or_write(target: Path, inputs: PieceInputs) -> tuple[bool, dict[str, dict[str, str]]]:
     """Whether the pieces of key directory ``target`` were written now, and their
     manifest's file names."""
     key = target.name
@@ -256,13 +251,15 @@ def _find_or_write(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     files = {}
-    pieces = cut_pieces(network, xy, which, len(districts), reach_m=reach_m)
-    for d, (name, piece) in enumerate(zip(districts, pieces, strict=True)):
+    for d, (name, piece) in enumerate(zip(inputs.districts, cut_pieces(inputs), strict=True)):
         stem = f"{d:03d}"
         save_network(piece, tmp / f"{stem}.network.npz")
-        np.save(tmp / f"{stem}.xy.npy", np.ascontiguousarray(xy[which == d]))
+        np.save(tmp / f"{stem}.xy.npy", inputs.points(d))
         files[str(name)] = {"network": f"{stem}.network.npz", "xy": f"{stem}.xy.npy"}
-    body = {"format_version": FORMAT_VERSION, "key": key, "reach_m": reach_m, "districts": files}
+    body = {
+        "format_version": FORMAT_VERSION, "key": key, "reach_m": inputs.reach_m,
+        "districts": files,
+    }  # fmt: skip
     (tmp / MANIFEST).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     try:
         tmp.rename(target)

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geo._errors import AnalysisError
-from geo.distributed.pieces import Piece, content_key, cut_pieces
+from geo.distributed.pieces import Piece, PieceInputs, content_key, cut_pieces
 from geo.network.graph import Network
 from geo.network.io import network_from_bytes, network_to_bytes
 
@@ -68,34 +68,25 @@ def _to_bytes(piece: Network, xy: NDArray[np.float64]) -> bytes:
     return buffer.getvalue()
 
 
-def store_pieces(
-    location: str,
-    network: Network,
-    xy: NDArray[np.float64],
-    which: NDArray[np.intp],
-    districts: NDArray[Any],
-    *,
-    reach_m: float,
-) -> dict[str, StoredPieceRef]:
+def store_pieces(location: str, inputs: PieceInputs) -> dict[str, StoredPieceRef]:
     """Write every district's piece into the store at ``location`` (unless the store
     already holds them with this content key); district label → where to read it.
 
-    Parameters are those of :func:`geo.distributed.pieces.write_pieces`.
+    ``inputs`` as for :func:`geo.distributed.pieces.write_pieces`.
     """
-    key = content_key(network, xy, which, districts, reach_m=reach_m)
-    names = [f"{PREFIX}.{d:03d}" for d in range(len(districts))]
+    key = content_key(inputs)
+    names = [f"{PREFIX}.{d:03d}" for d in range(len(inputs.districts))]
     store = _open(location)
     try:
         infos = [store.artifact_info(name) for name in names]
         if not all(info is not None and info.key == key for info in infos):
-            pieces = cut_pieces(network, xy, which, len(districts), reach_m=reach_m)
-            for d, piece in enumerate(pieces):
-                store.put_artifact(names[d], _to_bytes(piece, xy[which == d]), key=key)
+            for d, piece in enumerate(cut_pieces(inputs)):
+                store.put_artifact(names[d], _to_bytes(piece, inputs.points(d)), key=key)
     finally:
         store.close()
     return {
         str(label): StoredPieceRef(str(location), name, key)
-        for label, name in zip(districts, names, strict=True)
+        for label, name in zip(inputs.districts, names, strict=True)
     }
 
 

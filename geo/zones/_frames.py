@@ -189,41 +189,42 @@ def problem_from_frames(
         u, contiguity=contiguity, tolerance_m=tolerance_m, max_edge_m=max_edge_m
     )
     if costs is None:
-        group = None
-        if labels is not None and orphan_streets == "refuse":
-            group = pd.factorize(pd.Series(labels), sort=True)[0].astype(np.intp)
-        elif labels is not None:
-            group = _host_groups(labels, home, adjacency, w, cap * (1 + band_limits(band)[1]))
+        upper = cap * (1 + band_limits(band)[1])
+        group = _street_groups(labels, home, adjacency, w, upper, orphan_streets=orphan_streets)
         costs = knearest_costs(
-            uxy,
-            sxy,
-            k=k,
-            network=network,
-            cutoff_m=cutoff_m,
-            unit_group=group,
-            station_group=None if group is None else group[home],
-            demand_ids=uid,
+            uxy, sxy, k=k, network=network, cutoff_m=cutoff_m, unit_group=group,
+            station_group=None if group is None else group[home], demand_ids=uid,
             facility_ids=sid,
-        )
+        )  # fmt: skip
     else:
         costs = _aligned(costs, uid, sid)
     return ZoneProblem.from_cost_matrix(
-        costs,
-        workload=w,
-        capacity=cap,
-        adjacency=adjacency,
-        street=labels,
-        locks=locks,
-        band=band,
-        allow_cross_street=allow_cross_street,
-        cross_penalty_m=cross_penalty_m,
-        homes=uid[home],
-        unit_xy=uxy,
-        station_xy=sxy,
+        costs, workload=w, capacity=cap, adjacency=adjacency, street=labels, locks=locks,
+        band=band, allow_cross_street=allow_cross_street, cross_penalty_m=cross_penalty_m,
+        homes=uid[home], unit_xy=uxy, station_xy=sxy,
         unit_geometry=gpd.GeoSeries(u.geometry.values, crs=crs),
         station_geometry=gpd.GeoSeries(s.geometry.values, crs=crs),
         orphan_streets=orphan_streets,
-    )
+    )  # fmt: skip
+
+
+def _street_groups(
+    labels: NDArray[np.object_] | None,
+    home: NDArray[np.intp],
+    adjacency: sp.csr_array,
+    workload: NDArray[np.float64],
+    upper: NDArray[np.float64],
+    *,
+    orphan_streets: OrphanStreets,
+) -> NDArray[np.intp] | None:
+    """The group of each unit whose nearest stations are also looked for among the group's
+    own: its street, or (a street with no station) its host street (:func:`_host_groups`);
+    ``None`` without streets. ``upper`` is each station's largest workload."""
+    if labels is None:
+        return None
+    if orphan_streets == "refuse":
+        return pd.factorize(pd.Series(labels), sort=True)[0].astype(np.intp)
+    return _host_groups(labels, home, adjacency, workload, upper)
 
 
 def _host_groups(

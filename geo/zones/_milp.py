@@ -185,6 +185,20 @@ def _start(sub: Sub, pi: IntArray, pj: IntArray, z: IntArray, soft: bool) -> Flo
     return np.concatenate([x, over, under])
 
 
+def _add_at_most(model: HighsModel, rows: sp.csr_array, upper: float, *, width: int) -> None:
+    """Add ``rows · x <= upper`` to ``model``; ``rows`` are over the pair columns, widened
+    to the model's ``width`` (its slack columns last)."""
+    full = sp.csr_array((rows.data, rows.indices, rows.indptr), shape=(rows.shape[0], width))
+    model.add_rows(full, np.full(rows.shape[0], -np.inf), np.full(rows.shape[0], upper))
+
+
+def _unit_graph(sub: Sub) -> tuple[IntArray, sp.csr_array]:
+    """The connected component of every unit, and the symmetric adjacency of the units."""
+    g = sp.csr_array((np.ones(sub.ea.size), (sub.ea, sub.eb)), shape=(sub.n, sub.n))
+    reach = connected_components(g, directed=False)[1].astype(np.intp)
+    return reach, sp.csr_array(g + g.T)
+
+
 def solve_exact(
     sub: Sub,
     *,
@@ -220,25 +234,14 @@ def solve_exact(
     pid[pi, pj] = np.arange(pi.size)
     nslack = 2 * sub.m if soft else 0
     model = _build(
-        sub,
-        pi=pi,
-        pj=pj,
-        coef=c,
-        soft=soft,
-        time_limit_s=time_limit_s,
-        max_nodes=max_nodes,
+        sub, pi=pi, pj=pj, coef=c, soft=soft, time_limit_s=time_limit_s, max_nodes=max_nodes,
         penalty=penalty,
-    )
+    )  # fmt: skip
     deg = _degree_rows(sub, pi, pj, pid)
     if deg.shape[0]:
-        full = sp.csr_array(
-            (deg.data, deg.indices, deg.indptr), shape=(deg.shape[0], pi.size + nslack)
-        )
-        model.add_rows(full, np.full(deg.shape[0], -np.inf), np.zeros(deg.shape[0]))
+        _add_at_most(model, deg, 0.0, width=pi.size + nslack)
     x0 = None if start is None else _start(sub, pi, pj, start, soft)
-    g = sp.csr_array((np.ones(sub.ea.size), (sub.ea, sub.eb)), shape=(sub.n, sub.n))
-    reach = connected_components(g, directed=False)[1].astype(np.intp)
-    graph = sp.csr_array(g + g.T)
+    reach, graph = _unit_graph(sub)
     cuts = 0
     for _ in range(max_rounds):
         if x0 is not None:
@@ -247,8 +250,8 @@ def solve_exact(
         if res.x is None or res.status not in ("optimal", "limit"):
             return ExactOutcome(res.status, None, np.nan, res.bound, np.zeros(sub.m), cuts)
         x = res.x
-        z = np.full(sub.n, -1, dtype=np.intp)
         on = x[: pi.size] > 0.5
+        z = np.full(sub.n, -1, dtype=np.intp)
         z[pi[on]] = pj[on]
         new = _cuts(sub, z, pid, reach, graph)
         if new is None:
@@ -257,10 +260,7 @@ def solve_exact(
             )
             obj = float(c[on].sum())
             return ExactOutcome(res.status, z, obj, min(res.bound, obj), slack, cuts)
-        full = sp.csr_array(
-            (new.data, new.indices, new.indptr), shape=(new.shape[0], pi.size + nslack)
-        )
-        model.add_rows(full, np.full(new.shape[0], -np.inf), np.ones(new.shape[0]))
+        _add_at_most(model, new, 1.0, width=pi.size + nslack)
         cuts += new.shape[0]
         if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
             break

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from layers._errors import StoreError
 from layers.records._plan_rows import layer_stamps
+from layers.records._rows import RecordTarget, parse_target
 from layers.records.audit import entry_hash, verify_chain
 from layers.records.base import RecordStore
 from layers.records.errors import (
@@ -70,6 +71,7 @@ __all__ = [
     "RecordKind",
     "RecordNotFoundError",
     "RecordStore",
+    "RecordTarget",
     "RecordValidationError",
     "Review",
     "Role",
@@ -81,6 +83,7 @@ __all__ = [
     "etag_matches",
     "layer_stamps",
     "open_record_store",
+    "parse_target",
     "require_version",
     "sha256_hex",
     "verify_chain",

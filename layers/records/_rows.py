@@ -8,6 +8,7 @@ SQLite, ``%s`` for psycopg).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from layers.records._ddl import KIND_TABLES
@@ -17,9 +18,11 @@ __all__ = [
     "COMMON_INSERT",
     "PHOTO_COLUMNS",
     "RECORD_COLUMNS",
+    "RecordTarget",
     "filter_clauses",
     "find",
     "load_row",
+    "parse_target",
     "search_text",
     "target",
     "to_record",
@@ -76,8 +79,40 @@ def load_row(
 
 def target(kind: str, campaign_id: str, record_id: str) -> str:
     """The audit target naming a record: ``kind:campaign/record`` (a record's identity is its
-    campaign and its id; entries written before that name ``kind:record``)."""
+    campaign and its id; entries written before that name ``kind:record``); read back by
+    :func:`parse_target`."""
     return f"{kind}:{campaign_id}/{record_id}"
+
+
+@dataclass(frozen=True)
+class RecordTarget:
+    """A record as an audit entry names it (:func:`target`); ``campaign_id`` is ``None``
+    in entries written before a record's id was unique only within its campaign."""
+
+    kind: str
+    record_id: str
+    campaign_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """What follows ``kind:`` in the target: ``campaign/record``, or ``record``."""
+        if self.campaign_id is None:
+            return self.record_id
+        return f"{self.campaign_id}/{self.record_id}"
+
+
+def parse_target(text: str) -> RecordTarget:
+    """The record an audit target names, in either form (``kind:campaign/record`` or the
+    older ``kind:record``); :class:`ValueError` when ``text`` is neither."""
+    kind, colon, name = text.partition(":")
+    campaign_id, _, record_id = name.rpartition("/")
+    if not colon or not kind or not record_id or (campaign_id == "" and "/" in name):
+        msg = (
+            f"audit target {text!r} names no record (kind:campaign/record or kind:record)"
+            f" / 审计对象 {text!r} 不是记录的标识"
+        )
+        raise ValueError(msg)
+    return RecordTarget(kind, record_id, campaign_id or None)
 
 
 def filter_clauses(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layers._errors import StoreError
+from layers.records._rows import parse_target
 from layers.records.snapshot import table_counts
 from layers.store.base import Store
 from layers.store.gpkg import GeoPackageStore
@@ -149,13 +150,16 @@ def _check_references(con: sqlite3.Connection, path: Path) -> None:
 
 
 def _reference(action: str, target: str, detail: dict[str, object]) -> tuple[str, str] | None:
-    name = target.split(":", 1)[-1]
-    if action.startswith("record."):
+    if action.startswith("record.") or action == "photo.add":
+        try:
+            name = parse_target(target).name
+        except ValueError:
+            name = target  # names no record: told as missing
+        if action == "photo.add":
+            return "photo", f"{name}/{detail.get('sha256')}"
         return "record", name
-    if action == "photo.add":
-        return "photo", f"{name}/{detail.get('sha256')}"
     if action.startswith(("campaign.", "zone_plan.")):
-        return action.split(".", 1)[0], name
+        return action.split(".", 1)[0], target.split(":", 1)[-1]
     return None
 
 

@@ -19,8 +19,8 @@ import shapely
 
 from layers._errors import StoreError
 from layers.schema import SCHEMAS
+from layers.store._gpkg_tables import check_name
 from layers.store._sql import FROM_SQL, sql_type, text_from_sql, to_sql
-from layers.store.gpkg import _check_name
 
 __all__ = [
     "LAYER_MIGRATIONS",
@@ -85,7 +85,7 @@ _PG_TYPES = {
 
 def check_pg_name(name: str) -> None:
     """The GeoPackage store's name rules, and a length PostgreSQL can index."""
-    _check_name(name)
+    check_name(name)
     if len(name.encode()) > MAX_NAME_BYTES:
         msg = (
             f"layer name {name!r} is longer than {MAX_NAME_BYTES} characters"

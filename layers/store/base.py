@@ -27,8 +27,7 @@ import contextlib
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -37,64 +36,24 @@ from layers._errors import ConflictError, StoreError
 from layers.schema import CHINA_BOUNDS_LONLAT
 from layers.store import _versions, lineage
 from layers.store._versions import DEFAULT_VERSIONS_KEPT, LayerVersion
+from layers.store.info import ArtifactInfo, BBox, LayerInfo, Within, Written
 from layers.store.lineage import Lineage
 from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, TileSource, check_tile
 from layers.validate import ValidationReport, validate
 
-__all__ = ["ArtifactInfo", "BBox", "LayerInfo", "LayerVersion", "Lineage", "Store", "Written"]
+__all__ = [
+    "ArtifactInfo",
+    "BBox",
+    "LayerInfo",
+    "LayerVersion",
+    "Lineage",
+    "Store",
+    "Within",
+    "Written",
+]
 
-BBox = tuple[float, float, float, float]
 #: layers a store keeps ready for tiles at once (the least recently built dropped first)
 MAX_TILE_SOURCES = 4
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    """What the catalog says of one stored layer."""
-
-    name: str
-    kind: str
-    count: int
-    bbox: BBox | None
-    geometry_type: str
-    version: int
-    updated_at: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "count": self.count,
-            "bbox": list(self.bbox) if self.bbox else None,
-            "geometry_type": self.geometry_type,
-            "version": self.version,
-            "updated_at": self.updated_at,
-        }
-
-
-@dataclass(frozen=True)
-class ArtifactInfo:
-    """What the store says of one stored artifact (its bytes are read apart)."""
-
-    name: str
-    key: str
-    size_bytes: int
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class Written:
-    """What a hook given to :meth:`Store.write` sees, inside the write's transaction: the
-    write's connection (``sqlite3`` or ``psycopg``, on the store's database), the new
-    version, and ``feature(id)`` reading one feature of it on that connection."""
-
-    connection: Any
-    info: LayerInfo
-    feature: Callable[[str | int], gpd.GeoDataFrame]
-
-
-#: a hook run inside a write's transaction; raising rolls the write back
-Within = Callable[[Written], None]
 
 
 class Store(ABC):

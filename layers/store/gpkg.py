@@ -1,9 +1,9 @@
 """The embedded store: one GeoPackage file (SQLite) that QGIS and GDAL open as it is.
 
-mzgis writes the GeoPackage tables itself, so that replacing a layer (drop, create, fill,
-index, register) is a single SQLite transaction: readers see the old layer or the new one,
-and a failed write leaves the file as it was. The file runs in WAL mode so readers never
-wait for a writer.
+mzgis writes the GeoPackage tables itself (:mod:`layers.store._gpkg_tables`), so that
+replacing a layer (drop, create, fill, index, register) is a single SQLite transaction:
+readers see the old layer or the new one, and a failed write leaves the file as it was.
+The file runs in WAL mode so readers never wait for a writer.
 """
 
 from __future__ import annotations
@@ -18,17 +18,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers._errors import ConflictError, FeatureNotFoundError, StoreError, UnknownLayerError
+from layers._errors import FeatureNotFoundError, StoreError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
 from layers.store import _artifacts, _blob, _sql, _versions
+from layers.store import _gpkg_tables as _tables
 from layers.store import lineage as _lineage
+from layers.store._gpkg_tables import GEOM, SRS_ID
 from layers.store._sql import quote
 from layers.store.base import ArtifactInfo, BBox, LayerInfo, Lineage, Store, Within, Written
 
 __all__ = ["GeoPackageStore"]
 
-SRS_ID = 4326
-GEOM = "geom"
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -209,7 +209,7 @@ class GeoPackageStore(Store):
         lineage: Lineage | None = None,
         within: Within | None = None,
     ) -> LayerInfo:
-        _check_name(name)
+        _tables.check_name(name)
         schema = get_schema(kind)
         columns = [c for c in gdf.columns if c != gdf.geometry.name]
         types = [_sql.sql_type(gdf[c], schema.get_field(c)) for c in columns]
@@ -219,26 +219,16 @@ class GeoPackageStore(Store):
         rows = zip(blobs, *values, strict=True)
         try:
             with self.transaction() as con:
-                _check_collision(con, name)
+                _tables.check_collision(con, name)
                 self._keep(con, name, expected_version)
                 if lineage is not None:
                     _lineage.insert(con, self._statement, lineage)
-                self._drop(con, name)
-                defs = ", ".join(f"{quote(c)} {t}" for c, t in zip(columns, types, strict=True))
+                _tables.drop(con, name)
                 gtype = _sql.geometry_type_name(geoms)
-                con.execute(
-                    f"CREATE TABLE {quote(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
-                    f"{GEOM} {gtype}{', ' + defs if defs else ''})"
-                )
-                marks = ", ".join("?" * (len(columns) + 1))
-                names = ", ".join([GEOM, *map(quote, columns)])
-                con.executemany(f"INSERT INTO {quote(name)} ({names}) VALUES ({marks})", rows)
-                if schema.id_field in columns:
-                    con.execute(
-                        f"CREATE UNIQUE INDEX {quote(f'idx_{name}_{schema.id_field}')} "
-                        f"ON {quote(name)} ({quote(schema.id_field)})"
-                    )
-                self._register(con, name, kind=kind, geoms=geoms, gtype=gtype, title=schema.zh)
+                id_field = schema.id_field if schema.id_field in columns else None
+                defs = list(zip(columns, types, strict=True))
+                _tables.create(con, name, rows, columns=defs, gtype=gtype, id_field=id_field)
+                _tables.register(con, name, geoms=geoms, gtype=gtype, title=schema.zh)
                 self._record(con, name, kind=kind, source=source, count=len(gdf), stamp=lineage)
                 info = self._info(con, name)
                 if within is not None:
@@ -248,60 +238,11 @@ class GeoPackageStore(Store):
             msg = f"cannot write layer {name!r}: {exc} / 图层 {name!r} 写入失败，原有数据未改动"
             raise StoreError(msg) from exc
 
-    def _register(
-        self,
-        con: sqlite3.Connection,
-        name: str,
-        *,
-        kind: str,
-        geoms: np.ndarray,
-        gtype: str,
-        title: str,
-    ) -> None:
-        present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        x0, y0, x1, y1 = (
-            shapely.total_bounds(geoms[present]).tolist() if present.any() else [None] * 4
-        )
-        now = _sql.now()
-        con.execute(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
-            "last_change, min_x, min_y, max_x, max_y, srs_id) "
-            "VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, name, title, now, x0, y0, x1, y1, SRS_ID),
-        )
-        con.execute(
-            "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
-            (name, GEOM, gtype, SRS_ID),
-        )
-        self._create_rtree(con, name, geoms)
-
-    def _create_rtree(self, con: sqlite3.Connection, name: str, geoms: np.ndarray) -> None:
-        """The R-tree of a new table, filled from the bounds of ``geoms`` (the table's rows
-        in fid order) in one pass: decoding every blob in SQL took most of a write."""
-        rtree = quote(f"rtree_{name}_{GEOM}")
-        con.execute(f"CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy)")
-        fids = [row[0] for row in con.execute(f"SELECT fid FROM {quote(name)} ORDER BY fid")]
-        present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        bounds = shapely.bounds(geoms).tolist()
-        rows = [
-            (fid, b[0], b[2], b[1], b[3])
-            for fid, b, ok in zip(fids, bounds, present.tolist(), strict=True)
-            if ok
-        ]
-        con.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", rows)
-        for statement in _sql.rtree_statements(name, GEOM):
-            con.execute(statement)
-        con.execute(
-            "INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
-            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
-            (name, GEOM),
-        )
-
     def delete(self, name: str) -> None:
         with self.transaction() as con:
             self._info(con, name)
             self._keep(con, name, None)
-            self._drop(con, name)
+            _tables.drop(con, name)
 
     # -- versions: see layers/store/_versions.py -----------------------------------------
 
@@ -370,38 +311,3 @@ class GeoPackageStore(Store):
     def artifacts(self) -> list[ArtifactInfo]:
         with self.connect() as con:
             return _artifacts.gpkg_list(con)
-
-    def _drop(self, con: sqlite3.Connection, name: str) -> None:
-        con.execute(f"DROP TABLE IF EXISTS {quote(f'rtree_{name}_{GEOM}')}")
-        con.execute(f"DROP TABLE IF EXISTS {quote(name)}")
-        for table in ("gpkg_extensions", "gpkg_geometry_columns", "gpkg_contents"):
-            con.execute(f"DELETE FROM {table} WHERE table_name = ?", (name,))
-        con.execute("DELETE FROM mzgis_layers WHERE name = ?", (name,))
-
-
-# -- helpers ---------------------------------------------------------------------------
-
-
-def _check_name(name: str) -> None:
-    if not name or not name.replace("_", "").isalnum() or not name.isascii() or name[0].isdigit():
-        msg = (
-            f"layer name {name!r} must be ASCII letters, digits and _"
-            " / 图层名只能包含英文字母、数字和下划线"
-        )
-        raise StoreError(msg)
-    if name.lower().startswith(("gpkg_", "rtree_", "mzgis_", "sqlite_")):
-        raise StoreError(f"layer name {name!r} is reserved / 图层名 {name!r} 为保留名")
-
-
-def _check_collision(con: sqlite3.Connection, name: str) -> None:
-    """SQLite names are case-insensitive: ``Stations`` would replace the table ``stations``
-    while the catalog kept both."""
-    row = con.execute(
-        "SELECT name FROM sqlite_master WHERE lower(name) = lower(?) AND name != ?", (name, name)
-    ).fetchone()
-    if row is not None:
-        msg = (
-            f"layer name {name!r} collides with {row[0]!r} (names are case-insensitive)"
-            f" / 图层名 {name!r} 与 {row[0]!r} 冲突（不区分大小写）"
-        )
-        raise ConflictError(msg)

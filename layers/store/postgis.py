@@ -2,11 +2,12 @@
 
 It behaves as :class:`GeoPackageStore` does: the same catalog (kind, version growing with
 every write), the same dtypes on read, the same name rules. Replacing a layer is one
-transaction: the new table is built under a reserved temporary name (filled with ``COPY``,
-GiST-indexed, analysed), then the old table is dropped and the new one renamed in the same
-transaction, so readers see the old layer or the new one and a failed write changes
-nothing. Writers of one layer queue on an advisory lock. Bounding-box queries use the GiST
-index (``&&``) and then test exact intersection (``ST_Intersects``).
+transaction (:mod:`layers.store._pg_tables`): the new table is built under a reserved
+temporary name (filled with ``COPY``, GiST-indexed, analysed), then the old table is
+dropped and the new one renamed in the same transaction, so readers see the old layer or
+the new one and a failed write changes nothing. Writers of one layer queue on an advisory
+lock. Bounding-box queries use the GiST index (``&&``) and then test exact intersection
+(``ST_Intersects``).
 
 Connections come from a small pool (psycopg 3). The tables live in one PostgreSQL schema
 (``mzgis`` unless the URL says ``?schema=...``), created with the catalog on first use.
@@ -15,7 +16,6 @@ Connections come from a small pool (psycopg 3). The tables live in one PostgreSQ
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -26,24 +26,25 @@ import psycopg
 import shapely
 from psycopg import sql
 
-from layers._errors import ConflictError, FeatureNotFoundError, UnknownLayerError
+from layers._errors import FeatureNotFoundError, UnknownLayerError
 from layers.schema import SCHEMAS, STORE_CRS, get_schema
 from layers.store import (
     _artifacts,
     _pg_artifacts,
     _pg_conn,
     _pg_sql,
+    _pg_tables,
     _pg_tiles,
     _pg_versions,
     _versions,
 )
 from layers.store import lineage as _lineage
+from layers.store._pg_tables import GEOM
 from layers.store.base import ArtifactInfo, BBox, LayerInfo, Lineage, Store, Within, Written
 from layers.tiles import DEFAULT_BUFFER, DEFAULT_EXTENT, check_tile
 
 __all__ = ["PostGISStore"]
 
-GEOM = "geom"
 Con = psycopg.Connection[Any]
 
 
@@ -260,18 +261,18 @@ class PostGISStore(Store):
         try:
             with self.pool.connection() as con, con.transaction():
                 _pg_conn.advisory_lock(con, self.schema, "layer", name.lower())
-                self._check_collision(con, name)
+                _pg_tables.check_collision(con, self._t, name)
                 gtype = _pg_sql.geometry_type_name(geoms)
                 id_field = schema.id_field if schema.id_field in columns else None
                 self._keep(con, name, expected_version)
                 if lineage is not None:
                     _lineage.insert(con, self._statement, lineage)
-                self._build(con, name, defs, gtype, rows, id_field=id_field)
-                self._drop(con, name)
-                self._swap(con, name)
-                row = (source, len(gdf))
-                self._register(con, name, kind=kind, geoms=geoms, gtype=gtype, history=row,
-                               stamp=lineage)  # fmt: skip
+                _pg_tables.build(con, self._t, name, rows, columns=defs, gtype=gtype,
+                                 id_field=id_field)  # fmt: skip
+                _pg_tables.drop(con, self._t, name)
+                _pg_tables.swap(con, self._t, name)
+                _pg_tables.register(con, self._t, name, kind=kind, geoms=geoms, gtype=gtype,
+                                    history=(source, len(gdf)), stamp=lineage)  # fmt: skip
                 info = self._info(con, name)
                 if within is not None:
                     within(Written(con, info, lambda fid: self._feature(con, name, fid)))
@@ -280,122 +281,12 @@ class PostGISStore(Store):
             zh = f"图层 {name!r} 写入失败，原有数据未改动"
             raise _pg_conn.store_error(exc, f"cannot write layer {name!r}", zh) from exc
 
-    def _build(
-        self,
-        con: Con,
-        name: str,
-        defs: list[tuple[str, str]],
-        gtype: str,
-        rows: Any,
-        *,
-        id_field: str | None,
-    ) -> None:
-        """Create and fill the new table under its temporary name, with its indexes."""
-        tmp, idx = self._t(f"mzgis_tmp_{name}"), _pg_sql.index_names(name, temporary=True)
-        columns: list[sql.Composable] = [
-            sql.SQL("fid bigint NOT NULL"),
-            sql.SQL(f"{GEOM} geometry({gtype}, 4326)"),
-        ]
-        columns += [sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in defs]
-        con.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(tmp))
-        con.execute(sql.SQL("CREATE TABLE {} ({})").format(tmp, sql.SQL(", ").join(columns)))
-        names = sql.SQL(", ").join(sql.Identifier(c) for c in ["fid", GEOM, *(c for c, _ in defs)])
-        with (
-            con.cursor() as cur,
-            cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(tmp, names)) as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        con.execute(
-            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY (fid)").format(
-                tmp, sql.Identifier(idx["pk"])
-            )
-        )
-        con.execute(
-            sql.SQL("CREATE INDEX {} ON {} USING gist ({})").format(
-                sql.Identifier(idx["gix"]), tmp, sql.Identifier(GEOM)
-            )
-        )
-        if id_field is not None:
-            con.execute(
-                sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(
-                    sql.Identifier(idx["uid"]), tmp, sql.Identifier(id_field)
-                )
-            )
-        con.execute(sql.SQL("ANALYZE {}").format(tmp))
-
-    def _swap(self, con: Con, name: str) -> None:
-        """Give the new table (and its indexes) the layer's name."""
-        con.execute(
-            sql.SQL("ALTER TABLE {} RENAME TO {}").format(
-                self._t(f"mzgis_tmp_{name}"), sql.Identifier(name)
-            )
-        )
-        old = _pg_sql.index_names(name, temporary=True)
-        new = _pg_sql.index_names(name, temporary=False)
-        for part, tmp_index in old.items():
-            con.execute(
-                sql.SQL("ALTER INDEX IF EXISTS {} RENAME TO {}").format(
-                    self._t(tmp_index), sql.Identifier(new[part])
-                )
-            )
-
-    def _register(
-        self,
-        con: Con,
-        name: str,
-        *,
-        kind: str,
-        geoms: np.ndarray,
-        gtype: str,
-        history: tuple[str, int],
-        stamp: Lineage | None,
-    ) -> None:
-        """Catalog the new version; ``history`` is its source and count (a copied lineage
-        brings its version, time and history rows instead)."""
-        present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        bounds = shapely.total_bounds(geoms[present]).tolist() if present.any() else [None] * 4
-        if stamp is not None and stamp.current is not None:
-            version, now = stamp.current
-        else:
-            now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            row = con.execute(
-                sql.SQL("SELECT COALESCE(MAX(version), 0) + 1 FROM {} WHERE name = %s").format(
-                    self._t("mzgis_layers_history")
-                ),
-                (name,),
-            ).fetchone()
-            version = int(row[0]) if row else 1
-            _pg_versions.record(con, self._t, (name, kind, version, now, *history))
-        con.execute(
-            sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
-                self._t("mzgis_layers")
-            ),
-            (name, kind, version, now, gtype, *bounds),
-        )
-
-    def _check_collision(self, con: Con, name: str) -> None:
-        """Names differing only in case are refused, as in a GeoPackage (where SQLite names
-        are case-insensitive), so that a store can be copied to either backend."""
-        row = con.execute(
-            sql.SQL("SELECT name FROM {} WHERE lower(name) = lower(%s) AND name <> %s").format(
-                self._t("mzgis_layers")
-            ),
-            (name, name),
-        ).fetchone()
-        if row is not None:
-            msg = (
-                f"layer name {name!r} collides with {row[0]!r} (names are case-insensitive)"
-                f" / 图层名 {name!r} 与 {row[0]!r} 冲突（不区分大小写）"
-            )
-            raise ConflictError(msg)
-
     def delete(self, name: str) -> None:
         with self._connect() as con, con.transaction():
             _pg_conn.advisory_lock(con, self.schema, "layer", name.lower())
             self._info(con, name)
             self._keep(con, name, None)
-            self._drop(con, name)
+            _pg_tables.drop(con, self._t, name)
 
     # -- versions: see layers/store/_versions.py -----------------------------------------
 
@@ -432,9 +323,3 @@ class PostGISStore(Store):
     def artifacts(self) -> list[ArtifactInfo]:
         with self._connect() as con:
             return _pg_artifacts.listing(con, self._t(_artifacts.TABLE))
-
-    def _drop(self, con: Con, name: str) -> None:
-        con.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(name)))
-        con.execute(
-            sql.SQL("DELETE FROM {} WHERE name = %s").format(self._t("mzgis_layers")), (name,)
-        )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -47,3 +48,20 @@ def test_network_tiers_to_xlsx(store_copy: Path, tmp_path: Path) -> None:
     assert "≤ 300m" in result.output and "多福巷社区" in result.output
     assert (store_copy.parent / "copy.network.npz").is_file()  # built from roads and saved
     assert len(pd.read_excel(out, engine="openpyxl", sheet_name="社区 communities")) == 3
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--mode", "bike"], "--mode"),
+        (["--by", "city"], "--by"),
+        (["--radius", "500", "--tiers", "300,500"], "not both"),
+    ],
+)
+def test_options_that_do_not_go_together_are_refused(
+    store_copy: Path, options: list[str], said: str
+) -> None:
+    args = ["coverage", "--facilities", "stations", *options, "--store", str(store_copy)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert said in result.output

@@ -28,66 +28,35 @@ def test_campaign_members_submit_progress_report_audit(
 ) -> None:
     store = new_location("cli")
     build_kit(store).close()
-    code, out = mzgis(
-        "inspection",
-        "campaign-add",
-        "2030-0002",
-        "--line",
-        "0002",
-        "--round",
-        "2",
-        "--year",
-        "2030",
-        "--store",
-        store,
-    )
+
+    def run(command: str, *args: str) -> tuple[int, str]:
+        return mzgis("inspection", *command.split(), *args, "--store", store)
+
+    code, out = run("campaign-add 2030-0002 --line 0002 --round 2 --year 2030")
     assert code == 0, out
-    assert (
-        mzgis(
-            "inspection",
-            "campaign-add",
-            "2030-0009",
-            "--line",
-            "0099",
-            "--round",
-            "1",
-            "--year",
-            "2030",
-            "--store",
-            store,
-        )[0]
-        == 1
-    )
-    assert (
-        mzgis(
-            "inspection", "member-add", "2030-0002", "insp_left", "--side", "left", "--store", store
-        )[0]
-        == 0
-    )
+    assert run("campaign-add 2030-0009 --line 0099 --round 1 --year 2030")[0] == 1
+    assert run("member-add 2030-0002 insp_left --side left")[0] == 0
     batch = tmp_path / "field.json"
     bodies = [
         marker_body("0001001Q"),
         marker_body("0001002A", condition="损坏", damage_detail="裂缝"),
     ]
     batch.write_text(json.dumps(bodies, ensure_ascii=False), encoding="utf-8")
-    code, out = mzgis("inspection", "submit", str(batch), "--as", "insp_left", "--store", store)
+    code, out = run("submit", str(batch), "--as", "insp_left")
     assert code == 0 and "2 new" in out, out
-    code, out = mzgis("inspection", "submit", str(batch), "--as", "insp_left", "--store", store)
+    code, out = run("submit", str(batch), "--as", "insp_left")
     assert "0 new, 2 already stored" in out
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(marker_body("0001099A")), encoding="utf-8")
-    code, out = mzgis("inspection", "submit", str(bad), "--as", "insp_left", "--store", store)
+    code, out = run("submit", str(bad), "--as", "insp_left")
     assert code == 1 and "0001099A" in out
-    code, out = mzgis("inspection", "progress", "2025-0001", "--store", store)
+    code, out = run("progress 2025-0001")
     assert code == 0 and "2/7 markers inspected" in out and "损坏 1" in out, out
     xlsx = tmp_path / "report.xlsx"
-    assert mzgis("inspection", "report", "2025-0001", str(xlsx), "--store", store)[0] == 0
+    assert run("report 2025-0001", str(xlsx))[0] == 0
     assert len(list(openpyxl.load_workbook(xlsx)["检查记录 records"].values)) == 3
-    assert (
-        mzgis("inspection", "report", "2025-0001", str(tmp_path / "r.pdf"), "--store", store)[0]
-        != 0
-    )
-    code, out = mzgis("inspection", "audit", "--store", store)
+    assert run("report 2025-0001", str(tmp_path / "r.pdf"))[0] != 0
+    code, out = run("audit")
     assert code == 0 and "intact" in out and "report.export" in out
 
 

@@ -307,9 +307,10 @@ def test_pieces_beyond_the_workers_reach_fail_clearly(province: tuple, tmp_path:
     net, demand, _ = province
     points = demand_points(demand, crs=net.pyproj_crs)
     names, which = np.unique(district_keys(points.units)[points.unit], return_inverse=True)
-    written = pieces.write_pieces(tmp_path, net, points.xy, which, names, reach_m=500.0)
+    inputs = pieces.PieceInputs(net, points.xy, which, names, reach_m=500.0)
+    written = pieces.write_pieces(tmp_path, inputs)
     assert written.written and len(written.refs) == 4
-    again = pieces.write_pieces(tmp_path, net, points.xy, which, names, reach_m=500.0)
+    again = pieces.write_pieces(tmp_path, inputs)
     assert not again.written and again.refs == written.refs
     ref = written.refs[str(names[0])]
     piece = pieces.load_piece(ref)
