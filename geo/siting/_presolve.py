@@ -20,8 +20,8 @@ instances (a few tenths of a percent), so the steps are:
    the incumbent. With integer weights any bound below the incumbent + 1 proves it.
 
 Where the time goes at 10,000 x 1,000, p = 100 (4,141 merged rows, 935 candidates; CPU,
-seeds 1-3 of the benchmark): the LP 0.14-0.16 s, RENS 0.17-0.43 s (1,276, 532 and 460
-short of the optimum), and HiGHS on the fixed model (758-812 candidates) 1.1-2.0 s, almost
+seeds 1-3 of the benchmark): the LP 0.14-0.16 s, RENS 0.2-0.4 s (1,276, 532 and 460
+short of the optimum), and HiGHS on the fixed model (758-812 candidates) 0.9-1.6 s, almost
 all at the root: the LP bound is 0.21-0.26 % above the optimum and HiGHS's cut rounds
 close most of it (see :data:`_MIP_OPTIONS`). The proof's time swings by up to 2x with small
 changes of the model or the start, and it hardly depends on the model's size (fixed by a
@@ -78,7 +78,10 @@ LP_MAX_PAIRS = 300_000
 #: (``mip_pscost_minreliable`` 0) 2.0, 1.4, 1.3 (at 1 strong branching is back: 4.0, 3.0,
 #: 3.4). The restricted MILP: 0.27, 0.38, 0.62 s before, 0.17, 0.30, 0.43 s with these.
 #: Cuts only at the root: the same on seeds 1-4, 6 and 7, and 9.1 -> 7.2 s on seed 5, whose
-#: tree has 225 nodes (the whole solve took 14.1 s with the former options).
+#: tree has 225 nodes (the whole solve took 14.1 s with the former options). The root LP by
+#: interior point (HiGHS's log then counts no simplex iterations until the first cut round):
+#: whole solve 2.1 -> 1.8, 1.7 -> 1.3, 1.7 -> 1.4, 0.70 -> 0.59, 7.4 -> 6.1, 0.70 -> 0.69,
+#: 1.10 -> 1.04 s of CPU on seeds 1-7.
 _MIP_OPTIONS: dict[str, bool | int | float | str] = {
     "mip_heuristic_effort": 0.0,
     "mip_heuristic_run_rens": False,
@@ -88,6 +91,7 @@ _MIP_OPTIONS: dict[str, bool | int | float | str] = {
     "mip_allow_restart": False,
     "mip_pscost_minreliable": 0,
     "mip_allow_cut_separation_at_nodes": False,
+    "mip_lp_solver": "ipm",
 }
 #: relative safety margin of the Lagrangian test (sums of many weights in float64)
 _FIX_TOL = 1e-7
