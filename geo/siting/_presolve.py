@@ -26,8 +26,10 @@ all at the root: the LP bound is 0.21-0.26 % above the optimum and HiGHS's cut r
 close most of it (see :data:`_MIP_OPTIONS`). The proof's time swings by up to 2x with small
 changes of the model or the start, and it hardly depends on the model's size (fixed by a
 bound 3,000 tighter than the LP's, an invalid test leaving 347 candidates, it still took
-1.4 s). Measured and dropped: RENS over the candidates within 100 of the LP's reduced-cost
-threshold finds the optimum more often but costs 0.5-1.4 s; windows re-solved around the
+1.4 s); it depends on the start: from the optimum it takes half the time. Measured and
+dropped: RENS also over the candidates whose LP reduced cost is within 30 of the threshold
+(whole solve 2.1 -> 1.6 s on seed 1, but slower on four of seeds 2-7: 13.3 -> 13.6 s over
+seeds 1-7; within 100, RENS alone takes 0.4-1.1 s); windows re-solved around the
 fractional clusters 0.1-4 s for no sure gain; probing each candidate's LP 5 s; and a
 Lagrangian decomposition into regions priced by the LP duals (regions of 20-80 candidates
 solved exactly, or the fractional clusters for every budget) closes at most 15 % of the LP
