@@ -19,10 +19,22 @@ instances (a few tenths of a percent), so the steps are:
    become a constant, dominated candidates and identical rows once more), and HiGHS from
    the incumbent. With integer weights any bound below the incumbent + 1 proves it.
 
-Where the time goes at 10,000 x 1,000, p = 100 (4,141 merged rows, 935 candidates): the
-LP 0.16 s, RENS 0.4 s, and HiGHS on the fixed model (768 candidates) 3-5 s of CPU, almost
-all at the root node: the LP bound is 0.21 % above the optimum and only its cuts and one
-strong-branching step close that gap; the gap sits in three dense demand clusters.
+Where the time goes at 10,000 x 1,000, p = 100 (4,141 merged rows, 935 candidates; CPU,
+seeds 1-3 of the benchmark): the LP 0.14-0.16 s, RENS 0.2-0.4 s (1,276, 532 and 460
+short of the optimum), and HiGHS on the fixed model (758-812 candidates) 0.9-1.6 s, almost
+all at the root: the LP bound is 0.21-0.26 % above the optimum and HiGHS's cut rounds
+close most of it (see :data:`_MIP_OPTIONS`). The proof's time swings by up to 2x with small
+changes of the model or the start, and it hardly depends on the model's size (fixed by a
+bound 3,000 tighter than the LP's, an invalid test leaving 347 candidates, it still took
+1.4 s); it depends on the start: from the optimum it takes half the time. Measured and
+dropped: RENS also over the candidates whose LP reduced cost is within 30 of the threshold
+(whole solve 2.1 -> 1.6 s on seed 1, but slower on four of seeds 2-7: 13.3 -> 13.6 s over
+seeds 1-7; within 100, RENS alone takes 0.4-1.1 s); windows re-solved around the
+fractional clusters 0.1-4 s for no sure gain; probing each candidate's LP 5 s; and a
+Lagrangian decomposition into regions priced by the LP duals (regions of 20-80 candidates
+solved exactly, or the fractional clusters for every budget) closes at most 15 % of the LP
+gap (the budget moves to candidates tied at the LP's threshold), and cuts of the clusters'
+exact value functions on their inner rows are not violated by the LP.
 
 Beyond :data:`LP_MAX_PAIRS` pairs (a city of 250,000 demand points and 5,000 candidates)
 even the LP is too slow, and :mod:`geo.siting._large` takes over: a Lagrangian bound by
@@ -59,6 +71,30 @@ __all__ = [
 
 #: above this many (row, candidate) pairs the LP is too slow: the city-scale path instead
 LP_MAX_PAIRS = 300_000
+#: HiGHS options for the restricted MILP and the proof on the fixed model. Both start from
+#: a good solution and need a bound more than new solutions; at 10,000 x 1,000 the proof's
+#: time is HiGHS's root: cut rounds, then strong branching. CPU seconds of the proof there
+#: (seeds 1, 2, 3, RENS start, one loaded machine): heuristic effort 0 alone 5.1, 4.3, 3.9
+#: (RENS, RINS, feasibility jump and root reduced-cost diving still run at effort 0); those
+#: off too 4.2, 2.9, 3.6; and no strong branching before pseudo-costs are trusted
+#: (``mip_pscost_minreliable`` 0) 2.0, 1.4, 1.3 (at 1 strong branching is back: 4.0, 3.0,
+#: 3.4). The restricted MILP: 0.27, 0.38, 0.62 s before, 0.17, 0.30, 0.43 s with these.
+#: Cuts only at the root: the same on seeds 1-4, 6 and 7, and 9.1 -> 7.2 s on seed 5, whose
+#: tree has 225 nodes (the whole solve took 14.1 s with the former options). The root LP by
+#: interior point (HiGHS's log then counts no simplex iterations until the first cut round):
+#: whole solve 2.1 -> 1.8, 1.7 -> 1.3, 1.7 -> 1.4, 0.70 -> 0.59, 7.4 -> 6.1, 0.70 -> 0.69,
+#: 1.10 -> 1.04 s of CPU on seeds 1-7.
+_MIP_OPTIONS: dict[str, bool | int | float | str] = {
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_feasibility_jump": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_allow_restart": False,
+    "mip_pscost_minreliable": 0,
+    "mip_allow_cut_separation_at_nodes": False,
+    "mip_lp_solver": "ipm",
+}
 #: relative safety margin of the Lagrangian test (sums of many weights in float64)
 _FIX_TOL = 1e-7
 
@@ -165,7 +201,10 @@ def _rens(
         return None
     try:
         sol = solve_milp(
-            replace(milp, col_lower=lower, col_upper=upper), time_limit_s=time_limit_s, mip_gap=0.0
+            replace(milp, col_lower=lower, col_upper=upper),
+            time_limit_s=time_limit_s,
+            mip_gap=0.0,
+            options=_MIP_OPTIONS,
         )
     except SolveTimeoutError:
         return None
@@ -276,8 +315,7 @@ def _solve_fixed(
         time_limit_s=max(time_limit_s, 0.1),
         mip_gap=mip_gap,
         start=_start(sp.csc_array(rest), x[cols]),
-        options={"mip_heuristic_effort": 0.0, "mip_allow_restart": False}
-        | ({"mip_abs_gap": 1.0 - 1e-6} if integral else {}),
+        options=_MIP_OPTIONS | ({"mip_abs_gap": 1.0 - 1e-6} if integral else {}),
     )
     chosen = one.copy()
     chosen[cols[sol.x[: len(cols)] > 0.5]] = True

@@ -15,7 +15,13 @@ from geo.costs import CostMatrix
 from geo.distance import cost_matrix_xy
 from geo.siting import LSCP, MCLP
 from geo.siting._large import lagrangian_bound, window_search
-from geo.siting._presolve import lagrangian_fixing, mclp_milp, solve_cover_mclp
+from geo.siting._presolve import (
+    _relaxation,
+    _solve_fixed,
+    lagrangian_fixing,
+    mclp_milp,
+    solve_cover_mclp,
+)
 from geo.siting._reduce import greedy_cover, implied_rows, pattern
 from geo.siting.solve import Milp, MilpSolution, solve_milp
 
@@ -247,3 +253,22 @@ def test_city_scale_path_states_an_honest_gap() -> None:
     assert int(sol.chosen.sum()) == p
     assert value <= best + 1e-6 <= sol.bound + 1e-6
     assert value >= 0.99 * best  # greedy, swaps and windows come close
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_proof_without_heuristics_finds_the_optimum_from_a_weak_start(seed: int) -> None:
+    # the proof on the fixed model runs with HiGHS's primal heuristics and strong branching
+    # off: from a greedy start short of the optimum it must still reach and prove it
+    sub, w = _reduced(60 + seed, 1200, 150)
+    p = 12
+    a = sp.csc_array(sub)
+    lp = _relaxation(mclp_milp(sub, w, p, 0.0), time_limit_s=60)
+    assert lp is not None
+    x = np.zeros(sub.shape[1], dtype=bool)
+    x[greedy_cover(a, w, n_sites=p)] = True
+    best = _full_mclp(sub, w, p)
+    assert float(w @ ((a @ x.astype(float)) > 0)) < best  # the proof has work to do
+    chosen, bound, status = _solve_fixed(sub, w, x, p, lp, time_limit_s=60, mip_gap=0.0)
+    assert float(w @ ((a @ chosen.astype(float)) > 0)) == best
+    assert status == "optimal" and bound == best
+    assert int(chosen.sum()) <= p
