@@ -19,10 +19,11 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Mapping
 
 import highspy
 
-__all__ = ["new_highs"]
+__all__ = ["new_highs", "set_options"]
 
 _LOCK = threading.Lock()
 _quiet_once = False
@@ -37,9 +38,24 @@ def new_highs() -> highspy.Highs:
         else:
             h = _without_stdout(highspy.Highs)
             _quiet_once = True
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
+    set_options(h, {"output_flag": False, "threads": 1})
     return h
+
+
+def set_options(h: highspy.Highs, options: Mapping[str, bool | int | float | str]) -> None:
+    """Set HiGHS options by name; an option this HiGHS does not know, or a value it
+    refuses, raises instead of being ignored (HiGHS only returns an error status, and a
+    solve would then run on settings nobody chose).
+
+    Raises
+    ------
+    ValueError
+        Naming the option and the value.
+    """
+    for name, value in options.items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            msg = f"HiGHS {h.version()} refused option {name}={value!r}"
+            raise ValueError(msg)
 
 
 def _without_stdout(make: type[highspy.Highs]) -> highspy.Highs:

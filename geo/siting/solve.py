@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from geo._errors import AnalysisError, InfeasibleError
-from geo._highs import new_highs
+from geo._highs import new_highs, set_options
 
 __all__ = [
     "Milp",
@@ -105,8 +105,7 @@ def _highs(milp: Milp, *, time_limit_s: float, mip_gap: float) -> highspy.Highs:
     n_row, n_col = a.shape
     inf = highspy.kHighsInf
     h = new_highs()
-    h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    set_options(h, {"time_limit": max(float(time_limit_s), 1e-3), "mip_rel_gap": float(mip_gap)})
     h.passModel(
         n_col,
         n_row,
@@ -167,8 +166,7 @@ def solve_milp(
         The time limit came before any feasible solution.
     """
     h = _highs(milp, time_limit_s=time_limit_s, mip_gap=mip_gap)
-    for name, value in (options or {}).items():
-        h.setOptionValue(name, value)
+    set_options(h, options or {})
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(start, dtype=np.float64).tolist()

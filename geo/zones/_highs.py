@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from geo._highs import new_highs
+from geo._highs import new_highs, set_options
 
 __all__ = ["HighsModel", "HighsResult"]
 
@@ -49,12 +49,11 @@ class HighsModel:
         max_nodes: int | None = None,
     ) -> None:
         h = new_highs()
-        h.setOptionValue("random_seed", 0)
-        h.setOptionValue("mip_rel_gap", mip_rel_gap)
+        set_options(h, {"random_seed": 0, "mip_rel_gap": mip_rel_gap})
         if max_nodes is not None:
-            h.setOptionValue("mip_max_nodes", int(max_nodes))
+            set_options(h, {"mip_max_nodes": int(max_nodes)})
         if time_limit_s is not None:
-            h.setOptionValue("time_limit", float(time_limit_s))
+            set_options(h, {"time_limit": float(time_limit_s)})
         lp = highspy.HighsLp()
         lp.num_col_ = int(cost.size)
         lp.num_row_ = int(row_lo.size)

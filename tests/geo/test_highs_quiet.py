@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -67,3 +69,17 @@ def test_a_zones_solve_after_a_siting_solve_keeps_its_lp() -> None:
     after_siting = run(siting + zones)
     assert alone[0] == alone[0]  # not NaN: the LP ran
     assert after_siting == alone
+
+
+def test_an_option_highs_does_not_take_is_refused_loudly() -> None:
+    """A misspelt or missing option (an older HiGHS) raises instead of leaving the solve on
+    settings nobody chose; the options the siting proof relies on are all taken."""
+    from geo._highs import new_highs, set_options
+    from geo.siting._presolve import _MIP_OPTIONS
+
+    h = new_highs()
+    set_options(h, _MIP_OPTIONS)
+    with pytest.raises(ValueError, match="mip_heuristic_efort"):
+        set_options(h, {"mip_heuristic_efort": 0.0})
+    with pytest.raises(ValueError, match="mip_rel_gap"):
+        set_options(h, {"mip_rel_gap": -1.0})
