@@ -38,8 +38,8 @@ from geo.network.search import (
     node_search,
     pair_search,
 )
-from geo.projection import measuring_crs
-from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
+from geo.projection import measuring_crs, points_xy
+from geo.snap import DEFAULT_MAX_SNAP_M
 
 __all__ = [
     "Nearest",

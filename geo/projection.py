@@ -4,11 +4,14 @@ elsewhere. Measure only in a projected CRS; convert to lon/lat only at the edge.
 from __future__ import annotations
 
 import geopandas as gpd
-from pyproj import CRS
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from pyproj import CRS, Transformer
 
-from geo._errors import CRSMismatchError
+from geo._errors import AnalysisError, CRSMismatchError
 
-__all__ = ["gk_crs", "measuring_crs", "to_projected"]
+__all__ = ["gk_crs", "measuring_crs", "points_xy", "to_projected"]
 
 #: EPSG:4534 is "CGCS2000 / 3-degree Gauss-Kruger CM 75E"; each next code is 3° further east
 _GK_FIRST_EPSG, _GK_FIRST_CM, _GK_LAST_CM = 4534, 75, 135
@@ -44,3 +47,28 @@ def measuring_crs(gdf: gpd.GeoDataFrame) -> CRS:
 def to_projected(gdf: gpd.GeoDataFrame, crs: CRS | None = None) -> gpd.GeoDataFrame:
     """``gdf`` in ``crs`` (default :func:`measuring_crs`)."""
     return gdf.to_crs(crs or measuring_crs(gdf))
+
+
+def points_xy(points: gpd.GeoDataFrame | gpd.GeoSeries, crs: object) -> NDArray[np.float64]:
+    """Coordinates of ``points`` in ``crs``; polygons and lines give a point inside them
+    (their representative point, taken in the layer's own CRS)."""
+    if points.crs is None:
+        raise CRSMismatchError("the points have no CRS / 点图层没有坐标系")
+    geoms = points.geometry.to_numpy()
+    is_point = shapely.get_type_id(geoms) == 0
+    if not is_point.all():
+        geoms = np.where(is_point, geoms, shapely.point_on_surface(geoms))
+    xy = np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
+    missing = ~np.isfinite(xy).all(axis=1)
+    if missing.any():
+        rows = points.index[missing].tolist()[:10]
+        msg = (
+            f"{int(missing.sum())} features have no geometry (rows {rows}) / "
+            f"{int(missing.sum())} 个要素没有几何（行 {rows}）"
+        )
+        raise AnalysisError(msg)
+    src, dst = CRS.from_user_input(points.crs), CRS.from_user_input(crs)
+    if src != dst:
+        x, y = Transformer.from_crs(src, dst, always_xy=True).transform(xy[:, 0], xy[:, 1])
+        xy = np.column_stack([x, y])
+    return np.asarray(xy, dtype=np.float64)

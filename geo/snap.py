@@ -22,19 +22,17 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-import shapely
 from numpy.typing import NDArray
-from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
-from geo._errors import AnalysisError, CRSMismatchError
 from geo._segment_grid import PieceArrays, SegmentGrid, piece_sq_distances
 from geo.network import _polyline
+from geo.projection import points_xy
 
 if TYPE_CHECKING:
     from geo.network.graph import Network
 
-__all__ = ["DEFAULT_MAX_SNAP_M", "SnapIndex", "Snapped", "points_xy", "snap_points"]
+__all__ = ["DEFAULT_MAX_SNAP_M", "SnapIndex", "Snapped", "snap_points"]
 
 #: points farther than this from every walkable segment are unreachable
 DEFAULT_MAX_SNAP_M = 500.0
@@ -344,31 +342,6 @@ def _spatial_order(xy: NDArray[np.float64], cell_m: float = 250.0) -> NDArray[np
     cell = np.floor((finite - finite.min(axis=0)) / cell_m).astype(np.int64)
     key = cell[:, 1] * (int(cell[:, 0].max()) + 1) + cell[:, 0]
     return np.argsort(key, kind="stable").astype(np.int64)
-
-
-def points_xy(points: gpd.GeoDataFrame | gpd.GeoSeries, crs: object) -> NDArray[np.float64]:
-    """Coordinates of ``points`` in ``crs``; polygons and lines give a point inside them
-    (their representative point, taken in the layer's own CRS)."""
-    if points.crs is None:
-        raise CRSMismatchError("the points have no CRS / 点图层没有坐标系")
-    geoms = points.geometry.to_numpy()
-    is_point = shapely.get_type_id(geoms) == 0
-    if not is_point.all():
-        geoms = np.where(is_point, geoms, shapely.point_on_surface(geoms))
-    xy = np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
-    missing = ~np.isfinite(xy).all(axis=1)
-    if missing.any():
-        rows = points.index[missing].tolist()[:10]
-        msg = (
-            f"{int(missing.sum())} features have no geometry (rows {rows}) / "
-            f"{int(missing.sum())} 个要素没有几何（行 {rows}）"
-        )
-        raise AnalysisError(msg)
-    src, dst = CRS.from_user_input(points.crs), CRS.from_user_input(crs)
-    if src != dst:
-        x, y = Transformer.from_crs(src, dst, always_xy=True).transform(xy[:, 0], xy[:, 1])
-        xy = np.column_stack([x, y])
-    return np.asarray(xy, dtype=np.float64)
 
 
 def snap_points(

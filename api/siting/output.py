@@ -17,7 +17,7 @@ import shapely
 from api.geojson import feature_collection
 from api.siting.schemas import AssignmentRow, Coverage, GainRow, SitingResponse
 from api.siting.service import CAPACITY_COLUMN, SitingRun
-from geo.snap import points_xy
+from geo.projection import points_xy
 
 __all__ = [
     "COVERAGE_STATES",

@@ -29,8 +29,8 @@ from geo.network import _polyline
 from geo.network.augment import Augmented, pieces_of
 from geo.network.graph import Network
 from geo.network.search import sources_graph
-from geo.projection import measuring_crs
-from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
+from geo.projection import measuring_crs, points_xy
+from geo.snap import DEFAULT_MAX_SNAP_M
 
 __all__ = ["service_areas"]
 

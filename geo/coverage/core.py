@@ -14,8 +14,8 @@ from geo.coverage.result import CoverageResult
 from geo.coverage.standards import resolve_tiers
 from geo.distance import _check_mode, nearest_xy
 from geo.network.graph import Network
-from geo.projection import measuring_crs
-from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
+from geo.projection import measuring_crs, points_xy
+from geo.snap import DEFAULT_MAX_SNAP_M
 
 __all__ = ["coverage", "facility_ids"]
 

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from geo._errors import AnalysisError, EmptyInputError
 from geo.network._polyline import ranges
-from geo.snap import points_xy
+from geo.projection import points_xy
 
 __all__ = [
     "DEFAULT_POINTS_PER_POLYGON",

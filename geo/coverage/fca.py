@@ -31,8 +31,8 @@ from geo.coverage.demand import (
 )
 from geo.distance import _check_mode, cost_matrix_xy
 from geo.network.graph import Network
-from geo.projection import measuring_crs
-from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
+from geo.projection import measuring_crs, points_xy
+from geo.snap import DEFAULT_MAX_SNAP_M
 
 if TYPE_CHECKING:
     import folium

@@ -20,7 +20,7 @@ from geo.coverage.standards import tier_label
 from geo.distance import Nearest
 from geo.network.graph import Network
 from geo.network.quality.detours import ratio_table
-from geo.snap import points_xy
+from geo.projection import points_xy
 
 if TYPE_CHECKING:
     import folium

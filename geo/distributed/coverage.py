@@ -61,8 +61,8 @@ from geo.distributed._coverage_tasks import (
 from geo.distributed.cluster import Scheduler, dask_client, run_tasks
 from geo.distributed.pieces import district_bounds
 from geo.network.graph import Network
-from geo.projection import measuring_crs
-from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
+from geo.projection import measuring_crs, points_xy
+from geo.snap import DEFAULT_MAX_SNAP_M
 
 __all__ = ["Partition", "coverage_by_district", "district_keys", "min_margin_m"]
 

@@ -11,7 +11,7 @@ import shapely
 
 from geo._errors import AnalysisError
 from geo.coverage.maps import new_map
-from geo.snap import points_xy
+from geo.projection import points_xy
 
 if TYPE_CHECKING:
     import folium

@@ -21,8 +21,7 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from geo._errors import AnalysisError, CRSMismatchError, EmptyInputError
-from geo.projection import measuring_crs
-from geo.snap import points_xy
+from geo.projection import measuring_crs, points_xy
 
 __all__ = [
     "enforce_spacing",

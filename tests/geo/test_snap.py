@@ -9,7 +9,8 @@ import shapely
 
 from geo import AnalysisError
 from geo.network import Network, build_network_from_roads
-from geo.snap import SnapIndex, points_xy, snap_points
+from geo.projection import points_xy
+from geo.snap import SnapIndex, snap_points
 from tests.geo.conftest import GK117, ORIGIN, grid, line
 
 

@@ -22,7 +22,8 @@ from geo.network.build import positions_of
 from geo.network.graph import Network
 from geo.network.quality._findings import findings
 from geo.network.search import nearest_search, pair_search
-from geo.snap import DEFAULT_MAX_SNAP_M, points_xy
+from geo.projection import points_xy
+from geo.snap import DEFAULT_MAX_SNAP_M
 
 __all__ = [
     "detour_outliers",
