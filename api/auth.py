@@ -49,6 +49,7 @@ from layers.records import (
     Record,
     RecordStore,
     User,
+    now_iso,
     open_record_store,
     sha256_hex,
 )
@@ -76,7 +77,6 @@ __all__ = [
     "issue_token",
     "may_read_record_layers",
     "new_token",
-    "now_iso",
     "permitted",
     "read_access",
     "readable_layer",
@@ -151,11 +151,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def now_iso() -> str:
-    """The current UTC time as the store writes it (token expiry is compared with it)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def new_token() -> str:

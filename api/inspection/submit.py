@@ -24,7 +24,6 @@ from api.auth import (
     BearerToken,
     UnauthenticatedError,
     get_records,
-    now_iso,
     permitted,
     request_token,
     require_campaign,
@@ -32,7 +31,15 @@ from api.auth import (
 )
 from api.grants import Grant, Grants, grants_of
 from api.inspection.schemas import MarkerInspectionCreate, SegmentCheckCreate, canonical_body
-from layers.records import AccessChangedError, Campaign, Record, RecordKind, RecordStore, User
+from layers.records import (
+    AccessChangedError,
+    Campaign,
+    Record,
+    RecordKind,
+    RecordStore,
+    User,
+    now_iso,
+)
 
 __all__ = ["SubmitGrant", "submit_record", "submitter"]
 

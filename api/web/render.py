@@ -8,7 +8,6 @@ escaped where it reaches HTML. Page scripts get their data through
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +20,7 @@ from api.auth import get_records, token_digest
 from api.deps import get_settings
 from api.web.i18n import LABELS, ROLE_LABELS, Lang, request_lang
 from api.web.session import csrf_token, session_token
-from layers.records import User
+from layers.records import User, now_iso
 
 __all__ = ["PAGE_CSP", "page_user", "render", "templates"]
 
@@ -49,8 +48,7 @@ def page_user(request: Request) -> User | None:
     token = session_token(request)
     user = None
     if token:
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        user = get_records(request).user_for_token(token_digest(token), now=now)
+        user = get_records(request).user_for_token(token_digest(token), now=now_iso())
     request.state.page_user = user
     return user
 

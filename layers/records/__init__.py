@@ -13,6 +13,7 @@ from pathlib import Path
 from layers._errors import StoreError
 from layers.records._plan_rows import layer_stamps
 from layers.records._rows import RecordTarget, parse_target
+from layers.records._sql_people import now_iso
 from layers.records.audit import entry_hash, verify_chain
 from layers.records.base import RecordStore
 from layers.records.errors import (
@@ -86,6 +87,7 @@ __all__ = [
     "entry_hash",
     "etag_matches",
     "layer_stamps",
+    "now_iso",
     "open_record_store",
     "parse_target",
     "require_version",

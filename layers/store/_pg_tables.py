@@ -9,7 +9,6 @@ Every function runs on the caller's connection, inside the write's transaction
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,7 +16,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from layers.store import _pg_sql, _pg_versions
+from layers.store import _pg_sql, _pg_versions, _sql
 from layers.store._gpkg_tables import collision, extent
 from layers.store._pg_versions import Tables
 from layers.store.lineage import Lineage
@@ -107,7 +106,7 @@ def register(
     if stamp is not None and stamp.current is not None:
         version, now = stamp.current
     else:
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        now = _sql.now()
         row = con.execute(
             sql.SQL("SELECT COALESCE(MAX(version), 0) + 1 FROM {} WHERE name = %s").format(
                 t("mzgis_layers_history")
